@@ -1,0 +1,88 @@
+# husk build.  Sources are discovered per module directory; a module that needs
+# extra rules (test guests, kernel config, ...) adds them in its own module.mk.
+
+VERSION   := 0.1.0
+COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD     ?= build
+CC        ?= cc
+PKGS      := yajl libseccomp libcap libarchive
+
+MODULES   := common cli oci runtime ns rootfs cgroups vm-sandbox
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
+	-D_GNU_SOURCE -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+OPT       ?= -O2
+CFLAGS    ?=
+CFLAGS    += $(OPT) $(CFLAGS_BASE)
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS   ?=
+
+LIB_SRCS  := $(filter-out cli/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c) $(wildcard $(m)/*/*.c)))
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+MAIN_OBJ  := $(BUILD)/cli/main.o
+HUSK      := $(BUILD)/husk
+LIBHUSK   := $(BUILD)/libhusk.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
+
+.PHONY: all husk deps demo check check-only asan unit fuzz clean format bench
+all: husk
+
+husk: $(HUSK)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBHUSK): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(HUSK): $(MAIN_OBJ) $(LIBHUSK)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBHUSK) $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBHUSK) $(UNIT_HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_HELPERS) $(LIBHUSK) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+# README command 1: install what is missing, build, make the busybox demo bundle, run it.
+demo: deps
+	$(MAKE) husk
+	scripts/make-bundle.sh $(BUILD)/demo-bundle
+	$(HUSK) run --bundle $(BUILD)/demo-bundle husk-demo-$$$$
+
+# README command 2: install what is missing, build everything, run every test.
+check: deps
+	$(MAKE) check-only
+
+check-only: husk unit test-artifacts
+	HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
+
+# The whole suite under ASan+UBSan.
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check-only
+
+bench: husk
+	bench/run-bench.sh $(HUSK)
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+# Modules hang extra artifacts (test guests, fuzzers, kernel) on these.
+.PHONY: test-artifacts
+test-artifacts:
+-include $(wildcard */module.mk) $(wildcard tests/*/module.mk)
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,115 @@
+#define _GNU_SOURCE
+#include "common/err.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static int err_code(int errnum)
+{
+	return errnum ? -errnum : -1;
+}
+
+static char *format_with_errno(int errnum, const char *fmt, va_list ap)
+{
+	char *base = NULL;
+	if (vasprintf(&base, fmt, ap) < 0)
+		return NULL;
+	if (!errnum)
+		return base;
+	char *full = NULL;
+	if (asprintf(&full, "%s: %s", base, strerror(errnum)) < 0)
+		full = NULL;
+	free(base);
+	return full;
+}
+
+int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	if (!err)
+		return err_code(errnum);
+	/* Keep the first error: it is the cause; later ones are usually fallout. */
+	if (*err)
+		return err_code((*err)->errnum);
+	struct husk_err *e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	va_list ap;
+	va_start(ap, fmt);
+	e->msg = format_with_errno(errnum, fmt, ap);
+	va_end(ap);
+	if (!e->msg)
+		abort();
+	e->errnum = errnum;
+	*err = e;
+	return err_code(errnum);
+}
+
+int husk_err_wrap(struct husk_err **err, const char *fmt, ...)
+{
+	if (!err || !*err)
+		return -1;
+	char *ctx = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&ctx, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	char *full = NULL;
+	if (asprintf(&full, "%s: %s", ctx, (*err)->msg) < 0)
+		abort();
+	free(ctx);
+	free((*err)->msg);
+	(*err)->msg = full;
+	return err_code((*err)->errnum);
+}
+
+void husk_err_free(struct husk_err **err)
+{
+	if (!err || !*err)
+		return;
+	free((*err)->msg);
+	free(*err);
+	*err = NULL;
+}
+
+/* Wire format: int32 errnum, uint32 length, message bytes (no NUL). */
+int husk_err_send(int fd, const struct husk_err *err)
+{
+	const char *msg = err && err->msg ? err->msg : "unknown error";
+	uint32_t len = strlen(msg);
+	int32_t errnum = err ? err->errnum : 0;
+	if (write_all(fd, &errnum, sizeof(errnum)) < 0 || write_all(fd, &len, sizeof(len)) < 0 ||
+	    write_all(fd, msg, len) < 0)
+		return -1;
+	return (int)(sizeof(errnum) + sizeof(len) + len);
+}
+
+int husk_err_recv(int fd, struct husk_err **err)
+{
+	int32_t errnum;
+	uint32_t len;
+	if (read_all(fd, &errnum, sizeof(errnum)) != sizeof(errnum) ||
+	    read_all(fd, &len, sizeof(len)) != sizeof(len) || len > (1u << 20))
+		return husk_err_set(err, EPROTO, "malformed error message from child");
+	char *msg = malloc(len + 1);
+	if (!msg)
+		abort();
+	if (read_all(fd, msg, len) != (ssize_t)len) {
+		free(msg);
+		return husk_err_set(err, EPROTO, "truncated error message from child");
+	}
+	msg[len] = '\0';
+	husk_err_free(err);
+	struct husk_err *e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	e->errnum = errnum;
+	e->msg = msg;
+	*err = e;
+	return err_code(errnum);
+}

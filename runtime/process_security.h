@@ -1,0 +1,46 @@
+/* Everything that turns husk's privileged child into the configured container
+ * process: identity, capabilities, rlimits, NNP, scheduler/ioprio/personality/
+ * mempolicy/oomScoreAdj, LSM labels, seccomp.  Used by the container init and
+ * by `exec`.
+ *
+ * Order (called by runtime/):
+ *   process_security_prepare()    before pivot_root: validates, compiles the
+ *                                 seccomp filter, connects the seccomp listener socket
+ *   ... rootfs_finalize(), chdir ...
+ *   process_security_apply()      rlimits, oom, sched, ioprio, personality, mempolicy,
+ *                                 bounding set, user switch, caps, ambient, NNP, LSM
+ *   process_security_load_seccomp()  last, right before execve
+ */
+#ifndef HUSK_PROCESS_SECURITY_H
+#define HUSK_PROCESS_SECURITY_H
+
+#include "common/err.h"
+#include "oci/spec.h"
+
+struct process_security;
+
+struct process_security_opts {
+	const struct oci_config *cfg;   /* container config (seccomp, personality, ...) */
+	const struct oci_process *proc; /* the process to set up (cfg->process, or exec's) */
+	const char *container_id;       /* for the seccomp listener state */
+	const char *bundle;
+	pid_t container_pid;            /* for the seccomp listener state (0 if unknown) */
+	bool userns;                    /* running inside a new user namespace */
+};
+
+int process_security_prepare(const struct process_security_opts *opts,
+			     struct process_security **out, struct husk_err **err);
+int process_security_apply(struct process_security *ps, struct husk_err **err);
+int process_security_load_seccomp(struct process_security *ps, struct husk_err **err);
+void process_security_free(struct process_security *ps);
+
+/* CVE-2024-21626: mark every fd >= first_fd CLOEXEC (preserve-fds ends below it). */
+int process_close_inherited_fds(int first_fd, struct husk_err **err);
+/* chdir, then prove the cwd is inside the current root. */
+int process_chdir_checked(const char *cwd, struct husk_err **err);
+
+/* CVE-2019-5736: make sure this process runs from a sealed, unwritable copy of
+ * the husk binary before it enters a container.  May re-exec; call first in main(). */
+int ensure_sealed_binary(int argc, char **argv, char **envp, struct husk_err **err);
+
+#endif

@@ -1,0 +1,46 @@
+# Shared set-up for husk's bats tests.  Each test gets its own state root and
+# bundle under a private temp dir; teardown checks nothing was left behind.
+
+HUSK=${HUSK:-$BATS_TEST_DIRNAME/../../build/husk}
+REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+setup_bundle() { # [ARG...]: process.args
+	TEST_TMP=$(mktemp -d /tmp/husk-test.XXXXXX)
+	HUSK_ROOT=$TEST_TMP/state
+	BUNDLE=$TEST_TMP/bundle
+	HUSK="$HUSK" "$REPO_ROOT/scripts/make-bundle.sh" "$BUNDLE" "$@" >/dev/null
+	CID=t$$-$BATS_TEST_NUMBER-$RANDOM
+}
+
+# husk with this test's private state root
+husk() {
+	"$HUSK" --root "$HUSK_ROOT" "$@"
+}
+
+# Edit config.json with a jq filter: cfg '.process.args = ["true"]'
+cfg() {
+	jq "$@" "$BUNDLE/config.json" > "$BUNDLE/config.json.new" && mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+teardown_bundle() {
+	if [ -n "${HUSK_ROOT:-}" ] && [ -d "$HUSK_ROOT" ]; then
+		for d in "$HUSK_ROOT"/*/; do
+			[ -d "$d" ] && "$HUSK" --root "$HUSK_ROOT" delete --force "$(basename "$d")" >/dev/null 2>&1
+		done
+	fi
+	# Nothing of this test may stay mounted.
+	if [ -n "${TEST_TMP:-}" ]; then
+		grep -q " $TEST_TMP" /proc/self/mountinfo && awk -v t="$TEST_TMP" '$5 ~ "^"t {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+		rm -rf "$TEST_TMP"
+	fi
+}
+
+# Assert that a container id left nothing: no state dir, no cgroup dirs.
+assert_no_leftovers() { # ID
+	local id=$1
+	[ ! -e "$HUSK_ROOT/$id" ] || { echo "state dir left: $HUSK_ROOT/$id"; return 1; }
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "*$id*" 2>/dev/null)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
+	! grep -q "$TEST_TMP/bundle" /proc/self/mountinfo || { echo "mounts left"; return 1; }
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Runs every test husk has and prints one closing line:
+#   N passed, N failed, N skipped
+# Unit tests (cmocka) and integration tests (bats) both speak TAP here, so one
+# counter serves both.  A test binary that crashes counts as one failure.
+#   TESTS=regex    only run suites whose path matches
+set -u
+: "${HUSK:?HUSK must point at the husk binary}"
+: "${BUILD:?BUILD must point at the build dir}"
+export HUSK BUILD
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0 skipped=0
+filter=${TESTS:-.}
+
+count_tap() { # $1: tap output file, $2: exit code, $3: suite name
+	local p f s
+	p=$(grep -cE '^ok ' "$1" | tr -d ' ')
+	s=$(grep -ciE '^ok .*# skip' "$1" | tr -d ' ')
+	f=$(grep -cE '^not ok ' "$1" | tr -d ' ')
+	p=$((p - s))
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $3: exited with status $2 without reporting a failed test: counted as one failure"
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+
+for t in "$BUILD"/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	[[ "$t" =~ $filter ]] || continue
+	echo "# unit: $(basename "$t")"
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	count_tap "$out" "$rc" "$(basename "$t")"
+done
+
+for t in tests/bats/*.bats; do
+	[ -f "$t" ] || continue
+	[[ "$t" =~ $filter ]] || continue
+	echo "# bats: $t"
+	timeout 1200 bats --tap "$t" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	count_tap "$out" "$rc" "$t"
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
