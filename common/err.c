@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "common/err.h"
 
 #include <stdint.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "common/log.h"
 
 #include <fcntl.h>
