@@ -45,7 +45,7 @@ $(LIBHUSK): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(HUSK): $(MAIN_OBJ) $(LIBHUSK)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBHUSK) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--whole-archive $(LIBHUSK) -Wl,--no-whole-archive $(LDLIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBHUSK) $(UNIT_HELPERS)
 	@mkdir -p $(dir $@)

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Install the Debian packages husk needs to build, test and demo, if any is
 # missing.  Safe to run again: it does nothing when everything is present.
+# The list is scripts/deps.d/*.txt (one package per line; one file per module).
 set -e
-PKGS="build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
-libcmocka-dev bats busybox-static jq clang llvm libclang-rt-14-dev valgrind iproute2 \
-crun runc hyperfine cpio"
+here=$(cd "$(dirname "$0")" && pwd)
+PKGS=$(cat "$here"/deps.d/*.txt | sed 's/#.*//' | tr -s ' \n' '\n' | sort -u)
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
