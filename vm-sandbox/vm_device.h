@@ -1,0 +1,93 @@
+/* The boundary between the monitor core (vm-sandbox/*.c, x86/) and the device
+ * models (vm-sandbox/virtio/).  The core owns guest memory, the vCPUs, the
+ * event loop and the MMIO bus; a device owns its registers and backends.
+ *
+ * Devices register kvmtool-style: the core calls a constructor for each
+ * --disk/--net/--vsock/console/rng, places the device on the MMIO bus at
+ * env->mmio_base with env->irq, and adds "virtio_mmio.device=SIZE@BASE:IRQ" to
+ * the kernel cmdline.  In unit tests, a test driver plays the core: it gives a
+ * malloc'd guest_mem, an irq_raise that counts, and vm_fd = -1. */
+#ifndef HUSK_VM_DEVICE_H
+#define HUSK_VM_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+/* ---- guest memory ---- */
+
+struct guest_mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+};
+
+struct guest_mem {
+	struct guest_mem_region regions[4];
+	unsigned n;
+};
+
+/* Host pointer for guest range [gpa, gpa+len), or NULL if any byte of it lies
+ * outside guest RAM (or the range wraps).  The one gate every device uses. */
+static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct guest_mem_region *r = &m->regions[i];
+		if (gpa < r->gpa)
+			continue;
+		uint64_t off = gpa - r->gpa;
+		if (off >= r->size || len > r->size - off)
+			continue;
+		return r->hva + off;
+	}
+	return 0;
+}
+
+/* ---- event loop (one I/O thread in the core) ---- */
+
+struct vm_event_loop;
+typedef void (*vm_event_cb)(void *arg, int fd, uint32_t events);
+/* Watch fd for EPOLLIN (events as epoll).  Callbacks run on the I/O thread. */
+int vm_event_loop_add(struct vm_event_loop *loop, int fd, uint32_t events, vm_event_cb cb,
+		      void *arg, struct husk_err **err);
+int vm_event_loop_del(struct vm_event_loop *loop, int fd);
+
+/* ---- devices ---- */
+
+struct vm_device_env {
+	const struct guest_mem *mem;
+	uint64_t mmio_base;          /* where the core placed the device */
+	unsigned irq;                /* GSI */
+	int vm_fd;                   /* KVM VM fd for irqfd/ioeventfd; -1 in unit tests */
+	struct vm_event_loop *loop;  /* NULL in unit tests: devices then work synchronously */
+	/* Assert the device's edge interrupt (the core uses an irqfd). */
+	void (*irq_raise)(void *ctx, unsigned irq);
+	void *irq_ctx;
+};
+
+struct vm_device {
+	const char *name;            /* "virtio-blk", ... */
+	uint64_t mmio_base;
+	uint64_t mmio_size;          /* 0x200 for virtio-mmio */
+	unsigned irq;
+	/* A vCPU's access to [mmio_base, mmio_base+mmio_size).  offset is relative.
+	 * Called from vCPU threads: the device does its own locking. */
+	void (*mmio)(struct vm_device *dev, uint64_t offset, uint8_t *data, unsigned len,
+		     bool is_write);
+	void (*destroy)(struct vm_device *dev);
+};
+
+/* Constructors, one per device file in vm-sandbox/virtio/.
+ * spec strings are the CLI's: disk "PATH[,ro]", net "tap=NAME", vsock "CID:PATH". */
+struct vm_device *virtio_blk_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
+struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_fd, int out_fd,
+					struct husk_err **err);
+struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err);
+struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const char *spec,
+				      struct husk_err **err);
+struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
+
+#endif
