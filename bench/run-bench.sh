@@ -21,7 +21,7 @@ view=$repo/../shared/tools/cgroup-v1-view
 
 work=$(mktemp -d /tmp/husk-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-HUSK=$husk "$repo/scripts/make-bundle.sh" "$work/bundle" /bin/true >/dev/null
+HUSK=runc "$repo/scripts/make-bundle.sh" "$work/bundle" /bin/true >/dev/null
 # One config for everyone: runc's default spec, non-interactive.
 (cd "$work" && runc spec && jq '.process.args=["/bin/true"] | .process.terminal=false' config.json > "$work/bundle/config.json")
 rootfs=$work/bundle/rootfs
