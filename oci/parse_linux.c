@@ -291,8 +291,16 @@ static int decode_memory_policy(struct pctx *c, const struct jt_node *n, void *b
 		return r;
 	if (pc_name_index(oci_mpol_mode_names, mp->mode) < 0)
 		return fail_at(c, "mode", "unknown memory policy mode \"%s\"", mp->mode);
-	if (mp->nodes && mp->nodes[0] && !oci_cpu_list_valid(mp->nodes))
+	bool has_nodes = mp->nodes && mp->nodes[0];
+	if (has_nodes && !oci_cpu_list_valid(mp->nodes))
 		return fail_at(c, "nodes", "invalid node list \"%s\"", mp->nodes);
+	/* The kernel's rules (set_mempolicy(2)), checked here for a clear message. */
+	bool no_nodes = !strcmp(mp->mode, "MPOL_DEFAULT") || !strcmp(mp->mode, "MPOL_LOCAL");
+	bool need_nodes = !no_nodes && strcmp(mp->mode, "MPOL_PREFERRED") != 0;
+	if (no_nodes && has_nodes)
+		return fail_at(c, "nodes", "must be empty for %s", mp->mode);
+	if (need_nodes && !has_nodes)
+		return fail_at(c, "nodes", "is required for %s", mp->mode);
 	for (size_t i = 0; i < mp->flags.n; i++) {
 		if (pc_name_index(oci_mpol_flag_names, mp->flags.v[i]) < 0) {
 			size_t old = pc_push_key(c, "flags");
@@ -302,6 +310,10 @@ static int decode_memory_policy(struct pctx *c, const struct jt_node *n, void *b
 			return r;
 		}
 	}
+	if (pc_name_index((const char *const *)mp->flags.v, "MPOL_F_STATIC_NODES") >= 0 &&
+	    pc_name_index((const char *const *)mp->flags.v, "MPOL_F_RELATIVE_NODES") >= 0)
+		return fail_at(c, "flags", "%s",
+			       "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES are mutually exclusive");
 	mp->present = true;
 	return 0;
 }

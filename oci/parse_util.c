@@ -364,7 +364,7 @@ int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **o
 
 int pc_name_index(const char *const *names, const char *s)
 {
-	for (int i = 0; names[i]; i++)
+	for (int i = 0; names && names[i]; i++)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
