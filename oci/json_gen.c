@@ -24,7 +24,7 @@ int jg_finish(yajl_gen g, bool ok, char **out, size_t *len, struct husk_err **er
 	size_t blen;
 	if (!ok || yajl_gen_get_buf(g, &buf, &blen) != yajl_gen_status_ok) {
 		yajl_gen_free(g);
-		return husk_err_set(err, EINVAL, "cannot encode JSON (invalid UTF-8 in a string?)");
+		return husk_err_set(err, 0, "cannot encode JSON (invalid UTF-8 in a string?)");
 	}
 	/* yajl's beautifier leaves no final newline; files read better with one. */
 	char *s = xmalloc(blen + 2);

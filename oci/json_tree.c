@@ -154,7 +154,8 @@ static const yajl_callbacks callbacks = {
 };
 
 /* yajl's non-verbose message is "parse error: premature EOF\n"-like; keep the reason only. */
-static int syntax_error(yajl_handle h, const char *buf, size_t len, struct husk_err **err)
+static int syntax_error(yajl_handle h, const char *buf, size_t len, size_t at,
+			struct husk_err **err)
 {
 	unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)buf, len);
 	const char *m = (const char *)msg;
@@ -165,8 +166,7 @@ static int syntax_error(yajl_handle h, const char *buf, size_t len, struct husk_
 	size_t ml = strlen(m);
 	while (ml && (m[ml - 1] == '\n' || m[ml - 1] == ' ' || m[ml - 1] == '.'))
 		ml--;
-	size_t at = yajl_get_bytes_consumed(h);
-	int r = husk_err_set(err, EINVAL, "invalid JSON: %.*s (at byte %zu)", (int)ml, m, at);
+	int r = husk_err_set(err, 0, "invalid JSON: %.*s (near byte %zu)", (int)ml, m, at);
 	yajl_free_error(h, msg);
 	return r;
 }
@@ -179,13 +179,16 @@ int jt_parse(const char *buf, size_t len, struct jt_doc **out, struct husk_err *
 	if (!h)
 		abort();
 	yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
+	size_t at = yajl_get_bytes_consumed(h);
+	if (st == yajl_status_ok) {
 		st = yajl_complete_parse(h);
+		at = len; /* the document ended too early */
+	}
 	int r = 0;
 	if (st != yajl_status_ok)
-		r = syntax_error(h, buf, len, err);
+		r = syntax_error(h, buf, len, at, err);
 	else if (!doc->root)
-		r = husk_err_set(err, EINVAL, "invalid JSON: empty document");
+		r = husk_err_set(err, 0, "invalid JSON: empty document");
 	yajl_free(h);
 	free(b.parents);
 	if (r < 0) {

@@ -87,7 +87,7 @@ static int decode_time_offsets(struct pctx *c, const struct jt_node *n, void *ba
 	};
 	struct oci_linux *l = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
-		return -EINVAL;
+		return -1;
 	jt_foreach(e, n)
 	{
 		struct oci_time_offset *t;
@@ -251,7 +251,7 @@ static int decode_net_devices(struct pctx *c, const struct jt_node *n, void *bas
 	};
 	struct oci_linux *l = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
-		return -EINVAL;
+		return -1;
 	l->net_devices = xcalloc(n->u.kids.n ? n->u.kids.n : 1, sizeof(*l->net_devices));
 	jt_foreach(e, n)
 	{

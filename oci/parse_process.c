@@ -29,7 +29,7 @@ static int decode_additional_gids(struct pctx *c, const struct jt_node *n, void 
 {
 	struct oci_user *u = base;
 	if (pc_expect(c, n, JT_ARRAY) < 0)
-		return -EINVAL;
+		return -1;
 	u->additional_gids = xcalloc(n->u.kids.n ? n->u.kids.n : 1, sizeof(uint32_t));
 	size_t i = 0;
 	jt_foreach(e, n)

@@ -229,7 +229,7 @@ static int decode_rdma(struct pctx *c, const struct jt_node *n, void *base)
 	};
 	struct oci_resources *r = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
-		return -EINVAL;
+		return -1;
 	r->rdma = xcalloc(n->u.kids.n ? n->u.kids.n : 1, sizeof(*r->rdma));
 	jt_foreach(e, n)
 	{

@@ -43,11 +43,11 @@ int pc_fail(struct pctx *c, const char *fmt, ...)
 		abort();
 	va_end(ap);
 	if (c->plen)
-		husk_err_set(c->err, EINVAL, "%s: %s: %s", c->source, c->path, msg);
+		husk_err_set(c->err, 0, "%s: %s: %s", c->source, c->path, msg);
 	else
-		husk_err_set(c->err, EINVAL, "%s: %s", c->source, msg);
+		husk_err_set(c->err, 0, "%s: %s", c->source, msg);
 	free(msg);
-	return -EINVAL;
+	return -1;
 }
 
 /* A short, printable rendering of a value for "got ..." in messages. */
@@ -103,7 +103,7 @@ int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t)
 int pc_str(struct pctx *c, const struct jt_node *n, char **out)
 {
 	if (pc_expect(c, n, JT_STRING) < 0)
-		return -EINVAL;
+		return -1;
 	if (strlen(n->u.str.s) != n->u.str.len)
 		return pc_fail(c, "string contains a NUL character");
 	free(*out);
@@ -157,9 +157,11 @@ int pc_u64(struct pctx *c, const struct jt_node *n, uint64_t hi, uint64_t *out)
 	int r = text_u64(n->u.str.s, &v);
 	if (r == 1)
 		return pc_type_error(c, "a non-negative integer", n);
-	if (r == 2 || v > hi)
-		return pc_fail(c, "%s is out of range (maximum %llu)", n->u.str.s,
-			       (unsigned long long)hi);
+	if (r == 2 || v > hi) {
+		char got[64];
+		render(n, got, sizeof(got));
+		return pc_fail(c, "%s is out of range (maximum %llu)", got, (unsigned long long)hi);
+	}
 	*out = v;
 	return 0;
 }
@@ -172,9 +174,12 @@ int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int6
 	int r = text_i64(n->u.str.s, &v);
 	if (r == 1)
 		return pc_type_error(c, "an integer", n);
-	if (r == 2 || v < lo || v > hi)
-		return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s, (long long)lo,
+	if (r == 2 || v < lo || v > hi) {
+		char got[64];
+		render(n, got, sizeof(got));
+		return pc_fail(c, "%s is out of range (%lld to %lld)", got, (long long)lo,
 			       (long long)hi);
+	}
 	*out = v;
 	return 0;
 }
@@ -182,7 +187,7 @@ int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int6
 int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out)
 {
 	if (pc_expect(c, n, JT_ARRAY) < 0)
-		return -EINVAL;
+		return -1;
 	oci_strv_clear(out);
 	out->v = xcalloc(n->u.kids.n + 1, sizeof(char *));
 	size_t i = 0;
@@ -201,15 +206,16 @@ int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out)
 int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 {
 	if (pc_expect(c, n, JT_OBJECT) < 0)
-		return -EINVAL;
+		return -1;
 	oci_kvv_clear(out);
 	out->v = xcalloc(n->u.kids.n ? n->u.kids.n : 1, sizeof(*out->v));
 	jt_foreach(e, n)
 	{
 		size_t old = pc_push_mapkey(c, e->key);
 		if (!e->key[0]) {
+			int r = pc_fail(c, "key must not be empty");
 			pc_pop(c, old);
-			return pc_fail(c, "keys must not be empty");
+			return r;
 		}
 		/* A repeated key replaces the earlier value (last one wins). */
 		struct oci_kv *kv = NULL;
@@ -314,7 +320,7 @@ int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, 
 {
 	const struct jt_node *slot[PC_MAX_FIELDS] = { 0 };
 	if (pc_expect(c, n, JT_OBJECT) < 0)
-		return -EINVAL;
+		return -1;
 	/* One pass over the members; null means absent, like an omitted key. */
 	jt_foreach(m, n)
 	{
@@ -344,7 +350,7 @@ int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **o
 	     int (*elem)(struct pctx *c, const struct jt_node *n, void *elem))
 {
 	if (pc_expect(c, n, JT_ARRAY) < 0)
-		return -EINVAL;
+		return -1;
 	char *v = xcalloc(n->u.kids.n ? n->u.kids.n : 1, elem_size);
 	*out = v;
 	*count = 0;
