@@ -30,6 +30,11 @@ int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err);
 /* Write linux.resources (also used by `update`, with only the fields that are set). */
 int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res,
 		 struct husk_err **err);
+/* The create-time apply: linux.resources, and the device rules runc gives a
+ * container (the config's rules, then the standard /dev nodes, then an allow
+ * rule per linux.devices entry).  Prefer this over cgroup_apply at create. */
+int cgroup_apply_config(struct cgroup_manager *cm, const struct oci_linux *lnx,
+			struct husk_err **err);
 int cgroup_freeze(struct cgroup_manager *cm, bool frozen, struct husk_err **err);
 /* Send sig to every process in the cgroup (cgroup.kill for SIGKILL on v2). */
 int cgroup_kill_all(struct cgroup_manager *cm, int sig, struct husk_err **err);
