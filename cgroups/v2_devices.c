@@ -54,7 +54,8 @@ int cg2_devices_build(const struct oci_device_cgroup *devs, size_t n, struct bpf
 	p[k++] = RSH32_IMM(BPF_REG_3, 16);
 	p[k++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
 	p[k++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
-	for (size_t i = n; i-- > 0;) {
+	bool catch_all = false;
+	for (size_t i = n; i-- > 0 && !catch_all;) {
 		const struct oci_device_cgroup *r = &devs[i];
 		if (cg_device_rule_check(r, err) < 0) {
 			free(p);
@@ -83,15 +84,20 @@ int cg2_devices_build(const struct oci_device_cgroup *devs, size_t n, struct bpf
 			tests[nt++] = JNE_IMM(BPF_REG_5, (int32_t)r->minor.v, 0);
 		size_t block = nt + 2; /* tests + mov r0 + exit */
 		for (size_t j = 0; j < nt; j++) {
-			if (BPF_OP(tests[j].code) == BPF_JNE)
+			if (BPF_CLASS(tests[j].code) == BPF_JMP)
 				tests[j].off = (int16_t)(block - j - 1);
 			p[k++] = tests[j];
 		}
 		p[k++] = MOV32_IMM(BPF_REG_0, r->allow ? 1 : 0);
 		p[k++] = EXIT();
+		/* A rule that matches everything hides every earlier one (and the
+		 * verifier rejects unreachable code). */
+		catch_all = nt == 0;
 	}
-	p[k++] = MOV32_IMM(BPF_REG_0, 0);
-	p[k++] = EXIT();
+	if (!catch_all) {
+		p[k++] = MOV32_IMM(BPF_REG_0, 0);
+		p[k++] = EXIT();
+	}
 	*out = p;
 	*n_out = k;
 	return 0;
@@ -121,11 +127,16 @@ static int prog_load(const struct bpf_insn *insns, size_t n, struct husk_err **e
 		free(log);
 		return fd;
 	}
+	/* The verifier's verdict is on the last lines of its log. */
 	size_t l = strlen(log);
 	while (l && log[l - 1] == '\n')
 		log[--l] = '\0';
+	char *tail = log + l;
+	for (int lines = 0; tail > log && lines < 3; tail--)
+		if (tail[-1] == '\n' && ++lines == 3)
+			break;
 	husk_err_set(err, saved, "load the eBPF device program (%zu insns)%s%s", n,
-		     *log ? ": verifier: " : "", log);
+		     *tail ? ": verifier: " : "", tail);
 	free(log);
 	return -1;
 }
