@@ -65,6 +65,9 @@ struct cgroup_manager {
 int cg_resolve_path(const char *id, const char *cgroups_path, bool systemd, char **out,
 		    struct husk_err **err);
 
+/* Lexical clean: "//" and "." dropped, ".." never above "/"; always absolute. */
+char *cg_clean_path(const char *p);
+
 /* Discover the hierarchies under root for mode (v1 mounts by directory name,
  * the unified mount in hybrid mode, the root itself in unified mode). */
 int cg_discover(const char *root, enum cgroup_mode mode, struct cgroup_manager *cm,

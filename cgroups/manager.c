@@ -524,8 +524,12 @@ int cgroup_manager_load(const char *serialized, struct cgroup_manager **out, str
 	char *root = strtok_r(NULL, " ", &save);
 	char *path = strtok_r(NULL, " ", &save);
 	char *hiers = strtok_r(NULL, " ", &save);
-	if (!magic || strcmp(magic, "husk-cgroup/1") != 0 || !mode || !root || !path || !hiers ||
-	    unescape(root) < 0 || unescape(path) < 0 || path[0] != '/')
+	/* The state file is trusted only as far as it names paths below root. */
+	cleanup_free char *clean = NULL;
+	if (magic && mode && root && path && hiers && unescape(root) == 0 && unescape(path) == 0)
+		clean = cg_clean_path(path);
+	if (!clean || strcmp(magic, "husk-cgroup/1") != 0 || root[0] != '/' ||
+	    strcmp(clean, path) != 0 || strcmp(path, "/") == 0)
 		return husk_err_set(err, EINVAL, "unrecognized cgroup state \"%s\"",
 				    serialized ? serialized : "");
 	enum cgroup_mode m;
@@ -539,15 +543,18 @@ int cgroup_manager_load(const char *serialized, struct cgroup_manager **out, str
 		return husk_err_set(err, EINVAL, "unrecognized cgroup mode \"%s\"", mode);
 	struct cgroup_manager *cm = manager_new(m, root, path);
 	for (char *h, *hs = hiers; (h = strsep(&hs, ":"));) {
-		if (unescape(h) < 0 || cm->n == CGROUP_MAX_HIER) {
+		bool v2 = h[0] == '@';
+		char *name = v2 ? h + 1 : h;
+		if (unescape(name) < 0 || cm->n == CGROUP_MAX_HIER || strchr(name, '/') ||
+		    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 			cgroup_manager_free(cm);
 			return husk_err_set(err, EINVAL, "unrecognized cgroup state \"%s\"",
 					    serialized);
 		}
 		struct cg_hier *hh = &cm->h[cm->n++];
 		hh->fd = -1;
-		hh->v2 = h[0] == '@';
-		hh->dir = xstrdup(hh->v2 ? h + 1 : h);
+		hh->v2 = v2;
+		hh->dir = xstrdup(name);
 		hh->ctrls = hh->v2 ? 0 : cg_ctrls_from_dirname(hh->dir);
 	}
 	*out = cm;

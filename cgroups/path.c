@@ -20,7 +20,7 @@
 
 /* Lexical clean like runc's CleanPath: "//" and "." dropped, ".." never climbs
  * above the root.  Always returns an absolute path. */
-static char *clean_abs(const char *p)
+char *cg_clean_path(const char *p)
 {
 	size_t cap = strlen(p) + 2;
 	char *out = xmalloc(cap);
@@ -130,7 +130,7 @@ static int resolve_systemd(const char *id, const char *p, char **out, struct hus
 	if (strchr(unit, '/'))
 		return husk_err_set(err, EINVAL, "cgroupsPath %s: '/' in unit name", p);
 	cleanup_free char *joined = xasprintf("%s/%s", sp, unit);
-	*out = clean_abs(joined);
+	*out = cg_clean_path(joined);
 	return 0;
 }
 
@@ -148,10 +148,14 @@ int cg_resolve_path(const char *id, const char *cgroups_path, bool systemd, char
 		joined = xstrdup(cgroups_path);
 	else {
 		/* Clean the relative part on its own so ".." cannot leave the parent. */
-		cleanup_free char *rel = clean_abs(cgroups_path);
+		cleanup_free char *rel = cg_clean_path(cgroups_path);
+		if (strcmp(rel, "/") == 0)
+			return husk_err_set(err, EINVAL,
+					    "cgroupsPath %s: names no cgroup below the parent",
+					    cgroups_path);
 		joined = xasprintf("%s%s", CGROUP_DEFAULT_PARENT, rel);
 	}
-	char *p = clean_abs(joined);
+	char *p = cg_clean_path(joined);
 	if (strcmp(p, "/") == 0) {
 		free(p);
 		return husk_err_set(err, EINVAL,
