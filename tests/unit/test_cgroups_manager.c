@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,150 @@ static void test_apply_v1(void **state)
 	cgroup_manager_free(cm);
 }
 
+/* A child that waits for a byte, then runs fn and exits with its result. */
+static pid_t spawn_gated(int *gate, int (*fn)(void))
+{
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		char c;
+		if (read(p[0], &c, 1) != 1)
+			_exit(99);
+		_exit(fn());
+	}
+	close(p[0]);
+	*gate = p[1];
+	return pid;
+}
+
+static int eat_memory(void)
+{
+	/* Touch 64 MiB, far past the 16 MiB limit. */
+	for (int i = 0; i < 64; i++) {
+		char *m = malloc(1 << 20);
+		if (!m)
+			return 2;
+		memset(m, i + 1, 1 << 20);
+	}
+	return 0;
+}
+
+static void test_memory_limit_oom(void **state)
+{
+	REQUIRE_HYBRID();
+	struct cgroup_manager *cm = make("oom");
+	struct husk_err *err = NULL;
+	struct oci_resources r = {0};
+	r.memory.present = true;
+	r.memory.limit = (oci_opt_i64){true, 16 << 20};
+	r.memory.swap = (oci_opt_i64){true, 16 << 20}; /* no swap to escape to */
+	if (cgroup_apply(cm, &r, &err) < 0)
+		fail_msg("%s", err->msg);
+	struct cgroup_oom_watch *w = NULL;
+	if (cgroup_oom_watch_open(cm, &w, &err) < 0)
+		fail_msg("%s", err->msg);
+	int gate;
+	pid_t pid = spawn_gated(&gate, eat_memory);
+	assert_int_equal(cgroup_enter(cm, pid, &err), 0);
+	assert_int_equal(write(gate, "x", 1), 1);
+	int st = reap(pid);
+	close(gate);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	short ev;
+	struct pollfd pfd = {.fd = cgroup_oom_watch_fd(w, &ev)};
+	pfd.events = ev;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	uint64_t n = 0;
+	assert_int_equal(cgroup_oom_watch_check(w, &n, &err), 0);
+	assert_true(n >= 1);
+	struct cgroup_stats s;
+	assert_int_equal(cgroup_stats(cm, &s, &err), 0);
+	assert_true(s.oom_kill >= 1);
+	assert_int_equal(s.mem.limit, 16 << 20);
+	/* the peak reached the limit (failcnt stays 0 on this kernel) */
+	assert_true(s.mem.max > (15 << 20) && s.mem.max <= (16 << 20));
+	assert_true(s.n_mem_raw > 10);
+	cgroup_stats_free(&s);
+	assert_int_equal(cgroup_destroy(cm, &err), 0);
+	/* removal wakes the watch, which then reports the cgroup gone */
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_not_equal(cgroup_oom_watch_check(w, &n, &err), 0);
+	assert_int_equal(err->errnum, ENOENT);
+	husk_err_free(&err);
+	cgroup_oom_watch_free(w);
+	cgroup_manager_free(cm);
+}
+
+static int fork_bomb(void)
+{
+	/* Fork until refused; report how many children we got (they pause). */
+	int made = 0;
+	for (int i = 0; i < 64; i++) {
+		pid_t p = fork();
+		if (p < 0)
+			return errno == EAGAIN ? made : 100;
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		made++;
+	}
+	return 101;
+}
+
+static void test_pids_limit_bites(void **state)
+{
+	REQUIRE_HYBRID();
+	struct cgroup_manager *cm = make("forkbomb");
+	struct husk_err *err = NULL;
+	struct oci_resources r = {.pids_present = true, .pids_limit = {true, 8}};
+	if (cgroup_apply(cm, &r, &err) < 0)
+		fail_msg("%s", err->msg);
+	int gate;
+	pid_t pid = spawn_gated(&gate, fork_bomb);
+	assert_int_equal(cgroup_enter(cm, pid, &err), 0);
+	assert_int_equal(write(gate, "x", 1), 1);
+	int st = reap(pid);
+	close(gate);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7); /* 8 = the bomb itself + 7 children */
+	struct cgroup_stats s;
+	assert_int_equal(cgroup_stats(cm, &s, &err), 0);
+	assert_int_equal(s.pids_limit, 8);
+	assert_int_equal(s.pids_current, 7); /* the orphans, still paused */
+	cgroup_stats_free(&s);
+	/* delete --force: the orphans die with the cgroup */
+	assert_int_equal(cgroup_destroy(cm, &err), 0);
+	cleanup_free char *d = xasprintf("/sys/fs/cgroup/pids%s/forkbomb", parent);
+	assert_false(dir_exists(d));
+	cgroup_manager_free(cm);
+}
+
+static void test_stats_cpu(void **state)
+{
+	REQUIRE_HYBRID();
+	struct cgroup_manager *cm = make("stats");
+	struct husk_err *err = NULL;
+	struct kid k = spawn_kid();
+	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
+	struct cgroup_stats s;
+	assert_int_equal(cgroup_stats(cm, &s, &err), 0);
+	assert_int_equal(s.pids_current, 1);
+	assert_int_equal(s.n_percpu, (size_t)sysconf(_SC_NPROCESSORS_CONF));
+	cgroup_stats_free(&s);
+	assert_int_equal(cgroup_destroy(cm, &err), 0);
+	reap(k.pid);
+	close(k.ctl);
+	/* stats of a removed cgroup is an error */
+	assert_int_not_equal(cgroup_stats(cm, &s, &err), 0);
+	husk_err_free(&err);
+	cgroup_manager_free(cm);
+}
+
 static void test_no_leftovers(void **state)
 {
 	REQUIRE_HYBRID();
@@ -366,6 +511,9 @@ int main(void)
 		cmocka_unit_test(test_kill_all_other_signal),
 		cmocka_unit_test(test_busy_leaf_refused),
 		cmocka_unit_test(test_apply_v1),
+		cmocka_unit_test(test_memory_limit_oom),
+		cmocka_unit_test(test_pids_limit_bites),
+		cmocka_unit_test(test_stats_cpu),
 		cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
