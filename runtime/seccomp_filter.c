@@ -153,6 +153,9 @@ int seccomp_flag_parse(const char *name, unsigned int *flag, struct husk_err **e
 bool seccomp_flag_supported(unsigned int flag)
 {
 	/* The kernel checks the flags before the (NULL) program: EFAULT means known. */
+	/* WAIT_KILLABLE_RECV is only valid together with a listener. */
+	if (flag & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+		flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	errno = 0;
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL);
 	return r < 0 && errno == EFAULT;
@@ -295,6 +298,10 @@ static int build(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def_
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		if (add_syscall(ctx, &s->syscalls[i], i, def_action, p, err) < 0)
 			return -1;
+	/* It only changes how a notified task waits; the kernel refuses it without a
+	 * listener, and without NOTIFY rules there is nothing for it to change. */
+	if (!p->uses_notify)
+		p->flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 	if (p->uses_notify && !s->listener_path)
 		return husk_err_set(err, EINVAL,
 				    "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");

@@ -21,111 +21,22 @@
 
 #include "common/util.h"
 #include "runtime/process_security.h"
+#include "helpers/security_child.h"
 
-/* ---- building configs --------------------------------------------------- */
+#define strv sec_strv
+#define new_cfg sec_new_cfg
+#define status_hex sec_status_hex
+#define status_num sec_status_num
+#define one_rule sec_rule
+#define result sec_result
 
-static oci_strv strv(const char *first, ...)
+static void (*current_probe)(struct sec_result *r, void *arg);
+static int run_child(const struct oci_config *cfg, void (*probe)(struct sec_result *, void *),
+		     void *arg, struct sec_result *out)
 {
-	oci_strv s = {0};
-	s.v = calloc(16, sizeof(char *));
-	va_list ap;
-	va_start(ap, first);
-	for (const char *x = first; x; x = va_arg(ap, const char *))
-		s.v[s.n++] = strdup(x);
-	va_end(ap);
-	return s;
-}
-
-static struct oci_config *new_cfg(uint32_t uid, uint32_t gid)
-{
-	struct oci_config *c = calloc(1, sizeof(*c));
-	c->process.present = true;
-	c->process.user.uid = uid;
-	c->process.user.gid = gid;
-	c->process.cwd = strdup("/");
-	return c;
-}
-
-/* ---- running in a child ------------------------------------------------- */
-
-struct result {
-	int rc;          /* prepare/apply/load outcome: 0 or the failing step's errno */
-	int step;        /* 1 prepare, 2 apply, 3 load */
-	char msg[512];
-	char status[4096]; /* /proc/self/status after everything */
-	long extra[8];
-};
-
-typedef void (*probe_fn)(struct result *r, void *arg);
-
-static void read_status(char *buf, size_t len)
-{
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Fork; the child prepares, applies, loads seccomp, then runs probe and writes
- * a struct result to the pipe.  Returns the child's wait status. */
-static int run_child(const struct oci_config *cfg, probe_fn probe, void *arg, struct result *out)
-{
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		struct result r;
-		memset(&r, 0, sizeof(r));
-		struct husk_err *err = NULL;
-		struct process_security *ps = NULL;
-		struct process_security_opts o = {.cfg = cfg,
-						  .proc = &cfg->process,
-						  .container_id = "sec-test",
-						  .bundle = "/tmp/bundle",
-						  .container_pid = getpid()};
-		if (process_security_prepare(&o, &ps, &err) < 0)
-			r.step = 1;
-		else if (process_security_apply(ps, &err) < 0)
-			r.step = 2;
-		else if (process_security_load_seccomp(ps, &err) < 0)
-			r.step = 3;
-		if (err) {
-			r.rc = err->errnum ? err->errnum : -1;
-			snprintf(r.msg, sizeof(r.msg), "%s", err->msg);
-		}
-		if (!r.step && probe)
-			probe(&r, arg);
-		read_status(r.status, sizeof(r.status));
-		if (write(p[1], &r, sizeof(r)) != sizeof(r))
-			_exit(3);
-		_exit(0);
-	}
-	close(p[1]);
-	memset(out, 0, sizeof(*out));
-	ssize_t n = read_all(p[0], out, sizeof(*out));
-	close(p[0]);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (n != sizeof(*out))
-		out->rc = -999;
-	return st;
-}
-
-static unsigned long long status_hex(const struct result *r, const char *key)
-{
-	const char *p = strstr(r->status, key);
-	assert_non_null(p);
-	return strtoull(p + strlen(key), NULL, 16);
-}
-
-static long status_num(const struct result *r, const char *key)
-{
-	const char *p = strstr(r->status, key);
-	assert_non_null(p);
-	return strtol(p + strlen(key), NULL, 10);
+	struct sec_hooks h = {.probe = probe, .arg = arg};
+	(void)current_probe;
+	return sec_run_child(cfg, &h, out);
 }
 
 #define BIT(c) (1ULL << (c))
@@ -320,16 +231,6 @@ static void probe_getppid(struct result *r, void *arg)
 	errno = 0;
 	r->extra[2] = syscall(SYS_getpgid, 0);
 	r->extra[3] = errno;
-}
-
-static struct oci_seccomp_syscall *one_rule(const char *name, const char *action, int errno_ret)
-{
-	struct oci_seccomp_syscall *s = calloc(1, sizeof(*s));
-	s->names = strv(name, NULL);
-	s->action = strdup(action);
-	if (errno_ret >= 0)
-		s->errno_ret = (oci_opt_u64){true, (uint64_t)errno_ret};
-	return s;
 }
 
 static void test_seccomp_errno_rule(void **state)
