@@ -25,10 +25,17 @@ static const char *const ipc_sysctls[] = {
 	"kernel.shmall", "kernel.shmmax", "kernel.shmmni",        "kernel.shm_rmid_forced",
 };
 
-int sysctl_validate(const struct oci_config *cfg, const char *key, struct husk_err **err)
+int sysctl_validate(const struct oci_config *cfg, const char *name, struct husk_err **err)
 {
-	if (!key || !*key || key[0] == '.' || key[0] == '/' || strstr(key, ".."))
-		return husk_err_set(err, EINVAL, "sysctl \"%s\": malformed name", key ? key : "");
+	if (!name || !*name || name[0] == '.' || name[0] == '/' || strstr(name, "..") ||
+	    strstr(name, "//"))
+		return husk_err_set(err, EINVAL, "sysctl \"%s\": malformed name", name ? name : "");
+	/* "fs/mqueue/msg_max" is checked as "fs.mqueue.msg_max" */
+	cleanup_free char *key = xstrdup(name);
+	if (strchr(key, '/'))
+		for (char *p = key; *p; p++)
+			if (*p == '/')
+				*p = '.';
 	bool ipc = strncmp(key, "fs.mqueue.", 10) == 0;
 	for (size_t i = 0; !ipc && i < ARRAY_SIZE(ipc_sysctls); i++)
 		ipc = strcmp(key, ipc_sysctls[i]) == 0;
@@ -36,24 +43,24 @@ int sysctl_validate(const struct oci_config *cfg, const char *key, struct husk_e
 		if (!rootfs_has_ns(cfg, OCI_NS_IPC))
 			return husk_err_set(err, EPERM,
 					    "sysctl \"%s\" is not allowed in the host's ipc namespace",
-					    key);
+					    name);
 		return 0;
 	}
 	if (strncmp(key, "net.", 4) == 0) {
 		if (!rootfs_has_ns(cfg, OCI_NS_NETWORK))
 			return husk_err_set(err, EPERM,
 					    "sysctl \"%s\" is not allowed in the host's network namespace",
-					    key);
+					    name);
 		return 0;
 	}
 	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
 		if (!rootfs_has_ns(cfg, OCI_NS_UTS))
 			return husk_err_set(err, EPERM,
 					    "sysctl \"%s\" is not allowed in the host's uts namespace",
-					    key);
+					    name);
 		return 0;
 	}
-	return husk_err_set(err, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", key);
+	return husk_err_set(err, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", name);
 }
 
 int apply_sysctls(const struct oci_config *cfg, int root_fd, struct husk_err **err)
