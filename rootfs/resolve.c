@@ -124,7 +124,7 @@ int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 		int fd;
 		if (last) {
 			fd = openat(parent, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-			if (fd < 0 && errno != ELOOP) {
+			if (fd < 0 && (errno != ELOOP || nofollow)) {
 				ret = -errno;
 				goto out;
 			}

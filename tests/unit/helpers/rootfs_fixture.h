@@ -35,7 +35,7 @@ struct fixture {
 	struct rootfs_opts opts;
 };
 
-static void fx_mkdirs(const char *base, const char *const *dirs)
+static __attribute__((unused)) void fx_mkdirs(const char *base, const char *const *dirs)
 {
 	for (; *dirs; dirs++) {
 		char *p = xasprintf("%s/%s", base, *dirs);
@@ -46,7 +46,7 @@ static void fx_mkdirs(const char *base, const char *const *dirs)
 	}
 }
 
-static void fx_write(const char *path, const char *content)
+static __attribute__((unused)) void fx_write(const char *path, const char *content)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
@@ -54,7 +54,7 @@ static void fx_write(const char *path, const char *content)
 	close(fd);
 }
 
-static struct fixture *fx_new(void)
+static __attribute__((unused)) struct fixture *fx_new(void)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/husk-rootfs-test.XXXXXX");
@@ -72,7 +72,7 @@ static struct fixture *fx_new(void)
 	return fx;
 }
 
-static void fx_free(struct fixture *fx)
+static __attribute__((unused)) void fx_free(struct fixture *fx)
 {
 	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
 	if (system(cmd) != 0)
@@ -82,7 +82,7 @@ static void fx_free(struct fixture *fx)
 }
 
 /* "a,b,c" -> oci_strv */
-static oci_strv fx_strv(const char *csv)
+static __attribute__((unused)) oci_strv fx_strv(const char *csv)
 {
 	oci_strv s = { 0 };
 	if (!csv || !*csv)
@@ -95,7 +95,7 @@ static oci_strv fx_strv(const char *csv)
 	return s;
 }
 
-static void fx_mount(struct fixture *fx, const char *dest, const char *type, const char *src,
+static __attribute__((unused)) void fx_mount(struct fixture *fx, const char *dest, const char *type, const char *src,
 		     const char *opts)
 {
 	struct oci_config *c = &fx->cfg;
@@ -108,7 +108,7 @@ static void fx_mount(struct fixture *fx, const char *dest, const char *type, con
 	m->options = fx_strv(opts);
 }
 
-static void fx_ns(struct fixture *fx, enum oci_ns_type t)
+static __attribute__((unused)) void fx_ns(struct fixture *fx, enum oci_ns_type t)
 {
 	struct oci_linux *l = &fx->cfg.linux_;
 	l->namespaces = xrealloc(l->namespaces, (l->n_namespaces + 1) * sizeof(*l->namespaces));
@@ -117,7 +117,7 @@ static void fx_ns(struct fixture *fx, enum oci_ns_type t)
 }
 
 /* The mounts `husk spec` / `runc spec` put in a default config. */
-static void fx_default_mounts(struct fixture *fx)
+static __attribute__((unused)) void fx_default_mounts(struct fixture *fx)
 {
 	fx_mount(fx, "/proc", "proc", "proc", NULL);
 	fx_mount(fx, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
@@ -129,7 +129,7 @@ static void fx_default_mounts(struct fixture *fx)
 	fx_mount(fx, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro");
 }
 
-static void fx_default_paths(struct fixture *fx)
+static __attribute__((unused)) void fx_default_paths(struct fixture *fx)
 {
 	fx->cfg.linux_.masked_paths =
 		fx_strv("/proc/acpi,/proc/asound,/proc/kcore,/proc/keys,/proc/latency_stats,"
@@ -141,10 +141,10 @@ static void fx_default_paths(struct fixture *fx)
 
 /* ---- running checks in a child ------------------------------------------------ */
 
-static int fx_report_fd = -1;
+static __attribute__((unused)) int fx_report_fd = -1;
 
 /* Fail the child with a message (it reaches cmocka in the parent). */
-static void __attribute__((noreturn, format(printf, 1, 2))) cfail(const char *fmt, ...)
+static __attribute__((unused)) void __attribute__((noreturn, format(printf, 1, 2))) cfail(const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;
@@ -175,7 +175,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) cfail(const char *fm
 typedef void (*child_fn)(struct fixture *fx, void *arg);
 
 /* Run fn in a child in a new mount namespace (plus extra_ns flags). */
-static void fx_run(struct fixture *fx, int extra_ns, child_fn fn, void *arg)
+static __attribute__((unused)) void fx_run(struct fixture *fx, int extra_ns, child_fn fn, void *arg)
 {
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -213,7 +213,7 @@ struct mnt_info {
 };
 
 /* The last (topmost) mountinfo entry whose mount point is mp. */
-static bool find_mount(const char *mp, struct mnt_info *out)
+static __attribute__((unused)) bool find_mount(const char *mp, struct mnt_info *out)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
@@ -245,7 +245,7 @@ static bool find_mount(const char *mp, struct mnt_info *out)
 	return found;
 }
 
-static int count_mounts(void)
+static __attribute__((unused)) int count_mounts(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
@@ -258,7 +258,7 @@ static int count_mounts(void)
 }
 
 /* "rw,nosuid,nodev" has option "nosuid" */
-static bool has_opt(const char *list, const char *opt)
+static __attribute__((unused)) bool has_opt(const char *list, const char *opt)
 {
 	size_t l = strlen(opt);
 	for (const char *p = list; (p = strstr(p, opt)); p += l)
@@ -267,7 +267,7 @@ static bool has_opt(const char *list, const char *opt)
 	return false;
 }
 
-static void must_prepare_finalize(struct fixture *fx)
+static __attribute__((unused)) void must_prepare_finalize(struct fixture *fx)
 {
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
