@@ -586,8 +586,10 @@ static void test_rootfs_propagation(void **state)
 	fx_mount(fx, "/proc", "proc", "proc", NULL);
 	fx->cfg.linux_.rootfs_propagation = xstrdup("rshared");
 	fx_run(fx, 0, check_rootfs_propagation, "shared");
+	free(fx->cfg.linux_.rootfs_propagation);
 	fx->cfg.linux_.rootfs_propagation = xstrdup("rslave");
 	fx_run(fx, 0, check_rootfs_propagation, "slave");
+	free(fx->cfg.linux_.rootfs_propagation);
 	fx->cfg.linux_.rootfs_propagation = xstrdup("private");
 	fx_run(fx, 0, check_rootfs_propagation, "private");
 	fx_free(fx);

@@ -102,6 +102,9 @@ static void test_idmap_refused(void **state)
 	assert_true(mount_opts_parse(&v, &o, &e) < 0);
 	assert_non_null(strstr(e->msg, "idmapped"));
 	husk_err_free(&e);
+	for (size_t j = 0; j < v.n; j++)
+		free(v.v[j]);
+	free(v.v);
 }
 
 static void test_propagation_names(void **state)

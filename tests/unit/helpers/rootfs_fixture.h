@@ -72,13 +72,50 @@ static __attribute__((unused)) struct fixture *fx_new(void)
 	return fx;
 }
 
+static __attribute__((unused)) void fx_free_strv(oci_strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Frees what the fx_* builders and tests put in the hand-made config. */
+static __attribute__((unused)) void fx_free_config(struct oci_config *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].destination);
+		free(c->mounts[i].type);
+		free(c->mounts[i].source);
+		fx_free_strv(&c->mounts[i].options);
+	}
+	free(c->mounts);
+	free(c->linux_.namespaces);
+	for (size_t i = 0; i < c->linux_.n_devices; i++) {
+		free(c->linux_.devices[i].type);
+		free(c->linux_.devices[i].path);
+	}
+	free(c->linux_.devices);
+	for (size_t i = 0; i < c->linux_.sysctl.n; i++) {
+		free(c->linux_.sysctl.v[i].key);
+		free(c->linux_.sysctl.v[i].value);
+	}
+	free(c->linux_.sysctl.v);
+	fx_free_strv(&c->linux_.masked_paths);
+	fx_free_strv(&c->linux_.readonly_paths);
+	free(c->linux_.rootfs_propagation);
+	memset(c, 0, sizeof(*c));
+}
+
 static __attribute__((unused)) void fx_free(struct fixture *fx)
 {
 	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "# cleanup of %s failed\n", fx->dir);
 	free(cmd);
-	free(fx); /* config strings are leaked on purpose: the children used them */
+	fx_free_config(&fx->cfg);
+	free(fx);
 }
 
 /* "a,b,c" -> oci_strv */
