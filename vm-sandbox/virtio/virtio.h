@@ -124,6 +124,9 @@ void virtq_reset(struct virtq *vq);
 /* Take the next available chain.  1: *c filled; 0: nothing available;
  * < 0: the driver broke the ring (the queue is then marked broken). */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
+/* Give back the chain virtq_pop just returned, untouched (the backend had
+ * nothing for it after all); the next pop returns it again. */
+void virtq_unpop(struct virtq *vq);
 /* Return a chain to the driver with len bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed since the last one. */

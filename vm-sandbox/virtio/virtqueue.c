@@ -171,6 +171,13 @@ broken:
 	return -1;
 }
 
+void virtq_unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+	if (vq->event_idx)
+		store16_release(avail_event_ptr(vq), vq->last_avail);
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	if (!vq->ready)
