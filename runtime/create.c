@@ -167,7 +167,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	j->dir = container_dir(j->o->root, j->o->id);
 	if (mkdir(j->dir, 0711) < 0) {
 		if (errno == EEXIST)
-			return husk_err_set(err, EEXIST, "container with id exists: %s", j->o->id);
+			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
 		return husk_err_sys(err, "create state dir %s", j->dir);
 	}
 	j->dir_created = true;

@@ -42,12 +42,12 @@ static int open_init_pidfd(const struct container_state *st, struct husk_err **e
 	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (fd < 0) {
 		if (errno == ESRCH)
-			return husk_err_set(err, ESRCH, "container not running");
+			return container_err(err, ESRCH, "container not running");
 		return husk_err_sys(err, "pidfd_open %d", (int)st->pid);
 	}
 	if (!container_pid_alive(st)) {
 		close(fd);
-		return husk_err_set(err, ESRCH, "container not running");
+		return container_err(err, ESRCH, "container not running");
 	}
 	return fd;
 }
@@ -59,7 +59,7 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, id);
 	cleanup_fd int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENXIO ? husk_err_set(err, ESRCH, "container not running: init is gone")
+		return errno == ENXIO ? container_err(err, ESRCH, "container not running: init is gone")
 				      : husk_err_sys(err, "open %s", fifo);
 	if (write(fd, "0", 1) != 1)
 		return husk_err_sys(err, "release container init through %s", fifo);
@@ -77,11 +77,11 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED) {
-		r = husk_err_set(err, EINVAL, "cannot start a container that has stopped");
+		r = container_err(err, EINVAL, "cannot start a container that has stopped");
 		goto out;
 	}
 	if (s != OCI_STATUS_CREATED) {
-		r = husk_err_set(err, EINVAL, "cannot start an already running container");
+		r = container_err(err, EINVAL, "cannot start an already running container");
 		goto out;
 	}
 	if (release_init(root, id, err) < 0) {
@@ -119,7 +119,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED && !all) {
-		r = husk_err_set(err, ESRCH, "container not running");
+		r = container_err(err, ESRCH, "container not running");
 		goto out;
 	}
 	if (all) {
@@ -134,7 +134,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 			goto out;
 		}
 		if (s == OCI_STATUS_STOPPED) {
-			r = husk_err_set(err, ESRCH, "container not running");
+			r = container_err(err, ESRCH, "container not running");
 			goto out;
 		}
 	}
@@ -144,7 +144,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 		goto out;
 	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-		r = errno == ESRCH ? husk_err_set(err, ESRCH, "container not running")
+		r = errno == ESRCH ? container_err(err, ESRCH, "container not running")
 				   : husk_err_sys(err, "send signal %d to %d", sig, (int)st->pid);
 	close(pidfd);
 out:
@@ -198,7 +198,7 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	struct cgroup_manager *cm = NULL;
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
-		r = husk_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
+		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
 				 status_word(s));
 		goto out;
 	}

@@ -1,6 +1,7 @@
 #include "runtime/state.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,22 @@
 #include "runtime/weak.h"
 
 #define STATE_FILE "state.json"
+
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	bool fresh = err && !*err;
+	husk_err_set(err, 0, "%s", msg);
+	free(msg);
+	if (fresh)
+		(*err)->errnum = errnum;
+	return errnum ? -errnum : -1;
+}
 
 char *container_dir(const char *root, const char *id)
 {
@@ -49,7 +66,7 @@ int container_lock(const char *root, const char *id, bool exclusive, int *lock_f
 	cleanup_fd int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return husk_err_set(err, ENOENT, "container %s does not exist", id);
+			return container_err(err, ENOENT, "container %s does not exist", id);
 		return husk_err_sys(err, "open %s", dir);
 	}
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
@@ -158,7 +175,7 @@ int container_state_load(const char *root, const char *id, struct container_stat
 		int e = rerr->errnum;
 		husk_err_free(&rerr);
 		if (e == ENOENT)
-			return husk_err_set(err, ENOENT, "container %s does not exist", id);
+			return container_err(err, ENOENT, "container %s does not exist", id);
 		return husk_err_set(err, e, "read state of container %s", id);
 	}
 	char ebuf[256];
