@@ -49,7 +49,7 @@ char *container_state_json(const struct container_state *st, enum oci_status sta
 		put(g, "created", st->created);
 		put(g, "owner", st->owner);
 	}
-	if (st->annotations.n || full) {
+	if (st->annotations.n) {
 		yajl_gen_string(g, (const unsigned char *)"annotations", 11);
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < st->annotations.n; i++)
