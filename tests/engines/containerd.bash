@@ -14,6 +14,7 @@
 # undone and the namespace's cgroups are removed.
 
 : "${ENGINE_TIMEOUT:=30}"
+export ENGINE_TIMEOUT
 
 ctrd_start() {
 	CTRD_DIR=$(mktemp -d /tmp/husk-engines-ctrd.XXXXXX)
@@ -58,7 +59,7 @@ TOML
 
 # ctr against the private daemon and namespace; every call is time-bounded.
 ctr_() {
-	timeout -k 5 "$ENGINE_TIMEOUT" ctr --address "$CTRD_SOCK" --namespace "${CTRD_NS:-husk-engines}" "$@"
+	timeout --foreground -k 5 "$ENGINE_TIMEOUT" ctr --address "$CTRD_SOCK" --namespace "${CTRD_NS:-husk-engines}" "$@"
 }
 
 ctrd_import_busybox() { # -> CTRD_IMAGE
