@@ -159,7 +159,7 @@ int caps_set_ambient(uint64_t ambient, struct husk_err **err)
 		/* runc's own default spec lists ambient caps without inheritable ones,
 		 * and runc only warns when the raise fails: engines rely on that. */
 		if (cap_set_ambient(c, CAP_SET) != 0)
-			log_warn("cannot raise ambient capability %s (it must also be in the "
+			log_debug("cannot raise ambient capability %s (it must also be in the "
 				 "permitted and inheritable sets): %s",
 				 caps_to_name(c), strerror(errno));
 	}
