@@ -15,7 +15,7 @@
 #include "oci/default_spec.h"
 #include "oci/spec.h"
 
-#define FIXTURE "tests/fuzz/corpus/oci/full.json"
+#define FIXTURE "tests/fuzz/corpus/oci/config/full.json"
 
 static struct oci_config *load_fixture(void)
 {
