@@ -36,6 +36,7 @@ struct pctx_seg {
 struct pctx {
 	const char *source;
 	struct husk_err **err;
+	bool exec_process; /* decoding `exec --process` (runc's leniency), not config.json */
 	size_t depth;
 	struct pctx_seg seg[PC_MAX_DEPTH];
 };
