@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -54,9 +55,26 @@ static int unshare_checked(unsigned long flags, struct husk_err **err)
 	return 0;
 }
 
+/* Our credentials still carry the host's ids, unmapped in the new user
+ * namespace: become its root so files we create have a valid owner. */
+static int become_userns_root(const struct init_ctx *ctx, struct husk_err **err)
+{
+	if (!ctx->plan->user_new && !ctx->plan->user_join)
+		return 0;
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return husk_err_sys(err, "user namespace: drop supplementary groups");
+	if (setresgid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become gid 0 (is gid 0 mapped?)");
+	if (setresuid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become uid 0 (is uid 0 mapped?)");
+	return 0;
+}
+
 static int enter_late_namespaces(const struct init_ctx *ctx, struct husk_err **err)
 {
 	unsigned long nf = ctx->plan->new_flags;
+	if (become_userns_root(ctx, err) < 0)
+		return -1;
 	/* After the parent moved us into the cgroup, so that it is our cgroupns root. */
 	if (unshare_checked(nf & CLONE_NEWCGROUP, err) < 0)
 		return -1;
