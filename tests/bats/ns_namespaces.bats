@@ -75,6 +75,7 @@ all_namespaces='[{"type":"pid"},{"type":"network"},{"type":"mount"},{"type":"ipc
 		| .linux.gidMappings = [{"containerID":0,"hostID":200000,"size":65536}]'
 	# The rootfs belongs to the mapped root, as with any engine.
 	chown -R 100000:200000 "$BUNDLE/rootfs"
+	chmod 755 "$TEST_TMP" "$BUNDLE"
 	husk run -d --pid-file "$TEST_TMP/pid" "$CID"
 	local pid
 	pid=$(cat "$TEST_TMP/pid")
@@ -105,6 +106,7 @@ all_namespaces='[{"type":"pid"},{"type":"network"},{"type":"mount"},{"type":"ipc
 		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
 		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
 	chown -R 100000:100000 "$BUNDLE/rootfs"
+	chmod 755 "$TEST_TMP" "$BUNDLE"
 	husk run -d --pid-file "$TEST_TMP/pid2" "$CID-b"
 	local b
 	b=$(cat "$TEST_TMP/pid2")
