@@ -535,6 +535,48 @@ static void test_cgroup_mount_cgroupns(void **state)
 	fx_free(fx);
 }
 
+/* The runtime may move the init into its cgroups while rootfs_prepare runs: the
+ * cgroup binds must show the cgroup the process is in when rootfs_finalize runs. */
+static void check_cgroup_moved_between(struct fixture *fx, void *arg)
+{
+	const char *name = arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	char *dir = xasprintf("/sys/fs/cgroup/pids/%s", name);
+	char *procs = xasprintf("%s/cgroup.procs", dir);
+	CHECK(mkdir(dir, 0755) == 0, "mkdir %s: %s", dir, strerror(errno));
+	struct husk_err *e = NULL;
+	CHECK(write_string_at(AT_FDCWD, procs, "0", &e) == 0, "join %s", dir);
+	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
+	struct mnt_info mi;
+	char *want = xasprintf("/%s", name);
+	CHECK(find_mount("/sys/fs/cgroup/pids", &mi) && strcmp(mi.root, want) == 0,
+	      "pids bind shows %s, want %s", mi.root, want);
+}
+
+static void test_cgroup_mount_follows_late_cgroup_move(void **state)
+{
+	(void)state;
+	struct statfs sfs;
+	if (statfs("/sys/fs/cgroup/pids", &sfs) < 0 || sfs.f_type != 0x27e0eb)
+		skip(); /* needs a cgroup v1 pids hierarchy (this host has one) */
+	char *self = NULL;
+	struct husk_err *e = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, &e), 0);
+	bool at_root = strstr(self, ":pids:/\n") != NULL;
+	free(self);
+	if (!at_root)
+		skip(); /* the test names the new cgroup relative to the hierarchy root */
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	char name[64];
+	snprintf(name, sizeof(name), "husk-rootfs-test-%d", (int)getpid());
+	fx_run(fx, 0, check_cgroup_moved_between, name);
+	char *dir = xasprintf("/sys/fs/cgroup/pids/%s", name);
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+	fx_free(fx);
+}
+
 static void check_mount_error(struct fixture *fx, void *arg)
 {
 	struct husk_err *e = NULL;
@@ -632,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_sysctl_not_namespaced),
 		cmocka_unit_test(test_cgroup_mount),
 		cmocka_unit_test(test_cgroup_mount_cgroupns),
+		cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
 		cmocka_unit_test(test_mount_errors),
 		cmocka_unit_test(test_rootfs_propagation),
 		cmocka_unit_test(test_bad_rootfs_propagation),
