@@ -570,11 +570,15 @@ static void test_cgroup_mount_follows_late_cgroup_move(void **state)
 	fx_default_mounts(fx);
 	char name[64];
 	snprintf(name, sizeof(name), "husk-rootfs-test-%d", (int)getpid());
-	fx_run(fx, 0, check_cgroup_moved_between, name);
+	char msg[2048];
+	bool ok = fx_run_quiet(fx, 0, check_cgroup_moved_between, name, msg, sizeof(msg));
 	char *dir = xasprintf("/sys/fs/cgroup/pids/%s", name);
-	assert_int_equal(rmdir(dir), 0);
+	int rmdir_errno = rmdir(dir) < 0 ? errno : 0;
 	free(dir);
 	fx_free(fx);
+	if (!ok)
+		fail_msg("child failed: %s", msg);
+	assert_int_equal(rmdir_errno, 0);
 }
 
 static void check_mount_error(struct fixture *fx, void *arg)
