@@ -143,6 +143,10 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 {
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return husk_err_set(err, EINVAL,
+				    "rootfs: the config has no mount namespace; refusing to change the "
+				    "host's mounts");
 	{
 		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (new_root < 0)

@@ -426,7 +426,6 @@ static void test_sysctl(void **state)
 	fx_mount(fx, "/dev/mqueue", "mqueue", "mqueue", NULL);
 	fx_ns(fx, OCI_NS_IPC);
 	fx_ns(fx, OCI_NS_UTS);
-	fx_ns(fx, OCI_NS_MOUNT);
 	set_sysctl(fx, "kernel.shmmni", "1234");
 	set_sysctl(fx, "kernel.hostname", "husk-sysctl");
 	set_sysctl(fx, "fs/mqueue/msg_max", "42");
@@ -641,6 +640,27 @@ static void test_rootfs_propagation(void **state)
 	fx_free(fx);
 }
 
+static void check_no_mount_ns(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	struct husk_err *e = NULL;
+	fx->cfg.linux_.n_namespaces = 0;
+	CHECK(rootfs_prepare(&fx->cfg, &fx->opts, &e) < 0, "prepare without a mount namespace");
+	CHECK(strstr(e->msg, "no mount namespace"), "message %s", e->msg);
+	husk_err_free(&e);
+	CHECK(rootfs_finalize(&fx->cfg, &fx->opts, &e) < 0, "finalize without a mount namespace");
+	fx->cfg.linux_.n_namespaces = 1;
+}
+
+static void test_mount_namespace_required(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_run(fx, 0, check_no_mount_ns, NULL);
+	fx_free(fx);
+}
+
 static void check_bad_propagation(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -682,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_mount_errors),
 		cmocka_unit_test(test_rootfs_propagation),
 		cmocka_unit_test(test_bad_rootfs_propagation),
+		cmocka_unit_test(test_mount_namespace_required),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

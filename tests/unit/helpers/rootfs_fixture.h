@@ -66,6 +66,9 @@ static __attribute__((unused)) struct fixture *fx_new(void)
 	char *r = xstrdup(fx->rootfs);
 	fx_mkdirs(r, dirs);
 	free(r);
+	fx->cfg.linux_.namespaces = xcalloc(1, sizeof(*fx->cfg.linux_.namespaces));
+	fx->cfg.linux_.namespaces[0].type = OCI_NS_MOUNT;
+	fx->cfg.linux_.n_namespaces = 1;
 	fx->opts.bundle = fx->bundle;
 	fx->opts.rootfs = fx->rootfs;
 	fx->opts.console_pty_fd = -1;
