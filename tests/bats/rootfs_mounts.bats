@@ -203,3 +203,20 @@ mnt_line() { echo "$1" | awk -v mp="$2" '$5 == mp' | tail -1; }
 	[[ "$output" =~ "ok" ]]
 	assert_no_leftovers "$CID"
 }
+
+@test "rootfs: terminal: the pty is bound onto /dev/console, even over a planted symlink" {
+	command -v script >/dev/null || skip "script(1) is needed to give husk a terminal"
+	echo host > "$TEST_TMP/hostfile"
+	# /dev comes from the image (no tmpfs), and the image plants a symlink
+	cfg '.mounts |= map(select(.destination != "/dev")) | .process.terminal = true'
+	mkdir -p "$BUNDLE/rootfs/dev/pts"
+	ln -s "$TEST_TMP/hostfile" "$BUNDLE/rootfs/dev/console"
+	cfg '.process.args = ["sh", "-c", "stat -c \"%n %F %t\" /dev/console; grep \" /dev/console \" /proc/self/mountinfo"]'
+	run timeout 20 script -qec "$HUSK --root $HUSK_ROOT run $CID" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "/dev/console character special file 88" ]]
+	[[ "$output" =~ " /dev/console ".*" - devpts " ]]
+	[ "$(cat "$TEST_TMP/hostfile")" = host ]
+	! grep -q " $TEST_TMP/hostfile " /proc/self/mountinfo
+	assert_no_leftovers "$CID"
+}
