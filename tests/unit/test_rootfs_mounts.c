@@ -302,6 +302,39 @@ static void test_bad_device_type(void **state)
 	fx_free(fx);
 }
 
+/* A config bind of the host's /dev/null onto /dev/null must not get the host
+ * node chmod-ed to the mode linux.devices asks for. */
+static void check_bound_device_untouched(struct fixture *fx, void *arg)
+{
+	struct stat *host = arg;
+	must_prepare_finalize(fx);
+	struct stat st;
+	CHECK(lstat("/dev/null", &st) == 0 && st.st_ino == host->st_ino, "not the host node");
+	CHECK((st.st_mode & 07777) == (host->st_mode & 07777), "mode changed to %o",
+	      st.st_mode & 07777);
+}
+
+static void test_bound_device_left_alone(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	/* our own 1:3 node stands in for the host's /dev/null */
+	char *node = xasprintf("%s/hostnull", fx->dir);
+	assert_int_equal(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+	assert_int_equal(chmod(node, 0666), 0);
+	struct stat host;
+	assert_int_equal(stat(node, &host), 0);
+	fx_default_mounts(fx);
+	fx_mount(fx, "/dev/null", "bind", node, "bind");
+	add_device(fx, "c", "/dev/null", 1, 3, 0600, -1, -1);
+	fx_run(fx, 0, check_bound_device_untouched, &host);
+	struct stat after;
+	assert_int_equal(stat(node, &after), 0);
+	assert_int_equal(after.st_mode, host.st_mode);
+	free(node);
+	fx_free(fx);
+}
+
 static void check_dev_bind_no_defaults(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -691,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_linux_devices),
 		cmocka_unit_test(test_bad_device_type),
 		cmocka_unit_test(test_dev_bind_gets_no_defaults),
+		cmocka_unit_test(test_bound_device_left_alone),
 		cmocka_unit_test(test_no_pivot),
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_console_must_be_pty),
