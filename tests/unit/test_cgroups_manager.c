@@ -1,5 +1,6 @@
-/* The cgroup manager against this host's real cgroupfs (hybrid: v1 controllers
- * plus the unified mount).  Forked children stand in for a container's init.
+/* The cgroup manager against this host's real cgroupfs: hybrid (v1 controllers
+ * plus the unified mount), or legacy when run under a v1-only view of
+ * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a container's init.
  * Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
  * that nothing with this pid is left anywhere under /sys/fs/cgroup. */
 #include <setjmp.h>
@@ -25,21 +26,22 @@
 
 static char parent[64]; /* /husk-cgtest-PID */
 
-static bool is_root_hybrid(void)
+static enum cgroup_mode mode;
+
+static bool is_root_v1(void)
 {
-	enum cgroup_mode m;
 	struct husk_err *err = NULL;
-	if (geteuid() != 0 || cgroup_detect_mode(&m, &err) < 0) {
+	if (geteuid() != 0 || cgroup_detect_mode(&mode, &err) < 0) {
 		husk_err_free(&err);
 		return false;
 	}
-	return m == CGROUP_MODE_HYBRID;
+	return mode == CGROUP_MODE_HYBRID || mode == CGROUP_MODE_LEGACY;
 }
 
-#define REQUIRE_HYBRID()                                                                           \
+#define REQUIRE_V1()                                                                           \
 	do {                                                                                       \
-		if (!is_root_hybrid()) {                                                           \
-			fprintf(stderr, "# skip: needs root on a hybrid cgroup host\n");           \
+		if (!is_root_v1()) {                                                               \
+			fprintf(stderr, "# skip: needs root on a hybrid or v1 cgroup host\n");     \
 			skip();                                                                    \
 		}                                                                                  \
 	} while (0)
@@ -113,15 +115,16 @@ static struct cgroup_manager *make(const char *leaf)
 
 static void test_create_enter_destroy(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("basic");
 	struct husk_err *err = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
 		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/basic", v1_dirs[i], parent);
 		assert_true(dir_exists(d));
 	}
+	bool hybrid = mode == CGROUP_MODE_HYBRID;
 	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/basic", parent);
-	assert_true(dir_exists(u));
+	assert_int_equal(dir_exists(u), hybrid);
 	/* A fresh cpuset level inherits cpus/mems, or no task could join. */
 	cleanup_free char *cs = xasprintf("/sys/fs/cgroup/cpuset%s/basic", parent);
 	cleanup_free char *cpus = file_at(cs, "cpuset.cpus");
@@ -138,7 +141,7 @@ static void test_create_enter_destroy(void **state)
 	int lines = 0;
 	for (char *s = cg; (s = strstr(s, want)); s++)
 		lines++;
-	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + 1);
+	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + hybrid);
 
 	pid_t *pids = NULL;
 	size_t n = 0;
@@ -158,11 +161,12 @@ static void test_create_enter_destroy(void **state)
 	}
 	assert_false(dir_exists(u));
 	cgroup_manager_free(cm);
+	assert_int_equal(cgroup_detect_mode(&mode, &err), 0);
 }
 
 static void test_serialize_load(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("ser ialized");
 	struct husk_err *err = NULL;
 	cleanup_free char *s = cgroup_manager_serialize(cm);
@@ -173,7 +177,7 @@ static void test_serialize_load(void **state)
 	assert_string_equal(s, s2);
 	assert_string_equal(again->path, cm->path);
 	assert_int_equal(again->n, cm->n);
-	assert_int_equal(again->mode, CGROUP_MODE_HYBRID);
+	assert_int_equal(again->mode, mode);
 	/* The loaded manager drives the same cgroups. */
 	struct kid k = spawn_kid();
 	assert_int_equal(cgroup_enter(again, k.pid, &err), 0);
@@ -199,7 +203,7 @@ static void test_serialize_load(void **state)
 
 static void test_freeze_thaw(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("freeze");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -227,7 +231,7 @@ static void test_freeze_thaw(void **state)
 
 static void test_kill_all_other_signal(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("sigterm");
 	struct husk_err *err = NULL;
 	struct kid a = spawn_kid(), b = spawn_kid();
@@ -248,7 +252,7 @@ static void test_kill_all_other_signal(void **state)
 
 static void test_busy_leaf_refused(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("busy");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -269,7 +273,7 @@ static void test_busy_leaf_refused(void **state)
 
 static void test_apply_v1(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("apply");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
@@ -370,7 +374,7 @@ static int eat_memory(void)
 
 static void test_memory_limit_oom(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("oom");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
@@ -434,7 +438,7 @@ static int fork_bomb(void)
 
 static void test_pids_limit_bites(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("forkbomb");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {.pids_present = true, .pids_limit = {true, 8}};
@@ -462,7 +466,7 @@ static void test_pids_limit_bites(void **state)
 
 static void test_stats_cpu(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("stats");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -483,7 +487,7 @@ static void test_stats_cpu(void **state)
 
 static void test_no_leftovers(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct husk_err *err = NULL;
 	const char *all[ARRAY_SIZE(v1_dirs) + 1];
 	memcpy(all, v1_dirs, sizeof(v1_dirs));
@@ -504,6 +508,8 @@ static void test_no_leftovers(void **state)
 int main(void)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
+	if (is_root_v1())
+		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_enter_destroy),
 		cmocka_unit_test(test_serialize_load),
