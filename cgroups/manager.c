@@ -238,6 +238,37 @@ int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err)
 	return 0;
 }
 
+int cgroup_clone_fd(struct cgroup_manager *cm)
+{
+	int i = cg_find_v2(cm);
+	cleanup_err struct husk_err *err = NULL;
+	return i < 0 ? -1 : cg_fd(cm, (size_t)i, &err);
+}
+
+int cgroup_enter_self(struct cgroup_manager *cm, bool cloned_into_v2, struct husk_err **err)
+{
+	for (size_t i = 0; i < cm->n; i++) {
+		struct cg_hier *h = &cm->h[i];
+		if (h->v2 && cloned_into_v2)
+			continue;
+		/* "0" is the writer itself; v1's tasks file moves just this thread and
+		 * so takes no global lock.  v2 has no such path (threads of a domain
+		 * cgroup cannot move alone). */
+		if (h->v2 ? enter_one(cm, i, "0", err) < 0
+			  : (cg_fd(cm, i, err) < 0 || cg_write(h->fd, "tasks", "0", err) < 0)) {
+			if (!h->v2 && (*err)->errnum == ENOSPC && (h->ctrls & CG_BIT(CG_CPUSET))) {
+				/* empty cpuset chain: the general path knows how to fill it */
+				husk_err_free(err);
+				if (enter_one(cm, i, "0", err) == 0)
+					continue;
+			}
+			return husk_err_wrap(err, "cgroup %s: join %s", cm->path,
+					     *h->dir ? h->dir : "cgroup2");
+		}
+	}
+	return 0;
+}
+
 /* ---- freezing ------------------------------------------------------------ */
 
 /* On hybrid hosts the v1 freezer is the one runc uses (and the one tools read

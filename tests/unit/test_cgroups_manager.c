@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -485,6 +487,60 @@ static void test_stats_cpu(void **state)
 	cgroup_manager_free(cm);
 }
 
+/* The runtime's fast path: clone3 into the v2 cgroup, then the child joins the
+ * v1 hierarchies itself.  The kernel's view must equal cgroup_enter's. */
+static void test_clone_into_and_enter_self(void **state)
+{
+	REQUIRE_V1();
+	struct cgroup_manager *cm = make("self");
+	struct husk_err *err = NULL;
+	int v2fd = cgroup_clone_fd(cm);
+	assert_int_equal(v2fd >= 0, mode == CGROUP_MODE_HYBRID);
+	int p[2], q[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(q, O_CLOEXEC), 0);
+	struct clone_args ca = {.exit_signal = SIGCHLD};
+	if (v2fd >= 0) {
+		ca.flags = CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)v2fd;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct husk_err *e = NULL;
+		unsigned long long t0 = now_ns();
+		int r = cgroup_enter_self(cm, v2fd >= 0, &e);
+		unsigned long long us = (now_ns() - t0) / 1000;
+		if (write(p[1], &us, sizeof(us)) != sizeof(us))
+			_exit(3);
+		char c;
+		if (read(q[0], &c, 1) < 0)
+			_exit(4);
+		_exit(r == 0 ? 0 : 2);
+	}
+	unsigned long long us = 0;
+	assert_int_equal(read(p[0], &us, sizeof(us)), sizeof(us));
+	printf("# enter_self took %llu us\n", us);
+	cleanup_free char *procf = xasprintf("/proc/%d/cgroup", pid);
+	cleanup_free char *cg = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, procf, &cg, NULL, &err), 0);
+	cleanup_free char *want = xasprintf(":%s/self\n", parent);
+	int lines = 0;
+	for (char *s = cg; (s = strstr(s, want)); s++)
+		lines++;
+	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + (mode == CGROUP_MODE_HYBRID));
+	assert_int_equal(write(q[1], "x", 1), 1);
+	int st = reap(pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	assert_int_equal(cgroup_destroy(cm, &err), 0);
+	cgroup_manager_free(cm);
+}
+
 static void test_no_leftovers(void **state)
 {
 	REQUIRE_V1();
@@ -520,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_memory_limit_oom),
 		cmocka_unit_test(test_pids_limit_bites),
 		cmocka_unit_test(test_stats_cpu),
+		cmocka_unit_test(test_clone_into_and_enter_self),
 		cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
