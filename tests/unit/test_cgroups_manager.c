@@ -127,14 +127,13 @@ static void test_create_enter_destroy(void **state)
 	bool hybrid = mode == CGROUP_MODE_HYBRID;
 	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/basic", parent);
 	assert_int_equal(dir_exists(u), hybrid);
-	/* A fresh cpuset level inherits cpus/mems, or no task could join. */
+	struct kid k = spawn_kid();
+	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
+	/* The empty cpuset levels got their parent's cpus/mems, or no task could join. */
 	cleanup_free char *cs = xasprintf("/sys/fs/cgroup/cpuset%s/basic", parent);
 	cleanup_free char *cpus = file_at(cs, "cpuset.cpus");
 	assert_non_null(cpus);
 	assert_true(*cpus);
-
-	struct kid k = spawn_kid();
-	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	/* The kernel's view: the child is in path in every hierarchy. */
 	cleanup_free char *procf = xasprintf("/proc/%d/cgroup", k.pid);
 	cleanup_free char *cg = NULL;
