@@ -20,13 +20,13 @@ $(GUEST_DIR)/%.o: tests/guests/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(GUEST_DIR)/guest-bzimage.elf: $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/ring3.o $(GUEST_C_OBJS) tests/guests/bzimage.ld
+$(GUEST_DIR)/guest-bzimage.elf: $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/bzimage.ld
 	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/bzimage.ld -o $@ $(filter %.o,$^)
 
 $(GUEST_BZIMAGE): $(GUEST_DIR)/guest-bzimage.elf
 	objcopy -O binary $< $@
 
-$(GUEST_PVH): $(GUEST_DIR)/entry_pvh.o $(GUEST_DIR)/ring3.o $(GUEST_C_OBJS) tests/guests/pvh.ld
+$(GUEST_PVH): $(GUEST_DIR)/entry_pvh.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/pvh.ld
 	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/pvh.ld -o $@ $(filter %.o,$^)
 
 .PHONY: test-guests

@@ -25,7 +25,8 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;
+	bool started;          /* has a thread of its own to join */
+	_Atomic bool kickable; /* thread is valid for vcpu_kick_all */
 };
 
 /* ---- MMIO bus: devices by guest-physical window ---- */
@@ -81,6 +82,9 @@ struct vm {
 	struct boot_info boot;
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
+	pthread_t io_tid;
+	bool io_started;
+	struct husk_err *io_err;
 	pthread_mutex_t crash_lock;
 	char crash_msg[256];
 };
@@ -111,7 +115,10 @@ void vm_devices_teardown(struct vm *vm);
 
 /* vcpu.c: the per-thread run loop */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct husk_err **err);
+/* Run on a new thread, or on the calling thread until the VM stops. */
 int vcpu_start(struct vcpu *v, struct husk_err **err);
+int vcpu_run_here(struct vcpu *v, struct husk_err **err);
+void vcpu_run(struct vcpu *v);
 void vcpu_kick_all(struct vm *vm);
 void vcpu_destroy(struct vcpu *v);
 /* Record why the VM stops (first reason wins) and wake the I/O thread. */

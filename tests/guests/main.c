@@ -122,7 +122,7 @@ static void check_cpu(void)
 {
 	uint16_t cs;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	checkf((cs & 3) == 3, "cpu: running in ring 3", "cs", cs);
+	checkf(cs == 0x10, "cpu: entered with __BOOT_CS (0x10)", "cs", cs);
 	uint32_t r[4];
 	cpuid(0, 0, r);
 	uint32_t max = r[0];
