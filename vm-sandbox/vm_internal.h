@@ -17,7 +17,6 @@ struct kvm_run;
 struct kvm_cpuid2;
 struct serial;
 struct i8042;
-struct notify;
 
 struct vcpu {
 	struct vm *vm;
@@ -65,10 +64,6 @@ struct vm {
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
-	int ioeventfds[LAYOUT_MMIO_MAX * 8];
-	unsigned n_ioeventfds;
-	struct notify *notifies[LAYOUT_MMIO_MAX * 8];
-	unsigned n_notifies;
 	int stop_efd;           /* vCPUs write here when the guest stops */
 	int sig_fd;             /* SIGINT, SIGTERM, SIGHUP */
 	int null_fd;            /* /dev/null: input for devices that get none */
