@@ -57,7 +57,8 @@ static struct vm_device *construct(struct vm *vm, enum dev_kind kind, const char
 	case DEV_VSOCK:
 		return virtio_vsock_create(env, spec, err);
 	case DEV_CONSOLE:
-		return virtio_console_create(env, vm->null_fd, vm->out_fd >= 0 ? vm->out_fd : vm->null_fd,
+		/* Output only: the UART owns the console input (ttyS0). */
+		return virtio_console_create(env, -1, vm->out_fd >= 0 ? vm->out_fd : vm->null_fd,
 					     err);
 	case DEV_RNG:
 		return virtio_rng_create(env, err);
