@@ -11,6 +11,7 @@ GUEST_C      := tests/guests/main.c tests/guests/lib.c tests/guests/virtio.c
 GUEST_C_OBJS := $(patsubst tests/guests/%.c,$(GUEST_DIR)/%.o,$(GUEST_C))
 GUEST_BZIMAGE := $(GUEST_DIR)/guest-bzimage
 GUEST_PVH     := $(GUEST_DIR)/guest-pvh.elf
+GUEST_ELF64   := $(GUEST_DIR)/guest-elf64.elf
 
 $(GUEST_DIR)/%.o: tests/guests/%.c tests/guests/guest.h vm-sandbox/x86/bootproto.h vm-sandbox/x86/layout.h
 	@mkdir -p $(dir $@)
@@ -29,6 +30,9 @@ $(GUEST_BZIMAGE): $(GUEST_DIR)/guest-bzimage.elf
 $(GUEST_PVH): $(GUEST_DIR)/entry_pvh.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/pvh.ld
 	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/pvh.ld -o $@ $(filter %.o,$^)
 
+$(GUEST_ELF64): $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/elf64.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/elf64.ld -o $@ $(filter %.o,$^)
+
 .PHONY: test-guests
-test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH)
+test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH) $(GUEST_ELF64)
 test-artifacts: test-guests
