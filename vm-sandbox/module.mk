@@ -36,3 +36,9 @@ $(GUEST_ELF64): $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS
 .PHONY: test-guests
 test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH) $(GUEST_ELF64)
 test-artifacts: test-guests
+
+# The minimal Linux guest: `make guest-kernel` (slow, separate from check).
+GUEST_KERNEL_DIR := $(BUILD)/guest-kernel
+.PHONY: guest-kernel
+guest-kernel:
+	vm-sandbox/guest-kernel/build.sh $(GUEST_KERNEL_DIR)

@@ -85,7 +85,9 @@ struct vm {
 };
 
 /* memory.c */
+/* Map guest RAM (vm_memory_map) and register it with KVM. */
 int vm_memory_setup(struct vm *vm, struct husk_err **err);
+int vm_memory_map(struct vm *vm, struct husk_err **err);
 void vm_memory_teardown(struct vm *vm);
 /* Bytes of guest RAM resident in the monitor (for --trace). */
 uint64_t vm_memory_resident(const struct vm *vm);

@@ -155,7 +155,11 @@ int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **e
 		vm->boot.initrd_max = ELF_INITRD_ADDR_MAX;
 		minimal_zero_page(vm);
 	}
-	if (!guest_mem_ptr(&vm->mem, vm->boot.entry, 1) || vm->boot.entry < LAYOUT_HIGH_START)
+	bool inside = false;
+	for (unsigned i = 0; i < eh.e_phnum && !inside; i++)
+		inside = ph[i].p_type == PT_LOAD && vm->boot.entry >= ph[i].p_paddr &&
+			 vm->boot.entry - ph[i].p_paddr < ph[i].p_memsz;
+	if (!inside)
 		return husk_err_set(err, ENOEXEC, "ELF: entry point %#llx is outside the image",
 				    (unsigned long long)vm->boot.entry);
 	return 0;
