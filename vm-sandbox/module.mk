@@ -42,3 +42,16 @@ GUEST_KERNEL_DIR := $(BUILD)/guest-kernel
 .PHONY: guest-kernel
 guest-kernel:
 	vm-sandbox/guest-kernel/build.sh $(GUEST_KERNEL_DIR)
+
+# `make bench-vm`: the monitor's start-up time, memory and virtio-blk throughput.
+$(BUILD)/bench/vm_launch: bench/vm_launch.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/vm_blk: bench/vm_blk.c tests/unit/helpers/virtio_driver.c $(LIBHUSK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ bench/vm_blk.c tests/unit/helpers/virtio_driver.c $(LIBHUSK) $(LDLIBS)
+
+.PHONY: bench-vm
+bench-vm: husk test-guests $(BUILD)/bench/vm_launch $(BUILD)/bench/vm_blk
+	BUILD=$(abspath $(BUILD)) bench/vm_bench.sh

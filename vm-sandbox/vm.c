@@ -201,10 +201,11 @@ static void trace_report(struct vm *vm)
 	unsigned long long guest_kb = vm_memory_resident(vm) >> 10;
 	fprintf(stderr, "husk-vm: stopped: %s\n", vm_stop_name(atomic_load(&vm->stop) - 1));
 	fprintf(stderr,
-		"husk-vm: first KVM_RUN %llu us after %s; rss %llu KiB, guest-resident %llu "
-		"KiB, monitor %llu KiB (hwm %llu KiB)\n",
+		"husk-vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
+		"guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)\n",
 		vm->t_first_run_ns > t0 ? (vm->t_first_run_ns - t0) / 1000 : 0,
-		env ? "process start" : "vm_boot()", rss_kb, guest_kb,
+		env ? "process start" : "vm_boot()",
+		vm->t_start_ns > t0 ? (vm->t_start_ns - t0) / 1000 : 0, rss_kb, guest_kb,
 		rss_kb > guest_kb ? rss_kb - guest_kb : 0, hwm_kb);
 }
 
