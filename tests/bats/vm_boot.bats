@@ -18,7 +18,16 @@ setup() {
 	read -r INITRD_SUM INITRD_SIZE _ < <(cksum "$VM_TMP/initrd")
 }
 
+# A host peer for guest port 1234: husk's vsock device connects to PATH_1234.
+start_vsock_peer() {
+	/usr/bin/python3 "$BATS_TEST_DIRNAME/vm/vsock_echo.py" "$VM_TMP/vsock_1234" >"$VM_TMP/peer.out" &
+	PEER_PID=$!
+	for _ in $(seq 50); do [ -S "$VM_TMP/vsock_1234" ] && return 0; sleep 0.1; done
+	return 1
+}
+
 teardown() {
+	[ -n "${PEER_PID:-}" ] && kill "$PEER_PID" 2>/dev/null
 	[ -n "${VM_TMP:-}" ] && rm -rf "$VM_TMP"
 	true
 }
@@ -28,11 +37,14 @@ boot_guest() {
 	local kernel=$1 extra=${2:-}
 	shift 2 || shift $#
 	local cmdline="console=ttyS0 husk.guest=1 husk.mem=64 husk.cpus=2 husk.in=ping"
-	cmdline+=" husk.initrd=$INITRD_SIZE,$INITRD_SUM husk.disk_sectors=2048 husk.disk_cksum=$DISK_SUM $extra"
+	cmdline+=" husk.initrd=$INITRD_SIZE,$INITRD_SUM husk.disk_sectors=2048 husk.disk_cksum=$DISK_SUM"
+	cmdline+=" husk.vsock_cid=7 husk.vsock_port=1234 $extra"
+	start_vsock_peer
 	local t0 t1
 	t0=$(date +%s%N)
 	run bash -c 'printf ping | "$@"' _ "$HUSK" vm boot --kernel "$kernel" --initrd "$VM_TMP/initrd" \
-		--memory 64 --cpus 2 --disk "$VM_TMP/disk.img" --cmdline "$cmdline" "$@"
+		--memory 64 --cpus 2 --disk "$VM_TMP/disk.img" --vsock "7:$VM_TMP/vsock" \
+		--cmdline "$cmdline" "$@"
 	t1=$(date +%s%N)
 	BOOT_MS=$(((t1 - t0) / 1000000))
 	echo "# $(basename "$kernel"): ${BOOT_MS} ms" >&3
@@ -49,6 +61,8 @@ assert_all_checks_pass() {
 	grep -q '^husk-guest: hello through virtio-console' <<<"$output"
 	grep -q '^ok .* - initrd: contents match the file' <<<"$output"
 	grep -q '^ok .* - serial: console input arrives on RBR' <<<"$output"
+	grep -q '^ok .* - virtio-vsock: the host peer.s echo comes back' <<<"$output"
+	grep -q '^ok .* - virtio-vsock: connection closed' <<<"$output"
 	# the guest's write reached the image file
 	dd if="$VM_TMP/disk.img" bs=512 skip=8 count=1 2>/dev/null | grep -q 'husk-guest wrote this sector'
 }

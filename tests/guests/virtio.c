@@ -4,6 +4,7 @@
  *   blk     capacity, read + cksum against the image, write, flush, read back
  *   console one line on the transmitq (the test finds it on stdout)
  *   rng     bytes on a device-writable buffer
+ *   vsock   connect to a host peer, send, get the echo back, close
  * and check that the device's interrupt reaches the local APIC through the
  * I/O APIC (irqfd), with the guest's interrupts off: the vector shows in IRR. */
 #include "guest.h"
@@ -52,6 +53,7 @@ enum {
 #define ID_BLK     2
 #define ID_CONSOLE 3
 #define ID_RNG     4
+#define ID_VSOCK   19
 
 struct desc {
 	uint64_t addr;
@@ -90,7 +92,7 @@ struct vq {
 struct dev {
 	uint64_t base;
 	unsigned irq;
-	struct vq vq[2];
+	struct vq vq[3];
 };
 
 static struct dev devs[LAYOUT_MMIO_MAX];
@@ -172,6 +174,36 @@ static int64_t submit(struct dev *d, unsigned q, const uint64_t *addr, const uin
 		__asm__ volatile("pause");
 	}
 	return -1;
+}
+
+/* Make descriptor i a single buffer and offer it, without waiting. */
+static void post(struct dev *d, unsigned q, uint16_t i, void *buf, uint32_t len, uint16_t flags)
+{
+	struct vq *vq = &d->vq[q];
+	vq->desc[i] = (struct desc){.addr = (uint64_t)buf, .len = len, .flags = flags};
+	vq->avail.ring[vq->next_avail % QSIZE] = i;
+	__asm__ volatile("" ::: "memory");
+	vq->avail.idx = ++vq->next_avail;
+	__asm__ volatile("mfence" ::: "memory");
+	wr(d, REG_QUEUE_NOTIFY, q);
+}
+
+/* Wait for the next used element; false after a timeout. */
+static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len)
+{
+	struct vq *vq = &d->vq[q];
+	for (unsigned spin = 0; spin < 2000000; spin++) {
+		if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
+			__asm__ volatile("" ::: "memory");
+			struct used_elem *e = &vq->used.ring[vq->last_used % QSIZE];
+			vq->last_used++;
+			*id = e->id;
+			*len = e->len;
+			return true;
+		}
+		__asm__ volatile("pause");
+	}
+	return false;
 }
 
 /* ---- interrupt delivery: I/O APIC pin -> LAPIC IRR ---- */
@@ -290,6 +322,85 @@ static void rng_checks(struct dev *d)
 	       (uint64_t)n);
 }
 
+/* ---- vsock: a stream to a host peer and back ---- */
+
+struct vsock_hdr {
+	uint64_t src_cid, dst_cid;
+	uint32_t src_port, dst_port, len;
+	uint16_t type, op;
+	uint32_t flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+
+enum { VS_REQUEST = 1, VS_RESPONSE, VS_RST, VS_SHUTDOWN, VS_RW, VS_CREDIT_UPDATE };
+#define VS_RXBUFS  4
+#define VS_BUFSZ   256
+#define VS_PORT    5000
+#define VS_MSG     "husk-vsock-ping"
+
+static uint8_t vs_rx[VS_RXBUFS][VS_BUFSZ];
+static uint8_t vs_tx[VS_BUFSZ];
+
+static bool vs_send(struct dev *d, uint64_t cid, uint32_t port, uint16_t op, const char *data,
+		    uint32_t len, uint32_t fwd)
+{
+	struct vsock_hdr h = {.src_cid = cid, .dst_cid = 2, .src_port = VS_PORT,
+			      .dst_port = port, .len = len, .type = 1, .op = op,
+			      .flags = op == VS_SHUTDOWN ? 3 : 0, .buf_alloc = sizeof(vs_rx),
+			      .fwd_cnt = fwd};
+	memcpy(vs_tx, &h, sizeof(h));
+	memcpy(vs_tx + sizeof(h), data, len);
+	post(d, 1, 0, vs_tx, sizeof(h) + len, 0);
+	uint32_t id, used;
+	return wait_used(d, 1, &id, &used);
+}
+
+/* The next packet for us that is not a credit update; NULL on timeout. */
+static const struct vsock_hdr *vs_recv(struct dev *d, uint32_t *fwd)
+{
+	uint32_t id, len;
+	while (wait_used(d, 0, &id, &len)) {
+		if (id >= VS_RXBUFS)
+			return 0;
+		static uint8_t pkt[VS_BUFSZ];
+		memcpy(pkt, vs_rx[id], len < VS_BUFSZ ? len : VS_BUFSZ);
+		post(d, 0, id, vs_rx[id], VS_BUFSZ, DESC_F_WRITE); /* hand it back */
+		const struct vsock_hdr *h = (const void *)pkt;
+		if (h->op == VS_RW)
+			*fwd += h->len;
+		if (h->op != VS_CREDIT_UPDATE)
+			return h;
+	}
+	return 0;
+}
+
+static void vsock_checks(struct dev *d, const char *cmdline)
+{
+	check(dev_init(d, 0, 3), "virtio-vsock: features, three queues");
+	uint64_t cid = rd(d, REG_CONFIG) | (uint64_t)rd(d, REG_CONFIG + 4) << 32, want, port;
+	if (cmd_num(cmdline, "husk.vsock_cid", &want))
+		checkf(cid == want, "virtio-vsock: guest CID from --vsock", "cid", cid);
+	if (!cmd_num(cmdline, "husk.vsock_port", &port))
+		return;
+	for (uint16_t i = 0; i < VS_RXBUFS; i++)
+		post(d, 0, i, vs_rx[i], VS_BUFSZ, DESC_F_WRITE);
+	uint32_t fwd = 0;
+	check(vs_send(d, cid, port, VS_REQUEST, 0, 0, 0), "virtio-vsock: REQUEST sent");
+	const struct vsock_hdr *h = vs_recv(d, &fwd);
+	checkf(h && h->op == VS_RESPONSE && h->src_port == port && h->dst_port == VS_PORT,
+	       "virtio-vsock: host peer accepts (RESPONSE)", "op", h ? h->op : 0);
+	if (!h || h->op != VS_RESPONSE)
+		return;
+	check(vs_send(d, cid, port, VS_RW, VS_MSG, sizeof(VS_MSG) - 1, fwd),
+	      "virtio-vsock: data sent");
+	h = vs_recv(d, &fwd);
+	bool echoed = h && h->op == VS_RW && h->len == sizeof(VS_MSG) - 1 &&
+		      memcmp(h + 1, VS_MSG, sizeof(VS_MSG) - 1) == 0;
+	checkf(echoed, "virtio-vsock: the host peer's echo comes back", "op", h ? h->op : 0);
+	check(vs_send(d, cid, port, VS_SHUTDOWN, 0, 0, fwd), "virtio-vsock: SHUTDOWN sent");
+	h = vs_recv(d, &fwd);
+	checkf(h && h->op == VS_RST, "virtio-vsock: connection closed (RST)", "op", h ? h->op : 0);
+}
+
 void virtio_checks(const char *cmdline)
 {
 	mmio_write32(LAYOUT_LAPIC + LAPIC_SVR, 0x1ff); /* APIC software-enabled */
@@ -327,6 +438,9 @@ void virtio_checks(const char *cmdline)
 			break;
 		case ID_RNG:
 			rng_checks(d);
+			break;
+		case ID_VSOCK:
+			vsock_checks(d, cmdline);
 			break;
 		default:
 			break;
