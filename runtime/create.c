@@ -269,13 +269,20 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	return 0;
 }
 
-static int setup_cgroup(struct create_job *j, struct husk_err **err)
+/* Resources are written while the cgroup is still empty, before the init
+ * exists: the init makes its /dev nodes in parallel with the parent, and must
+ * never run under a half-written device list ("deny all" written, the allow
+ * rules not yet). */
+static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
 {
-	if (cgroup_enter(j->cm, j->child, err) < 0)
-		return -1;
 	if (j->cfg->linux_.resources_present && cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
 		return -1;
 	return 0;
+}
+
+static int setup_cgroup(struct create_job *j, struct husk_err **err)
+{
+	return cgroup_enter(j->cm, j->child, err);
 }
 
 static int send_hook_state(struct create_job *j, struct husk_err **err)
@@ -410,6 +417,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return husk_err_set(err, ENOSYS, "the cgroup module is not built into this husk");
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
+		return -1;
+	if (apply_cgroup_resources(j, err) < 0)
 		return -1;
 	if (spawn_init(j, err) < 0)
 		return -1;
