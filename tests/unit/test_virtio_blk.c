@@ -119,7 +119,8 @@ static long submit(struct vdrv *d, struct req *r, const struct vdrv_buf *data, u
 {
 	struct vdrv_buf b[16];
 	b[0] = (struct vdrv_buf){ r->hdr, 16, false };
-	memcpy(b + 1, data, n * sizeof(*data));
+	if (n)
+		memcpy(b + 1, data, n * sizeof(*data));
 	b[n + 1] = (struct vdrv_buf){ r->status, 1, true };
 	return vdrv_submit(d, 0, b, n + 2);
 }
