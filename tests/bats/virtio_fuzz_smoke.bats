@@ -17,17 +17,21 @@ teardown() {
 }
 
 @test "virtqueue fuzzer: 15 s over all devices, no crash" {
-	mkdir "$WORK/corpus"
-	run timeout 120 "$FUZZER" -max_total_time=15 -max_len=8192 -timeout=10 \
-		-print_final_stats=1 -artifact_prefix="$WORK/" "$WORK/corpus"
+	mkdir "$WORK/corpus" "$WORK/seeds"
+	HUSK_FUZZ_SEEDS=$WORK/seeds run timeout 120 "$FUZZER" -max_total_time=15 -max_len=8192 \
+		-timeout=10 -print_final_stats=1 -artifact_prefix="$WORK/" "$WORK/corpus" "$WORK/seeds"
 	echo "$output" | tail -n 20
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Done "*" runs in "* ]]
 	[[ "$output" != *"ERROR: AddressSanitizer"* ]]
 	[[ "$output" != *"runtime error"* ]]
-	# It did real work: many runs, and it found new coverage beyond the seeds.
+	# It did real work: many runs, over every seed (one per device and request
+	# type), and it found coverage beyond them.
 	runs=$(echo "$output" | sed -n 's/^stat::number_of_executed_units: *//p')
+	added=$(echo "$output" | sed -n 's/^stat::new_units_added: *//p')
 	[ "${runs:-0}" -gt 10000 ]
+	[ "$(ls "$WORK/seeds" | wc -l)" -ge 15 ]
+	[ "${added:-0}" -gt 0 ]
 	! ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* 2>/dev/null
 }
 

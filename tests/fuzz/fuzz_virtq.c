@@ -6,12 +6,14 @@
  * fuzzer spends its time on descriptor tables, rings and request payloads.
  * Guest RAM is an exactly-sized heap block: ASan catches any access outside. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vm-sandbox/virtio/virtio.h"
@@ -47,9 +49,8 @@ enum {
 static struct guest_mem mem;
 static uint8_t *ram;
 static struct vm_device *devs[NDEV];
-static const uint32_t dev_ids[NDEV] = { VIRTIO_ID_RNG, VIRTIO_ID_BLOCK, VIRTIO_ID_CONSOLE,
-					VIRTIO_ID_NET, VIRTIO_ID_VSOCK };
 static int console_in[2] = { -1, -1 }, net_peer = -1, blk_fd = -1, null_fd = -1;
+static int vsock_listener = -1; /* a host service at PATH_2000 for guest connections */
 static char vsock_dir[64];
 
 static void irq_raise(void *ctx, unsigned irq)
@@ -67,8 +68,182 @@ static void cleanup(void)
 	for (int i = 0; i < NDEV; i++)
 		if (devs[i])
 			devs[i]->destroy(devs[i]);
-	if (vsock_dir[0])
+	if (vsock_dir[0]) {
+		char p[96];
+		snprintf(p, sizeof(p), "%s/v.sock_2000", vsock_dir);
+		unlink(p);
 		rmdir(vsock_dir);
+	}
+}
+
+
+/* ---- seeds: one well-formed request per device and request type ----
+ * With HUSK_FUZZ_SEEDS=DIR the target writes them into DIR before libFuzzer
+ * reads its corpus directories (pass DIR as one of them). */
+
+#define SEED_N 16
+#define SEED_DATA 1024 /* RAM offset of request payloads */
+
+struct seed {
+	uint8_t buf[4096];
+	size_t len;
+	unsigned ndesc;
+	unsigned chain_start;   /* first descriptor of the chain being built */
+	uint16_t heads[4];
+	unsigned nheads;
+	uint64_t data; /* next free payload offset */
+};
+
+static void seed_begin(struct seed *sd, unsigned dev, unsigned queue, uint8_t flags)
+{
+	memset(sd, 0, sizeof(*sd));
+	struct hdr h = { .device = (uint8_t)dev, .flags = flags, .queue = (uint8_t)queue,
+			 .num_log2 = 4 };
+	memcpy(sd->buf, &h, sizeof(h));
+	sd->data = SEED_DATA;
+	sd->len = sizeof(h) + SEED_DATA;
+}
+
+static uint8_t *seed_ram(struct seed *sd, uint64_t off)
+{
+	return sd->buf + sizeof(struct hdr) + off;
+}
+
+/* Add a buffer with the given bytes (or zeroes) to the chain being built. */
+static void seed_desc(struct seed *sd, const void *bytes, uint32_t len, bool write)
+{
+	struct virtq_desc d = { RAM_GPA + sd->data, len, write ? VIRTQ_DESC_F_WRITE : 0, 0 };
+	if (sd->ndesc > sd->chain_start) {
+		struct virtq_desc *prev = (void *)seed_ram(sd, 16 * (sd->ndesc - 1));
+		prev->flags |= VIRTQ_DESC_F_NEXT;
+		prev->next = (uint16_t)sd->ndesc;
+	}
+	memcpy(seed_ram(sd, 16 * sd->ndesc), &d, sizeof(d));
+	if (bytes)
+		memcpy(seed_ram(sd, sd->data), bytes, len);
+	sd->ndesc++;
+	sd->data += (len + 15) & ~15u;
+	if (sizeof(struct hdr) + sd->data > sd->len)
+		sd->len = sizeof(struct hdr) + sd->data;
+}
+
+/* Close the chain being built; the next seed_desc starts another. */
+static void seed_chain_end(struct seed *sd)
+{
+	sd->heads[sd->nheads++] = (uint16_t)sd->chain_start;
+	sd->chain_start = sd->ndesc;
+}
+
+static void seed_write(struct seed *sd, const char *dir, const char *name)
+{
+	if (sd->ndesc > sd->chain_start)
+		seed_chain_end(sd);
+	uint16_t avail[2 + 4] = { 0, (uint16_t)sd->nheads }; /* flags, idx, ring[] */
+	memcpy(avail + 2, sd->heads, sizeof(sd->heads));
+	memcpy(seed_ram(sd, 16 * SEED_N), avail, sizeof(avail));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(sd->buf, 1, sd->len, f) != sd->len)
+		die(path);
+	fclose(f);
+}
+
+static void blk_seed(const char *dir, const char *name, uint32_t type, uint64_t sector,
+		     uint32_t data_len, bool data_write, uint8_t flags)
+{
+	struct seed sd;
+	uint32_t req[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
+	uint8_t payload[512] = { 0 };
+	seed_begin(&sd, 1, 0, flags);
+	seed_desc(&sd, req, 16, false);
+	if (data_len)
+		seed_desc(&sd, payload, data_len, data_write);
+	seed_desc(&sd, NULL, 1, true);
+	seed_write(&sd, dir, name);
+}
+
+static void vsock_packet(struct seed *sd, uint16_t op, uint32_t len)
+{
+	uint8_t pkt[44 + 16] = { 0 };
+	uint64_t src = 3, dst = 2;
+	uint32_t sport = 1000, dport = 2000, balloc = 65536;
+	uint16_t type = 1;
+	memcpy(pkt, &src, 8);
+	memcpy(pkt + 8, &dst, 8);
+	memcpy(pkt + 16, &sport, 4);
+	memcpy(pkt + 20, &dport, 4);
+	memcpy(pkt + 24, &len, 4);
+	memcpy(pkt + 28, &type, 2);
+	memcpy(pkt + 30, &op, 2);
+	memcpy(pkt + 36, &balloc, 4);
+	seed_desc(sd, pkt, 44, false);
+	if (len)
+		seed_desc(sd, pkt + 44, len, false);
+	seed_chain_end(sd);
+}
+
+static void vsock_seed(const char *dir, const char *name, uint16_t op, uint32_t len)
+{
+	struct seed sd;
+	seed_begin(&sd, 4, 1, FL_POLL);
+	vsock_packet(&sd, op, len);
+	seed_write(&sd, dir, name);
+}
+
+static void write_seeds(const char *dir)
+{
+	struct seed sd;
+	mkdir(dir, 0700);
+	seed_begin(&sd, 0, 0, 0);
+	seed_desc(&sd, NULL, 64, true);
+	seed_write(&sd, dir, "rng");
+	seed_begin(&sd, 0, 0, FL_INDIRECT | FL_EVENT_IDX);
+	seed_desc(&sd, NULL, 64, true);
+	seed_desc(&sd, NULL, 32, true);
+	seed_write(&sd, dir, "rng-2");
+
+	blk_seed(dir, "blk-read", 0, 1, 512, true, 0);
+	blk_seed(dir, "blk-write", 1, 2, 512, false, 0);
+	blk_seed(dir, "blk-flush", 4, 0, 0, false, 0);
+	blk_seed(dir, "blk-getid", 8, 0, 20, true, 0);
+	blk_seed(dir, "blk-discard", 11, 0, 16, false, 0);
+	blk_seed(dir, "blk-zeroes", 13, 0, 16, false, FL_EVENT_IDX);
+
+	seed_begin(&sd, 2, 1, 0);
+	seed_desc(&sd, "hello\n", 6, false);
+	seed_write(&sd, dir, "console-tx");
+	seed_begin(&sd, 2, 0, FL_BACKEND_DATA | FL_POLL);
+	seed_desc(&sd, NULL, 32, true);
+	seed_write(&sd, dir, "console-rx");
+
+	uint8_t frame[12 + 60] = { 0 };
+	memset(frame + 12, 0xff, 6);
+	seed_begin(&sd, 3, 1, 0);
+	seed_desc(&sd, frame, 12, false);
+	seed_desc(&sd, frame + 12, 60, false);
+	seed_write(&sd, dir, "net-tx");
+	seed_begin(&sd, 3, 0, FL_BACKEND_DATA | FL_POLL);
+	seed_desc(&sd, NULL, 1526, true);
+	seed_write(&sd, dir, "net-rx");
+
+	vsock_seed(dir, "vsock-request", 1, 0);
+	vsock_seed(dir, "vsock-rw", 5, 16);
+	vsock_seed(dir, "vsock-credit", 7, 0);
+	vsock_seed(dir, "vsock-shutdown", 4, 0);
+	vsock_seed(dir, "vsock-rst", 3, 0);
+	/* A connection to the listener the target keeps at PATH_2000, used. */
+	seed_begin(&sd, 4, 1, FL_POLL);
+	vsock_packet(&sd, 1, 0);  /* REQUEST */
+	vsock_packet(&sd, 5, 16); /* RW */
+	vsock_packet(&sd, 7, 0);  /* CREDIT_REQUEST */
+	vsock_packet(&sd, 4, 3);  /* SHUTDOWN (len 3: refused) */
+	seed_write(&sd, dir, "vsock-session");
+	seed_begin(&sd, 4, 1, FL_POLL);
+	vsock_packet(&sd, 1, 0);
+	vsock_packet(&sd, 5, 16);
+	sd.buf[offsetof(struct hdr, kicks)] = 2; /* tx, event, then rx */
+	seed_write(&sd, dir, "vsock-session-rx");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -109,6 +284,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("mkdir");
 	snprintf(spec, sizeof(spec), "3:%s/v.sock", vsock_dir);
 	devs[4] = virtio_vsock_create(&env, spec, &err);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/v.sock_2000", vsock_dir);
+	vsock_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (vsock_listener < 0 || bind(vsock_listener, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(vsock_listener, 128) < 0)
+		die("vsock listener");
 
 	for (int i = 0; i < NDEV; i++)
 		if (!devs[i]) {
@@ -116,6 +297,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		}
 	atexit(cleanup);
+	const char *seed_dir = getenv("HUSK_FUZZ_SEEDS");
+	if (seed_dir)
+		write_seeds(seed_dir);
 	return 0;
 }
 
@@ -215,6 +399,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The device's view must stay sane: read back a few registers. */
 	(void)rd(d, VIRTIO_MMIO_STATUS);
 	(void)rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+	/* The host service answers a little, then everything is torn down. */
+	int conns[16], nconn = 0;
+	while (nconn < 16 && (conns[nconn] = accept4(vsock_listener, NULL, NULL,
+						     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		if (send(conns[nconn], "pong", 4, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* full or gone: fine */
+		}
+		nconn++;
+	}
+	if (nconn && (h.flags & FL_POLL)) {
+		virtio_mmio_poll(d);
+		wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	}
 	wr(d, VIRTIO_MMIO_STATUS, 0);
+	for (int i = 0; i < nconn; i++)
+		close(conns[i]);
 	return 0;
 }

@@ -17,9 +17,10 @@ $(VIRTIO_FUZZ): $(VIRTIO_FUZZ_SRCS) $(wildcard vm-sandbox/virtio/*.h) vm-sandbox
 
 .PHONY: fuzz-virtio
 fuzz-virtio: $(VIRTIO_FUZZ)
-	@mkdir -p $(FUZZ_BUILD)/corpus/virtq
-	$(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 \
-		-print_final_stats=1 $(FUZZ_BUILD)/corpus/virtq
+	@mkdir -p $(FUZZ_BUILD)/corpus/virtq $(FUZZ_BUILD)/seeds/virtq
+	HUSK_FUZZ_SEEDS=$(FUZZ_BUILD)/seeds/virtq $(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) \
+		-max_len=8192 -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
+		$(FUZZ_BUILD)/corpus/virtq $(FUZZ_BUILD)/seeds/virtq
 
 fuzz: fuzz-virtio
 
