@@ -121,6 +121,15 @@ static void queue_registers(void **state)
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_QUEUE_NUM), 8);
 }
 
+static void queue_ready_needs_features_ok(void **state)
+{
+	struct vdrv *d = *state;
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	assert_int_equal(vdrv_queue_setup(d, 0, 8), 0);
+	assert_int_equal(vdrv_negotiate(d, VIRTIO_ID_RNG, V1), 0);
+	assert_int_equal(vdrv_queue_setup(d, 0, 8), 1);
+}
+
 static void interrupt_and_ack(void **state)
 {
 	struct vdrv *d = *state;
@@ -226,6 +235,7 @@ int main(void)
 		T(negotiation_requires_version_1),
 		T(features_frozen_after_features_ok),
 		T(queue_registers),
+		T(queue_ready_needs_features_ok),
 		T(interrupt_and_ack),
 		T(no_interrupt_flag),
 		T(event_idx_suppresses),

@@ -148,7 +148,9 @@ static void queue_ready(struct virtio_mmio *vm, struct virtq *vq, uint32_t val)
 		vq->ready = false;
 		return;
 	}
-	if (vq->ready)
+	/* Rings are set up after feature negotiation (spec 3.1.1): before it,
+	 * whether descriptors may be indirect is not settled yet. */
+	if (vq->ready || !(vm->status & VIRTIO_STATUS_FEATURES_OK))
 		return;
 	if (virtq_activate(vq, vm->env.mem, virtio_has_feature(vm, VIRTIO_RING_F_INDIRECT_DESC),
 			   virtio_has_feature(vm, VIRTIO_RING_F_EVENT_IDX)) < 0)
