@@ -13,7 +13,7 @@
 #include "common/util.h"
 #include "tests/unit/helpers/virtio_driver.h"
 
-#define QSZ 256
+#define QSZ   256
 #define BATCH 64 /* requests per doorbell */
 
 static double mbps(uint64_t bytes, unsigned long long ns)
@@ -66,9 +66,9 @@ static double bench_virtio(const char *img, uint64_t size, size_t req, unsigned 
 				h[0] = 0; /* VIRTIO_BLK_T_IN */
 				h[1] = 0;
 				memcpy(h + 2, &sector, 8);
-				struct vdrv_buf b[] = { { hdr[i], 16, false },
-							{ data[i], (uint32_t)req, true },
-							{ status[i], 1, true } };
+				struct vdrv_buf b[] = {{hdr[i], 16, false},
+						       {data[i], (uint32_t)req, true},
+						       {status[i], 1, true}};
 				vdrv_publish(&d, 0, vdrv_chain(&d, 0, b, 3));
 			}
 			vdrv_kick(&d, 0);
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	       "median of %d interleaved runs\n",
 	       (unsigned long long)mib, passes, REPS);
 	printf("%-8s %14s %14s %8s\n", "req", "virtio MB/s", "pread MB/s", "ratio");
-	size_t reqs[] = { 4096, 65536, 262144 };
+	size_t reqs[] = {4096, 65536, 262144};
 	for (unsigned i = 0; i < ARRAY_SIZE(reqs); i++) {
 		double vs[REPS], ps[REPS];
 		bench_pread(fd, size, reqs[i], 1); /* warm up */

@@ -18,9 +18,9 @@
 
 #include "vm-sandbox/virtio/virtio.h"
 
-#define RAM_GPA 0x10000ull
+#define RAM_GPA	 0x10000ull
 #define RAM_SIZE (64u << 10)
-#define NDEV 5
+#define NDEV	 5
 
 struct hdr {
 	uint8_t device;
@@ -49,7 +49,7 @@ enum {
 static struct guest_mem mem;
 static uint8_t *ram;
 static struct vm_device *devs[NDEV];
-static int console_in[2] = { -1, -1 }, net_peer = -1, blk_fd = -1, null_fd = -1;
+static int console_in[2] = {-1, -1}, net_peer = -1, blk_fd = -1, null_fd = -1;
 static int vsock_listener = -1; /* a host service at PATH_2000 for guest connections */
 static char vsock_dir[64];
 
@@ -76,19 +76,18 @@ static void cleanup(void)
 	}
 }
 
-
 /* ---- seeds: one well-formed request per device and request type ----
  * With HUSK_FUZZ_SEEDS=DIR the target writes them into DIR before libFuzzer
  * reads its corpus directories (pass DIR as one of them). */
 
-#define SEED_N 16
+#define SEED_N	  16
 #define SEED_DATA 1024 /* RAM offset of request payloads */
 
 struct seed {
 	uint8_t buf[4096];
 	size_t len;
 	unsigned ndesc;
-	unsigned chain_start;   /* first descriptor of the chain being built */
+	unsigned chain_start; /* first descriptor of the chain being built */
 	uint16_t heads[4];
 	unsigned nheads;
 	uint64_t data; /* next free payload offset */
@@ -97,8 +96,8 @@ struct seed {
 static void seed_begin(struct seed *sd, unsigned dev, unsigned queue, uint8_t flags)
 {
 	memset(sd, 0, sizeof(*sd));
-	struct hdr h = { .device = (uint8_t)dev, .flags = flags, .queue = (uint8_t)queue,
-			 .num_log2 = 4 };
+	struct hdr h = {
+	    .device = (uint8_t)dev, .flags = flags, .queue = (uint8_t)queue, .num_log2 = 4};
 	memcpy(sd->buf, &h, sizeof(h));
 	sd->data = SEED_DATA;
 	sd->len = sizeof(h) + SEED_DATA;
@@ -112,7 +111,7 @@ static uint8_t *seed_ram(struct seed *sd, uint64_t off)
 /* Add a buffer with the given bytes (or zeroes) to the chain being built. */
 static void seed_desc(struct seed *sd, const void *bytes, uint32_t len, bool write)
 {
-	struct virtq_desc d = { RAM_GPA + sd->data, len, write ? VIRTQ_DESC_F_WRITE : 0, 0 };
+	struct virtq_desc d = {RAM_GPA + sd->data, len, write ? VIRTQ_DESC_F_WRITE : 0, 0};
 	if (sd->ndesc > sd->chain_start) {
 		struct virtq_desc *prev = (void *)seed_ram(sd, 16 * (sd->ndesc - 1));
 		prev->flags |= VIRTQ_DESC_F_NEXT;
@@ -138,7 +137,7 @@ static void seed_write(struct seed *sd, const char *dir, const char *name)
 {
 	if (sd->ndesc > sd->chain_start)
 		seed_chain_end(sd);
-	uint16_t avail[2 + 4] = { 0, (uint16_t)sd->nheads }; /* flags, idx, ring[] */
+	uint16_t avail[2 + 4] = {0, (uint16_t)sd->nheads}; /* flags, idx, ring[] */
 	memcpy(avail + 2, sd->heads, sizeof(sd->heads));
 	memcpy(seed_ram(sd, 16 * SEED_N), avail, sizeof(avail));
 	char path[256];
@@ -153,8 +152,8 @@ static void blk_seed(const char *dir, const char *name, uint32_t type, uint64_t 
 		     uint32_t data_len, bool data_write, uint8_t flags)
 {
 	struct seed sd;
-	uint32_t req[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
-	uint8_t payload[512] = { 0 };
+	uint32_t req[4] = {type, 0, (uint32_t)sector, (uint32_t)(sector >> 32)};
+	uint8_t payload[512] = {0};
 	seed_begin(&sd, 1, 0, flags);
 	seed_desc(&sd, req, 16, false);
 	if (data_len)
@@ -165,7 +164,7 @@ static void blk_seed(const char *dir, const char *name, uint32_t type, uint64_t 
 
 static void vsock_packet(struct seed *sd, uint16_t op, uint32_t len)
 {
-	uint8_t pkt[44 + 16] = { 0 };
+	uint8_t pkt[44 + 16] = {0};
 	uint64_t src = 3, dst = 2;
 	uint32_t sport = 1000, dport = 2000, balloc = 65536;
 	uint16_t type = 1;
@@ -217,7 +216,7 @@ static void write_seeds(const char *dir)
 	seed_desc(&sd, NULL, 32, true);
 	seed_write(&sd, dir, "console-rx");
 
-	uint8_t frame[12 + 60] = { 0 };
+	uint8_t frame[12 + 60] = {0};
 	memset(frame + 12, 0xff, 6);
 	seed_begin(&sd, 3, 1, 0);
 	seed_desc(&sd, frame, 12, false);
@@ -249,15 +248,14 @@ static void write_seeds(const char *dir)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct vm_device_env env = {
-		.mem = &mem, .mmio_base = 0xd0000000, .irq = 5, .vm_fd = -1, .irq_raise = irq_raise
-	};
+	    .mem = &mem, .mmio_base = 0xd0000000, .irq = 5, .vm_fd = -1, .irq_raise = irq_raise};
 	struct husk_err *err = NULL;
 	char spec[128];
 
 	ram = malloc(RAM_SIZE);
 	if (!ram)
 		die("malloc");
-	mem.regions[0] = (struct guest_mem_region){ RAM_GPA, RAM_SIZE, ram };
+	mem.regions[0] = (struct guest_mem_region){RAM_GPA, RAM_SIZE, ram};
 	mem.n = 1;
 
 	devs[0] = virtio_rng_create(&env, &err);
@@ -284,7 +282,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("mkdir");
 	snprintf(spec, sizeof(spec), "3:%s/v.sock", vsock_dir);
 	devs[4] = virtio_vsock_create(&env, spec, &err);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/v.sock_2000", vsock_dir);
 	vsock_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (vsock_listener < 0 || bind(vsock_listener, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||

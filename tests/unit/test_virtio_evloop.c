@@ -25,7 +25,7 @@
 #include "tests/unit/helpers/virtio_driver.h"
 
 #define RAM (1u << 20)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
+#define V1  BIT64(VIRTIO_F_VERSION_1)
 
 struct vm_event_loop {
 	int epfd;
@@ -43,7 +43,7 @@ int vm_event_loop_add(struct vm_event_loop *loop, int fd, uint32_t events, vm_ev
 	for (unsigned i = 0; i < 64; i++) {
 		if (loop->w[i].cb)
 			continue;
-		struct epoll_event ev = { .events = events, .data.u32 = i };
+		struct epoll_event ev = {.events = events, .data.u32 = i};
 		if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			return husk_err_sys(err, "epoll_ctl add %d", fd);
 		loop->w[i].fd = fd;
@@ -138,7 +138,7 @@ static void console_input_through_loop(void **state)
 	assert_int_equal(write(f->fds[1], "x", 1), 1);
 	assert_int_equal(loop_once(&f->loop, 50), 0);
 	uint64_t a = vdrv_alloc(d, 16);
-	struct vdrv_buf b = { a, 16, true };
+	struct vdrv_buf b = {a, 16, true};
 	uint32_t len = 0;
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 1);
 
@@ -161,7 +161,7 @@ static void console_input_through_loop(void **state)
 	assert_int_equal(loop_once(&f->loop, 50), 0);
 	assert_int_equal(loop_once(&f->loop, 50), 0);
 	/* New buffers get what was waiting, nothing lost, in order. */
-	char got[8] = { 0 };
+	char got[8] = {0};
 	size_t have = 0;
 	for (int round = 0; round < 2 && have < 6; round++) {
 		vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
@@ -189,7 +189,7 @@ static void net_receive_through_loop(void **state)
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_NET, V1, 2, 8), 0);
 	uint64_t a = vdrv_alloc(d, 2048);
-	struct vdrv_buf b = { a, 2048, true };
+	struct vdrv_buf b = {a, 2048, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
 	vdrv_kick(d, 0);
 	assert_int_equal(loop_once(&f->loop, 20), 0); /* nothing to read yet */
@@ -220,12 +220,12 @@ static void vsock_host_connect_through_loop(void **state)
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_VSOCK, V1, 3, 8), 0);
 	uint64_t a = vdrv_alloc(d, 256);
-	struct vdrv_buf b = { a, 256, true };
+	struct vdrv_buf b = {a, 256, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
 	vdrv_kick(d, 0);
 
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strcpy(sa.sun_path, path);
 	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	f->fds[0] = s;
@@ -281,7 +281,7 @@ static void ioeventfd_doorbell(void **state)
 	assert_int_equal(watched(&f->loop), 1); /* the failed one cleaned up */
 
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
-	struct vdrv_buf b = { vdrv_alloc(d, 32), 32, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 32), 32, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
 	/* What KVM does when the guest writes 0 to QueueNotify. */
 	uint64_t one = 1;
@@ -302,10 +302,10 @@ static void ioeventfd_doorbell(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(console_input_through_loop),
-		T(net_receive_through_loop),
-		T(vsock_host_connect_through_loop),
-		T(ioeventfd_doorbell),
+	    T(console_input_through_loop),
+	    T(net_receive_through_loop),
+	    T(vsock_host_connect_through_loop),
+	    T(ioeventfd_doorbell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -317,11 +317,11 @@ static void ioeventfd_ready(void *arg, int fd, uint32_t events)
 static int ioeventfd_assign(struct virtio_mmio *vm, unsigned q, int fd, bool deassign)
 {
 	struct kvm_ioeventfd io = {
-		.datamatch = q,
-		.addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
-		.len = 4,
-		.fd = fd,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
+	    .datamatch = q,
+	    .addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
+	    .len = 4,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
 	};
 	return ioctl(vm->env.vm_fd, KVM_IOEVENTFD, &io);
 }
@@ -357,8 +357,7 @@ static int ioeventfds_setup(struct virtio_mmio *vm, struct husk_err **err)
 			goto fail;
 		}
 		vm->ioeventfds[q] = fd;
-		if (virtio_mmio_watch(vm, fd, EPOLLIN, ioeventfd_ready, &vm->kicks[q], err) <
-		    0) {
+		if (virtio_mmio_watch(vm, fd, EPOLLIN, ioeventfd_ready, &vm->kicks[q], err) < 0) {
 			husk_err_wrap(err, "%s: watch queue %u", vm->dev.name, q);
 			goto fail;
 		}
@@ -395,7 +394,7 @@ int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, co
 	vm->config_len = config_len;
 	for (unsigned q = 0; q < ARRAY_SIZE(vm->ioeventfds); q++) {
 		vm->ioeventfds[q] = -1;
-		vm->kicks[q] = (struct virtio_kick){ vm, q };
+		vm->kicks[q] = (struct virtio_kick){vm, q};
 	}
 	vm->chain = malloc(sizeof(*vm->chain));
 	if (!vm->chain)
