@@ -27,7 +27,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all husk deps demo check check-only asan unit fuzz clean format bench
+.PHONY: all husk deps demo check check-only asan valgrind unit fuzz clean format bench
 all: husk
 
 husk: $(HUSK)
@@ -70,6 +70,10 @@ check-only: husk unit test-artifacts
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check-only
+
+# The unit suites under valgrind (memcheck, leaks are errors).
+valgrind: husk unit
+	VALGRIND=1 TESTS=$${TESTS:-tests/unit} HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
 
 bench: husk
 	bench/run-bench.sh $(HUSK)

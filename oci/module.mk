@@ -1,0 +1,1 @@
+# oci/: fuzz targets for the config/resources/process parsers (libFuzzer, clang).

@@ -1,0 +1,140 @@
+# containerd harness for the engine tests (sourced by tests/bats/engine_containerd.bats).
+#
+# Starts a private containerd (own root, state, sockets, namespace; CRI and the
+# snapshotters this host cannot use disabled), imports the local busybox image
+# and drives it with ctr.  The runc v2 shim runs the runtime under test through
+# BinaryName (ctr's --runc-binary sets the shim option of that name).
+#
+#   RUNTIME   runtime binary under test (default: $HUSK, i.e. build/husk);
+#             RUNTIME=/usr/sbin/runc validates the tests themselves.
+#
+# Everything lives under $CTRD_DIR and is torn down by ctrd_stop: tasks are
+# killed and deleted, the daemon and its shims are ended by pid (only processes
+# whose command line names our private socket), mounts under $CTRD_DIR are
+# undone and the namespace's cgroups are removed.
+
+: "${ENGINE_TIMEOUT:=30}"
+export ENGINE_TIMEOUT
+
+ctrd_start() {
+	CTRD_DIR=$(mktemp -d /tmp/husk-engines-ctrd.XXXXXX)
+	CTRD_SOCK=$CTRD_DIR/containerd.sock
+	CTRD_NS=husk-engines-$$
+	# The shim is found on PATH; the runtime under test through BinaryName.
+	cat >"$CTRD_DIR/config.toml" <<TOML
+version = 2
+root = "$CTRD_DIR/root"
+state = "$CTRD_DIR/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
+  "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "$CTRD_SOCK"
+[ttrpc]
+  address = "$CTRD_SOCK.ttrpc"
+[debug]
+  address = "$CTRD_DIR/debug.sock"
+  level = "debug"
+[metrics]
+  address = ""
+[plugins."io.containerd.runtime.v2.task"]
+  platforms = ["linux/amd64"]
+[plugins."io.containerd.monitor.v1.cgroups"]
+  no_prometheus = true
+TOML
+	containerd --config "$CTRD_DIR/config.toml" >"$CTRD_DIR/containerd.log" 2>&1 &
+	CTRD_PID=$!
+	echo "$CTRD_PID" >"$CTRD_DIR/containerd.pid"
+	local i
+	for ((i = 0; i < ENGINE_TIMEOUT * 10; i++)); do
+		[ -S "$CTRD_SOCK" ] && ctr_ version >/dev/null 2>&1 && return 0
+		kill -0 "$CTRD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "containerd did not come up; its log:" >&2
+	tail -n 30 "$CTRD_DIR/containerd.log" >&2
+	return 1
+}
+
+# ctr against the private daemon and namespace; every call is time-bounded.
+ctr_() {
+	timeout --foreground -k 5 "$ENGINE_TIMEOUT" ctr --address "$CTRD_SOCK" --namespace "${CTRD_NS:-husk-engines}" "$@"
+}
+
+ctrd_import_busybox() { # -> CTRD_IMAGE
+	local img=$CTRD_DIR/image
+	CTRD_IMAGE=$("$BATS_TEST_DIRNAME/../engines/make-busybox-image.sh" "$img")
+	ctr_ image import "$img/oci.tar" >&2
+	ctr_ image ls -q | grep -qx "$CTRD_IMAGE"
+}
+
+# ctr run with the runtime under test: ctrd_run [CTR-RUN-FLAGS...] ID [CMD...]
+ctrd_run() {
+	local flags=() id
+	while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do flags+=("$1"); shift; done
+	id=$1; shift
+	ctr_ run --runc-binary "$RUNTIME" --runc-root "$CTRD_DIR/runtime-root" --cgroup "/$CTRD_NS/$id" "${flags[@]}" "$CTRD_IMAGE" "$id" "$@"
+}
+
+ctrd_task_status() { # ID -> RUNNING / PAUSED / STOPPED / CREATED, or nothing
+	ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}'
+}
+
+ctrd_wait_status() { # ID STATUS [SECONDS]
+	local i
+	for ((i = 0; i < ${3:-$ENGINE_TIMEOUT} * 10; i++)); do
+		[ "$(ctrd_task_status "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "task $1: status $(ctrd_task_status "$1"), wanted $2" >&2
+	return 1
+}
+
+ctrd_task_pid() { # ID
+	ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'
+}
+
+# Processes that belong to our daemon: it and the shims it started (their
+# command line names our socket).  Printed as pids.
+ctrd_own_pids() {
+	local p cmd
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		[[ $cmd == *"$CTRD_DIR/"* ]] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+ctrd_remove_all() {
+	local c
+	for c in $(ctr_ task ls -q 2>/dev/null); do
+		ctr_ task kill -s SIGKILL "$c" >/dev/null 2>&1
+		ctr_ task delete -f "$c" >/dev/null 2>&1
+	done
+	for c in $(ctr_ container ls -q 2>/dev/null); do
+		ctr_ container delete "$c" >/dev/null 2>&1
+	done
+}
+
+ctrd_stop() {
+	[ -n "${CTRD_DIR:-}" ] && [ -d "$CTRD_DIR" ] || return 0
+	ctrd_remove_all
+	local pids p i
+	pids=$(ctrd_own_pids)
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		pids=$(ctrd_own_pids)
+		[ -z "$pids" ] && break
+		sleep 0.1
+	done
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+	# Containers' leftovers: mounts (rootfs, snapshots) and the namespace's cgroups.
+	awk -v t="$CTRD_DIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null
+	for p in /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS"; do
+		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	rm -rf "$CTRD_DIR"
+	return 0
+}

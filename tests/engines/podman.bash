@@ -1,0 +1,124 @@
+# podman harness for the engine tests (sourced by tests/bats/engine_podman.bats).
+#
+# Everything podman keeps (images, containers, conmon's state, events, logs)
+# lives under $PDM_DIR: private --root/--runroot/--tmpdir, vfs storage, the
+# cgroupfs manager, no network, a containers.conf of our own (CONTAINERS_CONF),
+# and every container's cgroups under a parent of our own.  The OCI runtime is
+# the one under test:
+#   RUNTIME   runtime binary (default: $HUSK); RUNTIME=/usr/sbin/runc validates the tests.
+# pdm_stop removes every container, ends leftover conmons by pid (only those
+# whose command line names $PDM_DIR), unmounts and removes $PDM_DIR and the cgroups.
+
+: "${ENGINE_TIMEOUT:=30}"
+export ENGINE_TIMEOUT
+
+pdm_start() {
+	PDM_DIR=$(mktemp -d /tmp/husk-engines-podman.XXXXXX)
+	PDM_CGROUP_PARENT=/husk-engines-podman-$$
+	mkdir -p "$PDM_DIR"/{root,runroot,tmp,runtime-root}
+	# Rootful podman raises RLIMIT_NOFILE/NPROC to 1048576/max, which needs
+	# CAP_SYS_RESOURCE; this machine's root lacks it (bounding set), so the
+	# containers get the limits we have.
+	cat >"$PDM_DIR/containers.conf" <<CONF
+[containers]
+netns = "none"
+log_driver = "k8s-file"
+cgroupns = "private"
+default_ulimits = []
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PDM_DIR/events.log"
+tmp_dir = "$PDM_DIR/tmp"
+static_dir = "$PDM_DIR/root/libpod"
+volume_path = "$PDM_DIR/root/volumes"
+num_locks = 128
+CONF
+	# An empty registries list: nothing may be pulled.
+	printf 'unqualified-search-registries = []\n' >"$PDM_DIR/registries.conf"
+	export CONTAINERS_CONF=$PDM_DIR/containers.conf
+	export CONTAINERS_REGISTRIES_CONF=$PDM_DIR/registries.conf
+	export PDM_DIR PDM_CGROUP_PARENT
+	pdm_ info --format '{{.Host.OCIRuntime.Path}}' >"$PDM_DIR/info.out" 2>&1 || {
+		cat "$PDM_DIR/info.out" >&2
+		return 1
+	}
+}
+
+# podman against the private store, with the runtime under test; time-bounded.
+pdm_() {
+	timeout --foreground -k 5 "$ENGINE_TIMEOUT" podman --root "$PDM_DIR/root" --runroot "$PDM_DIR/runroot" \
+		--tmpdir "$PDM_DIR/tmp" --storage-driver vfs --cgroup-manager cgroupfs \
+		--events-backend file --runtime "$RUNTIME" "$@"
+}
+
+pdm_import_busybox() { # -> PDM_IMAGE
+	local img=$PDM_DIR/image
+	"$BATS_TEST_DIRNAME/../engines/make-busybox-image.sh" "$img" >/dev/null
+	PDM_IMAGE=localhost/husk-busybox:latest
+	pdm_ import --change 'CMD ["sh"]' "$img/rootfs.tar" "$PDM_IMAGE" >&2
+	export PDM_IMAGE
+}
+
+# podman run/create with our cgroup parent and no network: pdm_run run|create [FLAGS...] ...
+pdm_run() {
+	local verb=$1; shift
+	pdm_ "$verb" --cgroup-parent "$PDM_CGROUP_PARENT" --network none "$@"
+}
+
+pdm_own_pids() {
+	local p cmd
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		[[ $cmd == *"$PDM_DIR/"* ]] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+pdm_remove_all() {
+	pdm_ rm -f -a -t 0 >/dev/null 2>&1
+	return 0
+}
+
+pdm_stop() {
+	[ -n "${PDM_DIR:-}" ] && [ -d "$PDM_DIR" ] || return 0
+	pdm_remove_all
+	local pids p i
+	pids=$(pdm_own_pids)
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		pids=$(pdm_own_pids)
+		[ -z "$pids" ] && break
+		sleep 0.1
+	done
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+	awk -v t="$PDM_DIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null
+	for p in /sys/fs/cgroup/*"$PDM_CGROUP_PARENT" /sys/fs/cgroup/*/"${PDM_CGROUP_PARENT#/}"; do
+		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	rm -rf "$PDM_DIR"
+	return 0
+}
+
+# The container's init pid as podman sees it.
+pdm_pid() { pdm_ inspect --format '{{.State.Pid}}' "$1"; }
+pdm_state() { pdm_ inspect --format '{{.State.Status}}' "$1"; }
+
+pdm_wait_state() { # NAME STATE [SECONDS]
+	local i
+	for ((i = 0; i < ${3:-$ENGINE_TIMEOUT} * 10; i++)); do
+		[ "$(pdm_state "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "container $1: state $(pdm_state "$1" 2>&1), wanted $2" >&2
+	return 1
+}
+
+# The container's cgroup directory in controller CTRL (v1) as the kernel shows it.
+pdm_cgroup_dir() { # NAME CTRL
+	local pid path
+	pid=$(pdm_pid "$1")
+	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
+	echo "/sys/fs/cgroup/$2$path"
+}

@@ -1,0 +1,34 @@
+# vm-sandbox extras: the test guests (built for `make check`) and the minimal
+# Linux guest kernel (`make guest-kernel`, slow, never part of check).
+
+GUEST_DIR    := $(BUILD)/tests/guests
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments
+GUEST_C      := tests/guests/main.c tests/guests/lib.c tests/guests/virtio.c
+GUEST_C_OBJS := $(patsubst tests/guests/%.c,$(GUEST_DIR)/%.o,$(GUEST_C))
+GUEST_BZIMAGE := $(GUEST_DIR)/guest-bzimage
+GUEST_PVH     := $(GUEST_DIR)/guest-pvh.elf
+
+$(GUEST_DIR)/%.o: tests/guests/%.c tests/guests/guest.h vm-sandbox/x86/bootproto.h vm-sandbox/x86/layout.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/guest-bzimage.elf: $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/ring3.o $(GUEST_C_OBJS) tests/guests/bzimage.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/bzimage.ld -o $@ $(filter %.o,$^)
+
+$(GUEST_BZIMAGE): $(GUEST_DIR)/guest-bzimage.elf
+	objcopy -O binary $< $@
+
+$(GUEST_PVH): $(GUEST_DIR)/entry_pvh.o $(GUEST_DIR)/ring3.o $(GUEST_C_OBJS) tests/guests/pvh.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/pvh.ld -o $@ $(filter %.o,$^)
+
+.PHONY: test-guests
+test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH)
+test-artifacts: test-guests

@@ -1,0 +1,44 @@
+/* The legacy port-I/O devices: the COM1 UART and the i8042, of which only
+ * the CPU-reset command matters (Linux's reboot=k, and the test guests'
+ * way out).  Anything else reads as a floating bus. */
+#include <string.h>
+
+#include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/serial.h"
+
+#define I8042_CMD_RESET 0xfe
+
+static void i8042_io(struct vm *vm, uint16_t port, uint8_t *data, bool is_write)
+{
+	if (!is_write) {
+		*data = 0; /* status: no data, input buffer empty; data: 0 */
+		return;
+	}
+	if (port == I8042_CMD && *data == I8042_CMD_RESET)
+		vm_request_stop(vm, VM_STOP_RESET);
+}
+
+void arch_pio(struct vm *vm, uint16_t port, uint8_t *data, unsigned len, bool is_write)
+{
+	if (port >= SERIAL_PORT && port < SERIAL_PORT + 8 && len == 1) {
+		serial_io(vm->serial, port - SERIAL_PORT, data, is_write);
+		return;
+	}
+	if ((port == I8042_DATA || port == I8042_CMD) && len == 1) {
+		i8042_io(vm, port, data, is_write);
+		return;
+	}
+	if (!is_write)
+		memset(data, 0xff, len);
+}
+
+int arch_devices_setup(struct vm *vm, struct husk_err **err)
+{
+	return serial_create(vm, vm->in_fd, vm->out_fd, &vm->serial, err);
+}
+
+void arch_devices_teardown(struct vm *vm)
+{
+	serial_destroy(vm->serial);
+	vm->serial = NULL;
+}
