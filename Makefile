@@ -92,5 +92,7 @@ clean:
 .PHONY: test-artifacts
 test-artifacts:
 -include $(wildcard */module.mk) $(wildcard tests/*/module.mk)
+# Submodules with rules of their own (vm-sandbox/virtio/module.mk, ...).
+-include $(filter-out tests/%,$(wildcard */*/module.mk))
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
