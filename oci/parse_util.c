@@ -11,7 +11,7 @@ static size_t push(struct pctx *c, const char *key, size_t idx, bool map_key)
 {
 	size_t old = c->depth;
 	if (old < PC_MAX_DEPTH)
-		c->seg[old] = (struct pctx_seg){ .key = key, .idx = idx, .map_key = map_key };
+		c->seg[old] = (struct pctx_seg){.key = key, .idx = idx, .map_key = map_key};
 	c->depth = old + 1;
 	return old;
 }
@@ -117,8 +117,8 @@ int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
 int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t)
 {
 	static const char *const what[] = {
-		[JT_NULL] = "null",	   [JT_BOOL] = "a boolean", [JT_NUMBER] = "a number",
-		[JT_STRING] = "a string",  [JT_OBJECT] = "an object", [JT_ARRAY] = "an array",
+	    [JT_NULL] = "null",	      [JT_BOOL] = "a boolean",	 [JT_NUMBER] = "a number",
+	    [JT_STRING] = "a string", [JT_OBJECT] = "an object", [JT_ARRAY] = "an array",
 	};
 	if (n->type == t)
 		return 0;
@@ -343,7 +343,7 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, size_t ntab,
 	      void *base)
 {
-	const struct jt_node *slot[PC_MAX_FIELDS] = { 0 };
+	const struct jt_node *slot[PC_MAX_FIELDS] = {0};
 	if (pc_expect(c, n, JT_OBJECT) < 0)
 		return -1;
 	/* One pass over the members; null means absent, like an omitted key. */
@@ -410,7 +410,7 @@ int pc_run(const char *json, size_t len, const char *source,
 		source = "config.json";
 	if (jt_parse(json, len, &doc, err) < 0)
 		return husk_err_wrap(err, "%s", source);
-	struct pctx c = { .source = source, .err = err, .depth = 0 };
+	struct pctx c = {.source = source, .err = err, .depth = 0};
 	int r = fn(&c, jt_root(doc), arg);
 	jt_free(doc);
 	return r;
@@ -419,9 +419,9 @@ int pc_run(const char *json, size_t len, const char *source,
 static int decode_idmap(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_id_mapping, "containerID", FK_U32, container_id, F_REQ),
-		FLD(struct oci_id_mapping, "hostID", FK_U32, host_id, F_REQ),
-		FLD(struct oci_id_mapping, "size", FK_U32, size, F_REQ),
+	    FLD(struct oci_id_mapping, "containerID", FK_U32, container_id, F_REQ),
+	    FLD(struct oci_id_mapping, "hostID", FK_U32, host_id, F_REQ),
+	    FLD(struct oci_id_mapping, "size", FK_U32, size, F_REQ),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }

@@ -377,13 +377,14 @@ static void test_minimal_and_absent(void **state)
 static void test_unknown_keys_ignored(void **state)
 {
 	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"x-vendor\":{\"deep\":[1,2,{\"a\":null}]},"
-		"\"root\":{\"path\":\"rootfs\",\"future\":true},"
-		"\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,"
-		"\"sid\":\"x\"},\"newThing\":[]},"
-		"\"windows\":{\"layerFolders\":[\"C:\\\\x\"]},\"solaris\":{},\"vm\":{\"hypervisor\":{}},"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"flavour\":\"x\"}],\"unknownLinux\":1,"
-		"\"resources\":{\"memory\":{\"limit\":1,\"unknownKnob\":2},\"futureController\":{}}}}");
+	    "{\"ociVersion\":\"1.2.0\",\"x-vendor\":{\"deep\":[1,2,{\"a\":null}]},"
+	    "\"root\":{\"path\":\"rootfs\",\"future\":true},"
+	    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,"
+	    "\"sid\":\"x\"},\"newThing\":[]},"
+	    "\"windows\":{\"layerFolders\":[\"C:\\\\x\"]},\"solaris\":{},\"vm\":{\"hypervisor\":{}}"
+	    ","
+	    "\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"flavour\":\"x\"}],\"unknownLinux\":1,"
+	    "\"resources\":{\"memory\":{\"limit\":1,\"unknownKnob\":2},\"futureController\":{}}}}");
 	assert_string_equal(cfg->root.path, "rootfs");
 	assert_int_equal(cfg->linux_.n_namespaces, 1);
 	assert_int_equal(cfg->linux_.resources.memory.limit.v, 1);
@@ -395,9 +396,9 @@ static void test_unknown_keys_ignored(void **state)
 static void test_null_and_repeated_keys(void **state)
 {
 	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"},"
-		"\"hostname\":null,\"process\":null,\"mounts\":null,\"annotations\":{\"k\":\"1\","
-		"\"k\":\"2\"},\"linux\":{\"sysctl\":null,\"seccomp\":null,\"resources\":null}}");
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"},"
+	    "\"hostname\":null,\"process\":null,\"mounts\":null,\"annotations\":{\"k\":\"1\","
+	    "\"k\":\"2\"},\"linux\":{\"sysctl\":null,\"seccomp\":null,\"resources\":null}}");
 	assert_string_equal(cfg->root.path, "b");
 	assert_null(cfg->hostname);
 	assert_false(cfg->process.present);
@@ -411,9 +412,9 @@ static void test_null_and_repeated_keys(void **state)
 
 static void test_unicode_and_escapes(void **state)
 {
-	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\\u00f6\\/t\\tfs\"},"
-		"\"annotations\":{\"\\u2603\":\"snow\\\"man\\\\\"}}");
+	struct oci_config *cfg =
+	    parse_ok("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\\u00f6\\/t\\tfs\"},"
+		     "\"annotations\":{\"\\u2603\":\"snow\\\"man\\\\\"}}");
 	assert_string_equal(cfg->root.path, "r\xc3\xb6/t\tfs");
 	assert_string_equal(cfg->annotations.v[0].key, "\xe2\x98\x83");
 	assert_string_equal(cfg->annotations.v[0].value, "snow\"man\\");
@@ -485,8 +486,8 @@ static void test_exec_process_defaults(void **state)
 
 static void test_ns_helpers(void **state)
 {
-	static const char *const names[] = { "pid", "network", "mount", "ipc",
-					     "uts", "user",    "cgroup", "time" };
+	static const char *const names[] = {"pid", "network", "mount",	"ipc",
+					    "uts", "user",    "cgroup", "time"};
 	for (int i = 0; i < OCI_NS_COUNT; i++) {
 		assert_string_equal(oci_ns_type_name((enum oci_ns_type)i), names[i]);
 		assert_int_equal(oci_ns_type_from_name(names[i]), i);
@@ -510,25 +511,25 @@ static void test_load_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_top_level),
-		cmocka_unit_test(test_mounts),
-		cmocka_unit_test(test_process),
-		cmocka_unit_test(test_capabilities_rlimits),
-		cmocka_unit_test(test_io_priority_scheduler),
-		cmocka_unit_test(test_hooks),
-		cmocka_unit_test(test_linux_namespaces_ids),
-		cmocka_unit_test(test_linux_devices_misc),
-		cmocka_unit_test(test_resources),
-		cmocka_unit_test(test_seccomp),
-		cmocka_unit_test(test_minimal_and_absent),
-		cmocka_unit_test(test_unknown_keys_ignored),
-		cmocka_unit_test(test_null_and_repeated_keys),
-		cmocka_unit_test(test_unicode_and_escapes),
-		cmocka_unit_test(test_length_bounded),
-		cmocka_unit_test(test_default_spec_parses),
-		cmocka_unit_test(test_exec_process_defaults),
-		cmocka_unit_test(test_ns_helpers),
-		cmocka_unit_test(test_load_missing_file),
+	    cmocka_unit_test(test_top_level),
+	    cmocka_unit_test(test_mounts),
+	    cmocka_unit_test(test_process),
+	    cmocka_unit_test(test_capabilities_rlimits),
+	    cmocka_unit_test(test_io_priority_scheduler),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_linux_namespaces_ids),
+	    cmocka_unit_test(test_linux_devices_misc),
+	    cmocka_unit_test(test_resources),
+	    cmocka_unit_test(test_seccomp),
+	    cmocka_unit_test(test_minimal_and_absent),
+	    cmocka_unit_test(test_unknown_keys_ignored),
+	    cmocka_unit_test(test_null_and_repeated_keys),
+	    cmocka_unit_test(test_unicode_and_escapes),
+	    cmocka_unit_test(test_length_bounded),
+	    cmocka_unit_test(test_default_spec_parses),
+	    cmocka_unit_test(test_exec_process_defaults),
+	    cmocka_unit_test(test_ns_helpers),
+	    cmocka_unit_test(test_load_missing_file),
 	};
 	return cmocka_run_group_tests_name("oci_config", tests, NULL, NULL);
 }
