@@ -103,6 +103,9 @@ static void render(const struct jt_node *n, char *buf, size_t size)
 		unsigned char ch = n->u.str.s[i];
 		text[k++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
 	}
+	/* Never cut a UTF-8 sequence in half: messages may end up in JSON logs. */
+	while (k > 0 && k < len && ((unsigned char)n->u.str.s[k] & 0xC0) == 0x80)
+		k--;
 	text[k] = '\0';
 	snprintf(buf, size, "%s%s%s%s", q, text, len > max ? "..." : "", q);
 }

@@ -249,6 +249,14 @@ static void test_process(void **state)
 	     "'0123456789012345678901234567890123456789...'"},
 	};
 	check_cases(longval, 1, parse_config);
+	/* ...at a UTF-8 character boundary (snowmen are 3 bytes: 13 fit in 40). */
+	static const struct bad_case utf8[] = {
+	    {WITH_PROC("'terminal':'\u2603\u2603\u2603\u2603\u2603\u2603\u2603\u2603\u2603"
+		       "\u2603\u2603\u2603\u2603\u2603\u2603'"),
+	     "config.json: process.terminal: expected a boolean, got '\u2603\u2603\u2603"
+	     "\u2603\u2603\u2603\u2603\u2603\u2603\u2603\u2603\u2603\u2603...'"},
+	};
+	check_cases(utf8, 1, parse_config);
 }
 
 static void test_hooks(void **state)
