@@ -192,3 +192,59 @@ bool oci_netdev_name_valid(const char *s)
 		return false;
 	return strpbrk(s, "/: \t\n\r\v\f") == NULL;
 }
+
+static bool is_ident_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       ch == '-';
+}
+
+/* One numeric part: 0 or no leading zero.  Advances *s. */
+static bool semver_number(const char **s)
+{
+	const char *p = *s;
+	if (*p < '0' || *p > '9')
+		return false;
+	if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	*s = p;
+	return true;
+}
+
+/* Dot-separated identifiers; prerelease ones that are all digits must not have
+ * a leading zero. */
+static bool semver_idents(const char **s, bool prerelease)
+{
+	const char *p = *s;
+	for (;;) {
+		const char *start = p;
+		bool digits = true;
+		while (is_ident_char(*p)) {
+			digits &= *p >= '0' && *p <= '9';
+			p++;
+		}
+		if (p == start)
+			return false;
+		if (prerelease && digits && *start == '0' && p - start > 1)
+			return false;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	*s = p;
+	return true;
+}
+
+bool oci_semver_valid(const char *s)
+{
+	if (!semver_number(&s) || *s++ != '.' || !semver_number(&s) || *s++ != '.' ||
+	    !semver_number(&s))
+		return false;
+	if (*s == '-' && (s++, !semver_idents(&s, true)))
+		return false;
+	if (*s == '+' && (s++, !semver_idents(&s, false)))
+		return false;
+	return *s == '\0';
+}

@@ -27,6 +27,8 @@ int oci_cap_from_name(const char *name);
 int oci_cap_last(void);
 /* "0-3,7" style CPU / NUMA node lists (Linux cpuset syntax). */
 bool oci_cpu_list_valid(const char *s);
+/* SemVer 2.0.0: MAJOR.MINOR.PATCH[-prerelease][+build] (config.md: ociVersion MUST be one). */
+bool oci_semver_valid(const char *s);
 /* A network interface name: 1..15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool oci_netdev_name_valid(const char *s);
 

@@ -6,6 +6,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "oci/names.h"
 #include "oci/parse_util.h"
 #include "oci/validate.h"
 
@@ -133,6 +134,13 @@ static int decode_config(struct pctx *c, const struct jt_node *root, void *arg)
 	int r = pc_object(c, root, tab, ARRAY_SIZE(tab), cfg);
 	if (r < 0)
 		return r;
+	if (!oci_semver_valid(cfg->oci_version)) {
+		size_t old = pc_push_key(c, "ociVersion");
+		r = pc_fail(c, "must be a SemVer 2.0.0 version such as \"1.2.0\", got \"%s\"",
+			    cfg->oci_version);
+		pc_pop(c, old);
+		return r;
+	}
 	return oci_validate_config(c, cfg);
 }
 

@@ -426,8 +426,30 @@ static int decode_idmap(struct pctx *c, const struct jt_node *n, void *elem)
 	    FLD(struct oci_id_mapping, "hostID", FK_U32, host_id, F_REQ),
 	    FLD(struct oci_id_mapping, "size", FK_U32, size, F_REQ),
 	};
-	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
+	const struct oci_id_mapping *m = elem;
+	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
+	if (r < 0)
+		return r;
+	if (m->size == 0) {
+		size_t old = pc_push_key(c, "size");
+		r = pc_fail(c, "must be greater than zero");
+		pc_pop(c, old);
+		return r;
+	}
+	if ((uint64_t)m->container_id + m->size > (1ull << 32) ||
+	    (uint64_t)m->host_id + m->size > (1ull << 32))
+		return pc_fail(c, "the range goes past the largest id (4294967295)");
+	return 0;
 }
+
+static bool ranges_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t size_b)
+{
+	return (uint64_t)a < (uint64_t)b + size_b && (uint64_t)b < (uint64_t)a + size_a;
+}
+
+/* The kernel's rules for uid_map/gid_map (user_namespaces(7)), checked here
+ * so that the error names the entry. */
+#define ID_MAP_MAX_EXTENTS 340
 
 int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
 		      size_t *count)
@@ -435,5 +457,28 @@ int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_map
 	free(*v);
 	*v = NULL;
 	*count = 0;
-	return pc_array(c, n, sizeof(**v), (void **)v, count, decode_idmap);
+	int r = pc_array(c, n, sizeof(**v), (void **)v, count, decode_idmap);
+	if (r < 0)
+		return r;
+	if (*count > ID_MAP_MAX_EXTENTS)
+		return pc_fail(c, "%zu entries, the kernel accepts at most %d", *count,
+			       ID_MAP_MAX_EXTENTS);
+	const struct oci_id_mapping *m = *v;
+	for (size_t i = 1; i < *count; i++) {
+		for (size_t j = 0; j < i; j++) {
+			const char *what = NULL;
+			if (ranges_overlap(m[i].container_id, m[j].container_id, m[i].size,
+					   m[j].size))
+				what = "container";
+			else if (ranges_overlap(m[i].host_id, m[j].host_id, m[i].size, m[j].size))
+				what = "host";
+			if (what) {
+				size_t old = pc_push_idx(c, i);
+				r = pc_fail(c, "its %s ids overlap those of entry %zu", what, j);
+				pc_pop(c, old);
+				return r;
+			}
+		}
+	}
+	return 0;
 }

@@ -359,6 +359,25 @@ static void test_seccomp(void **state)
 	oci_config_free(cfg);
 }
 
+/* ociVersion is SemVer 2.0.0; every shape engines write is accepted. */
+static void test_oci_versions(void **state)
+{
+	static const char *const ok[] = {"1.0.0",
+					 "1.0.2-dev",
+					 "1.1.0-rc.1",
+					 "1.2.0+dev.7",
+					 "1.0.0-rc2-dev",
+					 "0.6.0",
+					 "10.20.30-alpha.0.x+b-1"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char *doc = xasprintf("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", ok[i]);
+		struct oci_config *cfg = parse_ok(doc);
+		assert_string_equal(cfg->oci_version, ok[i]);
+		oci_config_free(cfg);
+		free(doc);
+	}
+}
+
 static void test_minimal_and_absent(void **state)
 {
 	struct oci_config *cfg = parse_ok("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"}}");
@@ -424,7 +443,7 @@ static void test_unicode_and_escapes(void **state)
 /* The input need not be NUL-terminated: only len bytes are read. */
 static void test_length_bounded(void **state)
 {
-	const char *doc = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"}}GARBAGE";
+	const char *doc = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"}}GARBAGE";
 	struct husk_err *err = NULL;
 	struct oci_config *cfg = NULL;
 	size_t len = strlen(doc) - strlen("GARBAGE");
@@ -476,7 +495,7 @@ static void test_exec_process_defaults(void **state)
 	assert_string_equal(p->cwd, "");
 	assert_string_equal(p->args.v[0], "ls");
 	oci_process_free(p);
-	const char *cfg_doc = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":"
+	const char *cfg_doc = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":"
 			      "{\"args\":[\"ls\"],\"user\":{\"uid\":0,\"gid\":0}}}";
 	struct oci_config *cfg = NULL;
 	assert_true(oci_config_parse(cfg_doc, strlen(cfg_doc), "config.json", &cfg, &err) < 0);
@@ -521,6 +540,7 @@ int main(void)
 	    cmocka_unit_test(test_linux_devices_misc),
 	    cmocka_unit_test(test_resources),
 	    cmocka_unit_test(test_seccomp),
+	    cmocka_unit_test(test_oci_versions),
 	    cmocka_unit_test(test_minimal_and_absent),
 	    cmocka_unit_test(test_unknown_keys_ignored),
 	    cmocka_unit_test(test_null_and_repeated_keys),

@@ -116,6 +116,20 @@ static void test_top_level(void **state)
 	    {"{'ociVersion':1,'root':{'path':'r'}}",
 	     "config.json: ociVersion: expected a string, got 1"},
 	    {"{'ociVersion':'','root':{'path':'r'}}", "config.json: ociVersion: must not be empty"},
+	    {"{'ociVersion':'1.2','root':{'path':'r'}}",
+	     "config.json: ociVersion: must be a SemVer 2.0.0 version such as '1.2.0', got '1.2'"},
+	    {"{'ociVersion':'v1.2.0','root':{'path':'r'}}",
+	     "config.json: ociVersion: must be a SemVer 2.0.0 version such as '1.2.0', got "
+	     "'v1.2.0'"},
+	    {"{'ociVersion':'1.02.0','root':{'path':'r'}}",
+	     "config.json: ociVersion: must be a SemVer 2.0.0 version such as '1.2.0', got "
+	     "'1.02.0'"},
+	    {"{'ociVersion':'1.0.0-rc.01','root':{'path':'r'}}",
+	     "config.json: ociVersion: must be a SemVer 2.0.0 version such as '1.2.0', got "
+	     "'1.0.0-rc.01'"},
+	    {"{'ociVersion':'1.0.0+','root':{'path':'r'}}",
+	     "config.json: ociVersion: must be a SemVer 2.0.0 version such as '1.2.0', got "
+	     "'1.0.0+'"},
 	    {"{'ociVersion':'1.2.0'}", "config.json: root: required field is missing"},
 	    {"{'ociVersion':'1.2.0','root':{}}",
 	     "config.json: root.path: required field is missing"},
@@ -304,6 +318,19 @@ static void test_linux(void **state)
 	     "gidMappings"},
 	    {WITH_LINUX("'uidMappings':[{'containerID':0,'hostID':-1,'size':1}]"),
 	     "config.json: linux.uidMappings[0].hostID: expected a non-negative integer, got -1"},
+	    {WITH_LINUX("'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':0,"
+			"'hostID':1000,'size':0}],'gidMappings':[]"),
+	     "config.json: linux.uidMappings[0].size: must be greater than zero"},
+	    {WITH_LINUX("'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':1,"
+			"'hostID':1000,'size':4294967295}]"),
+	     "config.json: linux.uidMappings[0]: the range goes past the largest id (4294967295)"},
+	    {WITH_LINUX("'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':0,"
+			"'hostID':1000,'size':1}],'gidMappings':[{'containerID':0,'hostID':1000,"
+			"'size':10},{'containerID':9,'hostID':5000,'size':2}]"),
+	     "config.json: linux.gidMappings[1]: its container ids overlap those of entry 0"},
+	    {WITH_LINUX("'namespaces':[{'type':'user'}],'uidMappings':[{'containerID':0,"
+			"'hostID':1000,'size':10},{'containerID':10,'hostID':1009,'size':1}]"),
+	     "config.json: linux.uidMappings[1]: its host ids overlap those of entry 0"},
 	    {WITH_LINUX("'timeOffsets':{'monotonic':{'secs':1}}"),
 	     "config.json: linux.timeOffsets: time offsets need a time namespace"},
 	    {WITH_LINUX("'namespaces':[{'type':'time','path':'/proc/1/ns/time'}],"

@@ -208,7 +208,7 @@ static void test_deep_nesting(void **state)
 	size_t len = depth * 2 + 64;
 	char *buf = xmalloc(len);
 	size_t n = 0;
-	n += (size_t)sprintf(buf, "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"x\":");
+	n += (size_t)sprintf(buf, "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"x\":");
 	memset(buf + n, '[', depth);
 	n += depth;
 	memset(buf + n, ']', depth);
@@ -217,7 +217,7 @@ static void test_deep_nesting(void **state)
 	struct husk_err *err = NULL;
 	assert_int_equal(parse_exact(buf, n, &err), 0);
 	/* The same depth where an object is expected is a type error, not a crash. */
-	n = (size_t)sprintf(buf, "{\"ociVersion\":\"1\",\"root\":");
+	n = (size_t)sprintf(buf, "{\"ociVersion\":\"1.0.0\",\"root\":");
 	memset(buf + n, '[', depth);
 	n += depth;
 	memset(buf + n, ']', depth);
