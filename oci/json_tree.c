@@ -22,6 +22,7 @@ struct builder {
 	struct jt_doc *doc;
 	struct jt_node *cur; /* innermost open container */
 	const char *pending_key;
+	bool pending_key_nul;
 	struct jt_node **parents; /* stack of open containers */
 	size_t depth, cap;
 	size_t next_block;
@@ -60,6 +61,7 @@ static struct jt_node *add_node(struct builder *b, enum jt_type type)
 	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->key = b->pending_key;
+	n->key_has_nul = b->pending_key_nul;
 	b->pending_key = NULL;
 	if (!b->cur) {
 		b->doc->root = n;
@@ -108,6 +110,7 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct builder *b = ctx;
 	b->pending_key = arena_strndup(b, s, len);
+	b->pending_key_nul = memchr(s, 0, len) != NULL;
 	return 1;
 }
 

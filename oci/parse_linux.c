@@ -91,9 +91,9 @@ static int decode_time_offsets(struct pctx *c, const struct jt_node *n, void *ba
 	jt_foreach(e, n)
 	{
 		struct oci_time_offset *t;
-		if (strcmp(e->key, "monotonic") == 0)
+		if (!e->key_has_nul && strcmp(e->key, "monotonic") == 0)
 			t = &l->time_monotonic;
-		else if (strcmp(e->key, "boottime") == 0)
+		else if (!e->key_has_nul && strcmp(e->key, "boottime") == 0)
 			t = &l->time_boottime;
 		else
 			return fail_at(c, e->key,
@@ -134,7 +134,7 @@ static int decode_device(struct pctx *c, const struct jt_node *n, void *elem)
 		const struct jt_node *maj = NULL, *min = NULL;
 		jt_foreach(m, n)
 		{
-			if (m->type == JT_NULL)
+			if (m->type == JT_NULL || m->key_has_nul)
 				continue;
 			if (strcmp(m->key, "major") == 0)
 				maj = m;
@@ -267,7 +267,7 @@ static int decode_net_devices(struct pctx *c, const struct jt_node *n, void *bas
 		}
 		size_t old = pc_push_mapkey(c, e->key);
 		int r;
-		if (!oci_netdev_name_valid(e->key))
+		if (e->key_has_nul || !oci_netdev_name_valid(e->key))
 			r = pc_fail(c, "invalid network interface name");
 		else
 			r = pc_object(c, e, tab, ARRAY_SIZE(tab), d);

@@ -244,8 +244,9 @@ static int decode_rdma(struct pctx *c, const struct jt_node *n, void *base)
 			d->device = xstrdup(e->key);
 		}
 		size_t old = pc_push_mapkey(c, e->key);
-		int rc = e->key[0] ? pc_object(c, e, tab, ARRAY_SIZE(tab), d)
-				   : pc_fail(c, "device name must not be empty");
+		int rc = pc_map_key_check(c, e);
+		if (rc == 0)
+			rc = pc_object(c, e, tab, ARRAY_SIZE(tab), d);
 		pc_pop(c, old);
 		if (rc < 0)
 			return rc;

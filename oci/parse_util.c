@@ -240,6 +240,11 @@ int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 	jt_foreach(e, n)
 	{
 		size_t old = pc_push_mapkey(c, e->key);
+		if (e->key_has_nul) {
+			int r = pc_fail(c, "key contains a NUL character");
+			pc_pop(c, old);
+			return r;
+		}
 		if (!e->key[0]) {
 			int r = pc_fail(c, "key must not be empty");
 			pc_pop(c, old);
@@ -347,13 +352,16 @@ int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, 
 	      void *base)
 {
 	const struct jt_node *slot[PC_MAX_FIELDS] = {0};
+	if (ntab > PC_MAX_FIELDS)
+		abort(); /* a table grew past PC_MAX_FIELDS: raise it */
 	if (pc_expect(c, n, JT_OBJECT) < 0)
 		return -1;
 	/* One pass over the members; null means absent, like an omitted key. */
 	jt_foreach(m, n)
 	{
 		for (size_t i = 0; i < ntab; i++) {
-			if (m->key[0] == tab[i].name[0] && strcmp(m->key, tab[i].name) == 0) {
+			if (m->key[0] == tab[i].name[0] && !m->key_has_nul &&
+			    strcmp(m->key, tab[i].name) == 0) {
 				slot[i] = m->type == JT_NULL ? NULL : m;
 				break;
 			}
@@ -393,6 +401,15 @@ int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **o
 			return r;
 		i++;
 	}
+	return 0;
+}
+
+int pc_map_key_check(struct pctx *c, const struct jt_node *e)
+{
+	if (e->key_has_nul)
+		return pc_fail(c, "key contains a NUL character");
+	if (!e->key[0])
+		return pc_fail(c, "key must not be empty");
 	return 0;
 }
 

@@ -130,6 +130,9 @@ int pc_run(const char *json, size_t len, const char *source,
 	   int (*fn)(struct pctx *c, const struct jt_node *root, void *arg), void *arg,
 	   struct husk_err **err);
 
+/* A map key (annotations, rdma, netDevices, ...): not empty, no NUL. Path pushed by the caller. */
+int pc_map_key_check(struct pctx *c, const struct jt_node *e);
+
 /* Membership in a NULL-terminated list of names. */
 int pc_name_index(const char *const *names, const char *s);
 

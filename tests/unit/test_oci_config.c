@@ -429,6 +429,19 @@ static void test_null_and_repeated_keys(void **state)
 	oci_config_free(cfg);
 }
 
+/* A member name with \u0000 is not the field its prefix spells (Go's runc
+ * would ignore it too): no parser differential an attacker could use. */
+static void test_nul_in_keys(void **state)
+{
+	struct oci_config *cfg = parse_ok(
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"hostname\\u0000\":\"x\","
+	    "\"process\\u0000x\":{\"args\":[]},\"linux\":{\"namespaces\\u0000\":7}}");
+	assert_null(cfg->hostname);
+	assert_false(cfg->process.present);
+	assert_int_equal(cfg->linux_.n_namespaces, 0);
+	oci_config_free(cfg);
+}
+
 static void test_unicode_and_escapes(void **state)
 {
 	struct oci_config *cfg =
@@ -544,6 +557,7 @@ int main(void)
 	    cmocka_unit_test(test_minimal_and_absent),
 	    cmocka_unit_test(test_unknown_keys_ignored),
 	    cmocka_unit_test(test_null_and_repeated_keys),
+	    cmocka_unit_test(test_nul_in_keys),
 	    cmocka_unit_test(test_unicode_and_escapes),
 	    cmocka_unit_test(test_length_bounded),
 	    cmocka_unit_test(test_default_spec_parses),

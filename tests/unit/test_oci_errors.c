@@ -147,6 +147,8 @@ static void test_top_level(void **state)
 	    {DOC("'annotations':{'k':1}"),
 	     "config.json: annotations['k']: expected a string, got 1"},
 	    {DOC("'annotations':{'':'v'}"), "config.json: annotations['']: key must not be empty"},
+	    {DOC("'annotations':{'a\\u0000b':'v'}"),
+	     "config.json: annotations['a']: key contains a NUL character"},
 	    {DOC("'annotations':['k']"),
 	     "config.json: annotations: expected an object, got an array"},
 	    {DOC("'mounts':{}"), "config.json: mounts: expected an array, got an object"},
