@@ -67,6 +67,8 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_create_opts o = {.root = g->root,
 					  .systemd_cgroup = g->systemd_cgroup,
+					  .argc = g->argc,
+					  .argv = g->argv,
 					  .mode = CREATE_RUN};
 	unsigned long long preserve = 0;
 	bool detach = false, keep = false;

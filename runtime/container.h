@@ -27,6 +27,8 @@ struct container_create_opts {
 	unsigned preserve_fds;
 	bool systemd_cgroup;
 	enum container_create_mode mode;
+	int argc;                    /* husk's command line, for the sealed-binary re-exec */
+	char **argv;
 	const sigset_t *block;       /* signals to keep blocked in husk (run's forwarding); the
 				      * init restores the original mask before execve */
 };

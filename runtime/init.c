@@ -39,6 +39,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 
 static int set_parent_death_signal(const struct init_ctx *ctx, struct husk_err **err)
 {
+	/* Until execve, nothing but husk may look into this process (/proc/PID/exe,
+	 * mem, fds); execve of the user's binary makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return husk_err_sys(err, "set non-dumpable");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return husk_err_sys(err, "set parent death signal");
 	/* The parent may have died before prctl: then we were reparented. */
