@@ -503,6 +503,15 @@ int container_run_start(const char *root, struct container_handle *h, struct hus
 {
 	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
 		return husk_err_wrap(err, "start container %s", h->st->id);
+	/* The socket is close-on-exec in the init: EOF means the process runs (or the
+	 * init died); a startContainer hook failure arrives as an error first. */
+	enum sync_type t;
+	struct husk_err *eof = NULL;
+	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
+		husk_err_recv(h->sync_fd, err);
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	}
+	husk_err_free(&eof);
 	close(h->sync_fd);
 	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {

@@ -30,6 +30,12 @@
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
+	if (ctx->fifo_started) {
+		/* `start` is waiting on the fifo: the error goes to it. */
+		const char *msg = err && err->msg ? err->msg : "container init failed";
+		if (write(ctx->fifo_fd, "E", 1) == 1 && write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
+			_exit(1);
+	}
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
 	    husk_err_send(ctx->sync_fd, err) > 0)
 		_exit(1);
@@ -239,8 +245,8 @@ static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 			continue;
 		return husk_err_sys(err, "wait for start on exec.fifo");
 	}
-	close(ctx->fifo_fd);
-	ctx->fifo_fd = -1;
+	/* The fifo stays open until execve closes it: `start` waits for that. */
+	ctx->fifo_started = true;
 	return 0;
 }
 
