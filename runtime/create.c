@@ -379,8 +379,8 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 		st->annotations.v[i].value = xstrdup(a->v[i].value);
 	}
 	st->annotations.n = a->n;
-	if (j->cfg->hooks.poststart.n || j->cfg->hooks.poststop.n) {
-		/* Hooks that run after create need the config even if the bundle goes. */
+	{
+		/* start/delete hooks and exec need the config even if the bundle goes. */
 		if (write_file_atomic_at(j->dir_fd, "config.json", j->config_text, j->config_len,
 					 0600, err) < 0)
 			return -1;
