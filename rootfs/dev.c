@@ -226,8 +226,13 @@ static int dev_symlinks(int dev_fd, struct husk_err **err)
 	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev_fd, "core") < 0 &&
 	    errno != EEXIST)
 		return husk_err_sys(err, "symlink /dev/core");
-	/* /dev/ptmx must be the devpts instance of this container */
-	if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
+	/* /dev/ptmx must be the devpts instance of this container (an image /dev
+	 * that already has the link is not rewritten) */
+	char l[16];
+	ssize_t n = readlinkat(dev_fd, "ptmx", l, sizeof(l));
+	if (n == 8 && memcmp(l, "pts/ptmx", 8) == 0)
+		return 0;
+	if ((n >= 0 || errno != ENOENT) && unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
 		return husk_err_sys(err, "remove /dev/ptmx");
 	if (symlinkat("pts/ptmx", dev_fd, "ptmx") < 0)
 		return husk_err_sys(err, "symlink /dev/ptmx");
