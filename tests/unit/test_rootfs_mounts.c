@@ -635,14 +635,46 @@ static void test_mount_errors(void **state)
 		{ "/proc/sys/kernel", "bind", "/tmp", "bind", "mounting under /proc is only" },
 		{ "/x", NULL, "x", NULL, "type is required" },
 		{ "/x", "tmpfs", "tmpfs", "idmap", "idmapped mounts are not supported" },
+		{ "/", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
+		{ "/../", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
+		/* /myproc -> /proc in the rootfs (made by the test below) */
+		{ "/myproc/sys", "tmpfs", "tmpfs", NULL, "the target is inside a procfs" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fixture *fx = fx_new();
+		char *link = xasprintf("%s/myproc", fx->rootfs);
+		assert_int_equal(symlink("/proc", link), 0);
+		free(link);
 		fx_mount(fx, "/proc", "proc", "proc", NULL);
 		fx_mount(fx, cases[i].dest, cases[i].type, cases[i].src, cases[i].opts);
 		fx_run(fx, 0, check_mount_error, (void *)cases[i].want);
 		fx_free(fx);
 	}
+}
+
+static void check_proc_overlay(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	must_prepare_finalize(fx);
+	char *s = NULL;
+	struct husk_err *e = NULL;
+	CHECK(read_file_at(AT_FDCWD, "/proc/uptime", &s, NULL, &e) == 0 && strcmp(s, "42.0 1.0\n") == 0,
+	      "/proc/uptime: %s", s ? s : "?");
+	free(s);
+}
+
+/* lxcfs-style overlays of a few /proc files stay possible */
+static void test_proc_allowlisted_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	char *p = xasprintf("%s/uptime", fx->dir);
+	fx_write(p, "42.0 1.0\n");
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_mount(fx, "/proc/uptime", "bind", p, "bind,ro");
+	free(p);
+	fx_run(fx, 0, check_proc_overlay, NULL);
+	fx_free(fx);
 }
 
 static void check_rootfs_propagation(struct fixture *fx, void *arg)
@@ -734,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_mount_cgroupns),
 		cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
 		cmocka_unit_test(test_mount_errors),
+		cmocka_unit_test(test_proc_allowlisted_bind),
 		cmocka_unit_test(test_rootfs_propagation),
 		cmocka_unit_test(test_bad_rootfs_propagation),
 		cmocka_unit_test(test_mount_namespace_required),
