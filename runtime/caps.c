@@ -156,11 +156,12 @@ int caps_set_ambient(uint64_t ambient, struct husk_err **err)
 	for (int c = 0; c < 64; c++) {
 		if (!(ambient & CAP_BIT(c)))
 			continue;
+		/* runc's own default spec lists ambient caps without inheritable ones,
+		 * and runc only warns when the raise fails: engines rely on that. */
 		if (cap_set_ambient(c, CAP_SET) != 0)
-			return husk_err_sys(err,
-					    "raising ambient capability %s (it must also be in "
-					    "the permitted and inheritable sets)",
-					    caps_to_name(c));
+			log_debug("cannot raise ambient capability %s (it must also be in the "
+				 "permitted and inheritable sets): %s",
+				 caps_to_name(c), strerror(errno));
 	}
 	return 0;
 }
