@@ -34,6 +34,15 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err);
 
+/* Optional, between rootfs_prepare and rootfs_finalize (what runc does): allocate
+ * the container's terminal from its own devpts instance (<rootfs>/dev/pts/ptmx,
+ * so the process sees itself on /dev/pts/N) and bind the slave onto
+ * /dev/console.  Use it instead of passing console_pty_fd to rootfs_prepare;
+ * the caller sends *master to the console socket and makes *slave the stdio.
+ * Fails (ENOENT) when the config mounts no devpts on /dev/pts. */
+int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
+			struct husk_err **err);
+
 /* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
  * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */
 int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,

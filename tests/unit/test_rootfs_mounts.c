@@ -405,6 +405,55 @@ static void test_console(void **state)
 	fx_free(fx);
 }
 
+static void check_container_console(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	int master = -1, slave = -1;
+	MUST(rootfs_open_console(&fx->opts, &master, &slave, &_e));
+	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
+	struct stat sst, cst, pts;
+	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 && stat("/dev/pts", &pts) == 0,
+	      "stat");
+	CHECK(cst.st_rdev == sst.st_rdev, "/dev/console is not the slave");
+	/* the slave lives in the container's own devpts instance */
+	CHECK(sst.st_dev == pts.st_dev, "pty not from the container's devpts");
+	char name[64] = "";
+	CHECK(ttyname_r(slave, name, sizeof(name)) == 0 && strcmp(name, "/dev/pts/0") == 0,
+	      "ttyname %s", name);
+	CHECK(write(slave, "ok", 2) == 2, "write slave");
+	char buf[8];
+	CHECK(read(master, buf, sizeof(buf)) == 2, "read master");
+}
+
+static void test_container_console(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_container_console, NULL);
+	fx_free(fx);
+}
+
+static void check_console_without_devpts(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	int master = -1, slave = -1;
+	struct husk_err *e = NULL;
+	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0, "no devpts, yet a console");
+	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
+}
+
+static void test_console_needs_devpts(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_mount(fx, "/dev", "tmpfs", "tmpfs", NULL);
+	fx_run(fx, 0, check_console_without_devpts, NULL);
+	fx_free(fx);
+}
+
 static void check_console_not_pty(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -760,6 +809,8 @@ int main(void)
 		cmocka_unit_test(test_no_pivot),
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_console_must_be_pty),
+		cmocka_unit_test(test_container_console),
+		cmocka_unit_test(test_console_needs_devpts),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_sysctl_not_namespaced),
 		cmocka_unit_test(test_cgroup_mount),
