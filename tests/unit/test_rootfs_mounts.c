@@ -94,6 +94,11 @@ static void check_default_container(struct fixture *fx, void *arg)
 	/* read-only keeps the flags the mount had (procfs here: rw,relatime -> ro,relatime) */
 	CHECK(has_opt(mi.opts, "relatime"), "/proc/sys lost its flags: %s", mi.opts);
 
+	/* a read-only path on a nosuid,nodev,noexec mount keeps those */
+	CHECK(find_mount("/dev/shm", &mi) && has_opt(mi.opts, "ro") && has_opt(mi.opts, "nosuid") &&
+		      has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noexec"),
+	      "/dev/shm %s", mi.opts);
+
 	/* the rootfs itself stays writable (root.readonly is false) */
 	CHECK(mkdir("/tmp/w", 0755) == 0, "rootfs not writable: %s", strerror(errno));
 }
@@ -104,6 +109,9 @@ static void test_default_container(void **state)
 	struct fixture *fx = fx_new();
 	fx_default_mounts(fx);
 	fx_default_paths(fx);
+	fx_free_strv(&fx->cfg.linux_.readonly_paths);
+	fx->cfg.linux_.readonly_paths =
+		fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger,/dev/shm");
 	fx_run(fx, 0, check_default_container, NULL);
 	fx_free(fx);
 }
