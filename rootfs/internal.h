@@ -122,6 +122,10 @@ int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **er
 /* "/a//b/../c/" -> "/a/c" (lexical, as runc's CleanPath); caller frees. */
 char *clean_path(const char *p);
 
+/* idmap/ridmap: give the detached bind tree_fd an id mapping (idmap.c). */
+int apply_idmap(int tree_fd, const struct oci_config *cfg, const struct oci_mount *m,
+		bool recursive, struct husk_err **err);
+
 /* Copy the contents of directory src_fd into dst_fd (tmpcopyup), keeping modes,
  * owners, symlinks and device nodes. */
 int copy_tree(int src_fd, int dst_fd, struct husk_err **err);

@@ -114,6 +114,9 @@ static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const c
 		return husk_err_sys(err, "source");
 	if (apply_attrs(tree, o, true, err) < 0)
 		return -1;
+	if ((o->extra & (MOPT_IDMAP | MOPT_RIDMAP)) &&
+	    apply_idmap(tree, ctx->cfg, m, o->extra & MOPT_RIDMAP, err) < 0)
+		return -1;
 	/* Only a missing target needs the source's type. */
 	cleanup_fd int target = open_in_root_raw(ctx->root_fd, dest, O_PATH, 0);
 	if (target == -ENOENT)
@@ -248,6 +251,8 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 		r = bind_entry(ctx, m, dest, &o, err);
 	else if (!m->type || !*m->type)
 		r = husk_err_set(err, EINVAL, "type is required (or a bind/rbind option)");
+	else if (o.extra & (MOPT_IDMAP | MOPT_RIDMAP))
+		r = husk_err_set(err, ENOTSUP, "idmap/ridmap are only supported on bind mounts");
 	else if (strcmp(m->type, "cgroup") == 0)
 		r = mount_cgroup(ctx, m, &o, err);
 	else

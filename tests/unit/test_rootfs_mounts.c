@@ -189,6 +189,46 @@ static void test_bind_mounts_recursive(void **state)
 	fx_free(fx);
 }
 
+static void check_idmap(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	must_prepare_finalize(fx);
+	struct stat st;
+	/* on disk owned by 0:0; through the mount, by the mapped 1000:1001 */
+	CHECK(stat("/idmapped/f", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1001,
+	      "idmapped owner %u:%u", st.st_uid, st.st_gid);
+	CHECK(stat("/plain/f", &st) == 0 && st.st_uid == 0, "plain owner %u", st.st_uid);
+	struct mnt_info mi;
+	CHECK(find_mount("/idmapped", &mi) && strstr(mi.opts, "idmapped"), "opts %s", mi.opts);
+}
+
+static void test_idmapped_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	static const char *const dirs[] = { "vol", NULL };
+	fx_mkdirs(fx->bundle, dirs);
+	char *p = xasprintf("%s/vol/f", fx->bundle);
+	fx_write(p, "x");
+	assert_int_equal(chown(p, 0, 0), 0);
+	free(p);
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_mount(fx, "/idmapped", "bind", "vol", "rbind,idmap");
+	fx_mount(fx, "/plain", "bind", "vol", "rbind");
+	struct oci_mount *m = &fx->cfg.mounts[1];
+	m->uid_mappings = xcalloc(1, sizeof(*m->uid_mappings));
+	m->uid_mappings[0] = (struct oci_id_mapping){ 0, 1000, 1 };
+	m->n_uid_mappings = 1;
+	m->gid_mappings = xcalloc(1, sizeof(*m->gid_mappings));
+	m->gid_mappings[0] = (struct oci_id_mapping){ 0, 1001, 1 };
+	m->n_gid_mappings = 1;
+	fx_run(fx, 0, check_idmap, NULL);
+	free(m->uid_mappings);
+	free(m->gid_mappings);
+	m->uid_mappings = m->gid_mappings = NULL;
+	fx_free(fx);
+}
+
 static void check_tmpfs_options(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -691,7 +731,8 @@ static void test_mount_errors(void **state)
 		{ "/proc", "tmpfs", "tmpfs", NULL, "only a proc filesystem may be mounted on /proc" },
 		{ "/proc/sys/kernel", "bind", "/tmp", "bind", "mounting under /proc is only" },
 		{ "/x", NULL, "x", NULL, "type is required" },
-		{ "/x", "tmpfs", "tmpfs", "idmap", "idmapped mounts are not supported" },
+		{ "/x", "tmpfs", "tmpfs", "idmap", "idmap/ridmap are only supported on bind mounts" },
+		{ "/x", "bind", "/tmp", "rbind,idmap", "idmap needs uidMappings and gidMappings" },
 		{ "/", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
 		{ "/../", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
 		/* /myproc -> /proc in the rootfs (made by the test below) */
@@ -810,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_default_container),
 		cmocka_unit_test(test_bind_mounts_recursive),
 		cmocka_unit_test(test_tmpfs_copyup_remount_readonly_root),
+		cmocka_unit_test(test_idmapped_bind),
 		cmocka_unit_test(test_linux_devices),
 		cmocka_unit_test(test_bad_device_type),
 		cmocka_unit_test(test_dev_bind_gets_no_defaults),
