@@ -52,10 +52,16 @@ static int userns_fd_for(const struct oci_id_mapping *uid, size_t nu,
 	if (pid == 0) {
 		close(ready[0]);
 		close(hold[1]);
-		char c = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'e';
-		if (write(ready[1], &c, 1) != 1)
+		/* Our pid as the mounted /proc numbers it: the init may be pid 1 of a
+		 * new pid namespace while /proc is still the host's. */
+		char msg[32] = "e";
+		ssize_t n = readlink("/proc/self", msg + 1, sizeof(msg) - 2);
+		if (n > 0 && unshare(CLONE_NEWUSER) == 0)
+			msg[0] = 'u';
+		if (write(ready[1], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
 			_exit(1);
 		/* wait until the parent has what it needs (EOF) */
+		char c;
 		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
@@ -69,18 +75,21 @@ static int userns_fd_for(const struct oci_id_mapping *uid, size_t nu,
 		husk_err_set(err, fork_errno, "idmap: fork");
 		goto out;
 	}
-	char c = 0;
-	if (read_all(ready[0], &c, 1) != 1 || c != 'u') {
+	char msg[32] = "";
+	unsigned long long proc_pid;
+	if (read_all(ready[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg) || msg[0] != 'u' ||
+	    parse_u64(msg + 1, &proc_pid) < 0) {
 		husk_err_set(err, EPERM, "idmap: could not create a user namespace");
 		goto out;
 	}
 	um = format_map(uid, nu);
 	gm = format_map(gid, ng);
-	if (write_map(pid, "uid_map", um, err) < 0 || write_map(pid, "gid_map", gm, err) < 0) {
+	if (write_map((pid_t)proc_pid, "uid_map", um, err) < 0 ||
+	    write_map((pid_t)proc_pid, "gid_map", gm, err) < 0) {
 		husk_err_wrap(err, "idmap");
 		goto out;
 	}
-	ns = xasprintf("/proc/%d/ns/user", (int)pid);
+	ns = xasprintf("/proc/%llu/ns/user", proc_pid);
 	fd = open(ns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		husk_err_sys(err, "idmap: open %s", ns);

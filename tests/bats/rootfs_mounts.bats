@@ -220,3 +220,19 @@ mnt_line() { echo "$1" | awk -v mp="$2" '$5 == mp' | tail -1; }
 	! grep -q " $TEST_TMP/hostfile " /proc/self/mountinfo
 	assert_no_leftovers "$CID"
 }
+
+@test "rootfs: idmap bind mount shows on-disk owners through the mount's mapping" {
+	mkdir -p "$BUNDLE/vol"
+	echo x > "$BUNDLE/vol/f"
+	chown 0:0 "$BUNDLE/vol/f"
+	cfg '.mounts += [{"destination": "/idm", "type": "bind", "source": "vol", "options": ["rbind", "idmap"],
+		"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}],
+		"gidMappings": [{"containerID": 0, "hostID": 4321, "size": 1}]}]'
+	run_in 'stat -c "%u:%g" /idm/f; grep " /idm " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "1234:4321" ]]
+	[[ "$output" =~ "idmapped" ]]
+	# on the host the file is still 0:0
+	[ "$(stat -c %u:%g "$BUNDLE/vol/f")" = 0:0 ]
+	assert_no_leftovers "$CID"
+}
