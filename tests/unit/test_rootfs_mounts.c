@@ -843,10 +843,8 @@ static void test_bad_rootfs_propagation(void **state)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP rootfs mount tests need root\n");
+	if (fx_skip_unless_mount_api())
 		return 0;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_container),
 		cmocka_unit_test(test_bind_mounts_recursive),
