@@ -110,7 +110,7 @@ static long field_at(const char *line, int col)
 static int print_table(char **ps_args, int n_args, const pid_t *pids, size_t n,
 		       struct husk_err **err)
 {
-	char **args = xcalloc((size_t)n_args + 2, sizeof(char *));
+	char **args = xcalloc((size_t)n_args + 3, sizeof(char *)); /* ps, -ef, NULL */
 	args[0] = (char *)"ps";
 	if (n_args == 0)
 		args[1] = (char *)"-ef";
