@@ -45,15 +45,15 @@ static bool memory_set(const struct oci_memory *m)
 
 static bool cpu_set(const struct oci_cpu *c)
 {
-	return c->present && (c->shares.set || c->quota.set || c->period.set || c->burst.set ||
-			      c->idle.set);
+	return c->present &&
+	       (c->shares.set || c->quota.set || c->period.set || c->burst.set || c->idle.set);
 }
 
 static bool io_set(const struct oci_blockio *b)
 {
-	return b->present && (b->weight.set || b->n_weight_device || b->throttle_read_bps.n ||
-			      b->throttle_write_bps.n || b->throttle_read_iops.n ||
-			      b->throttle_write_iops.n);
+	return b->present &&
+	       (b->weight.set || b->n_weight_device || b->throttle_read_bps.n ||
+		b->throttle_write_bps.n || b->throttle_read_iops.n || b->throttle_write_iops.n);
 }
 
 static void add_ctrl(char *buf, size_t len, const char *c)
@@ -98,8 +98,7 @@ char *cg2_needed_controllers(const struct oci_resources *r)
 	return xstrdup(buf);
 }
 
-int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls,
-			   struct husk_err **err)
+int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, struct husk_err **err)
 {
 	if (!*ctrls)
 		return 0;
@@ -155,8 +154,8 @@ static int swap_value(const struct oci_memory *m, char *buf, size_t len, struct 
 		return 0;
 	}
 	if (mem <= 0)
-		return husk_err_set(err, EINVAL,
-				    "memory.swap %" PRId64 " needs a memory.limit on cgroup v2", sw);
+		return husk_err_set(
+		    err, EINVAL, "memory.swap %" PRId64 " needs a memory.limit on cgroup v2", sw);
 	if (sw < mem)
 		return husk_err_set(err, EINVAL,
 				    "memory.swap %" PRId64 " is below memory.limit %" PRId64
@@ -220,8 +219,8 @@ static int apply_memory(int fd, const struct oci_memory *m, struct husk_err **er
 static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 {
 	if (c->shares.set && c->shares.v) {
-		if (cg_writef(fd, "cpu.weight", err, "%" PRIu64, cg2_shares_to_weight(c->shares.v)) <
-		    0)
+		if (cg_writef(fd, "cpu.weight", err, "%" PRIu64,
+			      cg2_shares_to_weight(c->shares.v)) < 0)
 			return -1;
 	}
 	if ((c->quota.set && c->quota.v != 0) || (c->period.set && c->period.v != 0)) {
@@ -236,8 +235,8 @@ static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 			snprintf(quota, sizeof(quota), "%.*s", (int)strcspn(cur, " "), cur);
 		}
 		int r = (c->period.set && c->period.v)
-				? cg_writef(fd, "cpu.max", err, "%s %" PRIu64, quota, c->period.v)
-				: cg_write(fd, "cpu.max", quota, err);
+			    ? cg_writef(fd, "cpu.max", err, "%s %" PRIu64, quota, c->period.v)
+			    : cg_write(fd, "cpu.max", quota, err);
 		if (r < 0)
 			return -1;
 	}
@@ -247,8 +246,9 @@ static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 		return -1;
 	if ((c->realtime_runtime.set && c->realtime_runtime.v) ||
 	    (c->realtime_period.set && c->realtime_period.v))
-		return husk_err_set(err, ENOTSUP, "cpu.realtimeRuntime/realtimePeriod are not "
-						  "supported on cgroup v2");
+		return husk_err_set(err, ENOTSUP,
+				    "cpu.realtimeRuntime/realtimePeriod are not "
+				    "supported on cgroup v2");
 	if (c->mems && cg_write(fd, "cpuset.mems", c->mems, err) < 0)
 		return -1;
 	if (c->cpus && cg_write(fd, "cpuset.cpus", c->cpus, err) < 0)
@@ -376,10 +376,11 @@ int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err)
 			return -1;
 		if (cg_write(fd, k, v, err) < 0) {
 			if ((*err)->errnum == ENOENT)
-				return husk_err_wrap(err,
-						     "linux.resources.unified: %s: no such file (is "
-						     "the controller enabled?)",
-						     k);
+				return husk_err_wrap(
+				    err,
+				    "linux.resources.unified: %s: no such file (is "
+				    "the controller enabled?)",
+				    k);
 			return husk_err_wrap(err, "linux.resources.unified");
 		}
 	}
@@ -394,8 +395,8 @@ int cg2_apply(int fd, const struct oci_resources *r, struct husk_err **err)
 		return -1;
 	if (r->pids_limit.set) {
 		int rc = r->pids_limit.v > 0
-				 ? cg_writef(fd, "pids.max", err, "%" PRId64, r->pids_limit.v)
-				 : cg_write(fd, "pids.max", "max", err);
+			     ? cg_writef(fd, "pids.max", err, "%" PRId64, r->pids_limit.v)
+			     : cg_write(fd, "pids.max", "max", err);
 		if (rc < 0)
 			return -1;
 	}

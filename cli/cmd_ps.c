@@ -142,14 +142,14 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 {
 	const char *format = "table";
 	const struct cli_flag flags[] = {
-		{"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
-		{0},
+	    {"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
+	    {0},
 	};
 	int split = split_at_id(argc, argv);
 	struct cli_args a;
 	int rc;
-	if (!cli_cmd_parse("ps", "[--format table|json] <container-id> [ps options]", flags,
-			   split, argv, 1, 1, &a, &rc))
+	if (!cli_cmd_parse("ps", "[--format table|json] <container-id> [ps options]", flags, split,
+			   argv, 1, 1, &a, &rc))
 		return rc;
 	struct husk_err *err = NULL;
 	if (strcmp(format, "table") && strcmp(format, "json")) {
@@ -184,4 +184,5 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_ps, {.name = "ps", .summary = "list the processes of a container", .run = cmd_ps_run});
+HUSK_COMMAND(cmd_ps,
+	     {.name = "ps", .summary = "list the processes of a container", .run = cmd_ps_run});

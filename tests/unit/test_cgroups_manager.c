@@ -1,7 +1,7 @@
 /* The cgroup manager against this host's real cgroupfs: hybrid (v1 controllers
  * plus the unified mount), or legacy when run under a v1-only view of
- * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a container's init.
- * Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
+ * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a
+ * container's init. Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
  * that nothing with this pid is left anywhere under /sys/fs/cgroup. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +40,7 @@ static bool is_root_v1(void)
 	return mode == CGROUP_MODE_HYBRID || mode == CGROUP_MODE_LEGACY;
 }
 
-#define REQUIRE_V1()                                                                           \
+#define REQUIRE_V1()                                                                               \
 	do {                                                                                       \
 		if (!is_root_v1()) {                                                               \
 			fprintf(stderr, "# skip: needs root on a hybrid or v1 cgroup host\n");     \
@@ -101,8 +101,8 @@ static bool dir_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *const v1_dirs[] = {"memory", "cpu", "cpuacct", "cpuset", "pids",
-				      "blkio", "devices", "freezer", "systemd"};
+static const char *const v1_dirs[] = {"memory", "cpu",	   "cpuacct", "cpuset", "pids",
+				      "blkio",	"devices", "freezer", "systemd"};
 
 static struct cgroup_manager *make(const char *leaf)
 {
@@ -566,17 +566,17 @@ int main(void)
 	if (is_root_v1())
 		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_enter_destroy),
-		cmocka_unit_test(test_serialize_load),
-		cmocka_unit_test(test_freeze_thaw),
-		cmocka_unit_test(test_kill_all_other_signal),
-		cmocka_unit_test(test_busy_leaf_refused),
-		cmocka_unit_test(test_apply_v1),
-		cmocka_unit_test(test_memory_limit_oom),
-		cmocka_unit_test(test_pids_limit_bites),
-		cmocka_unit_test(test_stats_cpu),
-		cmocka_unit_test(test_clone_into_and_enter_self),
-		cmocka_unit_test(test_no_leftovers),
+	    cmocka_unit_test(test_create_enter_destroy),
+	    cmocka_unit_test(test_serialize_load),
+	    cmocka_unit_test(test_freeze_thaw),
+	    cmocka_unit_test(test_kill_all_other_signal),
+	    cmocka_unit_test(test_busy_leaf_refused),
+	    cmocka_unit_test(test_apply_v1),
+	    cmocka_unit_test(test_memory_limit_oom),
+	    cmocka_unit_test(test_pids_limit_bites),
+	    cmocka_unit_test(test_stats_cpu),
+	    cmocka_unit_test(test_clone_into_and_enter_self),
+	    cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,13 +22,14 @@
 #include "common/cleanup.h"
 #include "tests/unit/helpers/cgroup_mock.h"
 
-static const char *const mem_files[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-					"memory.soft_limit_in_bytes",
-					"memory.kmem.tcp.limit_in_bytes", "memory.swappiness",
-					"memory.oom_control", "memory.usage_in_bytes", NULL};
-static const char *const cpu_files[] = {"cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us",
-					"cpu.cfs_burst_us", "cpu.rt_period_us",
-					"cpu.rt_runtime_us", "cpu.idle", NULL};
+static const char *const mem_files[] = {
+    "memory.limit_in_bytes",	  "memory.memsw.limit_in_bytes",
+    "memory.soft_limit_in_bytes", "memory.kmem.tcp.limit_in_bytes",
+    "memory.swappiness",	  "memory.oom_control",
+    "memory.usage_in_bytes",	  NULL};
+static const char *const cpu_files[] = {
+    "cpu.shares",	"cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.cfs_burst_us",
+    "cpu.rt_period_us", "cpu.rt_runtime_us", "cpu.idle",	 NULL};
 static const char *const blkio_files[] = {"blkio.bfq.weight", "blkio.bfq.weight_device",
 					  "blkio.throttle.read_bps_device",
 					  "blkio.throttle.write_iops_device", NULL};
@@ -54,7 +55,7 @@ static int setup(void **state)
 	m->d.fd[CG_CPU] = m->fds[1];
 	m->d.fd[CG_BLKIO] = m->fds[2];
 	m->d.fd[CG_NET_CLS] = m->d.fd[CG_NET_PRIO] = m->d.fd[CG_HUGETLB] = m->d.fd[CG_PIDS] =
-		m->fds[3];
+	    m->fds[3];
 	*state = m;
 	return 0;
 }
@@ -201,11 +202,11 @@ static void test_missing_controller(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blkio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_net_hugetlb_pids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_controller, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_blkio, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_net_hugetlb_pids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_controller, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

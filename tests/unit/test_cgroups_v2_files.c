@@ -23,10 +23,11 @@
 #include "tests/unit/helpers/cgroup_mock.h"
 
 static const char *const knobs[] = {
-	"memory.max",	"memory.swap.max", "memory.low",   "memory.high",   "memory.current",
-	"memory.oom.group", "cpu.weight",   "cpu.max",	    "cpu.max.burst", "cpu.idle",
-	"cpuset.cpus",	"cpuset.mems",	   "pids.max",	   "io.weight",	    "io.max",
-	"hugetlb.2MB.max", "hugetlb.1GB.max", "rdma.max",  NULL,
+    "memory.max",      "memory.swap.max",  "memory.low",  "memory.high",
+    "memory.current",  "memory.oom.group", "cpu.weight",  "cpu.max",
+    "cpu.max.burst",   "cpu.idle",	   "cpuset.cpus", "cpuset.mems",
+    "pids.max",	       "io.weight",	   "io.max",	  "hugetlb.2MB.max",
+    "hugetlb.1GB.max", "rdma.max",	   NULL,
 };
 
 struct mock {
@@ -215,8 +216,8 @@ static void test_hugetlb_rdma(void **state)
 	struct mock *m = *state;
 	struct oci_hugepage_limit hl[] = {{(char *)"1GB", 1ULL << 30}};
 	struct oci_rdma rd[] = {{(char *)"mlx5_0", {true, 3}, {false, 0}}};
-	struct oci_resources r = {.hugepage_limits = hl, .n_hugepage_limits = 1, .rdma = rd,
-				  .n_rdma = 1};
+	struct oci_resources r = {
+	    .hugepage_limits = hl, .n_hugepage_limits = 1, .rdma = rd, .n_rdma = 1};
 	apply_ok(m, &r);
 	EXPECT("hugetlb.1GB.max", "1073741824");
 	EXPECT("hugetlb.2MB.max", "");
@@ -243,8 +244,8 @@ static void test_unified(void **state)
 	EXPECT("memory.max", "2000");
 
 	struct husk_err *err = NULL;
-	const char *bad[] = {"../escape.x", "cgroup.procs", "nodot", ".hidden", "a/b.c",
-			     "cgroup.subtree_control", "cgroup.kill"};
+	const char *bad[] = {"../escape.x", "cgroup.procs",	      "nodot",	    ".hidden",
+			     "a/b.c",	    "cgroup.subtree_control", "cgroup.kill"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct oci_kv b[] = {{(char *)bad[i], (char *)"1"}};
 		r = (struct oci_resources){.unified = {b, 1}};
@@ -291,16 +292,16 @@ static void test_needed_controllers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
-		cmocka_unit_test(test_conversions),
-		cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_io, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
-		cmocka_unit_test(test_needed_controllers),
+	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
+	    cmocka_unit_test(test_conversions),
+	    cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_io, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
+	    cmocka_unit_test(test_needed_controllers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,10 +27,19 @@
 #include "tests/unit/helpers/cgroup_mock.h"
 
 static const char *const root_files[] = {"cgroup.controllers", "cgroup.subtree_control", NULL};
-static const char *const leaf_files[] = {
-	"cgroup.procs", "cpu.stat",	"memory.current", "memory.max", "memory.peak",
-	"memory.swap.current", "memory.swap.max", "memory.stat", "memory.events", "pids.current",
-	"pids.max",	"io.stat",	NULL};
+static const char *const leaf_files[] = {"cgroup.procs",
+					 "cpu.stat",
+					 "memory.current",
+					 "memory.max",
+					 "memory.peak",
+					 "memory.swap.current",
+					 "memory.swap.max",
+					 "memory.stat",
+					 "memory.events",
+					 "pids.current",
+					 "pids.max",
+					 "io.stat",
+					 NULL};
 
 struct fx {
 	char root[128];
@@ -138,7 +147,7 @@ static void test_oom_watch_counts(void **state)
 	assert_int_equal(cgroup_oom_watch_check(w, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(cgroup_oom_watch_check(w, &n, &err), 0);
-	assert_int_equal(n, 0); /* counted once */
+	assert_int_equal(n, 0);			/* counted once */
 	unlinkat(f->leaffd, "cgroup.procs", 0); /* the cgroup is going away */
 	assert_int_not_equal(cgroup_oom_watch_check(w, &n, &err), 0);
 	assert_int_equal(err->errnum, ENOENT);
@@ -149,8 +158,8 @@ static void test_oom_watch_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stats_mapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oom_watch_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_mapping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_watch_counts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
