@@ -272,6 +272,39 @@ static void test_busy_leaf_refused(void **state)
 	cgroup_manager_free(cm);
 }
 
+/* A create that fails half-way removes what it made, and only that. */
+static void test_failed_create_leaks_nothing(void **state)
+{
+	REQUIRE_V1();
+	struct husk_err *err = NULL;
+	/* Someone else's busy cgroup in the freezer hierarchy only. */
+	cleanup_free char *fzp = xasprintf("/sys/fs/cgroup/freezer%s", parent);
+	cleanup_free char *fz = xasprintf("%s/partial", fzp);
+	assert_int_equal(mkdir_p_at(AT_FDCWD, fz, 0755, &err), 0);
+	struct kid k = spawn_kid();
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", fz);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", k.pid);
+	assert_int_equal(write_string_at(AT_FDCWD, procs, pid, &err), 0);
+
+	cleanup_free char *path = xasprintf("%s/partial", parent);
+	struct cgroup_manager *cm = NULL;
+	assert_int_not_equal(cgroup_manager_create(NULL, path, false, &cm, &err), 0);
+	assert_int_equal(err->errnum, EBUSY);
+	husk_err_free(&err);
+	assert_null(cm);
+	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/partial", v1_dirs[i], parent);
+		assert_int_equal(dir_exists(d), strcmp(v1_dirs[i], "freezer") == 0);
+	}
+	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/partial", parent);
+	assert_false(dir_exists(u));
+	kill(k.pid, SIGKILL);
+	reap(k.pid);
+	close(k.ctl);
+	assert_int_equal(rmdir(fz), 0);
+}
+
 static void test_apply_v1(void **state)
 {
 	REQUIRE_V1();
@@ -571,6 +604,7 @@ int main(void)
 	    cmocka_unit_test(test_freeze_thaw),
 	    cmocka_unit_test(test_kill_all_other_signal),
 	    cmocka_unit_test(test_busy_leaf_refused),
+	    cmocka_unit_test(test_failed_create_leaks_nothing),
 	    cmocka_unit_test(test_apply_v1),
 	    cmocka_unit_test(test_memory_limit_oom),
 	    cmocka_unit_test(test_pids_limit_bites),
