@@ -98,6 +98,24 @@ char *cg2_needed_controllers(const struct oci_resources *r)
 	return xstrdup(buf);
 }
 
+/* "+a +b" into fd's subtree_control.  The kernel takes all or nothing, so on
+ * a refusal each controller is tried alone (as runc does): a level that
+ * cannot enable one (a cgroup of someone else's that holds processes, a
+ * controller the parent lacks) must not stop the others.  What stays missing
+ * shows up as a clear ENOENT on the knob that needs it. */
+static void enable_at(int fd, char *plus)
+{
+	cleanup_err struct husk_err *err = NULL;
+	if (cg_write(fd, "cgroup.subtree_control", plus, &err) == 0)
+		return;
+	cleanup_free char *dup = xstrdup(plus);
+	char *save = NULL;
+	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		cleanup_err struct husk_err *e = NULL;
+		cg_write(fd, "cgroup.subtree_control", tok, &e);
+	}
+}
+
 int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, struct husk_err **err)
 {
 	if (!*ctrls)
@@ -118,8 +136,7 @@ int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, stru
 	/* Every level above the leaf: the root ("."), then each ancestor. */
 	cleanup_free char *p = xstrdup(path[0] == '/' ? path + 1 : path);
 	char *leaf = strrchr(p, '/');
-	if (cg_write(rootfd, "cgroup.subtree_control", plus, err) < 0)
-		return husk_err_wrap(err, "enable %s in the root cgroup", ctrls);
+	enable_at(rootfd, plus);
 	if (!leaf)
 		return 0;
 	*leaf = '\0';
@@ -130,8 +147,7 @@ int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, stru
 			cleanup_fd int fd = openat(rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0)
 				return husk_err_sys(err, "open %s", p);
-			if (cg_write(fd, "cgroup.subtree_control", plus, err) < 0)
-				return husk_err_wrap(err, "enable %s in /%s", ctrls, p);
+			enable_at(fd, plus);
 			*s = c;
 		}
 		if (c == '\0')

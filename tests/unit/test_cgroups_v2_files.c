@@ -14,12 +14,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "tests/unit/helpers/cgroup_mock.h"
 
 static const char *const knobs[] = {
@@ -289,6 +292,37 @@ static void test_needed_controllers(void **state)
 	assert_string_equal(c, "memory pids io");
 }
 
+/* Nested cgroups get the controllers in every ancestor's subtree_control,
+ * root first, never in the leaf's own (the leaf holds the processes). */
+static void test_enable_controllers(void **state)
+{
+	static const char *const files[] = {"cgroup.subtree_control", "a/cgroup.subtree_control",
+					    "a/b/cgroup.subtree_control",
+					    "a/b/leaf/cgroup.subtree_control", NULL};
+	char dir[128];
+	snprintf(dir, sizeof(dir), "/tmp/husk-cgtest-%d-tree.XXXXXX", (int)getpid());
+	assert_non_null(mkdtemp(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct husk_err *err = NULL;
+	assert_int_equal(mkdir_p_at(fd, "a/b/leaf", 0755, &err), 0);
+	for (size_t i = 0; files[i]; i++)
+		close(openat(fd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	assert_int_equal(cg2_enable_controllers(fd, "/a/b/leaf", "memory pids", &err), 0);
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_free char *v = cgmock_get(fd, files[i]);
+		assert_string_equal(v, "+memory +pids");
+	}
+	cleanup_free char *leaf = cgmock_get(fd, files[3]);
+	assert_string_equal(leaf, "");
+	for (size_t i = 4; i-- > 0;)
+		unlinkat(fd, files[i], 0);
+	unlinkat(fd, "a/b/leaf", AT_REMOVEDIR);
+	unlinkat(fd, "a/b", AT_REMOVEDIR);
+	unlinkat(fd, "a", AT_REMOVEDIR);
+	close(fd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +336,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
 	    cmocka_unit_test(test_needed_controllers),
+    cmocka_unit_test(test_enable_controllers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
