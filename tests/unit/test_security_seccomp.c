@@ -477,8 +477,8 @@ static void listener_parent(pid_t child, void *arg)
 
 	struct seccomp_notif_sizes sz;
 	assert_int_equal(syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz), 0);
-	struct seccomp_notif *req = sec_calloc(1, sz.seccomp_notif);
-	struct seccomp_notif_resp *resp = sec_calloc(1, sz.seccomp_notif_resp);
+	struct seccomp_notif *req = calloc(1, sz.seccomp_notif);
+	struct seccomp_notif_resp *resp = calloc(1, sz.seccomp_notif_resp);
 	for (;;) {
 		struct pollfd p = {.fd = l->notify_fd, .events = POLLIN};
 		if (poll(&p, 1, 10000) != 1 || (p.revents & (POLLHUP | POLLERR)))
