@@ -71,6 +71,7 @@ static void handle_mmio(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	vm_devices_wait(v->vm);
 	if (!mmio_bus_access(&v->vm->bus, run->mmio.phys_addr, run->mmio.data, len,
 			     run->mmio.is_write) &&
 	    !run->mmio.is_write)

@@ -50,6 +50,9 @@ struct boot_info {
 	uint64_t initrd_addr, initrd_size;
 };
 
+enum vm_phase { PHASE_KVM, PHASE_MEMORY, PHASE_IRQCHIP, PHASE_KERNEL, PHASE_DEVICES,
+		PHASE_PARAMS, PHASE_VCPU0, VM_PHASES };
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -61,6 +64,9 @@ struct vm {
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, before per-vCPU fixups */
 	struct mmio_bus bus;
+	pthread_mutex_t bus_lock; /* bus.devs while the devices are created */
+	pthread_cond_t bus_ready;
+	_Atomic bool devices_ready;
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
@@ -77,6 +83,7 @@ struct vm {
 	struct boot_info boot;
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
+	unsigned long long t_phase_ns[VM_PHASES]; /* for --trace */
 	pthread_t io_tid;
 	bool io_started;
 	struct husk_err *io_err;
@@ -106,8 +113,12 @@ int vm_event_loop_run(struct vm_event_loop *loop, struct husk_err **err);
 void vm_event_loop_quit(struct vm_event_loop *loop);
 void vm_event_loop_free(struct vm_event_loop *loop);
 
-/* devices.c: virtio devices from the config, and their cmdline entries */
-int vm_devices_setup(struct vm *vm, struct husk_err **err);
+/* devices.c: virtio devices from the config.  _plan puts their entries on
+ * the command line (before boot); _create makes them (I/O thread, while the
+ * boot vCPU runs); a vCPU touching a window first waits in _wait. */
+int vm_devices_plan(struct vm *vm, struct husk_err **err);
+int vm_devices_create(struct vm *vm, struct husk_err **err);
+void vm_devices_wait(struct vm *vm);
 void vm_devices_teardown(struct vm *vm);
 
 /* vcpu.c: the per-thread run loop */

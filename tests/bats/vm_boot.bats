@@ -227,3 +227,13 @@ assert_all_checks_pass() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--disk $VM_TMP/none.img"* ]]
 }
+
+@test "vm boot: a device that fails after the vCPU started stops the VM with its error" {
+	# devices are created on the I/O thread while the boot vCPU runs
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
+		--vsock "3:$VM_TMP/no/such/dir/sock" --cmdline "husk.guest=1" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--vsock 3:$VM_TMP/no/such/dir/sock: virtio-vsock: bind"* ]]
+	[[ "$output" != *"husk-guest: PASS"* ]]
+}
