@@ -115,6 +115,24 @@ assert_all_checks_pass() {
 	[[ "$output" == *"husk-guest: PASS"* ]]
 }
 
+@test "vm boot: --hugepages boots from the hugetlb pool, or says the pool is short" {
+	local free
+	free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --hugepages \
+		--cmdline "husk.guest=1 husk.mem=16" </dev/null
+	echo "$output"
+	if [ "${free:-0}" -ge 8 ]; then
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"husk-guest: PASS"* ]]
+	else
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"in 2 MiB hugepages (is the pool big enough?"* ]]
+	fi
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 17 --hugepages </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"multiples of 2 MiB"* ]]
+}
+
 @test "vm boot: a triple fault stops the VM as a reset" {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --trace \
 		--cmdline "husk.guest=1 husk.end=triple" </dev/null
