@@ -113,6 +113,11 @@ static int watch_stop_and_signals(struct vm *vm, sigset_t *old, struct husk_err 
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, old);
+	/* A console reader that goes away (husk vm boot | head) must not kill
+	 * the monitor: writes then fail with EPIPE and the output is dropped. */
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &vm->saved_sigpipe);
 	vm->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->sig_fd < 0)
 		return husk_err_sys(err, "signalfd");
@@ -246,8 +251,10 @@ static void vm_teardown(struct vm *vm, sigset_t *old_mask)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (vm->sig_mask_saved)
+	if (vm->sig_mask_saved) {
+		sigaction(SIGPIPE, &vm->saved_sigpipe, NULL);
 		sigprocmask(SIG_SETMASK, old_mask, NULL);
+	}
 	pthread_mutex_destroy(&vm->crash_lock);
 	pthread_mutex_destroy(&vm->bus_lock);
 	pthread_cond_destroy(&vm->bus_ready);

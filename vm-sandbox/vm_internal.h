@@ -4,6 +4,7 @@
 #define HUSK_VM_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ struct vm {
 	int sig_fd;             /* SIGINT, SIGTERM, SIGHUP */
 	int null_fd;            /* /dev/null: input for devices that get none */
 	bool sig_mask_saved;
+	struct sigaction saved_sigpipe;
 	bool tio_saved;
 	struct termios saved_tio;
 	_Atomic int stop;       /* enum vm_stop + 1; 0 while running */

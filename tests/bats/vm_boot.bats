@@ -164,6 +164,15 @@ assert_all_checks_pass() {
 	[ -z "$output" ]
 }
 
+@test "vm boot: a console reader that goes away does not kill the monitor" {
+	run bash -c '"$1" vm boot --kernel "$2" --memory 16 --trace --cmdline husk.guest=1 </dev/null \
+		2>"$3" | head -1; echo "rc=${PIPESTATUS[0]}"' _ "$HUSK" "$GUESTS/guest-bzimage" "$VM_TMP/err"
+	echo "$output"
+	cat "$VM_TMP/err"
+	[[ "$output" == *"rc=0"* ]]
+	grep -q 'husk-vm: stopped: reset' "$VM_TMP/err"
+}
+
 @test "vm boot: missing kernel is a clear error" {
 	run "$HUSK" vm boot --kernel "$VM_TMP/nope" --memory 16
 	echo "$output"
