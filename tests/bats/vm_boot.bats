@@ -63,6 +63,7 @@ assert_all_checks_pass() {
 	grep -q '^ok .* - serial: console input arrives on RBR' <<<"$output"
 	grep -q '^ok .* - virtio-vsock: the host peer.s echo comes back' <<<"$output"
 	grep -q '^ok .* - virtio-vsock: connection closed' <<<"$output"
+	grep -q '^ok .* - smp: APIC id 1 runs the SIPI trampoline' <<<"$output"
 	# the guest's write reached the image file
 	dd if="$VM_TMP/disk.img" bs=512 skip=8 count=1 2>/dev/null | grep -q 'husk-guest wrote this sector'
 }
