@@ -17,11 +17,11 @@
 
 #include "tests/unit/helpers/virtio_driver.h"
 
-#define RAM (2u << 20)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
-#define RXQ 0
-#define TXQ 1
-#define CID 42
+#define RAM  (2u << 20)
+#define V1   BIT64(VIRTIO_F_VERSION_1)
+#define RXQ  0
+#define TXQ  1
+#define CID  42
 #define HOST 2
 
 enum { REQUEST = 1, RESPONSE, RST, SHUTDOWN, RW, CREDIT_UPDATE, CREDIT_REQUEST };
@@ -39,8 +39,8 @@ struct fixture {
 	char path[128];
 	uint32_t guest_fwd; /* bytes the "guest" consumed, for its credit */
 	uint32_t guest_buf;
-	uint64_t tx_scratch;      /* where guest_send builds packets */
-	uint64_t rx_gpa[64];      /* rx buffer by descriptor head */
+	uint64_t tx_scratch; /* where guest_send builds packets */
+	uint64_t rx_gpa[64]; /* rx buffer by descriptor head */
 };
 
 static int setup(void **state)
@@ -55,9 +55,8 @@ static int setup(void **state)
 	vdrv_init(&f->d, RAM);
 	f->d.dev = virtio_vsock_create(&f->d.env, spec, &err);
 	assert_non_null(f->d.dev);
-	assert_int_equal(vdrv_start(&f->d, VIRTIO_ID_VSOCK, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 3,
-				    64),
-			 0);
+	assert_int_equal(
+	    vdrv_start(&f->d, VIRTIO_ID_VSOCK, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 3, 64), 0);
 	f->guest_buf = 65536;
 	f->tx_scratch = vdrv_alloc(&f->d, 64 << 10);
 	*state = f;
@@ -84,13 +83,13 @@ static void guest_send(struct fixture *f, uint32_t src_port, uint32_t dst_port, 
 	struct vdrv *d = &f->d;
 	uint64_t g = f->tx_scratch;
 	assert_true(len <= (64 << 10) - sizeof(struct hdr));
-	struct hdr h = { CID, HOST, src_port, dst_port, len, 1, op, flags, f->guest_buf,
-			 f->guest_fwd };
+	struct hdr h = {CID, HOST, src_port, dst_port,	   len,
+			1,   op,   flags,    f->guest_buf, f->guest_fwd};
 	memcpy(vdrv_ptr(d, g), &h, sizeof(h));
 	if (len)
 		memcpy((uint8_t *)vdrv_ptr(d, g) + sizeof(h), data, len);
 	/* Header and payload in separate descriptors, as Linux does. */
-	struct vdrv_buf b[] = { { g, sizeof(h), false }, { g + sizeof(h), len, false } };
+	struct vdrv_buf b[] = {{g, sizeof(h), false}, {g + sizeof(h), len, false}};
 	assert_int_equal(vdrv_submit(d, TXQ, b, len ? 2 : 1), 0);
 }
 
@@ -100,7 +99,7 @@ static bool guest_recv(struct fixture *f, struct hdr *h, void *data, size_t cap)
 {
 	struct vdrv *d = &f->d;
 	uint64_t g = vdrv_alloc(d, 4096);
-	struct vdrv_buf b = { g, 4096, true };
+	struct vdrv_buf b = {g, 4096, true};
 	uint16_t head = vdrv_chain(d, RXQ, &b, 1);
 	f->rx_gpa[head] = g;
 	vdrv_publish(d, RXQ, head);
@@ -153,7 +152,7 @@ static void expect_packet(struct fixture *f, uint16_t op, uint32_t src, uint32_t
 static int listen_at(const char *path)
 {
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strcpy(sa.sun_path, path);
 	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(s, 4), 0);
@@ -163,7 +162,7 @@ static int listen_at(const char *path)
 static int connect_to(const char *path)
 {
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strcpy(sa.sun_path, path);
 	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return s;
@@ -171,7 +170,7 @@ static int connect_to(const char *path)
 
 static ssize_t read_timeout(int fd, void *buf, size_t len)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct pollfd p = {fd, POLLIN, 0};
 	if (poll(&p, 1, 2000) != 1)
 		return -2;
 	return read(fd, buf, len);
@@ -202,12 +201,12 @@ static void guest_connects_to_host(void **state)
 	assert_true(h.buf_alloc > 0);
 
 	guest_send(f, 5000, 1234, RW, 0, "ping", 4);
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 	assert_int_equal(read_timeout(s, buf, sizeof(buf)), 4);
 	assert_string_equal(buf, "ping");
 
 	assert_int_equal(write(s, "pong!", 5), 5);
-	char data[16] = { 0 };
+	char data[16] = {0};
 	assert_true(guest_recv(f, &h, data, sizeof(data)));
 	assert_int_equal(h.op, RW);
 	assert_int_equal(h.len, 5);
@@ -233,18 +232,18 @@ static void host_connects_to_guest(void **state)
 	expect_packet(f, REQUEST, 0, 52, &h);
 	uint32_t host_port = h.src_port;
 	guest_send(f, 52, host_port, RESPONSE, 0, NULL, 0);
-	char line[32] = { 0 }, want[32];
+	char line[32] = {0}, want[32];
 	snprintf(want, sizeof(want), "OK %u\n", host_port);
 	assert_int_equal(read_timeout(s, line, sizeof(line)), (ssize_t)strlen(want));
 	assert_string_equal(line, want);
 
 	assert_int_equal(write(s, "hello guest", 11), 11);
-	char data[32] = { 0 };
+	char data[32] = {0};
 	assert_true(guest_recv(f, &h, data, sizeof(data)));
 	assert_int_equal(h.op, RW);
 	assert_memory_equal(data, "hello guest", 11);
 	guest_send(f, 52, host_port, RW, 0, "hi host", 7);
-	char buf[16] = { 0 };
+	char buf[16] = {0};
 	assert_int_equal(read_timeout(s, buf, sizeof(buf)), 7);
 	assert_string_equal(buf, "hi host");
 
@@ -345,21 +344,21 @@ static void junk_packets(void **state)
 	struct vdrv *d = &f->d;
 	/* Too short for a header. */
 	uint64_t g = vdrv_alloc(d, 16);
-	struct vdrv_buf b = { g, 16, false };
+	struct vdrv_buf b = {g, 16, false};
 	assert_int_equal(vdrv_submit(d, TXQ, &b, 1), 0);
 	/* len claims more payload than the chain holds. */
 	uint64_t g2 = vdrv_alloc(d, sizeof(struct hdr));
-	struct hdr h = { CID, HOST, 1, 2, 1000, 1, RW, 0, 0, 0 };
+	struct hdr h = {CID, HOST, 1, 2, 1000, 1, RW, 0, 0, 0};
 	memcpy(vdrv_ptr(d, g2), &h, sizeof(h));
-	struct vdrv_buf b2 = { g2, sizeof(h), false };
+	struct vdrv_buf b2 = {g2, sizeof(h), false};
 	assert_int_equal(vdrv_submit(d, TXQ, &b2, 1), 0);
 	expect_packet(f, RST, 2, 1, NULL);
 	/* Spoofed source CID, unknown type. */
-	h = (struct hdr){ 99, HOST, 3, 4, 0, 1, REQUEST, 0, 0, 0 };
+	h = (struct hdr){99, HOST, 3, 4, 0, 1, REQUEST, 0, 0, 0};
 	memcpy(vdrv_ptr(d, g2), &h, sizeof(h));
 	assert_int_equal(vdrv_submit(d, TXQ, &b2, 1), 0);
 	expect_packet(f, RST, 4, 3, NULL);
-	h = (struct hdr){ CID, HOST, 5, 6, 0, 2, REQUEST, 0, 0, 0 };
+	h = (struct hdr){CID, HOST, 5, 6, 0, 2, REQUEST, 0, 0, 0};
 	memcpy(vdrv_ptr(d, g2), &h, sizeof(h));
 	assert_int_equal(vdrv_submit(d, TXQ, &b2, 1), 0);
 	expect_packet(f, RST, 6, 5, NULL);
@@ -390,8 +389,9 @@ static void bad_specs(void **state)
 {
 	struct vdrv d;
 	struct husk_err *err = NULL;
-	const char *bad[] = { "", "3", ":/tmp/x", "2:/tmp/husk-virtio-x.sock", "abc:/tmp/y",
-			      "3:/nonexistent-dir/v.sock" };
+	const char *bad[] = {"",	   "3",
+			     ":/tmp/x",	   "2:/tmp/husk-virtio-x.sock",
+			     "abc:/tmp/y", "3:/nonexistent-dir/v.sock"};
 	vdrv_init(&d, 4096);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_null(virtio_vsock_create(&d.env, bad[i], &err));
@@ -405,16 +405,16 @@ static void bad_specs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(config_cid),
-		T(guest_connects_to_host),
-		T(host_connects_to_guest),
-		T(host_bad_connect_line),
-		T(guest_refused),
-		T(credit_respected),
-		T(guest_ignores_credit),
-		T(junk_packets),
-		T(reset_closes_connections),
-		cmocka_unit_test(bad_specs),
+	    T(config_cid),
+	    T(guest_connects_to_host),
+	    T(host_connects_to_guest),
+	    T(host_bad_connect_line),
+	    T(guest_refused),
+	    T(credit_respected),
+	    T(guest_ignores_credit),
+	    T(junk_packets),
+	    T(reset_closes_connections),
+	    cmocka_unit_test(bad_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@
 #include "vm-sandbox/virtio/virtio.h"
 #include "common/util.h"
 
-#define CONSOLE_RXQ 0
-#define CONSOLE_TXQ 1
+#define CONSOLE_RXQ    0
+#define CONSOLE_TXQ    1
 #define CONSOLE_MAX_TX (64u * 1024) /* per chain */
 
 struct console {
@@ -44,7 +44,7 @@ static void set_watch(struct console *c, bool on)
 
 static bool input_ready(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
@@ -145,12 +145,12 @@ static void console_destroy(struct virtio_mmio *vm)
 }
 
 static const struct virtio_dev_ops console_ops = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.queue_notify = console_notify,
-	.driver_ok = console_driver_ok,
-	.reset = console_reset,
-	.destroy = console_destroy,
-	.poll = console_driver_ok,
+    .device_id = VIRTIO_ID_CONSOLE,
+    .queue_notify = console_notify,
+    .driver_ok = console_driver_ok,
+    .reset = console_reset,
+    .destroy = console_destroy,
+    .poll = console_driver_ok,
 };
 
 struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_fd, int out_fd,

@@ -20,13 +20,13 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_F_MAC     5
+#define VIRTIO_NET_F_STATUS  16
 #define VIRTIO_NET_S_LINK_UP 1
 
-#define NET_RXQ 0
-#define NET_TXQ 1
-#define NET_HDR_LEN 12           /* virtio_net_hdr with num_buffers (VERSION_1) */
+#define NET_RXQ	      0
+#define NET_TXQ	      1
+#define NET_HDR_LEN   12	   /* virtio_net_hdr with num_buffers (VERSION_1) */
 #define NET_MAX_FRAME (65535 + 14) /* larger than any frame a tap passes without GSO */
 
 struct net_config {
@@ -175,12 +175,12 @@ static void net_destroy(struct virtio_mmio *vm)
 }
 
 static const struct virtio_dev_ops net_ops = {
-	.device_id = VIRTIO_ID_NET,
-	.queue_notify = net_notify,
-	.driver_ok = net_poll,
-	.reset = net_reset,
-	.destroy = net_destroy,
-	.poll = net_poll,
+    .device_id = VIRTIO_ID_NET,
+    .queue_notify = net_notify,
+    .driver_ok = net_poll,
+    .reset = net_reset,
+    .destroy = net_destroy,
+    .poll = net_poll,
 };
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -238,7 +238,7 @@ struct vm_device *virtio_net_create_fd(const struct vm_device_env *env, int fd, 
 
 static int tap_open(const char *name, struct husk_err **err)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	if (strlen(name) >= IFNAMSIZ)
 		return husk_err_set(err, EINVAL, "virtio-net: tap name \"%s\" too long", name);
 	cleanup_fd int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -272,7 +272,8 @@ struct vm_device *virtio_net_create(const struct vm_device_env *env, const char 
 		} else if (strncmp(opt, "mac=", 4) == 0 && parse_mac(opt + 4, mac) == 0) {
 			have_mac = true;
 		} else {
-			husk_err_set(err, EINVAL, "virtio-net: bad option \"%s\" in \"%s\"", opt, spec);
+			husk_err_set(err, EINVAL, "virtio-net: bad option \"%s\" in \"%s\"", opt,
+				     spec);
 			return NULL;
 		}
 	}

@@ -148,7 +148,9 @@ static void queue_ready(struct virtio_mmio *vm, struct virtq *vq, uint32_t val)
 		vq->ready = false;
 		return;
 	}
-	if (vq->ready)
+	/* Rings are set up after feature negotiation (spec 3.1.1): before it,
+	 * whether descriptors may be indirect is not settled yet. */
+	if (vq->ready || !(vm->status & VIRTIO_STATUS_FEATURES_OK))
 		return;
 	if (virtq_activate(vq, vm->env.mem, virtio_has_feature(vm, VIRTIO_RING_F_INDIRECT_DESC),
 			   virtio_has_feature(vm, VIRTIO_RING_F_EVENT_IDX)) < 0)
@@ -315,11 +317,11 @@ static void ioeventfd_ready(void *arg, int fd, uint32_t events)
 static int ioeventfd_assign(struct virtio_mmio *vm, unsigned q, int fd, bool deassign)
 {
 	struct kvm_ioeventfd io = {
-		.datamatch = q,
-		.addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
-		.len = 4,
-		.fd = fd,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
+	    .datamatch = q,
+	    .addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
+	    .len = 4,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
 	};
 	return ioctl(vm->env.vm_fd, KVM_IOEVENTFD, &io);
 }
@@ -355,8 +357,7 @@ static int ioeventfds_setup(struct virtio_mmio *vm, struct husk_err **err)
 			goto fail;
 		}
 		vm->ioeventfds[q] = fd;
-		if (virtio_mmio_watch(vm, fd, EPOLLIN, ioeventfd_ready, &vm->kicks[q], err) <
-		    0) {
+		if (virtio_mmio_watch(vm, fd, EPOLLIN, ioeventfd_ready, &vm->kicks[q], err) < 0) {
 			husk_err_wrap(err, "%s: watch queue %u", vm->dev.name, q);
 			goto fail;
 		}
@@ -393,7 +394,7 @@ int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, co
 	vm->config_len = config_len;
 	for (unsigned q = 0; q < ARRAY_SIZE(vm->ioeventfds); q++) {
 		vm->ioeventfds[q] = -1;
-		vm->kicks[q] = (struct virtio_kick){ vm, q };
+		vm->kicks[q] = (struct virtio_kick){vm, q};
 	}
 	vm->chain = malloc(sizeof(*vm->chain));
 	if (!vm->chain)
