@@ -97,6 +97,22 @@ assert_all_checks_pass() {
 	[[ "$output" == *"husk-guest: FAIL"* ]]
 }
 
+@test "vm boot: virtio-net on a tap in a private netns: the guest's ARP gets the host's reply" {
+	command -v ip >/dev/null || skip "iproute2 not installed"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	run unshare -n bash -c 'ip link set lo up &&
+		ip tuntap add dev husktap0 mode tap &&
+		ip addr add 10.0.2.2/24 dev husktap0 &&
+		ip link set husktap0 up &&
+		exec "$0" vm boot --kernel "$1" --memory 16 --net tap=husktap0 \
+			--cmdline "husk.guest=1 husk.net_ip=10.0.2.15 husk.net_peer=10.0.2.2" </dev/null' \
+		"$HUSK" "$GUESTS/guest-bzimage"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^ok .* - virtio-net: the host answers through the tap (ARP reply)' <<<"$output"
+	[[ "$output" == *"husk-guest: PASS"* ]]
+}
+
 @test "vm boot: one vCPU, no devices, no initrd" {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
 		--cmdline "husk.guest=1 husk.mem=16" </dev/null

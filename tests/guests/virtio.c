@@ -5,6 +5,7 @@
  *   console one line on the transmitq (the test finds it on stdout)
  *   rng     bytes on a device-writable buffer
  *   vsock   connect to a host peer, send, get the echo back, close
+ *   net     ARP for the host's address on the tap, get the reply
  * and check that the device's interrupt reaches the local APIC through the
  * I/O APIC (irqfd), with the guest's interrupts off: the vector shows in IRR. */
 #include "guest.h"
@@ -54,6 +55,7 @@ enum {
 #define ID_CONSOLE 3
 #define ID_RNG     4
 #define ID_VSOCK   19
+#define ID_NET     1
 
 struct desc {
 	uint64_t addr;
@@ -401,6 +403,77 @@ static void vsock_checks(struct dev *d, const char *cmdline)
 	checkf(h && h->op == VS_RST, "virtio-vsock: connection closed (RST)", "op", h ? h->op : 0);
 }
 
+/* ---- net: ARP for the host's address on the tap, get the reply ---- */
+
+#define F_NET_MAC  5
+#define NET_HDR    12
+#define NET_RXBUFS 4
+#define NET_BUFSZ  2048
+
+static uint8_t net_rx[NET_RXBUFS][NET_BUFSZ];
+static uint8_t net_tx[NET_HDR + 64];
+
+static bool parse_ipv4(const char *s, size_t len, uint8_t ip[4])
+{
+	const char *end = s + len;
+	for (int i = 0; i < 4; i++) {
+		const char *dot = s;
+		while (dot < end && *dot != '.')
+			dot++;
+		uint64_t v;
+		if (!parse_num(s, dot - s, &v) || v > 255 || (i < 3 && dot == end))
+			return false;
+		ip[i] = (uint8_t)v;
+		s = dot + 1;
+	}
+	return true;
+}
+
+static void net_checks(struct dev *d, const char *cmdline)
+{
+	check(dev_init(d, 1ull << F_NET_MAC, 2), "virtio-net: features (VERSION_1, MAC), queues");
+	size_t len;
+	uint8_t me[4], peer[4];
+	const char *a = cmdline_get(cmdline, "husk.net_ip", &len);
+	if (!a || !parse_ipv4(a, len, me))
+		return;
+	const char *b = cmdline_get(cmdline, "husk.net_peer", &len);
+	if (!b || !parse_ipv4(b, len, peer))
+		return;
+	uint8_t mac[6];
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(rd(d, REG_CONFIG + (i & ~3)) >> (8 * (i & 3)));
+	check((mac[0] & 1) == 0 && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]),
+	      "virtio-net: a unicast MAC in config space");
+	for (uint16_t i = 0; i < NET_RXBUFS; i++)
+		post(d, 0, i, net_rx[i], NET_BUFSZ, DESC_F_WRITE);
+
+	uint8_t *f = net_tx + NET_HDR;
+	memset(net_tx, 0, sizeof(net_tx));
+	memset(f, 0xff, 6);                            /* broadcast */
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x06;                    /* ARP */
+	static const uint8_t arp[] = {0, 1, 8, 0, 6, 4, 0, 1}; /* Ethernet/IPv4 request */
+	memcpy(f + 14, arp, sizeof(arp));
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, me, 4);
+	memcpy(f + 38, peer, 4);
+	post(d, 1, 0, net_tx, NET_HDR + 60, 0);
+	uint32_t id, used;
+	check(wait_used(d, 1, &id, &used), "virtio-net: ARP request transmitted");
+
+	bool reply = false;
+	for (unsigned frames = 0; frames < 32 && !reply && wait_used(d, 0, &id, &used); frames++) {
+		if (id >= NET_RXBUFS)
+			break;
+		const uint8_t *r = net_rx[id] + NET_HDR;
+		reply = used >= NET_HDR + 42 && r[12] == 0x08 && r[13] == 0x06 && r[21] == 2 &&
+			memcmp(r + 28, peer, 4) == 0 && memcmp(r + 32, mac, 6) == 0;
+		post(d, 0, id, net_rx[id], NET_BUFSZ, DESC_F_WRITE);
+	}
+	check(reply, "virtio-net: the host answers through the tap (ARP reply)");
+}
+
 void virtio_checks(const char *cmdline)
 {
 	mmio_write32(LAYOUT_LAPIC + LAPIC_SVR, 0x1ff); /* APIC software-enabled */
@@ -441,6 +514,9 @@ void virtio_checks(const char *cmdline)
 			break;
 		case ID_VSOCK:
 			vsock_checks(d, cmdline);
+			break;
+		case ID_NET:
+			net_checks(d, cmdline);
 			break;
 		default:
 			break;
