@@ -101,6 +101,16 @@ static struct dev devs[LAYOUT_MMIO_MAX];
 static uint8_t blk_buf[4096] __attribute__((aligned(4096)));
 static uint8_t blk_hdr[16], blk_status;
 
+/* Give a device about a second to answer (the TSC counts at ~1-4 GHz). */
+#define ANSWER_CYCLES 3000000000ull
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static uint32_t rd(const struct dev *d, unsigned reg)
 {
 	return mmio_read32(d->base + reg);
@@ -149,6 +159,8 @@ static bool dev_init(struct dev *d, uint64_t want, unsigned nqueues)
 	return true;
 }
 
+static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len);
+
 /* Post a chain of n buffers (descriptor 0..n-1), kick, wait for it.
  * Returns the used length, or -1 when the device never answered. */
 static int64_t submit(struct dev *d, unsigned q, const uint64_t *addr, const uint32_t *len,
@@ -166,16 +178,8 @@ static int64_t submit(struct dev *d, unsigned q, const uint64_t *addr, const uin
 	vq->avail.idx = ++vq->next_avail;
 	__asm__ volatile("mfence" ::: "memory");
 	wr(d, REG_QUEUE_NOTIFY, q);
-	for (unsigned spin = 0; spin < 2000000; spin++) {
-		if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
-			__asm__ volatile("" ::: "memory");
-			struct used_elem *e = &vq->used.ring[vq->last_used % QSIZE];
-			vq->last_used++;
-			return e->len;
-		}
-		__asm__ volatile("pause");
-	}
-	return -1;
+	uint32_t used_id, used_len;
+	return wait_used(d, q, &used_id, &used_len) ? (int64_t)used_len : -1;
 }
 
 /* Make descriptor i a single buffer and offer it, without waiting. */
@@ -194,7 +198,7 @@ static void post(struct dev *d, unsigned q, uint16_t i, void *buf, uint32_t len,
 static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len)
 {
 	struct vq *vq = &d->vq[q];
-	for (unsigned spin = 0; spin < 2000000; spin++) {
+	for (uint64_t deadline = rdtsc() + ANSWER_CYCLES; rdtsc() < deadline;) {
 		if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
 			__asm__ volatile("" ::: "memory");
 			struct used_elem *e = &vq->used.ring[vq->last_used % QSIZE];
