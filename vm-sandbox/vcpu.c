@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -161,8 +162,14 @@ void vcpu_run(struct vcpu *v)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stop)) {
-		if (v->id == 0 && !vm->t_first_run_ns)
+		if (v->id == 0 && !vm->t_first_run_ns) {
 			vm->t_first_run_ns = now_ns();
+			if (vm->cfg->trace) {
+				struct rusage ru;
+				getrusage(RUSAGE_SELF, &ru);
+				vm->faults_first_run = ru.ru_minflt + ru.ru_majflt;
+			}
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;

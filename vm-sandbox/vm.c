@@ -221,7 +221,7 @@ static void trace_report(struct vm *vm)
 		if (vm->t_phase_ns[p])
 			fprintf(stderr, " %s %llu", phase_names[p],
 				(vm->t_phase_ns[p] - vm->t_start_ns) / 1000);
-	fputc('\n', stderr);
+	fprintf(stderr, "; %ld page faults before the first KVM_RUN\n", vm->faults_first_run);
 	fprintf(stderr,
 		"husk-vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
 		"guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)\n",

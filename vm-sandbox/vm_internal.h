@@ -86,6 +86,7 @@ struct vm {
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
 	unsigned long long t_phase_ns[VM_PHASES]; /* for --trace */
+	long faults_first_run;
 	pthread_t io_tid;
 	bool io_started;
 	struct husk_err *io_err;
