@@ -127,8 +127,9 @@ int vm_devices_plan(struct vm *vm, struct husk_err **err)
 		if (precheck(&p[i], err) < 0)
 			return -1;
 		char entry[80];
-		snprintf(entry, sizeof(entry), "virtio_mmio.device=%#x@%#llx:%u", VIRTIO_MMIO_WINDOW,
-			 LAYOUT_MMIO_BASE + i * LAYOUT_MMIO_STRIDE, LAYOUT_IRQ_FIRST + i);
+		snprintf(entry, sizeof(entry), "virtio_mmio.device=%#x@%#llx:%u",
+			 VIRTIO_MMIO_WINDOW, LAYOUT_MMIO_BASE + i * LAYOUT_MMIO_STRIDE,
+			 LAYOUT_IRQ_FIRST + i);
 		if (vm_cmdline_append(vm, entry, err) < 0)
 			return -1;
 	}
@@ -138,13 +139,13 @@ int vm_devices_plan(struct vm *vm, struct husk_err **err)
 static int create(struct vm *vm, const struct planned *p, unsigned idx, struct husk_err **err)
 {
 	struct vm_device_env env = {
-		.mem = &vm->mem,
-		.mmio_base = LAYOUT_MMIO_BASE + idx * LAYOUT_MMIO_STRIDE,
-		.irq = LAYOUT_IRQ_FIRST + idx,
-		.vm_fd = vm->vm_fd,
-		.loop = vm->loop,
-		.irq_raise = irq_raise,
-		.irq_ctx = vm,
+	    .mem = &vm->mem,
+	    .mmio_base = LAYOUT_MMIO_BASE + idx * LAYOUT_MMIO_STRIDE,
+	    .irq = LAYOUT_IRQ_FIRST + idx,
+	    .vm_fd = vm->vm_fd,
+	    .loop = vm->loop,
+	    .irq_raise = irq_raise,
+	    .irq_ctx = vm,
 	};
 	if (irqfd_setup(vm, env.irq, err) < 0)
 		return -1;

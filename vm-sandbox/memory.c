@@ -43,7 +43,7 @@ int vm_memory_map(struct vm *vm, struct husk_err **err)
 	vm->mem.n = 1;
 	if (vm->mem_size > low) {
 		vm->mem.regions[1] = (struct guest_mem_region){
-			.gpa = LAYOUT_HOLE_END, .size = vm->mem_size - low, .hva = hva + low};
+		    .gpa = LAYOUT_HOLE_END, .size = vm->mem_size - low, .hva = hva + low};
 		vm->mem.n = 2;
 	}
 	return 0;
@@ -56,10 +56,10 @@ int vm_memory_setup(struct vm *vm, struct husk_err **err)
 	for (unsigned i = 0; i < vm->mem.n; i++) {
 		const struct guest_mem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region kr = {
-			.slot = i,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
+		    .slot = i,
+		    .guest_phys_addr = r->gpa,
+		    .memory_size = r->size,
+		    .userspace_addr = (uint64_t)(uintptr_t)r->hva,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0)
 			return husk_err_sys(err, "KVM_SET_USER_MEMORY_REGION slot %u", i);

@@ -61,7 +61,9 @@ static void handle_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	if (getenv("HUSK_VM_DEBUG_IO")) fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in", run->io.port, run->io.size, run->io.count);
+	if (getenv("HUSK_VM_DEBUG_IO"))
+		fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in",
+			run->io.port, run->io.size, run->io.count);
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		arch_pio(v->vm, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;

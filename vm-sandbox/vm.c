@@ -20,11 +20,11 @@
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
 
-#define KVM_DEV "/dev/kvm"
+#define KVM_DEV		"/dev/kvm"
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
 
-static const char *const phase_names[VM_PHASES] = {"kvm", "memory", "irqchip", "kernel",
-						     "devices", "params", "vcpu0"};
+static const char *const phase_names[VM_PHASES] = {"kvm",     "memory", "irqchip", "kernel",
+						   "devices", "params", "vcpu0"};
 
 static void mark(struct vm *vm, enum vm_phase p)
 {
@@ -154,7 +154,8 @@ static void *io_thread(void *arg)
 	struct husk_err *err = NULL;
 	vm_devices_create(vm, &err);
 	for (unsigned i = 1; i < vm->ncpus && !err; i++)
-		if (vcpu_create(vm, &vm->vcpus[i], i, &err) < 0 || vcpu_start(&vm->vcpus[i], &err) < 0)
+		if (vcpu_create(vm, &vm->vcpus[i], i, &err) < 0 ||
+		    vcpu_start(&vm->vcpus[i], &err) < 0)
 			husk_err_wrap(&err, "vcpu %u", i);
 	if (!err)
 		vm_event_loop_run(vm->loop, &err);
@@ -263,9 +264,9 @@ static void vm_teardown(struct vm *vm, sigset_t *old_mask)
 static int vm_setup(struct vm *vm, sigset_t *old_mask, struct husk_err **err)
 {
 	if (vm->cfg->mem_mib < VM_MEM_MIN_MIB || vm->cfg->mem_mib > VM_MEM_MAX_MIB)
-		return husk_err_set(err, EINVAL, "%llu MiB of memory: want %d to %llu (memory too small?)",
-				    (unsigned long long)vm->cfg->mem_mib, VM_MEM_MIN_MIB,
-				    VM_MEM_MAX_MIB);
+		return husk_err_set(
+		    err, EINVAL, "%llu MiB of memory: want %d to %llu (memory too small?)",
+		    (unsigned long long)vm->cfg->mem_mib, VM_MEM_MIN_MIB, VM_MEM_MAX_MIB);
 	if (vm->ncpus > VM_CPUS_MAX)
 		return husk_err_set(err, EINVAL, "%u vCPUs: at most %d", vm->ncpus, VM_CPUS_MAX);
 	/* Memory before the irqchip: once KVM has in-kernel devices, every memslot
@@ -288,8 +289,7 @@ static int vm_setup(struct vm *vm, sigset_t *old_mask, struct husk_err **err)
 	if (watch_stop_and_signals(vm, old_mask, err) < 0)
 		return -1;
 	vm->sig_mask_saved = true;
-	if (vm_cmdline_append(vm, vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE, err) <
-		    0 ||
+	if (vm_cmdline_append(vm, vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE, err) < 0 ||
 	    arch_devices_setup(vm, err) < 0 || vm_devices_plan(vm, err) < 0)
 		return -1;
 	mark(vm, PHASE_DEVICES);
@@ -302,17 +302,17 @@ static int vm_setup(struct vm *vm, sigset_t *old_mask, struct husk_err **err)
 int vm_boot(const struct vm_config *cfg, enum vm_stop *stop, struct husk_err **err)
 {
 	struct vm vm = {
-		.cfg = cfg,
-		.kvm_fd = -1,
-		.vm_fd = -1,
-		.stop_efd = -1,
-		.sig_fd = -1,
-		.null_fd = -1,
-		.ncpus = cfg->cpus ? cfg->cpus : 1,
-		.mem_size = cfg->mem_mib << 20,
-		.in_fd = cfg->console == VM_CONSOLE_STDIO ? STDIN_FILENO : -1,
-		.out_fd = cfg->console == VM_CONSOLE_STDIO ? STDOUT_FILENO : -1,
-		.t_start_ns = now_ns(),
+	    .cfg = cfg,
+	    .kvm_fd = -1,
+	    .vm_fd = -1,
+	    .stop_efd = -1,
+	    .sig_fd = -1,
+	    .null_fd = -1,
+	    .ncpus = cfg->cpus ? cfg->cpus : 1,
+	    .mem_size = cfg->mem_mib << 20,
+	    .in_fd = cfg->console == VM_CONSOLE_STDIO ? STDIN_FILENO : -1,
+	    .out_fd = cfg->console == VM_CONSOLE_STDIO ? STDOUT_FILENO : -1,
+	    .t_start_ns = now_ns(),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(vm.irqfds); i++)
 		vm.irqfds[i] = -1;

@@ -25,7 +25,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;          /* has a thread of its own to join */
+	bool started;	       /* has a thread of its own to join */
 	_Atomic bool kickable; /* thread is valid for vcpu_kick_all */
 };
 
@@ -44,15 +44,23 @@ enum boot_mode {
 struct boot_info {
 	enum boot_mode mode;
 	uint64_t entry;
-	uint64_t params; /* zero page or start_info */
+	uint64_t params;      /* zero page or start_info */
 	uint64_t kernel_end;  /* first byte after the loaded image (and its init_size) */
 	uint64_t initrd_max;  /* highest address the initrd may touch */
 	uint32_t cmdline_max; /* bytes, without the NUL */
 	uint64_t initrd_addr, initrd_size;
 };
 
-enum vm_phase { PHASE_KVM, PHASE_MEMORY, PHASE_IRQCHIP, PHASE_KERNEL, PHASE_DEVICES,
-		PHASE_PARAMS, PHASE_VCPU0, VM_PHASES };
+enum vm_phase {
+	PHASE_KVM,
+	PHASE_MEMORY,
+	PHASE_IRQCHIP,
+	PHASE_KERNEL,
+	PHASE_DEVICES,
+	PHASE_PARAMS,
+	PHASE_VCPU0,
+	VM_PHASES
+};
 
 struct vm {
 	const struct vm_config *cfg;
@@ -71,15 +79,15 @@ struct vm {
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
-	int stop_efd;           /* vCPUs write here when the guest stops */
-	int sig_fd;             /* SIGINT, SIGTERM, SIGHUP */
-	int null_fd;            /* /dev/null: input for devices that get none */
+	int stop_efd; /* vCPUs write here when the guest stops */
+	int sig_fd;   /* SIGINT, SIGTERM, SIGHUP */
+	int null_fd;  /* /dev/null: input for devices that get none */
 	bool sig_mask_saved;
 	struct sigaction saved_sigpipe;
 	bool tio_saved;
 	struct termios saved_tio;
-	_Atomic int stop;       /* enum vm_stop + 1; 0 while running */
-	int in_fd, out_fd;      /* console */
+	_Atomic int stop;  /* enum vm_stop + 1; 0 while running */
+	int in_fd, out_fd; /* console */
 	char cmdline[LAYOUT_CMDLINE_MAX];
 	size_t cmdline_len;
 	struct boot_info boot;
@@ -136,8 +144,8 @@ void vcpu_destroy(struct vcpu *v);
 void vm_request_stop(struct vm *vm, enum vm_stop why);
 
 /* Arch hooks, in x86/ */
-int arch_vm_setup(struct vm *vm, struct husk_err **err);      /* TSS, irqchip, PIT */
-int arch_load_kernel(struct vm *vm, struct husk_err **err);   /* fills vm->boot */
+int arch_vm_setup(struct vm *vm, struct husk_err **err);	  /* TSS, irqchip, PIT */
+int arch_load_kernel(struct vm *vm, struct husk_err **err);	  /* fills vm->boot */
 int arch_write_boot_params(struct vm *vm, struct husk_err **err); /* after cmdline is final */
 int arch_vcpu_setup(struct vm *vm, struct vcpu *v, struct husk_err **err);
 int arch_devices_setup(struct vm *vm, struct husk_err **err); /* serial, i8042 */

@@ -21,8 +21,8 @@ static bool view_linux(const struct boot_params *zp, struct boot_view *v)
 	const struct setup_header *h = &zp->hdr;
 	check(h->header == SETUP_HDR_MAGIC && h->boot_flag == SETUP_BOOT_FLAG,
 	      "zero page: setup header (HdrS, 0xaa55) copied from the image");
-	checkf(h->type_of_loader == LOADER_TYPE_UNDEFINED, "zero page: type_of_loader set",
-	       "got", h->type_of_loader);
+	checkf(h->type_of_loader == LOADER_TYPE_UNDEFINED, "zero page: type_of_loader set", "got",
+	       h->type_of_loader);
 	checkf(h->version >= BOOT_PROTO_MIN, "zero page: protocol version >= 2.12", "got",
 	       h->version);
 	uint64_t cmd = h->cmd_line_ptr | (uint64_t)zp->ext_cmd_line_ptr << 32;
@@ -202,7 +202,7 @@ static void check_mptable(const char *cmdline)
  * real-mode trampoline that sets a flag and halts: the monitor's secondary
  * vCPU exists, runs, and starts where the SIPI vector says. */
 #define AP_TRAMPOLINE 0x8000ull
-#define AP_FLAG       0x8100ull
+#define AP_FLAG	      0x8100ull
 #define LAPIC_ICR_LO  0x300
 #define LAPIC_ICR_HI  0x310
 

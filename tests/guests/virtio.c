@@ -38,24 +38,24 @@ enum {
 	REG_CONFIG = 0x100,
 };
 
-#define S_ACK         1
+#define S_ACK	      1
 #define S_DRIVER      2
 #define S_DRIVER_OK   4
 #define S_FEATURES_OK 8
 
-#define F_VERSION_1    32
-#define F_BLK_FLUSH    9
-#define DESC_F_NEXT    1
-#define DESC_F_WRITE   2
+#define F_VERSION_1  32
+#define F_BLK_FLUSH  9
+#define DESC_F_NEXT  1
+#define DESC_F_WRITE 2
 
 #define QSIZE  8
 #define SECTOR 512
 
-#define ID_BLK     2
+#define ID_BLK	   2
 #define ID_CONSOLE 3
-#define ID_RNG     4
+#define ID_RNG	   4
 #define ID_VSOCK   19
-#define ID_NET     1
+#define ID_NET	   1
 
 struct desc {
 	uint64_t addr;
@@ -215,8 +215,8 @@ static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len)
 /* ---- interrupt delivery: I/O APIC pin -> LAPIC IRR ---- */
 
 #define IRQ_VECTOR_BASE 0x40
-#define LAPIC_SVR       0xf0
-#define LAPIC_IRR       0x200
+#define LAPIC_SVR	0xf0
+#define LAPIC_IRR	0x200
 
 static void ioapic_route(unsigned gsi)
 {
@@ -261,7 +261,8 @@ static int64_t blk_rw(struct dev *d, uint32_t type, uint64_t sector, void *buf, 
 
 static void blk_checks(struct dev *d, const char *cmdline)
 {
-	check(dev_init(d, 1ull << F_BLK_FLUSH, 1), "virtio-blk: features (VERSION_1, FLUSH), queue");
+	check(dev_init(d, 1ull << F_BLK_FLUSH, 1),
+	      "virtio-blk: features (VERSION_1, FLUSH), queue");
 	uint64_t cap = rd(d, REG_CONFIG) | (uint64_t)rd(d, REG_CONFIG + 4) << 32;
 	uint64_t want;
 	if (cmd_num(cmdline, "husk.disk_sectors", &want))
@@ -278,8 +279,7 @@ static void blk_checks(struct dev *d, const char *cmdline)
 	bool pending = false;
 	for (unsigned spin = 0; spin < 20000 && !pending; spin++)
 		pending = irr_pending(vec);
-	checkf(pending, "virtio-blk: interrupt reaches the LAPIC (irqfd -> IOAPIC)", "vector",
-	       vec);
+	checkf(pending, "virtio-blk: interrupt reaches the LAPIC (irqfd -> IOAPIC)", "vector", vec);
 	if (cmd_num(cmdline, "husk.disk_cksum", &want)) {
 		uint32_t got = posix_cksum(blk_buf, sizeof(blk_buf));
 		checkf(got == want, "virtio-blk: data matches the image (cksum of 4 KiB)", "got",
@@ -338,10 +338,10 @@ struct vsock_hdr {
 } __attribute__((packed));
 
 enum { VS_REQUEST = 1, VS_RESPONSE, VS_RST, VS_SHUTDOWN, VS_RW, VS_CREDIT_UPDATE };
-#define VS_RXBUFS  4
-#define VS_BUFSZ   256
-#define VS_PORT    5000
-#define VS_MSG     "husk-vsock-ping"
+#define VS_RXBUFS 4
+#define VS_BUFSZ  256
+#define VS_PORT	  5000
+#define VS_MSG	  "husk-vsock-ping"
 
 static uint8_t vs_rx[VS_RXBUFS][VS_BUFSZ];
 static uint8_t vs_tx[VS_BUFSZ];
@@ -349,9 +349,15 @@ static uint8_t vs_tx[VS_BUFSZ];
 static bool vs_send(struct dev *d, uint64_t cid, uint32_t port, uint16_t op, const char *data,
 		    uint32_t len, uint32_t fwd)
 {
-	struct vsock_hdr h = {.src_cid = cid, .dst_cid = 2, .src_port = VS_PORT,
-			      .dst_port = port, .len = len, .type = 1, .op = op,
-			      .flags = op == VS_SHUTDOWN ? 3 : 0, .buf_alloc = sizeof(vs_rx),
+	struct vsock_hdr h = {.src_cid = cid,
+			      .dst_cid = 2,
+			      .src_port = VS_PORT,
+			      .dst_port = port,
+			      .len = len,
+			      .type = 1,
+			      .op = op,
+			      .flags = op == VS_SHUTDOWN ? 3 : 0,
+			      .buf_alloc = sizeof(vs_rx),
 			      .fwd_cnt = fwd};
 	memcpy(vs_tx, &h, sizeof(h));
 	memcpy(vs_tx + sizeof(h), data, len);
@@ -410,7 +416,7 @@ static void vsock_checks(struct dev *d, const char *cmdline)
 /* ---- net: ARP for the host's address on the tap, get the reply ---- */
 
 #define F_NET_MAC  5
-#define NET_HDR    12
+#define NET_HDR	   12
 #define NET_RXBUFS 4
 #define NET_BUFSZ  2048
 
@@ -454,9 +460,9 @@ static void net_checks(struct dev *d, const char *cmdline)
 
 	uint8_t *f = net_tx + NET_HDR;
 	memset(net_tx, 0, sizeof(net_tx));
-	memset(f, 0xff, 6);                            /* broadcast */
+	memset(f, 0xff, 6); /* broadcast */
 	memcpy(f + 6, mac, 6);
-	f[12] = 0x08, f[13] = 0x06;                    /* ARP */
+	f[12] = 0x08, f[13] = 0x06;			       /* ARP */
 	static const uint8_t arp[] = {0, 1, 8, 0, 6, 4, 0, 1}; /* Ethernet/IPv4 request */
 	memcpy(f + 14, arp, sizeof(arp));
 	memcpy(f + 22, mac, 6);
