@@ -87,7 +87,7 @@ struct vconn {
 	bool host_eof;	  /* fd reached EOF */
 	bool peer_no_rcv; /* guest said it will not receive */
 	bool dead;	  /* reap at the end of this handler */
-	uint32_t watched; /* epoll events currently registered */
+	bool watched; /* fd is on the event loop (edge-triggered, for its whole life) */
 	char line[VSOCK_LINE_MAX];
 	size_t line_len;
 };
@@ -130,27 +130,6 @@ static struct vconn *conn_by_fd(struct vsock *v, int fd)
 
 static void conn_event(void *arg, int fd, uint32_t events);
 
-/* Keep the fd's epoll registration in line with what the connection wants. */
-static void conn_update_watch(struct vsock *v, struct vconn *c)
-{
-	uint32_t want = 0;
-	if (!c->dead) {
-		if (c->state == CONN_AWAIT_LINE || (c->state == CONN_ESTABLISHED && !c->readable &&
-						    !c->host_eof && !c->peer_no_rcv))
-			want |= EPOLLIN;
-		if (c->wlen)
-			want |= EPOLLOUT;
-	}
-	if (want == c->watched || !v->vm.env.loop)
-		return;
-	if (c->watched)
-		virtio_mmio_unwatch(&v->vm, c->fd);
-	c->watched = 0;
-	struct husk_err *err = NULL;
-	if (want && virtio_mmio_watch(&v->vm, c->fd, want, conn_event, v, &err) == 0)
-		c->watched = want;
-	husk_err_free(&err);
-}
 
 static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 {
@@ -161,6 +140,18 @@ static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 		return NULL;
 	c->fd = fd;
 	c->state = state;
+	if (v->vm.env.loop) {
+		/* Edge-triggered: one registration per socket; readiness is kept in
+		 * c->readable / c->wlen between edges. */
+		struct husk_err *err = NULL;
+		if (virtio_mmio_watch(&v->vm, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v, &err) <
+		    0) {
+			husk_err_free(&err);
+			free(c);
+			return NULL;
+		}
+		c->watched = true;
+	}
 	c->next = v->conns;
 	v->conns = c;
 	v->nconns++;
@@ -432,12 +423,10 @@ static void accept_pending(struct vsock *v)
 	}
 }
 
-/* Everything that follows a change: data to move, packets owed, watches. */
+/* Everything that follows a change: data to move, packets owed, the dead. */
 static void vsock_settle(struct vsock *v)
 {
 	vsock_rx(v);
-	for (struct vconn *c = v->conns; c; c = c->next)
-		conn_update_watch(v, c);
 	conns_reap(v);
 }
 
@@ -655,17 +644,6 @@ static void vsock_notify(struct virtio_mmio *vm, unsigned q)
 		vsock_settle(v);
 }
 
-static void vsock_driver_ok(struct virtio_mmio *vm)
-{
-	struct vsock *v = (struct vsock *)vm;
-	if (v->listening || !vm->env.loop)
-		return;
-	struct husk_err *err = NULL;
-	if (virtio_mmio_watch(vm, v->listen_fd, EPOLLIN, listen_event, v, &err) == 0)
-		v->listening = true;
-	husk_err_free(&err);
-}
-
 /* Synchronous mode: what the event loop would do for every ready fd. */
 static void vsock_poll(struct virtio_mmio *vm)
 {
@@ -707,7 +685,6 @@ static void vsock_destroy(struct virtio_mmio *vm)
 static const struct virtio_dev_ops vsock_ops = {
     .device_id = VIRTIO_ID_VSOCK,
     .queue_notify = vsock_notify,
-    .driver_ok = vsock_driver_ok,
     .reset = vsock_reset,
     .destroy = vsock_destroy,
     .poll = vsock_poll,
@@ -768,6 +745,15 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 	if (virtio_mmio_init(&v->vm, env, "virtio-vsock", &vsock_ops, features, 3, &v->guest_cid,
 			     sizeof(v->guest_cid), err) < 0)
 		goto fail;
+	if (env->loop) {
+		if (virtio_mmio_watch(&v->vm, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v, err) <
+		    0) {
+			husk_err_wrap(err, "virtio-vsock: watch %s", v->path);
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
+		v->listening = true;
+	}
 	return &v->vm.dev;
 fail:
 	vsock_destroy(&v->vm);
