@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "oci/spec.h"
 #include "runtime/process_security.h"
-#include "runtime/weak.h"
 
 extern const struct husk_command *const __start_husk_commands[];
 extern const struct husk_command *const __stop_husk_commands[];
@@ -135,7 +134,7 @@ int main(int argc, char **argv)
 		return cli_usage_error(NULL, "unknown command \"%s\" (see husk --help)", name);
 	/* Only commands that put processes into a container need the sealed binary
 	 * (CVE-2019-5736); the others stay cheap. */
-	if (ensure_sealed_binary && (!strcmp(name, "create") || !strcmp(name, "run") ||
+	if ((!strcmp(name, "create") || !strcmp(name, "run") ||
 				     !strcmp(name, "exec"))) {
 		if (ensure_sealed_binary(argc, argv, environ, &err) < 0) {
 			int r = cli_fail(err);

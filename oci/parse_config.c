@@ -179,6 +179,7 @@ int oci_resources_parse(const char *json, size_t len, const char *source_name,
 
 static int decode_process_doc(struct pctx *c, const struct jt_node *root, void *arg)
 {
+	c->exec_process = true;
 	return oci_decode_process(c, root, arg);
 }
 

@@ -220,27 +220,45 @@ static int decode_cpu_affinity(struct pctx *c, const struct jt_node *n, void *ba
 	return 0;
 }
 
+/* config.json follows the spec: user and an absolute cwd are REQUIRED.  An
+ * exec process.json is decoded like runc does: Go's zero values stand in for a
+ * missing user (root) and a missing or empty cwd (the runtime's default). */
+#define PROCESS_FIELDS(user_flags, cwd_flags)                                                      \
+	{                                                                                          \
+		FLD(struct oci_process, "terminal", FK_BOOL, terminal, 0),                         \
+		FLD_FN("consoleSize", decode_console_size, 0),                                     \
+		FLD_FN("user", decode_user, user_flags),                                           \
+		FLD(struct oci_process, "args", FK_STRV, args, F_REQ | F_NONEMPTY),                \
+		FLD(struct oci_process, "commandLine", FK_STR, command_line, 0),                   \
+		FLD_FN("env", decode_env, 0),                                                      \
+		FLD(struct oci_process, "cwd", FK_STR, cwd, cwd_flags),                            \
+		FLD_FN("capabilities", decode_caps, 0),                                            \
+		FLD_FN("rlimits", decode_rlimits, 0),                                              \
+		FLD(struct oci_process, "noNewPrivileges", FK_BOOL, no_new_privileges, 0),         \
+		FLD(struct oci_process, "apparmorProfile", FK_STR, apparmor_profile, 0),           \
+		FLD_RANGE(struct oci_process, "oomScoreAdj", FK_OI64, oom_score_adj, 0, -1000,     \
+			  1000),                                                                   \
+		FLD(struct oci_process, "selinuxLabel", FK_STR, selinux_label, 0),                 \
+		FLD_FN("ioPriority", decode_io_priority, 0),                                       \
+		FLD_FN("scheduler", decode_scheduler, 0),                                          \
+		FLD_FN("execCPUAffinity", decode_cpu_affinity, 0),                                 \
+	}
+
 int oci_decode_process(struct pctx *c, const struct jt_node *n, struct oci_process *p)
 {
-	static const struct field tab[] = {
-		FLD(struct oci_process, "terminal", FK_BOOL, terminal, 0),
-		FLD_FN("consoleSize", decode_console_size, 0),
-		FLD_FN("user", decode_user, F_REQ),
-		FLD(struct oci_process, "args", FK_STRV, args, F_REQ | F_NONEMPTY),
-		FLD(struct oci_process, "commandLine", FK_STR, command_line, 0),
-		FLD_FN("env", decode_env, 0),
-		FLD(struct oci_process, "cwd", FK_STR, cwd, F_REQ | F_ABS),
-		FLD_FN("capabilities", decode_caps, 0),
-		FLD_FN("rlimits", decode_rlimits, 0),
-		FLD(struct oci_process, "noNewPrivileges", FK_BOOL, no_new_privileges, 0),
-		FLD(struct oci_process, "apparmorProfile", FK_STR, apparmor_profile, 0),
-		FLD_RANGE(struct oci_process, "oomScoreAdj", FK_OI64, oom_score_adj, 0, -1000, 1000),
-		FLD(struct oci_process, "selinuxLabel", FK_STR, selinux_label, 0),
-		FLD_FN("ioPriority", decode_io_priority, 0),
-		FLD_FN("scheduler", decode_scheduler, 0),
-		FLD_FN("execCPUAffinity", decode_cpu_affinity, 0),
-	};
-	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), p);
+	static const struct field tab[] = PROCESS_FIELDS(F_REQ, F_REQ | F_ABS);
+	static const struct field exec_tab[] = PROCESS_FIELDS(0, 0);
+	int r;
+	if (c->exec_process) {
+		r = pc_object(c, n, exec_tab, ARRAY_SIZE(exec_tab), p);
+		if (r == 0 && p->cwd && p->cwd[0] && p->cwd[0] != '/') {
+			size_t old = pc_push_key(c, "cwd");
+			r = pc_fail(c, "must be an absolute path, got \"%s\"", p->cwd);
+			pc_pop(c, old);
+		}
+	} else {
+		r = pc_object(c, n, tab, ARRAY_SIZE(tab), p);
+	}
 	if (r < 0)
 		return r;
 	p->present = true;

@@ -7,31 +7,53 @@
 
 #include "common/util.h"
 
-static size_t push_text(struct pctx *c, const char *pre, const char *text, const char *post)
+static size_t push(struct pctx *c, const char *key, size_t idx, bool map_key)
 {
-	size_t old = c->plen;
-	int r = snprintf(c->path + old, sizeof(c->path) - old, "%s%s%s", pre, text, post);
-	if (r < 0)
-		r = 0;
-	c->plen = old + (size_t)r < sizeof(c->path) ? old + (size_t)r : sizeof(c->path) - 1;
+	size_t old = c->depth;
+	if (old < PC_MAX_DEPTH)
+		c->seg[old] = (struct pctx_seg){ .key = key, .idx = idx, .map_key = map_key };
+	c->depth = old + 1;
 	return old;
 }
 
 size_t pc_push_key(struct pctx *c, const char *key)
 {
-	return push_text(c, c->plen ? "." : "", key, "");
+	return push(c, key, 0, false);
 }
 
 size_t pc_push_idx(struct pctx *c, size_t idx)
 {
-	char num[24];
-	snprintf(num, sizeof(num), "%zu", idx);
-	return push_text(c, "[", num, "]");
+	return push(c, NULL, idx, false);
 }
 
 size_t pc_push_mapkey(struct pctx *c, const char *key)
 {
-	return push_text(c, "[\"", key, "\"]");
+	return push(c, key, 0, true);
+}
+
+/* "mounts[2].destination", "linux.sysctl[\"k\"]" */
+static char *format_path(const struct pctx *c)
+{
+	char *path = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&path, &size);
+	if (!f)
+		abort();
+	size_t n = c->depth < PC_MAX_DEPTH ? c->depth : PC_MAX_DEPTH;
+	for (size_t i = 0; i < n; i++) {
+		const struct pctx_seg *s = &c->seg[i];
+		if (!s->key)
+			fprintf(f, "[%zu]", s->idx);
+		else if (s->map_key)
+			fprintf(f, "[\"%s\"]", s->key);
+		else
+			fprintf(f, "%s%s", i ? "." : "", s->key);
+	}
+	if (c->depth > n)
+		fputs("...", f);
+	if (fclose(f) != 0)
+		abort();
+	return path;
 }
 
 int pc_fail(struct pctx *c, const char *fmt, ...)
@@ -42,10 +64,13 @@ int pc_fail(struct pctx *c, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	if (c->plen)
-		husk_err_set(c->err, 0, "%s: %s: %s", c->source, c->path, msg);
-	else
+	if (c->depth) {
+		char *path = format_path(c);
+		husk_err_set(c->err, 0, "%s: %s: %s", c->source, path, msg);
+		free(path);
+	} else {
 		husk_err_set(c->err, 0, "%s: %s", c->source, msg);
+	}
 	free(msg);
 	return -1;
 }
@@ -385,8 +410,7 @@ int pc_run(const char *json, size_t len, const char *source,
 		source = "config.json";
 	if (jt_parse(json, len, &doc, err) < 0)
 		return husk_err_wrap(err, "%s", source);
-	struct pctx c = { .source = source, .err = err };
-	c.path[0] = '\0';
+	struct pctx c = { .source = source, .err = err, .depth = 0 };
 	int r = fn(&c, jt_root(doc), arg);
 	jt_free(doc);
 	return r;

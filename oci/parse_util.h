@@ -15,6 +15,7 @@
 #ifndef HUSK_OCI_PARSE_UTIL_H
 #define HUSK_OCI_PARSE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,21 +23,31 @@
 #include "oci/json_tree.h"
 #include "oci/spec.h"
 
+/* The field path is kept as a stack of segments and only formatted into text
+ * when an error is reported: decoding a valid document never prints. */
+struct pctx_seg {
+	const char *key; /* NULL: array index */
+	size_t idx;
+	bool map_key; /* ["key"] rather than .key */
+};
+
+#define PC_MAX_DEPTH 32
+
 struct pctx {
 	const char *source;
 	struct husk_err **err;
-	size_t plen;
-	char path[512];
+	bool exec_process; /* decoding `exec --process` (runc's leniency), not config.json */
+	size_t depth;
+	struct pctx_seg seg[PC_MAX_DEPTH];
 };
 
-/* Path bookkeeping: push returns the length to restore with pc_pop. */
+/* Path bookkeeping: push returns the depth to restore with pc_pop. */
 size_t pc_push_key(struct pctx *c, const char *key);
 size_t pc_push_idx(struct pctx *c, size_t idx);
 size_t pc_push_mapkey(struct pctx *c, const char *key); /* linux.sysctl["net.ipv4.ip_forward"] */
 static inline void pc_pop(struct pctx *c, size_t old)
 {
-	c->plen = old;
-	c->path[old] = '\0';
+	c->depth = old;
 }
 
 /* "source: path: message"; returns -1. */

@@ -120,10 +120,21 @@ static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d,
 	if (mknodat(dir_fd, name, d->type | (d->mode & 07777), rdev) < 0) {
 		if (errno != EEXIST)
 			return husk_err_sys(err, "mknod");
-		/* Something is there already (image content, a /dev that is not ours):
-		 * keep it only if it is exactly this device. */
-		if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_device(&st, d))
-			goto owner;
+		/* Something is there already (image content, a /dev that is not ours, a
+		 * config bind mount): keep it only if it is exactly this device.  A bind
+		 * mount is left alone entirely: its inode may be the host's. */
+		struct statx stx;
+		if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0) {
+			st.st_mode = stx.stx_mode;
+			st.st_rdev = makedev(stx.stx_rdev_major, stx.stx_rdev_minor);
+			st.st_uid = stx.stx_uid;
+			st.st_gid = stx.stx_gid;
+			if (is_device(&st, d)) {
+				if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+					return 0;
+				goto owner;
+			}
+		}
 		if (unlinkat(dir_fd, name, 0) < 0)
 			return husk_err_sys(err, "replace existing file");
 		if (mknodat(dir_fd, name, d->type | (d->mode & 07777), rdev) < 0)

@@ -111,6 +111,9 @@ struct rootfs_ctx {
 int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err);
 int mount_cgroup(struct rootfs_ctx *ctx, const struct oci_mount *m, const struct mount_opts *o,
 		 struct husk_err **err);
+/* Second half of a v1 cgroup mount without cgroup namespace (from finalize,
+ * before pivot_root, once the runtime has placed us in our cgroups). */
+int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct husk_err **err);
 /* Bind `src_fd` (a tree from open_tree) onto dest inside root and verify it landed. */
 int place_mount(struct rootfs_ctx *ctx, int mnt_fd, const char *dest, enum target_kind kind,
 		struct husk_err **err);

@@ -25,7 +25,6 @@
 #include "runtime/init.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
-#include "runtime/weak.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -85,7 +84,7 @@ static void job_abort(struct create_job *j)
 	reap(j->child);
 	if (j->init != j->child)
 		reap(j->init);
-	if (j->cm && cgroup_destroy) {
+	if (j->cm) {
 		struct husk_err *e = NULL;
 		if (cgroup_destroy(j->cm, &e) < 0)
 			log_warn("cleanup: %s", e->msg);
@@ -102,7 +101,7 @@ static void job_abort(struct create_job *j)
 static void job_free(struct create_job *j)
 {
 	ns_plan_close(&j->plan);
-	if (j->cm && cgroup_manager_free)
+	if (j->cm)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
@@ -370,7 +369,7 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->created = rfc3339_now();
 	struct passwd *pw = getpwuid(geteuid());
 	st->owner = xstrdup(pw ? pw->pw_name : "");
-	st->cgroup = j->cm && cgroup_manager_serialize ? cgroup_manager_serialize(j->cm) : NULL;
+	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
 	const oci_kvv *a = &j->cfg->annotations;
 	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
@@ -405,16 +404,12 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (o->systemd_cgroup)
 		return husk_err_set(err, ENOTSUP,
 				    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-	if (!oci_config_parse)
-		return husk_err_set(err, ENOSYS, "the OCI config parser is not built into this husk");
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
-	if (!cgroup_manager_create)
-		return husk_err_set(err, ENOSYS, "the cgroup module is not built into this husk");
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
 		return -1;

@@ -65,6 +65,11 @@ int process_chdir_checked(const char *cwd, struct husk_err **err)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	cleanup_fd int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		return husk_err_set(err, ELOOP,
+				    "process.cwd \"%s\": refused, it goes through a magic link "
+				    "(/proc/*/fd, cwd, root) or a symlink loop",
+				    cwd);
 	if (fd < 0)
 		return husk_err_sys(err, "process.cwd \"%s\"", cwd);
 	if (fchdir(fd) < 0)

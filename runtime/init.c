@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,7 +20,6 @@
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
-#include "runtime/weak.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -54,9 +54,26 @@ static int unshare_checked(unsigned long flags, struct husk_err **err)
 	return 0;
 }
 
+/* Our credentials still carry the host's ids, unmapped in the new user
+ * namespace: become its root so files we create have a valid owner. */
+static int become_userns_root(const struct init_ctx *ctx, struct husk_err **err)
+{
+	if (!ctx->plan->user_new && !ctx->plan->user_join)
+		return 0;
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return husk_err_sys(err, "user namespace: drop supplementary groups");
+	if (setresgid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become gid 0 (is gid 0 mapped?)");
+	if (setresuid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become uid 0 (is uid 0 mapped?)");
+	return 0;
+}
+
 static int enter_late_namespaces(const struct init_ctx *ctx, struct husk_err **err)
 {
 	unsigned long nf = ctx->plan->new_flags;
+	if (become_userns_root(ctx, err) < 0)
+		return -1;
 	/* After the parent moved us into the cgroup, so that it is our cgroupns root. */
 	if (unshare_checked(nf & CLONE_NEWCGROUP, err) < 0)
 		return -1;
@@ -197,7 +214,7 @@ static int setup_inherited_fds(struct init_ctx *ctx, struct husk_err **err)
 			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
 				return husk_err_sys(err, "preserve fd %d", fd);
 	}
-	if (process_close_inherited_fds && process_close_inherited_fds(3 + keep, err) < 0)
+	if (process_close_inherited_fds(3 + keep, err) < 0)
 		return -1;
 	return 0;
 }
@@ -220,13 +237,6 @@ static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 	}
 	close(ctx->fifo_fd);
 	ctx->fifo_fd = -1;
-	return 0;
-}
-
-static int require(const void *fn, const char *what, struct husk_err **err)
-{
-	if (!fn)
-		return husk_err_set(err, ENOSYS, "%s is not built into this husk", what);
 	return 0;
 }
 
@@ -253,8 +263,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
-	if (require(rootfs_prepare, "the rootfs module", err) < 0 ||
-	    rootfs_prepare(cfg, &ropts, err) < 0)
+	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;
 
 	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
@@ -273,8 +282,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
 					    .userns = ropts.userns};
-	if (require(process_security_prepare, "the process security module", err) < 0 ||
-	    process_security_prepare(&pso, &ps, err) < 0)
+	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)
 		return -1;

@@ -14,11 +14,10 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
-#include "runtime/weak.h"
 
 struct oci_config *container_saved_config(const struct container_state *st)
 {
-	if (!st->config_path || !oci_config_load)
+	if (!st->config_path)
 		return NULL;
 	struct oci_config *cfg = NULL;
 	struct husk_err *err = NULL;
@@ -104,7 +103,7 @@ static int load_cgroup(const struct container_state *st, struct cgroup_manager *
 		       struct husk_err **err)
 {
 	*cm = NULL;
-	if (!st->cgroup || !cgroup_manager_load)
+	if (!st->cgroup)
 		return 0;
 	return cgroup_manager_load(st->cgroup, cm, err);
 }
@@ -160,8 +159,7 @@ static int kill_and_wait(const struct container_state *st, struct cgroup_manager
 	int pidfd = open_init_pidfd(st, &ignored);
 	husk_err_free(&ignored);
 	if (cm) {
-		if (cgroup_freeze)
-			cgroup_freeze(cm, false, &ignored);
+		cgroup_freeze(cm, false, &ignored);
 		husk_err_free(&ignored);
 		cgroup_kill_all(cm, SIGKILL, &ignored);
 		husk_err_free(&ignored);

@@ -373,9 +373,16 @@ int process_attrs_apply(const struct process_attrs *pa, struct husk_err **err)
 		return -1;
 	if (pa->oom_set && apply_oom(pa, err) < 0)
 		return -1;
-	if (pa->sched_set && syscall(SYS_sched_setattr, 0, &pa->sched, 0) < 0)
-		return husk_err_sys(err, "process.scheduler: sched_setattr(policy %u)",
-				    pa->sched.sched_policy);
+	if (pa->sched_set && syscall(SYS_sched_setattr, 0, &pa->sched, 0) < 0) {
+		bool rt = pa->sched.sched_policy == 1 || pa->sched.sched_policy == 2;
+		return husk_err_sys(err, "process.scheduler: sched_setattr(policy %u)%s",
+				    pa->sched.sched_policy,
+				    rt && errno == EPERM
+					    ? " (with cgroup v1 real-time group scheduling the "
+					      "container's cgroup needs "
+					      "linux.resources.cpu.realtimeRuntime)"
+					    : "");
+	}
 	if (pa->ioprio_set && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, pa->ioprio) < 0)
 		return husk_err_sys(err, "process.ioPriority: ioprio_set");
 	if (pa->personality_set && personality(pa->persona) < 0)

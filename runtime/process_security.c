@@ -55,6 +55,20 @@ void process_security_free(struct process_security *ps)
 	free(ps);
 }
 
+/* Our pid as the agent sees it.  Before pivot_root /proc is still the host's
+ * procfs, whose "self" names us in the host pid namespace even from inside a
+ * new one; getpid() would say 1. */
+static pid_t host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	long v = strtol(buf, NULL, 10);
+	return v > 0 ? (pid_t)v : getpid();
+}
+
 int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err)
 {
@@ -80,8 +94,9 @@ int process_security_prepare(const struct process_security_opts *opts,
 		/* The listener lives at a host path: connect while the host is visible. */
 		if (ps->seccomp->uses_notify &&
 		    seccomp_listener_connect(opts->cfg, opts->container_id, opts->bundle,
-					     opts->container_pid, proc != &opts->cfg->process,
-					     &ps->listener, err) < 0)
+					     opts->container_pid > 0 ? opts->container_pid
+								     : host_pid(),
+					     proc != &opts->cfg->process, &ps->listener, err) < 0)
 			goto fail;
 	}
 	/* CVE-2016-9962: nothing in the container may ptrace or open /proc/PID of

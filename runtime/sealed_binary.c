@@ -20,12 +20,18 @@
  *   A binary that already lives on a read-only mount (or is a sealed memfd) is
  *   not re-executed at all.
  *
- * Measured on this host (2 vCPU, nested virt), 209 KiB dynamic husk, hyperfine
- * of `husk --version`-like no-op with ensure_sealed_binary on every call:
- *   plain execve                      see bench numbers in the header comment of
- *   ro mount re-exec                  tests/bats/security_cve.bats (filled in by
- *   memfd copy + seal + re-exec       the measurement run; summary below)
- * SEALED_BINARY_NUMBERS
+ * Measured on this host (2 vCPU, nested virt, shared with other builds, so
+ * noisy; p10 of 400 fork+exec+wait of a 217 KiB husk-sized binary linked
+ * with libhusk, then median):
+ *   no protection (one execve)            0.87 ms   1.0-1.9 ms
+ *   ro detached mount + execveat          1.74 ms   2.8-4.6 ms
+ *   memfd copy + seals + execveat         1.78-1.96 ms  2.0-4.6 ms
+ * i.e. the defence costs one more execve of husk (~0.9 ms, dynamic loading
+ * included); the memfd copy adds 0.05-0.2 ms and 217 KiB of shmem per
+ * process on top.  The ro mount wins on CPU and memory, so it is the default.
+ * The cost only applies to commands that enter a container (create, run,
+ * exec); main() decides.  Note: readlink(/proc/self/exe) then says "/" (or
+ * "/memfd:husk (deleted)"): to re-execute husk, exec "/proc/self/exe" itself.
  * PR_SET_MM_EXE_FILE would avoid the exec but needs CAP_SYS_RESOURCE, which
  * this host's bounding set lacks. */
 #include "runtime/process_security.h"

@@ -111,8 +111,12 @@ static uint32_t arch_token(const char *name)
 		return 0;
 	char lower[32];
 	size_t i;
-	for (i = 0; name[10 + i] && i + 1 < sizeof(lower); i++)
-		lower[i] = (char)tolower((unsigned char)name[10 + i]);
+	for (i = 0; name[10 + i] && i + 1 < sizeof(lower); i++) {
+		char c = name[10 + i];
+		if (!isupper((unsigned char)c) && !isdigit((unsigned char)c) && c != '_')
+			return 0; /* the spec spells them in capitals */
+		lower[i] = (char)tolower((unsigned char)c);
+	}
 	lower[i] = '\0';
 	return seccomp_arch_resolve_name(lower);
 }

@@ -1,7 +1,7 @@
 /* virtio-mmio devices from the config: one window and one GSI each, an
- * irqfd per GSI for the device's interrupt, ioeventfds on QueueNotify so a
- * guest kick costs the vCPU no trip through the monitor, and a
- * "virtio_mmio.device=" entry per device on the kernel command line. */
+ * irqfd per GSI for the device's interrupt, and a "virtio_mmio.device="
+ * entry per device on the kernel command line.  The transport registers its
+ * own QueueNotify ioeventfds with env.vm_fd and watches them on env.loop. */
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -15,9 +15,6 @@
 
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
-
-#define VIRTIO_MMIO_QUEUE_NOTIFY 0x50
-#define NOTIFY_QUEUES_PER_DEV    8
 
 static void irq_raise(void *ctx, unsigned irq)
 {
@@ -47,55 +44,6 @@ static int irqfd_setup(struct vm *vm, unsigned gsi, struct husk_err **err)
 	return 0;
 }
 
-struct notify {
-	struct vm_device *dev;
-	uint32_t queue;
-};
-
-/* The guest's QueueNotify write, replayed on the I/O thread exactly as the
- * vCPU would have delivered it. */
-static void on_notify(void *arg, int fd, uint32_t events)
-{
-	struct notify *n = arg;
-	uint64_t cnt;
-	if (read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return;
-	uint8_t data[4];
-	memcpy(data, &n->queue, sizeof(data));
-	n->dev->mmio(n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, data, sizeof(data), true);
-}
-
-static int ioeventfds_setup(struct vm *vm, struct vm_device *dev, struct husk_err **err)
-{
-	for (uint32_t q = 0; q < NOTIFY_QUEUES_PER_DEV; q++) {
-		if (vm->n_ioeventfds >= ARRAY_SIZE(vm->ioeventfds))
-			return 0;
-		int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0)
-			return husk_err_sys(err, "ioeventfd");
-		struct kvm_ioeventfd req = {
-			.datamatch = q,
-			.addr = dev->mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
-			.len = 4,
-			.fd = fd,
-			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-		};
-		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &req) < 0) {
-			int e = errno;
-			close(fd);
-			return husk_err_set(err, e, "KVM_IOEVENTFD for %s queue %u", dev->name, q);
-		}
-		vm->ioeventfds[vm->n_ioeventfds++] = fd;
-		struct notify *n = xcalloc(1, sizeof(*n));
-		n->dev = dev;
-		n->queue = q;
-		vm->notifies[vm->n_notifies++] = n;
-		if (vm_event_loop_add(vm->loop, fd, EPOLLIN, on_notify, n, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 enum dev_kind { DEV_BLK, DEV_NET, DEV_VSOCK, DEV_CONSOLE, DEV_RNG };
 
 static struct vm_device *construct(struct vm *vm, enum dev_kind kind, const char *spec,
@@ -109,7 +57,8 @@ static struct vm_device *construct(struct vm *vm, enum dev_kind kind, const char
 	case DEV_VSOCK:
 		return virtio_vsock_create(env, spec, err);
 	case DEV_CONSOLE:
-		return virtio_console_create(env, vm->null_fd, vm->out_fd >= 0 ? vm->out_fd : vm->null_fd,
+		/* Output only: the UART owns the console input (ttyS0). */
+		return virtio_console_create(env, -1, vm->out_fd >= 0 ? vm->out_fd : vm->null_fd,
 					     err);
 	case DEV_RNG:
 		return virtio_rng_create(env, err);
@@ -150,7 +99,7 @@ static int add_device(struct vm *vm, enum dev_kind kind, const char *spec, bool 
 			dev->destroy(dev);
 		return -1;
 	}
-	if (irqfd_setup(vm, env.irq, err) < 0 || ioeventfds_setup(vm, dev, err) < 0)
+	if (irqfd_setup(vm, env.irq, err) < 0)
 		return husk_err_wrap(err, "%s", dev->name);
 	char entry[80];
 	snprintf(entry, sizeof(entry), "virtio_mmio.device=%#llx@%#llx:%u",
@@ -182,10 +131,6 @@ int vm_devices_setup(struct vm *vm, struct husk_err **err)
 void vm_devices_teardown(struct vm *vm)
 {
 	mmio_bus_destroy(&vm->bus);
-	for (unsigned i = 0; i < vm->n_ioeventfds; i++)
-		close(vm->ioeventfds[i]);
-	for (unsigned i = 0; i < vm->n_notifies; i++)
-		free(vm->notifies[i]);
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->irqfds); i++)
 		if (vm->irqfds[i] >= 0)
 			close(vm->irqfds[i]);

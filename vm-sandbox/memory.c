@@ -13,7 +13,7 @@
 
 #define HUGE_2M (2ull << 20)
 
-static int map_ram(struct vm *vm, struct husk_err **err)
+int vm_memory_map(struct vm *vm, struct husk_err **err)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	if (vm->cfg->hugepages) {
@@ -44,7 +44,7 @@ static int map_ram(struct vm *vm, struct husk_err **err)
 
 int vm_memory_setup(struct vm *vm, struct husk_err **err)
 {
-	if (map_ram(vm, err) < 0)
+	if (vm_memory_map(vm, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < vm->mem.n; i++) {
 		const struct guest_mem_region *r = &vm->mem.regions[i];

@@ -86,6 +86,7 @@ static void on_stop(void *arg, int fd, uint32_t events)
 		/* nonblocking eventfd: nothing to read means a spurious wakeup */
 	}
 	vm_event_loop_quit(vm->loop);
+	vcpu_kick_all(vm);
 }
 
 static void on_signal(void *arg, int fd, uint32_t events)
@@ -130,15 +131,52 @@ static void console_raw(struct vm *vm)
 		vm->tio_saved = true;
 }
 
-static int start_vcpus(struct vm *vm, struct husk_err **err)
+/* The I/O thread: bring up the secondary vCPUs (they only run once the
+ * guest sends INIT/SIPI, long after the boot vCPU started), then serve the
+ * event loop until the VM stops. */
+static void *io_thread(void *arg)
+{
+	struct vm *vm = arg;
+	struct husk_err *err = NULL;
+	for (unsigned i = 1; i < vm->ncpus && !err; i++)
+		if (vcpu_create(vm, &vm->vcpus[i], i, &err) < 0 || vcpu_start(&vm->vcpus[i], &err) < 0)
+			husk_err_wrap(&err, "vcpu %u", i);
+	if (!err)
+		vm_event_loop_run(vm->loop, &err);
+	if (err) {
+		vm->io_err = err;
+		vm_request_stop(vm, VM_STOP_CRASH);
+		vcpu_kick_all(vm);
+	}
+	return NULL;
+}
+
+static int run_vcpus(struct vm *vm, struct husk_err **err)
 {
 	vm->vcpus = xcalloc(vm->ncpus, sizeof(*vm->vcpus));
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vm->vcpus[i].fd = -1;
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		if (vcpu_create(vm, &vm->vcpus[i], i, err) < 0 ||
-		    vcpu_start(&vm->vcpus[i], err) < 0)
-			return husk_err_wrap(err, "vcpu %u", i);
+	if (vcpu_create(vm, &vm->vcpus[0], 0, err) < 0)
+		return husk_err_wrap(err, "vcpu 0");
+	/* Everything but the kick stays blocked on the I/O thread too; signals
+	 * reach the monitor through its signalfd. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&vm->io_tid, NULL, io_thread, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return husk_err_set(err, r, "start the I/O thread");
+	vm->io_started = true;
+	if (vcpu_run_here(&vm->vcpus[0], err) < 0)
+		vm_request_stop(vm, VM_STOP_CRASH);
+	vm_event_loop_quit(vm->loop);
+	pthread_join(vm->io_tid, NULL);
+	vm->io_started = false;
+	if (vm->io_err) {
+		*err = vm->io_err;
+		vm->io_err = NULL;
+		return -1;
 	}
 	return 0;
 }
@@ -163,10 +201,11 @@ static void trace_report(struct vm *vm)
 	unsigned long long guest_kb = vm_memory_resident(vm) >> 10;
 	fprintf(stderr, "husk-vm: stopped: %s\n", vm_stop_name(atomic_load(&vm->stop) - 1));
 	fprintf(stderr,
-		"husk-vm: first KVM_RUN %llu us after %s; rss %llu KiB, guest-resident %llu "
-		"KiB, monitor %llu KiB (hwm %llu KiB)\n",
+		"husk-vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
+		"guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)\n",
 		vm->t_first_run_ns > t0 ? (vm->t_first_run_ns - t0) / 1000 : 0,
-		env ? "process start" : "vm_boot()", rss_kb, guest_kb,
+		env ? "process start" : "vm_boot()",
+		vm->t_start_ns > t0 ? (vm->t_start_ns - t0) / 1000 : 0, rss_kb, guest_kb,
 		rss_kb > guest_kb ? rss_kb - guest_kb : 0, hwm_kb);
 }
 
@@ -197,7 +236,7 @@ static void vm_teardown(struct vm *vm, sigset_t *old_mask)
 
 static int vm_setup(struct vm *vm, sigset_t *old_mask, struct husk_err **err)
 {
-	if (open_kvm(vm, err) < 0 || arch_vm_setup(vm, err) < 0 || vm_memory_setup(vm, err) < 0)
+	if (open_kvm(vm, err) < 0 || vm_memory_setup(vm, err) < 0 || arch_vm_setup(vm, err) < 0)
 		return -1;
 	if (arch_load_kernel(vm, err) < 0)
 		return husk_err_wrap(err, "kernel %s", vm->cfg->kernel);
@@ -238,10 +277,8 @@ int vm_boot(const struct vm_config *cfg, enum vm_stop *stop, struct husk_err **e
 	int ret = vm_setup(&vm, &old_mask, err);
 	if (ret == 0) {
 		console_raw(&vm);
-		ret = start_vcpus(&vm, err);
+		ret = run_vcpus(&vm, err);
 	}
-	if (ret == 0)
-		ret = vm_event_loop_run(vm.loop, err);
 	if (ret == 0) {
 		*stop = atomic_load(&vm.stop) - 1;
 		if (*stop == VM_STOP_CRASH)

@@ -17,7 +17,6 @@ struct kvm_run;
 struct kvm_cpuid2;
 struct serial;
 struct i8042;
-struct notify;
 
 struct vcpu {
 	struct vm *vm;
@@ -25,7 +24,8 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;
+	bool started;          /* has a thread of its own to join */
+	_Atomic bool kickable; /* thread is valid for vcpu_kick_all */
 };
 
 /* ---- MMIO bus: devices by guest-physical window ---- */
@@ -64,10 +64,6 @@ struct vm {
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
-	int ioeventfds[LAYOUT_MMIO_MAX * 8];
-	unsigned n_ioeventfds;
-	struct notify *notifies[LAYOUT_MMIO_MAX * 8];
-	unsigned n_notifies;
 	int stop_efd;           /* vCPUs write here when the guest stops */
 	int sig_fd;             /* SIGINT, SIGTERM, SIGHUP */
 	int null_fd;            /* /dev/null: input for devices that get none */
@@ -81,12 +77,17 @@ struct vm {
 	struct boot_info boot;
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
+	pthread_t io_tid;
+	bool io_started;
+	struct husk_err *io_err;
 	pthread_mutex_t crash_lock;
 	char crash_msg[256];
 };
 
 /* memory.c */
+/* Map guest RAM (vm_memory_map) and register it with KVM. */
 int vm_memory_setup(struct vm *vm, struct husk_err **err);
+int vm_memory_map(struct vm *vm, struct husk_err **err);
 void vm_memory_teardown(struct vm *vm);
 /* Bytes of guest RAM resident in the monitor (for --trace). */
 uint64_t vm_memory_resident(const struct vm *vm);
@@ -111,7 +112,10 @@ void vm_devices_teardown(struct vm *vm);
 
 /* vcpu.c: the per-thread run loop */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct husk_err **err);
+/* Run on a new thread, or on the calling thread until the VM stops. */
 int vcpu_start(struct vcpu *v, struct husk_err **err);
+int vcpu_run_here(struct vcpu *v, struct husk_err **err);
+void vcpu_run(struct vcpu *v);
 void vcpu_kick_all(struct vm *vm);
 void vcpu_destroy(struct vcpu *v);
 /* Record why the VM stops (first reason wins) and wake the I/O thread. */

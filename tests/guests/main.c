@@ -122,7 +122,7 @@ static void check_cpu(void)
 {
 	uint16_t cs;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	checkf((cs & 3) == 3, "cpu: running in ring 3", "cs", cs);
+	checkf(cs == 0x10, "cpu: entered with __BOOT_CS (0x10)", "cs", cs);
 	uint32_t r[4];
 	cpuid(0, 0, r);
 	uint32_t max = r[0];
@@ -243,5 +243,15 @@ __attribute__((noreturn)) void guest_main(unsigned mode, void *info)
 	print("/");
 	print_u64(checks_run());
 	print("\n");
+	serial_flush();
+	/* How to end: the i8042 reset (default), a triple fault, or never (for
+	 * the monitor's signal handling). */
+	size_t len;
+	const char *end = cmdline_get(v.cmdline, "husk.end", &len);
+	if (end && len == 6 && strncmp(end, "triple", 6) == 0)
+		__asm__ volatile("ud2"); /* no IDT: #UD, #DF, shutdown */
+	if (end && len == 4 && strncmp(end, "hang", 4) == 0)
+		for (;;)
+			__asm__ volatile("pause");
 	guest_reset();
 }

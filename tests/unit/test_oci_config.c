@@ -15,7 +15,7 @@
 #include "oci/default_spec.h"
 #include "oci/spec.h"
 
-#define FIXTURE "tests/fuzz/corpus/oci/full.json"
+#define FIXTURE "tests/fuzz/corpus/oci/config/full.json"
 
 static struct oci_config *load_fixture(void)
 {
@@ -461,6 +461,28 @@ static void test_default_spec_parses(void **state)
 	}
 }
 
+/* exec's process.json is decoded with runc's leniency: no user means root, no
+ * (or an empty) cwd means the runtime's default; config.json stays strict. */
+static void test_exec_process_defaults(void **state)
+{
+	const char *doc = "{\"args\":[\"ls\"],\"cwd\":\"\",\"env\":[\"A=1\"]}";
+	struct husk_err *err = NULL;
+	struct oci_process *p = NULL;
+	assert_int_equal(oci_process_parse(doc, strlen(doc), "process.json", &p, &err), 0);
+	assert_true(p->present);
+	assert_int_equal(p->user.uid, 0);
+	assert_int_equal(p->user.gid, 0);
+	assert_string_equal(p->cwd, "");
+	assert_string_equal(p->args.v[0], "ls");
+	oci_process_free(p);
+	const char *cfg_doc = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":"
+			      "{\"args\":[\"ls\"],\"user\":{\"uid\":0,\"gid\":0}}}";
+	struct oci_config *cfg = NULL;
+	assert_true(oci_config_parse(cfg_doc, strlen(cfg_doc), "config.json", &cfg, &err) < 0);
+	assert_string_equal(err->msg, "config.json: process.cwd: required field is missing");
+	husk_err_free(&err);
+}
+
 static void test_ns_helpers(void **state)
 {
 	static const char *const names[] = { "pid", "network", "mount", "ipc",
@@ -504,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_unicode_and_escapes),
 		cmocka_unit_test(test_length_bounded),
 		cmocka_unit_test(test_default_spec_parses),
+		cmocka_unit_test(test_exec_process_defaults),
 		cmocka_unit_test(test_ns_helpers),
 		cmocka_unit_test(test_load_missing_file),
 	};

@@ -306,6 +306,15 @@ static void test_linux(void **state)
 		{ WITH_LINUX("'cgroupsPath':7"), "config.json: linux.cgroupsPath: expected a string, got 7" },
 		{ WITH_LINUX("'sysctl':{'net.ipv4.ip_forward':1}"),
 		  "config.json: linux.sysctl['net.ipv4.ip_forward']: expected a string, got 1" },
+		{ WITH_LINUX("'sysctl':{'net.ipv4.ip_forward':'1'}"),
+		  "config.json: linux.sysctl['net.ipv4.ip_forward']: needs a network namespace" },
+		{ WITH_LINUX("'namespaces':[{'type':'network'}],'sysctl':{'net/ipv4/ip_forward':'1',"
+			     "'fs.mqueue.queues_max':'4'}"),
+		  "config.json: linux.sysctl['fs.mqueue.queues_max']: needs an IPC namespace" },
+		{ WITH_LINUX("'namespaces':[{'type':'ipc'}],'sysctl':{'kernel.shmmax':'1','vm.swappiness':'1'}"),
+		  "config.json: linux.sysctl['vm.swappiness']: is not namespaced: it would change the host" },
+		{ DOC("'hostname':'a','linux':{'namespaces':[{'type':'uts'}],'sysctl':{'kernel.hostname':'b'}}"),
+		  "config.json: linux.sysctl['kernel.hostname']: conflicts with the hostname field" },
 		{ WITH_LINUX("'rootfsPropagation':'rshared2'"),
 		  "config.json: linux.rootfsPropagation: unknown propagation 'rshared2' (expected "
 		  "shared, slave, private or unbindable)" },

@@ -16,7 +16,7 @@
 #include "oci/default_spec.h"
 #include "oci/spec.h"
 
-#define FIXTURE "tests/fuzz/corpus/oci/full.json"
+#define FIXTURE "tests/fuzz/corpus/oci/config/full.json"
 
 static char *read_fixture(size_t *len)
 {

@@ -302,6 +302,39 @@ static void test_bad_device_type(void **state)
 	fx_free(fx);
 }
 
+/* A config bind of the host's /dev/null onto /dev/null must not get the host
+ * node chmod-ed to the mode linux.devices asks for. */
+static void check_bound_device_untouched(struct fixture *fx, void *arg)
+{
+	struct stat *host = arg;
+	must_prepare_finalize(fx);
+	struct stat st;
+	CHECK(lstat("/dev/null", &st) == 0 && st.st_ino == host->st_ino, "not the host node");
+	CHECK((st.st_mode & 07777) == (host->st_mode & 07777), "mode changed to %o",
+	      st.st_mode & 07777);
+}
+
+static void test_bound_device_left_alone(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	/* our own 1:3 node stands in for the host's /dev/null */
+	char *node = xasprintf("%s/hostnull", fx->dir);
+	assert_int_equal(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+	assert_int_equal(chmod(node, 0666), 0);
+	struct stat host;
+	assert_int_equal(stat(node, &host), 0);
+	fx_default_mounts(fx);
+	fx_mount(fx, "/dev/null", "bind", node, "bind");
+	add_device(fx, "c", "/dev/null", 1, 3, 0600, -1, -1);
+	fx_run(fx, 0, check_bound_device_untouched, &host);
+	struct stat after;
+	assert_int_equal(stat(node, &after), 0);
+	assert_int_equal(after.st_mode, host.st_mode);
+	free(node);
+	fx_free(fx);
+}
+
 static void check_dev_bind_no_defaults(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -426,7 +459,6 @@ static void test_sysctl(void **state)
 	fx_mount(fx, "/dev/mqueue", "mqueue", "mqueue", NULL);
 	fx_ns(fx, OCI_NS_IPC);
 	fx_ns(fx, OCI_NS_UTS);
-	fx_ns(fx, OCI_NS_MOUNT);
 	set_sysctl(fx, "kernel.shmmni", "1234");
 	set_sysctl(fx, "kernel.hostname", "husk-sysctl");
 	set_sysctl(fx, "fs/mqueue/msg_max", "42");
@@ -535,6 +567,52 @@ static void test_cgroup_mount_cgroupns(void **state)
 	fx_free(fx);
 }
 
+/* The runtime may move the init into its cgroups while rootfs_prepare runs: the
+ * cgroup binds must show the cgroup the process is in when rootfs_finalize runs. */
+static void check_cgroup_moved_between(struct fixture *fx, void *arg)
+{
+	const char *name = arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	char *dir = xasprintf("/sys/fs/cgroup/pids/%s", name);
+	char *procs = xasprintf("%s/cgroup.procs", dir);
+	CHECK(mkdir(dir, 0755) == 0, "mkdir %s: %s", dir, strerror(errno));
+	struct husk_err *e = NULL;
+	CHECK(write_string_at(AT_FDCWD, procs, "0", &e) == 0, "join %s", dir);
+	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
+	struct mnt_info mi;
+	char *want = xasprintf("/%s", name);
+	CHECK(find_mount("/sys/fs/cgroup/pids", &mi) && strcmp(mi.root, want) == 0,
+	      "pids bind shows %s, want %s", mi.root, want);
+}
+
+static void test_cgroup_mount_follows_late_cgroup_move(void **state)
+{
+	(void)state;
+	struct statfs sfs;
+	if (statfs("/sys/fs/cgroup/pids", &sfs) < 0 || sfs.f_type != 0x27e0eb)
+		skip(); /* needs a cgroup v1 pids hierarchy (this host has one) */
+	char *self = NULL;
+	struct husk_err *e = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, &e), 0);
+	bool at_root = strstr(self, ":pids:/\n") != NULL;
+	free(self);
+	if (!at_root)
+		skip(); /* the test names the new cgroup relative to the hierarchy root */
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	char name[64];
+	snprintf(name, sizeof(name), "husk-rootfs-test-%d", (int)getpid());
+	char msg[2048];
+	bool ok = fx_run_quiet(fx, 0, check_cgroup_moved_between, name, msg, sizeof(msg));
+	char *dir = xasprintf("/sys/fs/cgroup/pids/%s", name);
+	int rmdir_errno = rmdir(dir) < 0 ? errno : 0;
+	free(dir);
+	fx_free(fx);
+	if (!ok)
+		fail_msg("child failed: %s", msg);
+	assert_int_equal(rmdir_errno, 0);
+}
+
 static void check_mount_error(struct fixture *fx, void *arg)
 {
 	struct husk_err *e = NULL;
@@ -595,6 +673,27 @@ static void test_rootfs_propagation(void **state)
 	fx_free(fx);
 }
 
+static void check_no_mount_ns(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	struct husk_err *e = NULL;
+	fx->cfg.linux_.n_namespaces = 0;
+	CHECK(rootfs_prepare(&fx->cfg, &fx->opts, &e) < 0, "prepare without a mount namespace");
+	CHECK(strstr(e->msg, "no mount namespace"), "message %s", e->msg);
+	husk_err_free(&e);
+	CHECK(rootfs_finalize(&fx->cfg, &fx->opts, &e) < 0, "finalize without a mount namespace");
+	fx->cfg.linux_.n_namespaces = 1;
+}
+
+static void test_mount_namespace_required(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_run(fx, 0, check_no_mount_ns, NULL);
+	fx_free(fx);
+}
+
 static void check_bad_propagation(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -625,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_linux_devices),
 		cmocka_unit_test(test_bad_device_type),
 		cmocka_unit_test(test_dev_bind_gets_no_defaults),
+		cmocka_unit_test(test_bound_device_left_alone),
 		cmocka_unit_test(test_no_pivot),
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_console_must_be_pty),
@@ -632,9 +732,11 @@ int main(void)
 		cmocka_unit_test(test_sysctl_not_namespaced),
 		cmocka_unit_test(test_cgroup_mount),
 		cmocka_unit_test(test_cgroup_mount_cgroupns),
+		cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
 		cmocka_unit_test(test_mount_errors),
 		cmocka_unit_test(test_rootfs_propagation),
 		cmocka_unit_test(test_bad_rootfs_propagation),
+		cmocka_unit_test(test_mount_namespace_required),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

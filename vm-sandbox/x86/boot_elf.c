@@ -15,6 +15,7 @@
 
 #define MAX_PHDRS  64
 #define MAX_NOTES  (64 * 1024)
+#define ELF_INITRD_ADDR_MAX 0x7fffffffu /* what a bzImage of the same kernel says */
 
 bool boot_is_elf(const uint8_t *head, size_t len)
 {
@@ -105,6 +106,7 @@ static void minimal_zero_page(struct vm *vm)
 	zp->hdr.loadflags = LOADED_HIGH;
 	zp->hdr.kernel_alignment = 0x1000000;
 	zp->hdr.cmdline_size = LAYOUT_CMDLINE_MAX - 1;
+	zp->hdr.initrd_addr_max = ELF_INITRD_ADDR_MAX;
 }
 
 int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **err)
@@ -150,9 +152,14 @@ int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **e
 		vm->boot.mode = BOOT_LINUX64;
 		vm->boot.entry = eh.e_entry;
 		vm->boot.params = LAYOUT_ZERO_PAGE;
+		vm->boot.initrd_max = ELF_INITRD_ADDR_MAX;
 		minimal_zero_page(vm);
 	}
-	if (!guest_mem_ptr(&vm->mem, vm->boot.entry, 1) || vm->boot.entry < LAYOUT_HIGH_START)
+	bool inside = false;
+	for (unsigned i = 0; i < eh.e_phnum && !inside; i++)
+		inside = ph[i].p_type == PT_LOAD && vm->boot.entry >= ph[i].p_paddr &&
+			 vm->boot.entry - ph[i].p_paddr < ph[i].p_memsz;
+	if (!inside)
 		return husk_err_set(err, ENOEXEC, "ELF: entry point %#llx is outside the image",
 				    (unsigned long long)vm->boot.entry);
 	return 0;
