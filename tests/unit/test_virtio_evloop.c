@@ -283,11 +283,11 @@ static void on_notify(void *arg, int fd, uint32_t events)
 static int ioeventfd(int vm, uint64_t addr, uint32_t q, int fd, bool deassign)
 {
 	struct kvm_ioeventfd io = {
-		.datamatch = q,
-		.addr = addr,
-		.len = 4,
-		.fd = fd,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
+	    .datamatch = q,
+	    .addr = addr,
+	    .len = 4,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
 	};
 	return ioctl(vm, KVM_IOEVENTFD, &io);
 }
@@ -309,9 +309,8 @@ static void ioeventfd_doorbell(void **state)
 	int efd[8];
 	for (uint32_t q = 0; q < 8; q++) {
 		efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		assert_int_equal(ioeventfd(vm, VDRV_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, q, efd[q],
-					   false),
-				 0);
+		assert_int_equal(
+		    ioeventfd(vm, VDRV_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, q, efd[q], false), 0);
 	}
 	vdrv_fini(d);
 	d->dev = NULL;
@@ -322,10 +321,10 @@ static void ioeventfd_doorbell(void **state)
 	d->brk = VDRV_RAM_GPA;
 	d->dev = virtio_rng_create(&d->env, &err);
 	assert_non_null(d->dev);
-	struct replay r = { d->dev, 0 };
+	struct replay r = {d->dev, 0};
 	assert_int_equal(vm_event_loop_add(&f->loop, efd[0], EPOLLIN, on_notify, &r, &err), 0);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
-	struct vdrv_buf b = { vdrv_alloc(d, 32), 32, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 32), 32, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
 	uint64_t one = 1;
 	assert_int_equal(write(efd[0], &one, 8), 8); /* KVM, on the guest's write */

@@ -315,6 +315,41 @@ static void credit_respected(void **state)
 	unlink(p);
 }
 
+static void streams_share_the_rx_queue(void **state)
+{
+	struct fixture *f = *state;
+	char p1[160], p2[160];
+	snprintf(p1, sizeof(p1), "%s_61", f->path);
+	snprintf(p2, sizeof(p2), "%s_62", f->path);
+	int l1 = listen_at(p1), l2 = listen_at(p2);
+	guest_send(f, 6100, 61, REQUEST, 0, NULL, 0);
+	guest_send(f, 6200, 62, REQUEST, 0, NULL, 0);
+	int s1 = accept(l1, NULL, NULL), s2 = accept(l2, NULL, NULL);
+	expect_packet(f, RESPONSE, 0, 0, NULL);
+	expect_packet(f, RESPONSE, 0, 0, NULL);
+	/* Both streams have far more than one rx buffer's worth waiting. */
+	static char big[32768];
+	assert_int_equal(write(s1, big, sizeof(big)), sizeof(big));
+	assert_int_equal(write(s2, big, sizeof(big)), sizeof(big));
+	virtio_mmio_poll(f->d.dev); /* the event loop: both sockets turned readable */
+	unsigned from[2] = {0, 0};
+	for (int i = 0; i < 8; i++) {
+		struct hdr h;
+		static char data[4096];
+		assert_true(guest_recv(f, &h, data, sizeof(data)));
+		assert_int_equal(h.op, RW);
+		from[h.dst_port == 6200]++;
+	}
+	/* Neither stream starved the other. */
+	assert_true(from[0] >= 3 && from[1] >= 3);
+	close(s1);
+	close(s2);
+	close(l1);
+	close(l2);
+	unlink(p1);
+	unlink(p2);
+}
+
 static void guest_ignores_credit(void **state)
 {
 	struct fixture *f = *state;
@@ -411,6 +446,7 @@ int main(void)
 	    T(host_bad_connect_line),
 	    T(guest_refused),
 	    T(credit_respected),
+	    T(streams_share_the_rx_queue),
 	    T(guest_ignores_credit),
 	    T(junk_packets),
 	    T(reset_closes_connections),

@@ -87,7 +87,7 @@ struct vconn {
 	bool host_eof;	  /* fd reached EOF */
 	bool peer_no_rcv; /* guest said it will not receive */
 	bool dead;	  /* reap at the end of this handler */
-	bool watched; /* fd is on the event loop (edge-triggered, for its whole life) */
+	bool watched;	  /* fd is on the event loop (edge-triggered, for its whole life) */
 	char line[VSOCK_LINE_MAX];
 	size_t line_len;
 };
@@ -130,7 +130,6 @@ static struct vconn *conn_by_fd(struct vsock *v, int fd)
 
 static void conn_event(void *arg, int fd, uint32_t events);
 
-
 static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 {
 	if (v->nconns >= VSOCK_MAX_CONNS)
@@ -144,8 +143,8 @@ static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 		/* Edge-triggered: one registration per socket; readiness is kept in
 		 * c->readable / c->wlen between edges. */
 		struct husk_err *err = NULL;
-		if (virtio_mmio_watch(&v->vm, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v, &err) <
-		    0) {
+		if (virtio_mmio_watch(&v->vm, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v,
+				      &err) < 0) {
 			husk_err_free(&err);
 			free(c);
 			return NULL;
@@ -310,6 +309,20 @@ static uint32_t conn_data(struct vsock *v, struct vconn *c, const struct virtq_c
 	return (uint32_t)(sizeof(h) + r);
 }
 
+static void conn_to_tail(struct vsock *v, struct vconn *c)
+{
+	struct vconn **pp = &v->conns;
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (!*pp || !c->next)
+		return;
+	*pp = c->next;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = c;
+	c->next = NULL;
+}
+
 /* What one rx buffer should carry next; returns false when nothing is owed. */
 static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 {
@@ -331,8 +344,10 @@ static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 		    !peer_credit(c))
 			continue;
 		*len = conn_data(v, c, ch, &sent);
-		if (sent)
+		if (sent) {
+			conn_to_tail(v, c); /* round robin: a busy stream cannot starve the rest */
 			return true;
+		}
 		/* EOF just turned into a SHUTDOWN owed: send it in this buffer. */
 		*len = conn_ctrl(v, c, ch, &sent);
 		if (sent)
@@ -746,8 +761,8 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 			     sizeof(v->guest_cid), err) < 0)
 		goto fail;
 	if (env->loop) {
-		if (virtio_mmio_watch(&v->vm, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v, err) <
-		    0) {
+		if (virtio_mmio_watch(&v->vm, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v,
+				      err) < 0) {
 			husk_err_wrap(err, "virtio-vsock: watch %s", v->path);
 			virtio_mmio_free(&v->vm);
 			return NULL;
