@@ -280,6 +280,31 @@ static void guest_refused(void **state)
 	expect_packet(f, RST, 4321, 6001, NULL);
 }
 
+static void host_backlog_full(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+	snprintf(p, sizeof(p), "%s_55", f->path);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, p);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0); /* a service that never accepts */
+	/* The device must not block on a full backlog: every request beyond it
+	 * is refused with a RST, and the test (the I/O thread) goes on. */
+	bool refused = false;
+	for (uint32_t port = 5500; port < 5510 && !refused; port++) {
+		guest_send(f, port, 55, REQUEST, 0, NULL, 0);
+		struct hdr h;
+		char data[8];
+		assert_true(guest_recv(f, &h, data, sizeof(data)));
+		refused = h.op == RST;
+	}
+	assert_true(refused);
+	close(l);
+	unlink(p);
+}
+
 static void credit_respected(void **state)
 {
 	struct fixture *f = *state;
@@ -445,6 +470,7 @@ int main(void)
 	    T(host_connects_to_guest),
 	    T(host_bad_connect_line),
 	    T(guest_refused),
+	    T(host_backlog_full),
 	    T(credit_respected),
 	    T(streams_share_the_rx_queue),
 	    T(guest_ignores_credit),

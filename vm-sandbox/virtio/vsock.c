@@ -479,10 +479,11 @@ static int connect_host_port(struct vsock *v, uint32_t port)
 	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", v->path, port);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
 		return -1;
-	cleanup_fd int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking from the start: a host service whose backlog is full
+	 * makes connect() fail with EAGAIN (the guest gets a RST) instead of
+	 * stalling the I/O thread for every device. */
+	cleanup_fd int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		return -1;
 	return steal_fd(&fd);
 }
