@@ -316,9 +316,9 @@ static void ioeventfd_doorbell(void **state)
 	d->dev = NULL;
 
 	/* And a kick delivered that way (on the I/O thread, through mmio()) works. */
-	d->ram = aligned_alloc(4096, RAM);
-	memset(d->ram, 0, RAM);
-	d->brk = VDRV_RAM_GPA;
+	vdrv_init(d, RAM);
+	d->env.loop = &f->loop;
+	d->env.vm_fd = vm;
 	d->dev = virtio_rng_create(&d->env, &err);
 	assert_non_null(d->dev);
 	struct replay r = {d->dev, 0};
