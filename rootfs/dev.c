@@ -292,3 +292,14 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		return -1;
 	return 0;
 }
+
+int rootfs_setup_console(const struct rootfs_opts *opts, int pty_fd, struct husk_err **err)
+{
+	cleanup_fd int root_fd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return husk_err_sys(err, "console: open rootfs %s", opts->rootfs);
+	cleanup_fd int dev_fd = open_or_create_in_root(root_fd, "/dev", TARGET_DIR, 0755);
+	if (dev_fd < 0)
+		return husk_err_set(err, -dev_fd, "console: open /dev");
+	return setup_console(dev_fd, pty_fd, err);
+}

@@ -34,6 +34,11 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err);
 
+/* After rootfs_prepare (called with console_pty_fd -1): bind pty_fd, a slave of
+ * the container's own devpts, onto /dev/console.  The runtime opens the pty
+ * there so that ttyname() inside the container is /dev/pts/N, as with runc. */
+int rootfs_setup_console(const struct rootfs_opts *opts, int pty_fd, struct husk_err **err);
+
 /* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
  * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */
 int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,

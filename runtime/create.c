@@ -23,6 +23,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -378,8 +379,8 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 		st->annotations.v[i].value = xstrdup(a->v[i].value);
 	}
 	st->annotations.n = a->n;
-	if (j->cfg->hooks.poststart.n || j->cfg->hooks.poststop.n) {
-		/* Hooks that run after create need the config even if the bundle goes. */
+	{
+		/* start/delete hooks and exec need the config even if the bundle goes. */
 		if (write_file_atomic_at(j->dir_fd, "config.json", j->config_text, j->config_len,
 					 0600, err) < 0)
 			return -1;
@@ -396,6 +397,18 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	return 0;
 }
 
+/* CVE-2019-5736: a process of the container must never reach a husk process
+ * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
+ * execve) is alone in it and is non-dumpable, so the copy is not needed; when
+ * the init shares a pid namespace with others (joined, or none), husk re-execs
+ * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+static int protect_binary(struct create_job *j, struct husk_err **err)
+{
+	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+		return 0;
+	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+}
+
 static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
 {
 	const struct container_create_opts *o = j->o;
@@ -407,6 +420,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
+		return -1;
+	if (protect_binary(j, err) < 0)
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
@@ -488,6 +503,15 @@ int container_run_start(const char *root, struct container_handle *h, struct hus
 {
 	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
 		return husk_err_wrap(err, "start container %s", h->st->id);
+	/* The socket is close-on-exec in the init: EOF means the process runs (or the
+	 * init died); a startContainer hook failure arrives as an error first. */
+	enum sync_type t;
+	struct husk_err *eof = NULL;
+	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
+		husk_err_recv(h->sync_fd, err);
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	}
+	husk_err_free(&eof);
 	close(h->sync_fd);
 	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {

@@ -30,6 +30,12 @@
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
+	if (ctx->fifo_started) {
+		/* `start` is waiting on the fifo: the error goes to it. */
+		const char *msg = err && err->msg ? err->msg : "container init failed";
+		if (write(ctx->fifo_fd, "E", 1) == 1 && write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
+			_exit(1);
+	}
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
 	    husk_err_send(ctx->sync_fd, err) > 0)
 		_exit(1);
@@ -39,6 +45,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 
 static int set_parent_death_signal(const struct init_ctx *ctx, struct husk_err **err)
 {
+	/* Until execve, nothing but husk may look into this process (/proc/PID/exe,
+	 * mem, fds); execve of the user's binary makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return husk_err_sys(err, "set non-dumpable");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return husk_err_sys(err, "set parent death signal");
 	/* The parent may have died before prctl: then we were reparented. */
@@ -171,7 +181,7 @@ static int find_executable(const char *name, char *const *env, char **out, struc
 			break;
 		p += n + 1;
 	}
-	return husk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static char **build_env(const struct init_ctx *ctx)
@@ -235,8 +245,31 @@ static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 			continue;
 		return husk_err_sys(err, "wait for start on exec.fifo");
 	}
-	close(ctx->fifo_fd);
-	ctx->fifo_fd = -1;
+	/* The fifo stays open until execve closes it: `start` waits for that. */
+	ctx->fifo_started = true;
+	return 0;
+}
+
+static bool has_devpts_mount(const struct oci_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].destination && !strcmp(cfg->mounts[i].destination, "/dev/pts") &&
+		    cfg->mounts[i].type && !strcmp(cfg->mounts[i].type, "devpts"))
+			return true;
+	return false;
+}
+
+/* A pty (from ptmx, or the host's /dev/ptmx when -1); the master goes to the parent. */
+static int open_terminal(struct init_ctx *ctx, int ptmx, int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	int r = ptmx >= 0 ? terminal_open_from(ptmx, &ctx->cfg->process, &master, slave, err)
+			  : terminal_open(&ctx->cfg->process, &master, slave, err);
+	if (r < 0)
+		return -1;
+	if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
+	    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -250,14 +283,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	if (cfg->process.terminal) {
-		cleanup_fd int master = -1;
-		if (terminal_open(&cfg->process, &master, &slave, err) < 0)
-			return -1;
-		if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
-		    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
-			return -1;
-	}
+	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	if (cfg->process.terminal && !own_devpts && open_terminal(ctx, -1, &slave, err) < 0)
+		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
 				    .rootfs = ctx->rootfs,
 				    .no_pivot = ctx->opts->no_pivot,
@@ -265,6 +293,18 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .console_pty_fd = slave};
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;
+	if (own_devpts) {
+		/* The container's own devpts: inside, ttyname() is /dev/pts/N. */
+		cleanup_fd int root = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return husk_err_sys(err, "open rootfs %s", ctx->rootfs);
+		int ptmx = rootfs_open_in_root(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0, err);
+		if (ptmx < 0)
+			return husk_err_wrap(err, "terminal");
+		if (open_terminal(ctx, ptmx, &slave, err) < 0 ||
+		    rootfs_setup_console(&ropts, slave, err) < 0)
+			return -1;
+	}
 
 	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
 	    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0)
