@@ -292,6 +292,8 @@ static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opt
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
+	if (ctx->cgroup && cgroup_enter_self(ctx->cgroup, ctx->cloned_into_v2, err) < 0)
+		return -1;
 	if (set_parent_death_signal(ctx, err) < 0 || setup_namespaces(ctx, err) < 0)
 		return -1;
 	ns_plan_close((struct ns_plan *)ctx->plan);
