@@ -39,10 +39,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBHUSK): $(LIB_OBJS)
+# The object list is a prerequisite too, so removing a source file rebuilds the archive.
+OBJ_LIST := $(BUILD)/libhusk.objs
+$(shell mkdir -p $(BUILD); echo '$(LIB_OBJS)' | cmp -s - $(OBJ_LIST) || echo '$(LIB_OBJS)' > $(OBJ_LIST))
+
+$(LIBHUSK): $(LIB_OBJS) $(OBJ_LIST)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJS)
 
 $(HUSK): $(MAIN_OBJ) $(LIBHUSK)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--whole-archive $(LIBHUSK) -Wl,--no-whole-archive $(LDLIBS)
@@ -88,5 +92,7 @@ clean:
 .PHONY: test-artifacts
 test-artifacts:
 -include $(wildcard */module.mk) $(wildcard tests/*/module.mk)
+# Submodules with rules of their own (vm-sandbox/virtio/module.mk, ...).
+-include $(filter-out tests/%,$(wildcard */*/module.mk))
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -15,13 +15,12 @@
 #include "common/util.h"
 
 /* Enable ctrls (space separated) for the container on the v2 hierarchy i. */
-static int v2_enable(struct cgroup_manager *cm, size_t i, const char *ctrls,
-		     struct husk_err **err)
+static int v2_enable(struct cgroup_manager *cm, size_t i, const char *ctrls, struct husk_err **err)
 {
 	if (!*ctrls)
 		return 0;
-	cleanup_free char *root = *cm->h[i].dir ? xasprintf("%s/%s", cm->root, cm->h[i].dir)
-						: xstrdup(cm->root);
+	cleanup_free char *root =
+	    *cm->h[i].dir ? xasprintf("%s/%s", cm->root, cm->h[i].dir) : xstrdup(cm->root);
 	cleanup_fd int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return husk_err_sys(err, "open %s", root);
@@ -79,9 +78,13 @@ static int apply_v1(struct cgroup_manager *cm, const struct oci_resources *r,
 		if (i >= 0 && (d.fd[c] = cg_fd(cm, (size_t)i, err)) < 0)
 			return -1;
 	}
+	/* Devices through v1 when its controller is mounted (runc's choice on
+	 * hybrid hosts); a hybrid host without it gets the eBPF program on the
+	 * unified hierarchy, which needs no controller. */
+	bool bpf_devices = rules->n && cg_find(cm, CG_DEVICES) < 0 && v2 >= 0;
 	struct oci_resources v1r = *r;
 	v1r.devices = rules->v;
-	v1r.n_devices = rules->n;
+	v1r.n_devices = bpf_devices ? 0 : rules->n;
 	if (hug < 0 && v2 >= 0)
 		v1r.n_hugepage_limits = 0;
 	v1r.unified.n = 0;
@@ -101,15 +104,15 @@ static int apply_v1(struct cgroup_manager *cm, const struct oci_resources *r,
 		v2r.n_hugepage_limits = r->n_hugepage_limits;
 	}
 	v2r.unified = r->unified;
-	if (!v2r.n_hugepage_limits && !v2r.unified.n)
+	if (!v2r.n_hugepage_limits && !v2r.unified.n && !bpf_devices)
 		return 0;
 	cleanup_free char *ctrls = cg2_needed_controllers(&v2r);
 	if (v2_enable(cm, (size_t)v2, ctrls, err) < 0)
 		return -1;
 	int fd = cg_fd(cm, (size_t)v2, err);
-	if (fd < 0)
+	if (fd < 0 || cg2_apply(fd, &v2r, err) < 0)
 		return -1;
-	return cg2_apply(fd, &v2r, err);
+	return bpf_devices ? apply_devices_v2(cm, fd, rules, err) : 0;
 }
 
 static int apply_rules(struct cgroup_manager *cm, const struct oci_resources *r,
@@ -120,8 +123,7 @@ static int apply_rules(struct cgroup_manager *cm, const struct oci_resources *r,
 	return rc < 0 ? husk_err_wrap(err, "cgroup %s: apply resources", cm->path) : 0;
 }
 
-int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res,
-		 struct husk_err **err)
+int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res, struct husk_err **err)
 {
 	static const struct oci_resources none;
 	if (!res)

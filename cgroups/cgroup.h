@@ -27,9 +27,22 @@ int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd
 			  struct cgroup_manager **out, struct husk_err **err);
 /* Move pid (the container init) into the cgroup(s). */
 int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err);
+/* The fast way in, for the runtime.  A process moved by another (cgroup_enter)
+ * costs the kernel's global threadgroup lock and an RCU grace period per
+ * start (3-15 ms measured here); a single-threaded process moving itself into
+ * a v1 hierarchy through "tasks" skips it, and clone3(CLONE_INTO_CGROUP) puts
+ * a child into the v2 cgroup for free.  So:
+ *   - parent: cgroup_clone_fd() is the v2 cgroup's dir fd for clone3's
+ *     cgroup field (-1 when the host has no v2 hierarchy);
+ *   - child, right after the clone, before it unshares its user or cgroup
+ *     namespace and while single-threaded: cgroup_enter_self(cm, cloned_into).
+ *     cloned_into says the clone already placed it in the v2 cgroup.
+ * The manager must have been created before the clone (the child uses the
+ * directory fds it inherited).  cgroup_enter(pid) remains the general way. */
+int cgroup_clone_fd(struct cgroup_manager *cm);
+int cgroup_enter_self(struct cgroup_manager *cm, bool cloned_into_v2, struct husk_err **err);
 /* Write linux.resources (also used by `update`, with only the fields that are set). */
-int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res,
-		 struct husk_err **err);
+int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res, struct husk_err **err);
 /* The create-time apply: linux.resources, and the device rules runc gives a
  * container (the config's rules, then the standard /dev nodes, then an allow
  * rule per linux.devices entry).  Prefer this over cgroup_apply at create. */

@@ -63,34 +63,23 @@ int cg_fd(struct cgroup_manager *cm, size_t i, struct husk_err **err)
 	return h->fd;
 }
 
-/* mkdir one level; *made tells whether it is new.  A fresh v1 cpuset level
- * starts with empty cpus/mems and must inherit them before any task joins. */
-static int mkdir_level(int rootfd, const char *p, bool cpuset, bool *made, struct husk_err **err)
+/* mkdir one level; *made tells whether it is new.  v1 cpuset levels are left
+ * as the kernel makes them (empty cpus/mems unless the parent has
+ * clone_children): reading the parent's cpuset costs milliseconds at times, so
+ * they are filled only when a join fails with ENOSPC (fill_cpuset_chain). */
+static int mkdir_level(int rootfd, const char *p, bool *made, struct husk_err **err)
 {
-	*made = false;
-	if (mkdirat(rootfd, p, 0755) < 0) {
-		if (errno == EEXIST)
-			return 0;
+	*made = mkdirat(rootfd, p, 0755) == 0;
+	if (!*made && errno != EEXIST)
 		return husk_err_sys(err, "mkdir %s", p);
-	}
-	*made = true;
-	if (!cpuset)
-		return 0;
-	cleanup_free char *parent = xstrdup(p);
-	*strrchr(parent, '/') = '\0';
-	cleanup_fd int pfd = openat(rootfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_fd int fd = openat(rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0 || fd < 0)
-		return husk_err_sys(err, "open %s", p);
-	return cg1_cpuset_init(pfd, fd, err);
+	return 0;
 }
 
 /* Make every missing level of hp (relative to rootfd).  Fast path: only the
  * leaf is missing, which is one mkdir. */
-static int make_dirs(int rootfd, const char *hp, bool cpuset, bool *leaf_made,
-		     struct husk_err **err)
+static int make_dirs(int rootfd, const char *hp, bool *leaf_made, struct husk_err **err)
 {
-	if (mkdir_level(rootfd, hp, cpuset, leaf_made, err) == 0)
+	if (mkdir_level(rootfd, hp, leaf_made, err) == 0)
 		return 0;
 	if (!*err || (*err)->errnum != ENOENT)
 		return -1;
@@ -99,12 +88,12 @@ static int make_dirs(int rootfd, const char *hp, bool cpuset, bool *leaf_made,
 	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		bool made;
-		int r = mkdir_level(rootfd, p, cpuset, &made, err);
+		int r = mkdir_level(rootfd, p, &made, err);
 		*s = '/';
 		if (r < 0)
 			return -1;
 	}
-	return mkdir_level(rootfd, hp, cpuset, leaf_made, err);
+	return mkdir_level(rootfd, hp, leaf_made, err);
 }
 
 /* An existing leaf may be reused only while empty (runc refuses a busy one). */
@@ -151,8 +140,7 @@ static int create_dirs(struct cgroup_manager *cm, struct husk_err **err)
 	for (size_t i = 0; i < cm->n; i++) {
 		struct cg_hier *h = &cm->h[i];
 		cleanup_free char *hp = hier_path(h, cm->path);
-		bool cpuset = !h->v2 && (h->ctrls & CG_BIT(CG_CPUSET));
-		if (make_dirs(rootfd, hp, cpuset, &h->created, err) < 0)
+		if (make_dirs(rootfd, hp, &h->created, err) < 0)
 			goto fail;
 		h->fd = openat(rootfd, hp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (h->fd < 0) {
@@ -194,22 +182,16 @@ int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd
 	return cgroup_manager_create_at(mode, CGROUP_DEFAULT_ROOT, path, out, err);
 }
 
-static int enter_one(struct cgroup_manager *cm, size_t i, const char *pid, struct husk_err **err)
+/* Give every level of the cpuset path that lacks them the parent's cpus and
+ * mems, top down.  husk's own default parent also gets clone_children, so
+ * later containers below it start filled. */
+static int fill_cpuset_chain(struct cgroup_manager *cm, size_t i, struct husk_err **err)
 {
-	int fd = cg_fd(cm, i, err);
-	if (fd < 0)
-		return -1;
-	if (cg_write(fd, "cgroup.procs", pid, err) == 0)
-		return 0;
-	struct cg_hier *h = &cm->h[i];
-	if ((*err)->errnum != ENOSPC || h->v2 || !(h->ctrls & CG_BIT(CG_CPUSET)))
-		return -1;
-	/* A cpuset level someone else made with empty cpus/mems: fill the chain. */
-	husk_err_free(err);
 	cleanup_fd int rootfd = open(cm->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return husk_err_sys(err, "open %s", cm->root);
-	cleanup_free char *hp = hier_path(h, cm->path);
+	cleanup_free char *hp = hier_path(&cm->h[i], cm->path);
+	size_t dl = strlen(cm->h[i].dir);
 	for (char *s = strchr(hp, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		cleanup_fd int pfd = openat(rootfd, hp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -218,12 +200,43 @@ static int enter_one(struct cgroup_manager *cm, size_t i, const char *pid, struc
 		if (next)
 			*next = '\0';
 		cleanup_fd int cfd = openat(rootfd, hp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool ours = strcmp(hp + dl, CGROUP_DEFAULT_PARENT) == 0;
 		if (next)
 			*next = '/';
-		if (pfd < 0 || cfd < 0 || cg1_cpuset_init(pfd, cfd, err) < 0)
-			return pfd < 0 || cfd < 0 ? husk_err_sys(err, "open cpuset %s", hp) : -1;
+		if (pfd < 0 || cfd < 0)
+			return husk_err_sys(err, "open cpuset %s", hp);
+		if (cg1_cpuset_init(pfd, cfd, err) < 0)
+			return -1;
+		if (ours) {
+			cleanup_err struct husk_err *ignored = NULL;
+			cg_write(cfd, "cgroup.clone_children", "1", &ignored);
+		}
 	}
-	return cg_write(fd, "cgroup.procs", pid, err);
+	return 0;
+}
+
+/* Write pid ("0": the caller) into hierarchy i's file (cgroup.procs or v1's
+ * tasks), filling an empty cpuset chain once if the kernel says ENOSPC. */
+static int join(struct cgroup_manager *cm, size_t i, const char *file, const char *pid,
+		struct husk_err **err)
+{
+	int fd = cg_fd(cm, i, err);
+	if (fd < 0)
+		return -1;
+	if (cg_write(fd, file, pid, err) == 0)
+		return 0;
+	struct cg_hier *h = &cm->h[i];
+	if ((*err)->errnum != ENOSPC || h->v2 || !(h->ctrls & CG_BIT(CG_CPUSET)))
+		return -1;
+	husk_err_free(err);
+	if (fill_cpuset_chain(cm, i, err) < 0)
+		return -1;
+	return cg_write(fd, file, pid, err);
+}
+
+static int enter_one(struct cgroup_manager *cm, size_t i, const char *pid, struct husk_err **err)
+{
+	return join(cm, i, "cgroup.procs", pid, err);
 }
 
 int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err)
@@ -234,6 +247,29 @@ int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err)
 		if (enter_one(cm, i, buf, err) < 0)
 			return husk_err_wrap(err, "cgroup %s: move pid %d into %s", cm->path,
 					     (int)pid, *cm->h[i].dir ? cm->h[i].dir : "cgroup2");
+	}
+	return 0;
+}
+
+int cgroup_clone_fd(struct cgroup_manager *cm)
+{
+	int i = cg_find_v2(cm);
+	cleanup_err struct husk_err *err = NULL;
+	return i < 0 ? -1 : cg_fd(cm, (size_t)i, &err);
+}
+
+int cgroup_enter_self(struct cgroup_manager *cm, bool cloned_into_v2, struct husk_err **err)
+{
+	for (size_t i = 0; i < cm->n; i++) {
+		struct cg_hier *h = &cm->h[i];
+		if (h->v2 && cloned_into_v2)
+			continue;
+		/* "0" is the writer itself; v1's tasks file moves just this thread and
+		 * so takes no global lock.  v2 has no such path (threads of a domain
+		 * cgroup cannot move alone). */
+		if (join(cm, i, h->v2 ? "cgroup.procs" : "tasks", "0", err) < 0)
+			return husk_err_wrap(err, "cgroup %s: join %s", cm->path,
+					     *h->dir ? h->dir : "cgroup2");
 	}
 	return 0;
 }

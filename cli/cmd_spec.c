@@ -6,10 +6,7 @@
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "runtime/weak.h"
-
-/* oci/default_spec.h (oci module; declared here until it lands on main). */
-int oci_default_spec_json(bool rootless, char **out, size_t *len, struct husk_err **err);
+#include "oci/default_spec.h"
 
 static int cmd_spec_run(struct husk_globals *g, int argc, char **argv)
 {
@@ -26,9 +23,6 @@ static int cmd_spec_run(struct husk_globals *g, int argc, char **argv)
 		return rc;
 	cli_args_free(&a);
 	struct husk_err *err = NULL;
-	if (!oci_default_spec_json)
-		return husk_err_set(&err, ENOSYS, "spec: the OCI module is not built in"),
-		       cli_fail_free(&err);
 	cleanup_free char *path = xasprintf("%s/config.json", bundle);
 	if (access(path, F_OK) == 0)
 		return husk_err_set(&err, EEXIST, "File %s exists. Remove it first", path),

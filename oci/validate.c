@@ -1,5 +1,6 @@
 #include "oci/validate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool has_ns(const struct oci_config *cfg, enum oci_ns_type t)
@@ -30,6 +31,52 @@ static int check_user_ns(struct pctx *c, const struct oci_config *cfg)
 	return 0;
 }
 
+/* runc's rule: a sysctl may only be set when it belongs to a namespace the
+ * container has (so it cannot change the host). */
+static bool is_ipc_sysctl(const char *k)
+{
+	static const char *const ipc[] = {
+	    "kernel.msgmax", "kernel.msgmnb",	       "kernel.msgmni",
+	    "kernel.sem",    "kernel.shmall",	       "kernel.shmmax",
+	    "kernel.shmmni", "kernel.shm_rmid_forced", NULL};
+	return !strncmp(k, "fs.mqueue.", 10) || pc_name_index(ipc, k) >= 0;
+}
+
+static int check_sysctl(struct pctx *c, const struct oci_config *cfg, const char *key,
+			const char *value)
+{
+	char k[256];
+	snprintf(k, sizeof(k), "%s", key);
+	for (char *p = k; *p; p++) /* "net/ipv4/ip_forward" is the same knob */
+		if (*p == '/')
+			*p = '.';
+	const char *why = NULL;
+	if (is_ipc_sysctl(k)) {
+		if (!has_ns(cfg, OCI_NS_IPC))
+			why = "needs an IPC namespace";
+	} else if (!strncmp(k, "net.", 4)) {
+		if (!has_ns(cfg, OCI_NS_NETWORK))
+			why = "needs a network namespace";
+	} else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname")) {
+		const char *field = k[7] == 'h' ? cfg->hostname : cfg->domainname;
+		if (!has_ns(cfg, OCI_NS_UTS))
+			why = "needs a UTS namespace";
+		else if (field && field[0] && strcmp(field, value) != 0)
+			why = k[7] == 'h' ? "conflicts with the hostname field"
+					  : "conflicts with the domainname field";
+	} else {
+		why = "is not namespaced: it would change the host";
+	}
+	if (!why)
+		return 0;
+	size_t old = pc_push_key(c, "linux");
+	pc_push_key(c, "sysctl");
+	pc_push_mapkey(c, key);
+	int r = pc_fail(c, "%s", why);
+	pc_pop(c, old);
+	return r;
+}
+
 int oci_validate_config(struct pctx *c, const struct oci_config *cfg)
 {
 	int r;
@@ -43,11 +90,15 @@ int oci_validate_config(struct pctx *c, const struct oci_config *cfg)
 	if ((l->time_monotonic.set || l->time_boottime.set)) {
 		const struct oci_namespace *t = oci_config_find_ns(cfg, OCI_NS_TIME);
 		if (!t)
-			return fail_at(c, "linux.timeOffsets", "time offsets need a time namespace");
+			return fail_at(c, "linux.timeOffsets",
+				       "time offsets need a time namespace");
 		if (t->path)
 			return fail_at(c, "linux.timeOffsets",
 				       "time offsets cannot be set when joining an existing time "
 				       "namespace");
 	}
+	for (size_t i = 0; i < l->sysctl.n; i++)
+		if ((r = check_sysctl(c, cfg, l->sysctl.v[i].key, l->sysctl.v[i].value)) < 0)
+			return r;
 	return 0;
 }

@@ -99,10 +99,11 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 	return 0;
 }
 
-static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o,
-			 struct husk_err **err)
+/* Fill the tmpfs (tmpfs_fd: its root) with the hierarchies listed in our
+ * /proc/self/cgroup, then apply ro and propagation to it. */
+static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct mount_opts *o,
+			    struct husk_err **err)
 {
-	bool cgns = has_cgroupns(ctx->cfg);
 	cleanup_fd int host_root = -1;
 	if (!cgns) {
 		host_root = open(CGROUP_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -112,16 +113,6 @@ static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct 
 	cleanup_free char *self = NULL;
 	if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, err) < 0)
 		return -1;
-
-	struct mount_opts t = { .data = (char *)"mode=755" };
-	uint64_t attrs = (o->attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
-			 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	cleanup_fd int tmpfs = fs_new_mount("tmpfs", "tmpfs", &t, attrs, err);
-	if (tmpfs < 0)
-		return -1;
-	if (place_mount(ctx, tmpfs, dest, TARGET_DIR, err) < 0)
-		return -1;
-
 	for (char *line = self, *nl; line && *line; line = nl) {
 		nl = strchr(line, '\n');
 		if (nl)
@@ -147,6 +138,81 @@ static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct 
 		return husk_err_sys(err, "make %s read-only", dest);
 	if (o->propagation && sys_setattr(tmpfs, o->propagation_rec, 0, 0, o->propagation) < 0)
 		return husk_err_sys(err, "set propagation");
+	return 0;
+}
+
+/* Without a cgroup namespace the binds need our final cgroup paths, and the
+ * runtime may still be moving us into our cgroups while rootfs_prepare runs:
+ * only the tmpfs is mounted here, rootfs_cgroup_populate() fills it in from
+ * rootfs_finalize(), before pivot_root. */
+static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o,
+			 struct husk_err **err)
+{
+	struct mount_opts t = { .data = (char *)"mode=755" };
+	uint64_t attrs = (o->attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
+			 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	cleanup_fd int tmpfs = fs_new_mount("tmpfs", "tmpfs", &t, attrs, err);
+	if (tmpfs < 0)
+		return -1;
+	if (place_mount(ctx, tmpfs, dest, TARGET_DIR, err) < 0)
+		return -1;
+	if (!has_cgroupns(ctx->cfg))
+		return 0;
+	return populate_v1_tree(tmpfs, true, dest, o, err);
+}
+
+static bool is_cgroup_entry(const struct oci_mount *m)
+{
+	if (!m->type || strcmp(m->type, "cgroup") != 0 || !m->destination)
+		return false;
+	for (size_t i = 0; i < m->options.n; i++)
+		if (!strcmp(m->options.v[i], "bind") || !strcmp(m->options.v[i], "rbind") ||
+		    !strcmp(m->options.v[i], "remount"))
+			return false;
+	return true;
+}
+
+int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct husk_err **err)
+{
+	if (has_cgroupns(cfg))
+		return 0;
+	bool v1 = false, checked = false;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *m = &cfg->mounts[i];
+		if (!is_cgroup_entry(m))
+			continue;
+		if (!checked) {
+			struct statfs sfs;
+			if (statfs(CGROUP_ROOT, &sfs) < 0)
+				return husk_err_sys(err, "statfs %s", CGROUP_ROOT);
+			v1 = sfs.f_type != CGROUP2_SUPER_MAGIC;
+			checked = true;
+		}
+		if (!v1)
+			return 0;
+		struct mount_opts o;
+		if (mount_opts_parse(&m->options, &o, err) < 0)
+			return -1;
+		cleanup_free char *dest = clean_path(m->destination);
+		/* it must still be the tmpfs rootfs_prepare put there */
+		cleanup_fd int fd = open_in_root_raw(root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
+		struct statfs sfs;
+		struct statx stx;
+		int r;
+		if (fd < 0)
+			r = husk_err_set(err, -fd, "open");
+		else if (fstatfs(fd, &sfs) < 0 ||
+			 statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
+			r = husk_err_sys(err, "stat");
+		else if (sfs.f_type != TMPFS_MAGIC || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+			r = husk_err_set(err, EXDEV, "no longer the cgroup tmpfs");
+		else
+			r = populate_v1_tree(fd, false, dest, &o, err);
+		mount_opts_free(&o);
+		if (r < 0)
+			return husk_err_wrap(err, "mount \"%s\" on \"%s\"",
+					     m->source ? m->source : "cgroup", m->destination);
+	}
 	return 0;
 }
 

@@ -143,10 +143,16 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 {
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return husk_err_set(err, EINVAL,
+				    "rootfs: the config has no mount namespace; refusing to change the "
+				    "host's mounts");
 	{
 		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (new_root < 0)
 			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
+		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
+			return -1;
 		if ((opts->no_pivot ? move_root(new_root, err) : pivot(new_root, err)) < 0)
 			return -1;
 	}

@@ -111,6 +111,9 @@ struct rootfs_ctx {
 int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err);
 int mount_cgroup(struct rootfs_ctx *ctx, const struct oci_mount *m, const struct mount_opts *o,
 		 struct husk_err **err);
+/* Second half of a v1 cgroup mount without cgroup namespace (from finalize,
+ * before pivot_root, once the runtime has placed us in our cgroups). */
+int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct husk_err **err);
 /* Bind `src_fd` (a tree from open_tree) onto dest inside root and verify it landed. */
 int place_mount(struct rootfs_ctx *ctx, int mnt_fd, const char *dest, enum target_kind kind,
 		struct husk_err **err);
@@ -118,6 +121,10 @@ int place_mount(struct rootfs_ctx *ctx, int mnt_fd, const char *dest, enum targe
 int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err);
 /* "/a//b/../c/" -> "/a/c" (lexical, as runc's CleanPath); caller frees. */
 char *clean_path(const char *p);
+
+/* idmap/ridmap: give the detached bind tree_fd an id mapping (idmap.c). */
+int apply_idmap(int tree_fd, const struct oci_config *cfg, const struct oci_mount *m,
+		bool recursive, struct husk_err **err);
 
 /* Copy the contents of directory src_fd into dst_fd (tmpcopyup), keeping modes,
  * owners, symlinks and device nodes. */
@@ -127,6 +134,9 @@ int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
 
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err);
 bool config_dev_is_bind(const struct oci_config *cfg);
+/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev),
+ * after checking that it is a pty slave and replacing whatever the image had. */
+int bind_console(int dev_fd, int pty_fd, struct husk_err **err);
 /* fd (O_PATH) of a verified /dev/null char device (1:3); -1 with err otherwise. */
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err);
 

@@ -71,6 +71,11 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 {
 	if (!opts->rootfs || opts->rootfs[0] != '/')
 		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
+	/* Everything below changes the mount namespace we are in: never the host's. */
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return husk_err_set(err, EINVAL,
+				    "rootfs: the config has no mount namespace; refusing to change the "
+				    "host's mounts");
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;

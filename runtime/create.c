@@ -23,9 +23,9 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
-#include "runtime/weak.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -85,7 +85,7 @@ static void job_abort(struct create_job *j)
 	reap(j->child);
 	if (j->init != j->child)
 		reap(j->init);
-	if (j->cm && cgroup_destroy) {
+	if (j->cm) {
 		struct husk_err *e = NULL;
 		if (cgroup_destroy(j->cm, &e) < 0)
 			log_warn("cleanup: %s", e->msg);
@@ -102,7 +102,7 @@ static void job_abort(struct create_job *j)
 static void job_free(struct create_job *j)
 {
 	ns_plan_close(&j->plan);
-	if (j->cm && cgroup_manager_free)
+	if (j->cm)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
@@ -269,13 +269,20 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	return 0;
 }
 
-static int setup_cgroup(struct create_job *j, struct husk_err **err)
+/* Resources are written while the cgroup is still empty, before the init
+ * exists: the init makes its /dev nodes in parallel with the parent, and must
+ * never run under a half-written device list ("deny all" written, the allow
+ * rules not yet). */
+static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
 {
-	if (cgroup_enter(j->cm, j->child, err) < 0)
-		return -1;
 	if (j->cfg->linux_.resources_present && cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
 		return -1;
 	return 0;
+}
+
+static int setup_cgroup(struct create_job *j, struct husk_err **err)
+{
+	return cgroup_enter(j->cm, j->child, err);
 }
 
 static int send_hook_state(struct create_job *j, struct husk_err **err)
@@ -363,7 +370,7 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->created = rfc3339_now();
 	struct passwd *pw = getpwuid(geteuid());
 	st->owner = xstrdup(pw ? pw->pw_name : "");
-	st->cgroup = j->cm && cgroup_manager_serialize ? cgroup_manager_serialize(j->cm) : NULL;
+	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
 	const oci_kvv *a = &j->cfg->annotations;
 	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
@@ -372,8 +379,8 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 		st->annotations.v[i].value = xstrdup(a->v[i].value);
 	}
 	st->annotations.n = a->n;
-	if (j->cfg->hooks.poststart.n || j->cfg->hooks.poststop.n) {
-		/* Hooks that run after create need the config even if the bundle goes. */
+	{
+		/* start/delete hooks and exec need the config even if the bundle goes. */
 		if (write_file_atomic_at(j->dir_fd, "config.json", j->config_text, j->config_len,
 					 0600, err) < 0)
 			return -1;
@@ -390,6 +397,18 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	return 0;
 }
 
+/* CVE-2019-5736: a process of the container must never reach a husk process
+ * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
+ * execve) is alone in it and is non-dumpable, so the copy is not needed; when
+ * the init shares a pid namespace with others (joined, or none), husk re-execs
+ * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+static int protect_binary(struct create_job *j, struct husk_err **err)
+{
+	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+		return 0;
+	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+}
+
 static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
 {
 	const struct container_create_opts *o = j->o;
@@ -398,18 +417,18 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (o->systemd_cgroup)
 		return husk_err_set(err, ENOTSUP,
 				    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-	if (!oci_config_parse)
-		return husk_err_set(err, ENOSYS, "the OCI config parser is not built into this husk");
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
+	if (protect_binary(j, err) < 0)
+		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
-	if (!cgroup_manager_create)
-		return husk_err_set(err, ENOSYS, "the cgroup module is not built into this husk");
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
+		return -1;
+	if (apply_cgroup_resources(j, err) < 0)
 		return -1;
 	if (spawn_init(j, err) < 0)
 		return -1;
@@ -484,6 +503,15 @@ int container_run_start(const char *root, struct container_handle *h, struct hus
 {
 	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
 		return husk_err_wrap(err, "start container %s", h->st->id);
+	/* The socket is close-on-exec in the init: EOF means the process runs (or the
+	 * init died); a startContainer hook failure arrives as an error first. */
+	enum sync_type t;
+	struct husk_err *eof = NULL;
+	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
+		husk_err_recv(h->sync_fd, err);
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	}
+	husk_err_free(&eof);
 	close(h->sync_fd);
 	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {

@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,7 +20,6 @@
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
-#include "runtime/weak.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -30,6 +30,12 @@
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
+	if (ctx->fifo_started) {
+		/* `start` is waiting on the fifo: the error goes to it. */
+		const char *msg = err && err->msg ? err->msg : "container init failed";
+		if (write(ctx->fifo_fd, "E", 1) == 1 && write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
+			_exit(1);
+	}
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
 	    husk_err_send(ctx->sync_fd, err) > 0)
 		_exit(1);
@@ -39,6 +45,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 
 static int set_parent_death_signal(const struct init_ctx *ctx, struct husk_err **err)
 {
+	/* Until execve, nothing but husk may look into this process (/proc/PID/exe,
+	 * mem, fds); execve of the user's binary makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return husk_err_sys(err, "set non-dumpable");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return husk_err_sys(err, "set parent death signal");
 	/* The parent may have died before prctl: then we were reparented. */
@@ -54,9 +64,26 @@ static int unshare_checked(unsigned long flags, struct husk_err **err)
 	return 0;
 }
 
+/* Our credentials still carry the host's ids, unmapped in the new user
+ * namespace: become its root so files we create have a valid owner. */
+static int become_userns_root(const struct init_ctx *ctx, struct husk_err **err)
+{
+	if (!ctx->plan->user_new && !ctx->plan->user_join)
+		return 0;
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return husk_err_sys(err, "user namespace: drop supplementary groups");
+	if (setresgid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become gid 0 (is gid 0 mapped?)");
+	if (setresuid(0, 0, 0) < 0)
+		return husk_err_sys(err, "user namespace: become uid 0 (is uid 0 mapped?)");
+	return 0;
+}
+
 static int enter_late_namespaces(const struct init_ctx *ctx, struct husk_err **err)
 {
 	unsigned long nf = ctx->plan->new_flags;
+	if (become_userns_root(ctx, err) < 0)
+		return -1;
 	/* After the parent moved us into the cgroup, so that it is our cgroupns root. */
 	if (unshare_checked(nf & CLONE_NEWCGROUP, err) < 0)
 		return -1;
@@ -154,7 +181,7 @@ static int find_executable(const char *name, char *const *env, char **out, struc
 			break;
 		p += n + 1;
 	}
-	return husk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static char **build_env(const struct init_ctx *ctx)
@@ -197,7 +224,7 @@ static int setup_inherited_fds(struct init_ctx *ctx, struct husk_err **err)
 			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
 				return husk_err_sys(err, "preserve fd %d", fd);
 	}
-	if (process_close_inherited_fds && process_close_inherited_fds(3 + keep, err) < 0)
+	if (process_close_inherited_fds(3 + keep, err) < 0)
 		return -1;
 	return 0;
 }
@@ -218,16 +245,48 @@ static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 			continue;
 		return husk_err_sys(err, "wait for start on exec.fifo");
 	}
-	close(ctx->fifo_fd);
-	ctx->fifo_fd = -1;
+	/* The fifo stays open until execve closes it: `start` waits for that. */
+	ctx->fifo_started = true;
 	return 0;
 }
 
-static int require(const void *fn, const char *what, struct husk_err **err)
+static bool has_devpts_mount(const struct oci_config *cfg)
 {
-	if (!fn)
-		return husk_err_set(err, ENOSYS, "%s is not built into this husk", what);
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].destination && !strcmp(cfg->mounts[i].destination, "/dev/pts") &&
+		    cfg->mounts[i].type && !strcmp(cfg->mounts[i].type, "devpts"))
+			return true;
+	return false;
+}
+
+/* A pty (from ptmx, or the host's /dev/ptmx when -1); the master goes to the parent. */
+/* Hand the pty master to the parent (for the console socket or husk's own stdio). */
+static int send_terminal(struct init_ctx *ctx, int master, struct husk_err **err)
+{
+	if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
+	    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
+		return -1;
 	return 0;
+}
+
+/* A terminal from the host's devpts, for configs without a devpts of their own. */
+static int open_host_terminal(struct init_ctx *ctx, int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (terminal_open(&ctx->cfg->process, &master, slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
+}
+
+/* The container's own devpts: inside, ttyname() is /dev/pts/N, as with runc. */
+static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opts *ropts,
+				   int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (rootfs_open_console(ropts, &master, slave, err) < 0 ||
+	    terminal_set_size(&ctx->cfg->process, *slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
 }
 
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
@@ -240,21 +299,17 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	if (cfg->process.terminal) {
-		cleanup_fd int master = -1;
-		if (terminal_open(&cfg->process, &master, &slave, err) < 0)
-			return -1;
-		if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
-		    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
-			return -1;
-	}
+	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
+		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
 				    .rootfs = ctx->rootfs,
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
-	if (require(rootfs_prepare, "the rootfs module", err) < 0 ||
-	    rootfs_prepare(cfg, &ropts, err) < 0)
+	if (rootfs_prepare(cfg, &ropts, err) < 0)
+		return -1;
+	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;
 
 	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
@@ -273,8 +328,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
 					    .userns = ropts.userns};
-	if (require(process_security_prepare, "the process security module", err) < 0 ||
-	    process_security_prepare(&pso, &ps, err) < 0)
+	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)
 		return -1;

@@ -14,11 +14,10 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
-#include "runtime/weak.h"
 
 struct oci_config *container_saved_config(const struct container_state *st)
 {
-	if (!st->config_path || !oci_config_load)
+	if (!st->config_path)
 		return NULL;
 	struct oci_config *cfg = NULL;
 	struct husk_err *err = NULL;
@@ -52,19 +51,40 @@ static int open_init_pidfd(const struct container_state *st, struct husk_err **e
 	return fd;
 }
 
-/* Wake the init blocked reading exec.fifo; the fifo's removal marks the
- * container running. */
+/* Wake the init blocked reading exec.fifo, then wait until it has exec'd the
+ * user process (its fifo fd is close-on-exec: the pipe loses its last writer)
+ * or failed (it leaves "E<message>" in the pipe).  The fifo's removal marks
+ * the container running. */
 static int release_init(const char *root, const char *id, struct husk_err **err)
 {
 	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, id);
-	cleanup_fd int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENXIO ? container_err(err, ESRCH, "container not running: init is gone")
-				      : husk_err_sys(err, "open %s", fifo);
-	if (write(fd, "0", 1) != 1)
+	/* Reader first, so the writer opened next counts as a new writer for
+	 * POLLHUP; this reader never reads before the hang-up. */
+	cleanup_fd int rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rfd < 0)
+		return husk_err_sys(err, "open %s", fifo);
+	int wfd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wfd < 0)
+		return husk_err_sys(err, "open %s", fifo);
+	ssize_t w = write(wfd, "0", 1);
+	close(wfd);
+	if (w != 1)
 		return husk_err_sys(err, "release container init through %s", fifo);
 	unlink(fifo);
-	return 0;
+	/* events 0: only the hang-up (no writer left) wakes us. */
+	struct pollfd p = {.fd = rfd, .events = 0};
+	while (poll(&p, 1, -1) < 0) {
+		if (errno != EINTR)
+			return husk_err_sys(err, "wait for the container process to start");
+	}
+	char buf[4096];
+	ssize_t n = read(rfd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] == 'E')
+		return husk_err_set(err, 0, "%s", buf + 1);
+	return container_err(err, ESRCH, "container not running: its init exited before start");
 }
 
 int container_start(const char *root, const char *id, struct husk_err **err)
@@ -104,7 +124,7 @@ static int load_cgroup(const struct container_state *st, struct cgroup_manager *
 		       struct husk_err **err)
 {
 	*cm = NULL;
-	if (!st->cgroup || !cgroup_manager_load)
+	if (!st->cgroup)
 		return 0;
 	return cgroup_manager_load(st->cgroup, cm, err);
 }
@@ -160,8 +180,7 @@ static int kill_and_wait(const struct container_state *st, struct cgroup_manager
 	int pidfd = open_init_pidfd(st, &ignored);
 	husk_err_free(&ignored);
 	if (cm) {
-		if (cgroup_freeze)
-			cgroup_freeze(cm, false, &ignored);
+		cgroup_freeze(cm, false, &ignored);
 		husk_err_free(&ignored);
 		cgroup_kill_all(cm, SIGKILL, &ignored);
 		husk_err_free(&ignored);

@@ -16,7 +16,6 @@
 #include "cgroups/cgroup.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "runtime/weak.h"
 
 #define STATE_FILE "state.json"
 
@@ -270,7 +269,7 @@ enum oci_status container_status(const char *root, const struct container_state 
 	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, st->id);
 	if (access(fifo, F_OK) == 0)
 		return OCI_STATUS_CREATED;
-	if (st->cgroup && cgroup_manager_load && cgroup_is_frozen) {
+	if (st->cgroup) {
 		struct cgroup_manager *cm = NULL;
 		struct husk_err *e = NULL;
 		if (cgroup_manager_load(st->cgroup, &cm, &e) == 0) {

@@ -6,9 +6,11 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -59,6 +61,9 @@ static void handle_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	if (getenv("HUSK_VM_DEBUG_IO"))
+		fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in",
+			run->io.port, run->io.size, run->io.count);
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		arch_pio(v->vm, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;
@@ -69,6 +74,7 @@ static void handle_mmio(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	vm_devices_wait(v->vm);
 	if (!mmio_bus_access(&v->vm->bus, run->mmio.phys_addr, run->mmio.data, len,
 			     run->mmio.is_write) &&
 	    !run->mmio.is_write)
@@ -136,9 +142,21 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
-static void *vcpu_thread(void *arg)
+static int install_kick_handler(struct husk_err **err)
 {
-	struct vcpu *v = arg;
+	static bool installed;
+	if (installed)
+		return 0;
+	struct sigaction sa = {.sa_handler = kick_handler};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(kick_signal(), &sa, NULL) < 0)
+		return husk_err_sys(err, "install vcpu kick handler");
+	installed = true;
+	return 0;
+}
+
+void vcpu_run(struct vcpu *v)
+{
 	struct vm *vm = v->vm;
 	sigset_t set;
 	sigemptyset(&set);
@@ -146,8 +164,14 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stop)) {
-		if (v->id == 0 && !vm->t_first_run_ns)
+		if (v->id == 0 && !vm->t_first_run_ns) {
 			vm->t_first_run_ns = now_ns();
+			if (vm->cfg->trace) {
+				struct rusage ru;
+				getrusage(RUSAGE_SELF, &ru);
+				vm->faults_first_run = ru.ru_minflt + ru.ru_majflt;
+			}
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -159,7 +183,23 @@ static void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	vcpu_run(arg);
 	return NULL;
+}
+
+int vcpu_run_here(struct vcpu *v, struct husk_err **err)
+{
+	if (install_kick_handler(err) < 0)
+		return -1;
+	v->thread = pthread_self();
+	atomic_store(&v->kickable, true);
+	vcpu_run(v);
+	atomic_store(&v->kickable, false);
+	return 0;
 }
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct husk_err **err)
@@ -178,14 +218,8 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct husk_err **er
 
 int vcpu_start(struct vcpu *v, struct husk_err **err)
 {
-	static bool handler_installed;
-	if (!handler_installed) {
-		struct sigaction sa = {.sa_handler = kick_handler};
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(kick_signal(), &sa, NULL) < 0)
-			return husk_err_sys(err, "install vcpu kick handler");
-		handler_installed = true;
-	}
+	if (install_kick_handler(err) < 0)
+		return -1;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
@@ -200,6 +234,7 @@ int vcpu_start(struct vcpu *v, struct husk_err **err)
 	if (r != 0)
 		return husk_err_set(err, r, "start vcpu %u thread", v->id);
 	v->started = true;
+	atomic_store(&v->kickable, true);
 	return 0;
 }
 
@@ -207,7 +242,7 @@ void vcpu_kick_all(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		if (!v->started)
+		if (!atomic_load(&v->kickable))
 			continue;
 		if (v->run)
 			v->run->immediate_exit = 1;
@@ -221,6 +256,7 @@ void vcpu_destroy(struct vcpu *v)
 		pthread_join(v->thread, NULL);
 		v->started = false;
 	}
+	atomic_store(&v->kickable, false);
 	if (v->run)
 		munmap(v->run, v->vm->run_size);
 	v->run = NULL;

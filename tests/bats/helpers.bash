@@ -53,6 +53,8 @@ assert_no_leftovers() { # ID
 setup_runtime_bundle() { # [ARG...]
 	setup_bundle "$@"
 	cfg 'del(.process.capabilities.ambient) | .root.readonly = false'
+	# mktemp made it 0700: a container root mapped to another uid must reach the bundle.
+	chmod 755 "$TEST_TMP"
 	cd "$BUNDLE"
 }
 

@@ -1,7 +1,7 @@
 /* An ELF kernel with a PVH entry: the Xen PHYS32_ENTRY note names the 32-bit
  * entry, reached in flat protected mode with paging off and %ebx pointing at
  * hvm_start_info.  Enable long mode with the guest's own tables, then drop
- * to ring 3. */
+ * C. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 	.section .note.Xen, "a", @note
@@ -34,4 +34,4 @@ pvh_start:
 	.code64
 pvh_long:
 	movl $1, %edi           /* GUEST_MODE_PVH; %rsi = start_info */
-	jmp to_ring3
+	jmp enter_c

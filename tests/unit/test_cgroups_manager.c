@@ -1,6 +1,7 @@
-/* The cgroup manager against this host's real cgroupfs (hybrid: v1 controllers
- * plus the unified mount).  Forked children stand in for a container's init.
- * Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
+/* The cgroup manager against this host's real cgroupfs: hybrid (v1 controllers
+ * plus the unified mount), or legacy when run under a v1-only view of
+ * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a
+ * container's init. Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
  * that nothing with this pid is left anywhere under /sys/fs/cgroup. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,21 +28,22 @@
 
 static char parent[64]; /* /husk-cgtest-PID */
 
-static bool is_root_hybrid(void)
+static enum cgroup_mode mode;
+
+static bool is_root_v1(void)
 {
-	enum cgroup_mode m;
 	struct husk_err *err = NULL;
-	if (geteuid() != 0 || cgroup_detect_mode(&m, &err) < 0) {
+	if (geteuid() != 0 || cgroup_detect_mode(&mode, &err) < 0) {
 		husk_err_free(&err);
 		return false;
 	}
-	return m == CGROUP_MODE_HYBRID;
+	return mode == CGROUP_MODE_HYBRID || mode == CGROUP_MODE_LEGACY;
 }
 
-#define REQUIRE_HYBRID()                                                                           \
+#define REQUIRE_V1()                                                                               \
 	do {                                                                                       \
-		if (!is_root_hybrid()) {                                                           \
-			fprintf(stderr, "# skip: needs root on a hybrid cgroup host\n");           \
+		if (!is_root_v1()) {                                                               \
+			fprintf(stderr, "# skip: needs root on a hybrid or v1 cgroup host\n");     \
 			skip();                                                                    \
 		}                                                                                  \
 	} while (0)
@@ -97,8 +101,8 @@ static bool dir_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *const v1_dirs[] = {"memory", "cpu", "cpuacct", "cpuset", "pids",
-				      "blkio", "devices", "freezer", "systemd"};
+static const char *const v1_dirs[] = {"memory", "cpu",	   "cpuacct", "cpuset", "pids",
+				      "blkio",	"devices", "freezer", "systemd"};
 
 static struct cgroup_manager *make(const char *leaf)
 {
@@ -113,23 +117,23 @@ static struct cgroup_manager *make(const char *leaf)
 
 static void test_create_enter_destroy(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("basic");
 	struct husk_err *err = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
 		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/basic", v1_dirs[i], parent);
 		assert_true(dir_exists(d));
 	}
+	bool hybrid = mode == CGROUP_MODE_HYBRID;
 	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/basic", parent);
-	assert_true(dir_exists(u));
-	/* A fresh cpuset level inherits cpus/mems, or no task could join. */
+	assert_int_equal(dir_exists(u), hybrid);
+	struct kid k = spawn_kid();
+	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
+	/* The empty cpuset levels got their parent's cpus/mems, or no task could join. */
 	cleanup_free char *cs = xasprintf("/sys/fs/cgroup/cpuset%s/basic", parent);
 	cleanup_free char *cpus = file_at(cs, "cpuset.cpus");
 	assert_non_null(cpus);
 	assert_true(*cpus);
-
-	struct kid k = spawn_kid();
-	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	/* The kernel's view: the child is in path in every hierarchy. */
 	cleanup_free char *procf = xasprintf("/proc/%d/cgroup", k.pid);
 	cleanup_free char *cg = NULL;
@@ -138,7 +142,7 @@ static void test_create_enter_destroy(void **state)
 	int lines = 0;
 	for (char *s = cg; (s = strstr(s, want)); s++)
 		lines++;
-	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + 1);
+	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + hybrid);
 
 	pid_t *pids = NULL;
 	size_t n = 0;
@@ -158,11 +162,12 @@ static void test_create_enter_destroy(void **state)
 	}
 	assert_false(dir_exists(u));
 	cgroup_manager_free(cm);
+	assert_int_equal(cgroup_detect_mode(&mode, &err), 0);
 }
 
 static void test_serialize_load(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("ser ialized");
 	struct husk_err *err = NULL;
 	cleanup_free char *s = cgroup_manager_serialize(cm);
@@ -173,7 +178,7 @@ static void test_serialize_load(void **state)
 	assert_string_equal(s, s2);
 	assert_string_equal(again->path, cm->path);
 	assert_int_equal(again->n, cm->n);
-	assert_int_equal(again->mode, CGROUP_MODE_HYBRID);
+	assert_int_equal(again->mode, mode);
 	/* The loaded manager drives the same cgroups. */
 	struct kid k = spawn_kid();
 	assert_int_equal(cgroup_enter(again, k.pid, &err), 0);
@@ -199,7 +204,7 @@ static void test_serialize_load(void **state)
 
 static void test_freeze_thaw(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("freeze");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -227,7 +232,7 @@ static void test_freeze_thaw(void **state)
 
 static void test_kill_all_other_signal(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("sigterm");
 	struct husk_err *err = NULL;
 	struct kid a = spawn_kid(), b = spawn_kid();
@@ -248,7 +253,7 @@ static void test_kill_all_other_signal(void **state)
 
 static void test_busy_leaf_refused(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("busy");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -267,9 +272,42 @@ static void test_busy_leaf_refused(void **state)
 	cgroup_manager_free(cm);
 }
 
+/* A create that fails half-way removes what it made, and only that. */
+static void test_failed_create_leaks_nothing(void **state)
+{
+	REQUIRE_V1();
+	struct husk_err *err = NULL;
+	/* Someone else's busy cgroup in the freezer hierarchy only. */
+	cleanup_free char *fzp = xasprintf("/sys/fs/cgroup/freezer%s", parent);
+	cleanup_free char *fz = xasprintf("%s/partial", fzp);
+	assert_int_equal(mkdir_p_at(AT_FDCWD, fz, 0755, &err), 0);
+	struct kid k = spawn_kid();
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", fz);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", k.pid);
+	assert_int_equal(write_string_at(AT_FDCWD, procs, pid, &err), 0);
+
+	cleanup_free char *path = xasprintf("%s/partial", parent);
+	struct cgroup_manager *cm = NULL;
+	assert_int_not_equal(cgroup_manager_create(NULL, path, false, &cm, &err), 0);
+	assert_int_equal(err->errnum, EBUSY);
+	husk_err_free(&err);
+	assert_null(cm);
+	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/partial", v1_dirs[i], parent);
+		assert_int_equal(dir_exists(d), strcmp(v1_dirs[i], "freezer") == 0);
+	}
+	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/partial", parent);
+	assert_false(dir_exists(u));
+	kill(k.pid, SIGKILL);
+	reap(k.pid);
+	close(k.ctl);
+	assert_int_equal(rmdir(fz), 0);
+}
+
 static void test_apply_v1(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("apply");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
@@ -370,7 +408,7 @@ static int eat_memory(void)
 
 static void test_memory_limit_oom(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("oom");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
@@ -434,7 +472,7 @@ static int fork_bomb(void)
 
 static void test_pids_limit_bites(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("forkbomb");
 	struct husk_err *err = NULL;
 	struct oci_resources r = {.pids_present = true, .pids_limit = {true, 8}};
@@ -462,7 +500,7 @@ static void test_pids_limit_bites(void **state)
 
 static void test_stats_cpu(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct cgroup_manager *cm = make("stats");
 	struct husk_err *err = NULL;
 	struct kid k = spawn_kid();
@@ -481,9 +519,63 @@ static void test_stats_cpu(void **state)
 	cgroup_manager_free(cm);
 }
 
+/* The runtime's fast path: clone3 into the v2 cgroup, then the child joins the
+ * v1 hierarchies itself.  The kernel's view must equal cgroup_enter's. */
+static void test_clone_into_and_enter_self(void **state)
+{
+	REQUIRE_V1();
+	struct cgroup_manager *cm = make("self");
+	struct husk_err *err = NULL;
+	int v2fd = cgroup_clone_fd(cm);
+	assert_int_equal(v2fd >= 0, mode == CGROUP_MODE_HYBRID);
+	int p[2], q[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(q, O_CLOEXEC), 0);
+	struct clone_args ca = {.exit_signal = SIGCHLD};
+	if (v2fd >= 0) {
+		ca.flags = CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)v2fd;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct husk_err *e = NULL;
+		unsigned long long t0 = now_ns();
+		int r = cgroup_enter_self(cm, v2fd >= 0, &e);
+		unsigned long long us = (now_ns() - t0) / 1000;
+		if (write(p[1], &us, sizeof(us)) != sizeof(us))
+			_exit(3);
+		char c;
+		if (read(q[0], &c, 1) < 0)
+			_exit(4);
+		_exit(r == 0 ? 0 : 2);
+	}
+	unsigned long long us = 0;
+	assert_int_equal(read(p[0], &us, sizeof(us)), sizeof(us));
+	printf("# enter_self took %llu us\n", us);
+	cleanup_free char *procf = xasprintf("/proc/%d/cgroup", pid);
+	cleanup_free char *cg = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, procf, &cg, NULL, &err), 0);
+	cleanup_free char *want = xasprintf(":%s/self\n", parent);
+	int lines = 0;
+	for (char *s = cg; (s = strstr(s, want)); s++)
+		lines++;
+	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + (mode == CGROUP_MODE_HYBRID));
+	assert_int_equal(write(q[1], "x", 1), 1);
+	int st = reap(pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	assert_int_equal(cgroup_destroy(cm, &err), 0);
+	cgroup_manager_free(cm);
+}
+
 static void test_no_leftovers(void **state)
 {
-	REQUIRE_HYBRID();
+	REQUIRE_V1();
 	struct husk_err *err = NULL;
 	const char *all[ARRAY_SIZE(v1_dirs) + 1];
 	memcpy(all, v1_dirs, sizeof(v1_dirs));
@@ -504,17 +596,21 @@ static void test_no_leftovers(void **state)
 int main(void)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
+	if (is_root_v1())
+		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_enter_destroy),
-		cmocka_unit_test(test_serialize_load),
-		cmocka_unit_test(test_freeze_thaw),
-		cmocka_unit_test(test_kill_all_other_signal),
-		cmocka_unit_test(test_busy_leaf_refused),
-		cmocka_unit_test(test_apply_v1),
-		cmocka_unit_test(test_memory_limit_oom),
-		cmocka_unit_test(test_pids_limit_bites),
-		cmocka_unit_test(test_stats_cpu),
-		cmocka_unit_test(test_no_leftovers),
+	    cmocka_unit_test(test_create_enter_destroy),
+	    cmocka_unit_test(test_serialize_load),
+	    cmocka_unit_test(test_freeze_thaw),
+	    cmocka_unit_test(test_kill_all_other_signal),
+	    cmocka_unit_test(test_busy_leaf_refused),
+	    cmocka_unit_test(test_failed_create_leaks_nothing),
+	    cmocka_unit_test(test_apply_v1),
+	    cmocka_unit_test(test_memory_limit_oom),
+	    cmocka_unit_test(test_pids_limit_bites),
+	    cmocka_unit_test(test_stats_cpu),
+	    cmocka_unit_test(test_clone_into_and_enter_self),
+	    cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

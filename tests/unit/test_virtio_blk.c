@@ -14,23 +14,23 @@
 
 #include "tests/unit/helpers/virtio_driver.h"
 
-#define RAM (4u << 20)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
+#define RAM	 (4u << 20)
+#define V1	 BIT64(VIRTIO_F_VERSION_1)
 #define IMG_SIZE (1u << 20)
-#define SECTORS (IMG_SIZE / 512)
+#define SECTORS	 (IMG_SIZE / 512)
 
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define T_DISCARD 11
+#define T_IN	       0
+#define T_OUT	       1
+#define T_FLUSH	       4
+#define T_GET_ID       8
+#define T_DISCARD      11
 #define T_WRITE_ZEROES 13
-#define S_OK 0
-#define S_IOERR 1
-#define S_UNSUPP 2
-#define F_RO 5
-#define F_FLUSH 9
-#define F_DISCARD 13
+#define S_OK	       0
+#define S_IOERR	       1
+#define S_UNSUPP       2
+#define F_RO	       5
+#define F_FLUSH	       9
+#define F_DISCARD      13
 #define F_WRITE_ZEROES 14
 
 struct fixture {
@@ -65,10 +65,20 @@ static struct fixture *make_fixture(bool ro)
 	struct husk_err *err = NULL;
 	vdrv_init(&f->d, RAM);
 	f->d.dev = virtio_blk_create(&f->d.env, spec, &err);
-	assert_non_null(f->d.dev);
+	if (!f->d.dev) {
+		/* Leave nothing behind in /tmp when the device cannot be made. */
+		unlink(f->img);
+		rmdir(f->dir);
+		fail_msg("virtio_blk_create: %s", err ? err->msg : "?");
+	}
 	uint64_t want = V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
 			BIT64(F_FLUSH) | BIT64(F_DISCARD) | BIT64(F_WRITE_ZEROES) | BIT64(F_RO);
-	assert_int_equal(vdrv_start(&f->d, VIRTIO_ID_BLOCK, want, 1, 64), 0);
+	if (vdrv_start(&f->d, VIRTIO_ID_BLOCK, want, 1, 64) != 0) {
+		vdrv_fini(&f->d);
+		unlink(f->img);
+		rmdir(f->dir);
+		fail_msg("virtio-blk: negotiation or queue setup failed");
+	}
 	return f;
 }
 
@@ -118,9 +128,10 @@ static struct req new_req(struct vdrv *d, uint32_t type, uint64_t sector)
 static long submit(struct vdrv *d, struct req *r, const struct vdrv_buf *data, unsigned n)
 {
 	struct vdrv_buf b[16];
-	b[0] = (struct vdrv_buf){ r->hdr, 16, false };
-	memcpy(b + 1, data, n * sizeof(*data));
-	b[n + 1] = (struct vdrv_buf){ r->status, 1, true };
+	b[0] = (struct vdrv_buf){r->hdr, 16, false};
+	if (n)
+		memcpy(b + 1, data, n * sizeof(*data));
+	b[n + 1] = (struct vdrv_buf){r->status, 1, true};
 	return vdrv_submit(d, 0, b, n + 2);
 }
 
@@ -154,7 +165,7 @@ static void read_sectors(void **state)
 	struct req r = new_req(d, T_IN, 3);
 	/* 1024 bytes split unevenly over three buffers. */
 	uint64_t a = vdrv_alloc(d, 100), b = vdrv_alloc(d, 824), c = vdrv_alloc(d, 100);
-	struct vdrv_buf data[] = { { a, 100, true }, { b, 824, true }, { c, 100, true } };
+	struct vdrv_buf data[] = {{a, 100, true}, {b, 824, true}, {c, 100, true}};
 	assert_int_equal(submit(d, &r, data, 3), 1025);
 	assert_int_equal(*r.st, S_OK);
 	uint8_t want[1024];
@@ -169,7 +180,7 @@ static void read_last_sector(void **state)
 {
 	struct fixture *f = *state;
 	struct req r = new_req(&f->d, T_IN, SECTORS - 1);
-	struct vdrv_buf data = { vdrv_alloc(&f->d, 512), 512, true };
+	struct vdrv_buf data = {vdrv_alloc(&f->d, 512), 512, true};
 	assert_int_equal(submit(&f->d, &r, &data, 1), 513);
 	assert_int_equal(*r.st, S_OK);
 	check_file(f, IMG_SIZE - 512, vdrv_ptr(&f->d, data.gpa), 512);
@@ -184,7 +195,7 @@ static void write_sectors(void **state)
 	uint8_t *p = vdrv_ptr(d, a);
 	for (unsigned i = 0; i < 1536; i++)
 		p[i] = (uint8_t)(0xa5 ^ i);
-	struct vdrv_buf data[] = { { a, 512, false }, { a + 512, 1024, false } };
+	struct vdrv_buf data[] = {{a, 512, false}, {a + 512, 1024, false}};
 	assert_int_equal(submit(d, &r, data, 2), 1);
 	assert_int_equal(*r.st, S_OK);
 	check_file(f, 5 * 512, p, 1536);
@@ -203,7 +214,7 @@ static void write_then_read_indirect(void **state)
 	struct req w = new_req(d, T_OUT, 100);
 	uint64_t a = vdrv_alloc(d, 512);
 	memset(vdrv_ptr(d, a), 0x3c, 512);
-	struct vdrv_buf wb[] = { { w.hdr, 16, false }, { a, 512, false }, { w.status, 1, true } };
+	struct vdrv_buf wb[] = {{w.hdr, 16, false}, {a, 512, false}, {w.status, 1, true}};
 	uint16_t head = vdrv_chain_indirect(d, 0, wb, 3);
 	vdrv_publish(d, 0, head);
 	vdrv_kick(d, 0);
@@ -211,7 +222,7 @@ static void write_then_read_indirect(void **state)
 	assert_int_equal(*w.st, S_OK);
 
 	struct req r = new_req(d, T_IN, 100);
-	struct vdrv_buf data = { vdrv_alloc(d, 512), 512, true };
+	struct vdrv_buf data = {vdrv_alloc(d, 512), 512, true};
 	assert_int_equal(submit(d, &r, &data, 1), 513);
 	assert_memory_equal(vdrv_ptr(d, data.gpa), vdrv_ptr(d, a), 512);
 }
@@ -220,14 +231,14 @@ static void out_of_bounds(void **state)
 {
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
-	uint64_t sectors[] = { SECTORS - 1, SECTORS, UINT64_MAX, UINT64_MAX / 512 + 1 };
-	struct vdrv_buf data = { vdrv_alloc(d, 1024), 1024, true };
+	uint64_t sectors[] = {SECTORS - 1, SECTORS, UINT64_MAX, UINT64_MAX / 512 + 1};
+	struct vdrv_buf data = {vdrv_alloc(d, 1024), 1024, true};
 	for (unsigned i = 0; i < 4; i++) {
 		struct req r = new_req(d, T_IN, sectors[i]);
 		assert_int_equal(submit(d, &r, &data, 1), 1);
 		assert_int_equal(*r.st, S_IOERR);
 		struct req w = new_req(d, T_OUT, sectors[i]);
-		struct vdrv_buf wd = { data.gpa, 1024, false };
+		struct vdrv_buf wd = {data.gpa, 1024, false};
 		assert_int_equal(submit(d, &w, &wd, 1), 1);
 		assert_int_equal(*w.st, S_IOERR);
 	}
@@ -240,7 +251,7 @@ static void partial_sector(void **state)
 {
 	struct fixture *f = *state;
 	struct req r = new_req(&f->d, T_IN, 0);
-	struct vdrv_buf data = { vdrv_alloc(&f->d, 100), 100, true };
+	struct vdrv_buf data = {vdrv_alloc(&f->d, 100), 100, true};
 	assert_int_equal(submit(&f->d, &r, &data, 1), 1);
 	assert_int_equal(*r.st, S_IOERR);
 }
@@ -257,7 +268,7 @@ static void get_id(void **state)
 {
 	struct fixture *f = *state;
 	struct req r = new_req(&f->d, T_GET_ID, 0);
-	struct vdrv_buf data = { vdrv_alloc(&f->d, 20), 20, true };
+	struct vdrv_buf data = {vdrv_alloc(&f->d, 20), 20, true};
 	long len = submit(&f->d, &r, &data, 1);
 	assert_true(len > 1 && len <= 21);
 	assert_int_equal(*r.st, S_OK);
@@ -289,13 +300,13 @@ static void discard_punches_hole(void **state)
 	struct stat before, after;
 	fstat(f->fd, &before);
 	struct req r = new_req(d, T_DISCARD, 0);
-	struct vdrv_buf seg = { discard_req(d, 256, 512, 0), 16, false }; /* 256 KiB at 128 KiB */
+	struct vdrv_buf seg = {discard_req(d, 256, 512, 0), 16, false}; /* 256 KiB at 128 KiB */
 	assert_int_equal(submit(d, &r, &seg, 1), 1);
 	assert_int_equal(*r.st, S_OK);
 	fstat(f->fd, &after);
 	assert_int_equal(after.st_size, IMG_SIZE);
 	assert_true(after.st_blocks <= before.st_blocks - (256 << 10) / 512);
-	uint8_t zero[512] = { 0 };
+	uint8_t zero[512] = {0};
 	check_file(f, 256 * 512, zero, sizeof(zero));
 	check_file(f, 767 * 512, zero, sizeof(zero));
 	uint8_t edge;
@@ -308,15 +319,16 @@ static void discard_rejects(void **state)
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	struct req r = new_req(d, T_DISCARD, 0);
-	struct vdrv_buf seg = { discard_req(d, 0, 8, 1), 16, false }; /* unmap flag: not for discard */
+	struct vdrv_buf seg = {discard_req(d, 0, 8, 1), 16,
+			       false}; /* unmap flag: not for discard */
 	assert_int_equal(submit(d, &r, &seg, 1), 1);
 	assert_int_equal(*r.st, S_UNSUPP);
 	r = new_req(d, T_DISCARD, 0);
-	seg = (struct vdrv_buf){ discard_req(d, SECTORS - 4, 8, 0), 16, false };
+	seg = (struct vdrv_buf){discard_req(d, SECTORS - 4, 8, 0), 16, false};
 	assert_int_equal(submit(d, &r, &seg, 1), 1);
 	assert_int_equal(*r.st, S_IOERR);
 	r = new_req(d, T_DISCARD, 0);
-	seg = (struct vdrv_buf){ discard_req(d, 0, 8, 0), 12, false }; /* truncated segment */
+	seg = (struct vdrv_buf){discard_req(d, 0, 8, 0), 12, false}; /* truncated segment */
 	assert_int_equal(submit(d, &r, &seg, 1), 1);
 	assert_int_equal(*r.st, S_IOERR);
 	uint8_t one;
@@ -332,10 +344,10 @@ static void write_zeroes(void **state)
 	memcpy(vdrv_ptr(d, segs), vdrv_ptr(d, discard_req(d, 10, 2, 0)), 16);
 	memcpy(vdrv_ptr(d, segs + 16), vdrv_ptr(d, discard_req(d, 20, 1, 1)), 16);
 	struct req r = new_req(d, T_WRITE_ZEROES, 0);
-	struct vdrv_buf seg = { segs, 32, false };
+	struct vdrv_buf seg = {segs, 32, false};
 	assert_int_equal(submit(d, &r, &seg, 1), 1);
 	assert_int_equal(*r.st, S_OK);
-	uint8_t zero[1024] = { 0 };
+	uint8_t zero[1024] = {0};
 	check_file(f, 10 * 512, zero, 1024);
 	check_file(f, 20 * 512, zero, 512);
 	uint8_t edge;
@@ -349,11 +361,11 @@ static void malformed_requests(void **state)
 	struct vdrv *d = &f->d;
 	/* Header shorter than 16 bytes: IOERR in the status byte. */
 	struct req r = new_req(d, T_IN, 0);
-	struct vdrv_buf b[] = { { r.hdr, 8, false }, { r.status, 1, true } };
+	struct vdrv_buf b[] = {{r.hdr, 8, false}, {r.status, 1, true}};
 	assert_int_equal(vdrv_submit(d, 0, b, 2), 1);
 	assert_int_equal(*r.st, S_IOERR);
 	/* No writable byte at all: returned with nothing written. */
-	struct vdrv_buf only_hdr = { r.hdr, 16, false };
+	struct vdrv_buf only_hdr = {r.hdr, 16, false};
 	assert_int_equal(vdrv_submit(d, 0, &only_hdr, 1), 0);
 	/* Only the status byte, for a read: nothing to read, OK. */
 	r = new_req(d, T_IN, 0);
@@ -371,11 +383,11 @@ static void ro_disk(void **state)
 	struct req w = new_req(d, T_OUT, 0);
 	uint64_t a = vdrv_alloc(d, 512);
 	memset(vdrv_ptr(d, a), 0, 512);
-	struct vdrv_buf data = { a, 512, false };
+	struct vdrv_buf data = {a, 512, false};
 	assert_int_equal(submit(d, &w, &data, 1), 1);
 	assert_int_equal(*w.st, S_IOERR);
 	struct req z = new_req(d, T_WRITE_ZEROES, 0);
-	struct vdrv_buf seg = { discard_req(d, 0, 1, 0), 16, false };
+	struct vdrv_buf seg = {discard_req(d, 0, 1, 0), 16, false};
 	assert_int_equal(submit(d, &z, &seg, 1), 1);
 	assert_int_equal(*z.st, S_IOERR);
 	uint8_t first[512];
@@ -383,7 +395,7 @@ static void ro_disk(void **state)
 		first[i] = pattern(i);
 	check_file(f, 0, first, 512);
 	struct req r = new_req(d, T_IN, 0);
-	struct vdrv_buf rd = { vdrv_alloc(d, 512), 512, true };
+	struct vdrv_buf rd = {vdrv_alloc(d, 512), 512, true};
 	assert_int_equal(submit(d, &r, &rd, 1), 513);
 	assert_memory_equal(vdrv_ptr(d, rd.gpa), first, 512);
 }
@@ -410,22 +422,22 @@ static void bad_specs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		RW(config_and_features),
-		RW(read_sectors),
-		RW(read_last_sector),
-		RW(write_sectors),
-		RW(write_then_read_indirect),
-		RW(out_of_bounds),
-		RW(partial_sector),
-		RW(flush),
-		RW(get_id),
-		RW(unknown_type),
-		RW(discard_punches_hole),
-		RW(discard_rejects),
-		RW(write_zeroes),
-		RW(malformed_requests),
-		cmocka_unit_test_setup_teardown(ro_disk, setup_ro, teardown),
-		cmocka_unit_test(bad_specs),
+	    RW(config_and_features),
+	    RW(read_sectors),
+	    RW(read_last_sector),
+	    RW(write_sectors),
+	    RW(write_then_read_indirect),
+	    RW(out_of_bounds),
+	    RW(partial_sector),
+	    RW(flush),
+	    RW(get_id),
+	    RW(unknown_type),
+	    RW(discard_punches_hole),
+	    RW(discard_rejects),
+	    RW(write_zeroes),
+	    RW(malformed_requests),
+	    cmocka_unit_test_setup_teardown(ro_disk, setup_ro, teardown),
+	    cmocka_unit_test(bad_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

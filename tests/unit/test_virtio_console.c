@@ -12,7 +12,7 @@
 #include "tests/unit/helpers/virtio_driver.h"
 
 #define RAM (1u << 20)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
+#define V1  BIT64(VIRTIO_F_VERSION_1)
 #define RXQ 0
 #define TXQ 1
 
@@ -64,9 +64,9 @@ static void transmit(void **state)
 	struct vdrv *d = &f->d;
 	uint64_t a = vdrv_alloc(d, 16);
 	memcpy(vdrv_ptr(d, a), "hello, world\n", 13);
-	struct vdrv_buf b[] = { { a, 7, false }, { a + 7, 6, false } };
+	struct vdrv_buf b[] = {{a, 7, false}, {a + 7, 6, false}};
 	assert_int_equal(vdrv_submit(d, TXQ, b, 2), 0);
-	char got[32] = { 0 };
+	char got[32] = {0};
 	assert_int_equal(read(f->out[0], got, sizeof(got)), 13);
 	assert_string_equal(got, "hello, world\n");
 }
@@ -76,7 +76,7 @@ static void receive(void **state)
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	uint64_t a = vdrv_alloc(d, 64);
-	struct vdrv_buf b = { a, 64, true };
+	struct vdrv_buf b = {a, 64, true};
 	/* Buffer posted before input exists: it waits. */
 	vdrv_publish(d, RXQ, vdrv_chain(d, RXQ, &b, 1));
 	vdrv_kick(d, RXQ);
@@ -96,7 +96,7 @@ static void receive_split_over_small_buffers(void **state)
 	struct vdrv *d = &f->d;
 	assert_int_equal(write(f->in[1], "0123456789", 10), 10);
 	uint64_t a = vdrv_alloc(d, 4), b = vdrv_alloc(d, 8);
-	struct vdrv_buf ba = { a, 4, true }, bb = { b, 8, true };
+	struct vdrv_buf ba = {a, 4, true}, bb = {b, 8, true};
 	uint32_t len;
 	assert_int_equal(vdrv_submit(d, RXQ, &ba, 1), 4);
 	assert_memory_equal(vdrv_ptr(d, a), "0123", 4);
@@ -112,7 +112,7 @@ static void input_eof(void **state)
 	struct vdrv *d = &f->d;
 	close(f->in[1]);
 	f->in[1] = -1;
-	struct vdrv_buf b = { vdrv_alloc(d, 8), 8, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 8), 8, true};
 	vdrv_publish(d, RXQ, vdrv_chain(d, RXQ, &b, 1));
 	vdrv_kick(d, RXQ);
 	virtio_mmio_poll(d->dev);
@@ -128,7 +128,7 @@ static void output_closed(void **state)
 	f->out[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* EPIPE on stdout: the chain is still returned, the device lives on. */
 	signal(SIGPIPE, SIG_IGN);
-	struct vdrv_buf b = { vdrv_alloc(d, 8), 8, false };
+	struct vdrv_buf b = {vdrv_alloc(d, 8), 8, false};
 	assert_int_equal(vdrv_submit(d, TXQ, &b, 1), 0);
 	assert_false(vdrv_needs_reset(d));
 }
@@ -137,12 +137,12 @@ static void output_closed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(features_and_queues),
-		T(transmit),
-		T(receive),
-		T(receive_split_over_small_buffers),
-		T(input_eof),
-		T(output_closed),
+	    T(features_and_queues),
+	    T(transmit),
+	    T(receive),
+	    T(receive_split_over_small_buffers),
+	    T(input_eof),
+	    T(output_closed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include "tests/unit/helpers/virtio_driver.h"
 
 #define RAM (256u << 10)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
+#define V1  BIT64(VIRTIO_F_VERSION_1)
 
 static int setup(void **state)
 {
@@ -55,9 +55,8 @@ static void probe(void **state)
 	uint64_t f = device_features(d);
 	assert_true(f & V1);
 	/* Only what the device implements is offered. */
-	assert_int_equal(f & ~(V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
-			       BIT64(VIRTIO_RING_F_EVENT_IDX)),
-			 0);
+	assert_int_equal(
+	    f & ~(V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX)), 0);
 	vdrv_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_DEVICE_FEATURES), 0);
 }
@@ -86,8 +85,8 @@ static void negotiation_requires_version_1(void **state)
 	struct vdrv *d = *state;
 	assert_int_equal(vdrv_negotiate(d, VIRTIO_ID_RNG, BIT64(VIRTIO_RING_F_EVENT_IDX)), -1);
 	/* And DRIVER_OK is not taken without FEATURES_OK. */
-	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						  VIRTIO_STATUS_DRIVER_OK);
+	vdrv_write(d, VIRTIO_MMIO_STATUS,
+		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
 	assert_false(vdrv_status(d) & VIRTIO_STATUS_DRIVER_OK);
 }
 
@@ -121,11 +120,20 @@ static void queue_registers(void **state)
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_QUEUE_NUM), 8);
 }
 
+static void queue_ready_needs_features_ok(void **state)
+{
+	struct vdrv *d = *state;
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	assert_int_equal(vdrv_queue_setup(d, 0, 8), 0);
+	assert_int_equal(vdrv_negotiate(d, VIRTIO_ID_RNG, V1), 0);
+	assert_int_equal(vdrv_queue_setup(d, 0, 8), 1);
+}
+
 static void interrupt_and_ack(void **state)
 {
 	struct vdrv *d = *state;
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
-	struct vdrv_buf b = { vdrv_alloc(d, 16), 16, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 16), 16, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(d->irqs, 1);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
@@ -142,7 +150,7 @@ static void no_interrupt_flag(void **state)
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
 	uint16_t *avail = vdrv_ptr(d, d->q[0].avail);
 	avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
-	struct vdrv_buf b = { vdrv_alloc(d, 16), 16, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 16), 16, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(d->irqs, 0);
 }
@@ -150,17 +158,18 @@ static void no_interrupt_flag(void **state)
 static void event_idx_suppresses(void **state)
 {
 	struct vdrv *d = *state;
-	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 1, 8), 0);
+	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 1, 8),
+			 0);
 	uint16_t *avail = vdrv_ptr(d, d->q[0].avail);
 	uint16_t *used_event = &avail[2 + 8];
 	uint16_t *avail_event = (uint16_t *)((uint8_t *)vdrv_ptr(d, d->q[0].used) + 4 + 8 * 8);
-	struct vdrv_buf b = { vdrv_alloc(d, 16), 16, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 16), 16, true};
 
 	*used_event = 0; /* interrupt when used idx passes 0 */
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(d->irqs, 1);
 	assert_int_equal(*avail_event, 1); /* device asks for the next kick */
-	*used_event = 3; /* not until the 4th buffer */
+	*used_event = 3;		   /* not until the 4th buffer */
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(d->irqs, 1);
@@ -197,7 +206,7 @@ static void reset_clears_everything(void **state)
 {
 	struct vdrv *d = *state;
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
-	struct vdrv_buf b = { vdrv_alloc(d, 16), 16, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 16), 16, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	vdrv_write(d, VIRTIO_MMIO_STATUS, 0);
 	assert_int_equal(vdrv_status(d), 0);
@@ -212,7 +221,7 @@ static void reset_clears_everything(void **state)
 	d->brk = VDRV_RAM_GPA;
 	memset(d->ram, 0, RAM);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
-	struct vdrv_buf c = { vdrv_alloc(d, 16), 16, true };
+	struct vdrv_buf c = {vdrv_alloc(d, 16), 16, true};
 	assert_int_equal(vdrv_submit(d, 0, &c, 1), 16);
 }
 
@@ -220,17 +229,18 @@ static void reset_clears_everything(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(probe),
-		T(negotiation_accepts_subset),
-		T(negotiation_refuses_unoffered),
-		T(negotiation_requires_version_1),
-		T(features_frozen_after_features_ok),
-		T(queue_registers),
-		T(interrupt_and_ack),
-		T(no_interrupt_flag),
-		T(event_idx_suppresses),
-		T(odd_accesses),
-		T(reset_clears_everything),
+	    T(probe),
+	    T(negotiation_accepts_subset),
+	    T(negotiation_refuses_unoffered),
+	    T(negotiation_requires_version_1),
+	    T(features_frozen_after_features_ok),
+	    T(queue_registers),
+	    T(queue_ready_needs_features_ok),
+	    T(interrupt_and_ack),
+	    T(no_interrupt_flag),
+	    T(event_idx_suppresses),
+	    T(odd_accesses),
+	    T(reset_clears_everything),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include "tests/unit/helpers/virtio_driver.h"
 
 #define RAM (1u << 20)
-#define V1 BIT64(VIRTIO_F_VERSION_1)
+#define V1  BIT64(VIRTIO_F_VERSION_1)
 
 static int setup(void **state)
 {
@@ -19,9 +19,8 @@ static int setup(void **state)
 	vdrv_init(d, RAM);
 	d->dev = virtio_rng_create(&d->env, &err);
 	assert_non_null(d->dev);
-	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC), 1,
-				    32),
-			 0);
+	assert_int_equal(
+	    vdrv_start(d, VIRTIO_ID_RNG, V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC), 1, 32), 0);
 	*state = d;
 	return 0;
 }
@@ -45,7 +44,7 @@ static void fills_buffers(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 256), b = vdrv_alloc(d, 256);
-	struct vdrv_buf ba = { a, 256, true }, bb = { b, 256, true };
+	struct vdrv_buf ba = {a, 256, true}, bb = {b, 256, true};
 	assert_int_equal(vdrv_submit(d, 0, &ba, 1), 256);
 	assert_int_equal(vdrv_submit(d, 0, &bb, 1), 256);
 	assert_false(all_zero(vdrv_ptr(d, a), 256));
@@ -56,7 +55,7 @@ static void readable_untouched(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 64), b = vdrv_alloc(d, 64);
-	struct vdrv_buf bufs[] = { { a, 64, false }, { b, 64, true } };
+	struct vdrv_buf bufs[] = {{a, 64, false}, {b, 64, true}};
 	assert_int_equal(vdrv_submit(d, 0, bufs, 2), 64);
 	assert_true(all_zero(vdrv_ptr(d, a), 64));
 	assert_false(all_zero(vdrv_ptr(d, b), 64));
@@ -68,7 +67,7 @@ static void capped_per_request(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 128 << 10);
-	struct vdrv_buf b = { a, 128 << 10, true };
+	struct vdrv_buf b = {a, 128 << 10, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 64 << 10);
 	assert_true(all_zero(vdrv_ptr(d, a + (64 << 10)), 64 << 10));
 }
@@ -79,7 +78,7 @@ static void indirect_and_batch(void **state)
 	uint64_t a = vdrv_alloc(d, 4096);
 	struct vdrv_buf bufs[4];
 	for (unsigned i = 0; i < 4; i++)
-		bufs[i] = (struct vdrv_buf){ a + 1024 * i, 1024, true };
+		bufs[i] = (struct vdrv_buf){a + 1024 * i, 1024, true};
 	/* Several chains published before one kick are all served, in order. */
 	uint16_t h1 = vdrv_chain_indirect(d, 0, bufs, 2);
 	uint16_t h2 = vdrv_chain(d, 0, bufs + 2, 2);
@@ -100,10 +99,10 @@ static void indirect_and_batch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(fills_buffers),
-		T(readable_untouched),
-		T(capped_per_request),
-		T(indirect_and_batch),
+	    T(fills_buffers),
+	    T(readable_untouched),
+	    T(capped_per_request),
+	    T(indirect_and_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,9 @@
 
 #define RAM (1u << 20)
 #define QSZ 16
-#define ALL_RING_FEATURES (BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) | \
-			   BIT64(VIRTIO_RING_F_EVENT_IDX))
+#define ALL_RING_FEATURES                                                                          \
+	(BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |                          \
+	 BIT64(VIRTIO_RING_F_EVENT_IDX))
 
 static int setup_features(void **state, uint64_t want)
 {
@@ -59,7 +60,7 @@ static void expect_refused(struct vdrv *d, uint16_t head)
 	assert_int_equal(d->irqs, irqs + 1);
 	/* Later kicks stay ignored, even with a good chain. */
 	uint64_t buf = vdrv_alloc(d, 64);
-	struct vdrv_buf ok = { buf, 64, true };
+	struct vdrv_buf ok = {buf, 64, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &ok, 1));
 	vdrv_kick(d, 0);
 	assert_false(vdrv_used(d, 0, NULL, NULL));
@@ -68,17 +69,17 @@ static void expect_refused(struct vdrv *d, uint16_t head)
 static void set_desc(struct vdrv *d, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 		     uint16_t next)
 {
-	*vdrv_desc(d, 0, i) = (struct virtq_desc){ addr, len, flags, next };
+	*vdrv_desc(d, 0, i) = (struct virtq_desc){addr, len, flags, next};
 }
 
 static void good_chain_works(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 300), b = vdrv_alloc(d, 200);
-	struct vdrv_buf bufs[] = { { a, 300, true }, { b, 200, true } };
+	struct vdrv_buf bufs[] = {{a, 300, true}, {b, 200, true}};
 	assert_int_equal(vdrv_submit(d, 0, bufs, 2), 500);
 	assert_false(vdrv_needs_reset(d));
-	uint8_t zero[200] = { 0 };
+	uint8_t zero[200] = {0};
 	assert_memory_not_equal(vdrv_ptr(d, b), zero, sizeof(zero));
 }
 
@@ -87,7 +88,7 @@ static void full_length_chain_works(void **state)
 	struct vdrv *d = *state;
 	struct vdrv_buf bufs[QSZ];
 	for (unsigned i = 0; i < QSZ; i++)
-		bufs[i] = (struct vdrv_buf){ vdrv_alloc(d, 8), 8, true };
+		bufs[i] = (struct vdrv_buf){vdrv_alloc(d, 8), 8, true};
 	assert_int_equal(vdrv_submit(d, 0, bufs, QSZ), 8 * QSZ);
 }
 
@@ -187,9 +188,9 @@ static uint64_t indirect_table(struct vdrv *d, unsigned n)
 	uint64_t buf = vdrv_alloc(d, 16ull * n);
 	struct virtq_desc *tab = vdrv_ptr(d, t);
 	for (unsigned i = 0; i < n; i++)
-		tab[i] = (struct virtq_desc){ buf + 16 * i, 16,
-					      VIRTQ_DESC_F_WRITE | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
-					      (uint16_t)(i + 1) };
+		tab[i] = (struct virtq_desc){
+		    buf + 16 * i, 16, VIRTQ_DESC_F_WRITE | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
+		    (uint16_t)(i + 1)};
 	return t;
 }
 
@@ -197,7 +198,7 @@ static void indirect_good(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 40), b = vdrv_alloc(d, 24);
-	struct vdrv_buf bufs[] = { { a, 40, true }, { b, 24, true } };
+	struct vdrv_buf bufs[] = {{a, 40, true}, {b, 24, true}};
 	uint16_t head = vdrv_chain_indirect(d, 0, bufs, 2);
 	vdrv_publish(d, 0, head);
 	vdrv_kick(d, 0);
@@ -255,7 +256,7 @@ static void indirect_nested(void **state)
 	uint64_t inner = indirect_table(d, 2);
 	uint64_t outer = vdrv_alloc(d, 16);
 	*(struct virtq_desc *)vdrv_ptr(d, outer) =
-		(struct virtq_desc){ inner, 32, VIRTQ_DESC_F_INDIRECT, 0 };
+	    (struct virtq_desc){inner, 32, VIRTQ_DESC_F_INDIRECT, 0};
 	set_desc(d, 0, outer, 16, VIRTQ_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
@@ -325,7 +326,7 @@ static void queue_size_not_pow2(void **state)
 
 static void queue_size_bad(void **state)
 {
-	uint16_t sizes[] = { 0, VIRTQ_MAX_SIZE * 2 };
+	uint16_t sizes[] = {0, VIRTQ_MAX_SIZE * 2};
 	for (unsigned i = 0; i < 2; i++) {
 		struct vdrv *d = fresh_device();
 		assert_int_equal(vdrv_queue_setup(d, 0, sizes[i]), 0);
@@ -380,7 +381,7 @@ static void notify_before_driver_ok(void **state)
 	struct vdrv *d = fresh_device();
 	assert_int_equal(vdrv_queue_setup(d, 0, QSZ), 1);
 	uint64_t a = vdrv_alloc(d, 32);
-	struct vdrv_buf b = { a, 32, true };
+	struct vdrv_buf b = {a, 32, true};
 	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
 	vdrv_kick(d, 0);
 	assert_false(vdrv_used(d, 0, NULL, NULL));
@@ -400,7 +401,7 @@ static void reset_recovers_from_error(void **state)
 	memset(d->ram, 0, RAM);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, ALL_RING_FEATURES, 1, QSZ), 0);
 	assert_false(vdrv_needs_reset(d));
-	struct vdrv_buf b = { vdrv_alloc(d, 32), 32, true };
+	struct vdrv_buf b = {vdrv_alloc(d, 32), 32, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 32);
 }
 
@@ -408,38 +409,37 @@ static void reset_recovers_from_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(good_chain_works),
-		T(full_length_chain_works),
-		T(loop_two_descriptors),
-		T(loop_self),
-		T(zero_length_loop),
-		T(addr_below_ram),
-		T(addr_past_ram),
-		T(addr_wraps),
-		T(huge_length),
-		T(next_out_of_range),
-		T(head_out_of_range),
-		T(avail_idx_jump),
-		T(readable_after_writable),
-		T(indirect_good),
-		T(indirect_largest_table),
-		T(indirect_too_long),
-		T(indirect_len_not_multiple),
-		T(indirect_len_zero),
-		T(indirect_outside_ram),
-		T(indirect_nested),
-		T(indirect_with_next),
-		T(indirect_loop),
-		T(indirect_next_out_of_range),
-		cmocka_unit_test_setup_teardown(indirect_not_negotiated, setup_no_indirect,
-						teardown),
-		cmocka_unit_test(queue_size_not_pow2),
-		cmocka_unit_test(queue_size_bad),
-		cmocka_unit_test(used_ring_outside_ram),
-		cmocka_unit_test(rings_misaligned),
-		cmocka_unit_test(notify_before_ready),
-		cmocka_unit_test(notify_before_driver_ok),
-		T(reset_recovers_from_error),
+	    T(good_chain_works),
+	    T(full_length_chain_works),
+	    T(loop_two_descriptors),
+	    T(loop_self),
+	    T(zero_length_loop),
+	    T(addr_below_ram),
+	    T(addr_past_ram),
+	    T(addr_wraps),
+	    T(huge_length),
+	    T(next_out_of_range),
+	    T(head_out_of_range),
+	    T(avail_idx_jump),
+	    T(readable_after_writable),
+	    T(indirect_good),
+	    T(indirect_largest_table),
+	    T(indirect_too_long),
+	    T(indirect_len_not_multiple),
+	    T(indirect_len_zero),
+	    T(indirect_outside_ram),
+	    T(indirect_nested),
+	    T(indirect_with_next),
+	    T(indirect_loop),
+	    T(indirect_next_out_of_range),
+	    cmocka_unit_test_setup_teardown(indirect_not_negotiated, setup_no_indirect, teardown),
+	    cmocka_unit_test(queue_size_not_pow2),
+	    cmocka_unit_test(queue_size_bad),
+	    cmocka_unit_test(used_ring_outside_ram),
+	    cmocka_unit_test(rings_misaligned),
+	    cmocka_unit_test(notify_before_ready),
+	    cmocka_unit_test(notify_before_driver_ok),
+	    T(reset_recovers_from_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,29 +14,29 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO 5
-#define VIRTIO_BLK_F_FLUSH 9
-#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_SEG_MAX	  2
+#define VIRTIO_BLK_F_RO		  5
+#define VIRTIO_BLK_F_FLUSH	  9
+#define VIRTIO_BLK_F_DISCARD	  13
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8
-#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_IN		  0
+#define VIRTIO_BLK_T_OUT	  1
+#define VIRTIO_BLK_T_FLUSH	  4
+#define VIRTIO_BLK_T_GET_ID	  8
+#define VIRTIO_BLK_T_DISCARD	  11
 #define VIRTIO_BLK_T_WRITE_ZEROES 13
 
-#define VIRTIO_BLK_S_OK 0
-#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_OK	    0
+#define VIRTIO_BLK_S_IOERR  1
 #define VIRTIO_BLK_S_UNSUPP 2
 
 #define VIRTIO_BLK_ID_BYTES 20
 #define VIRTIO_BLK_WZ_UNMAP 1u
 
-#define SECTOR 512ull
-#define BLK_SEG_MAX 128
-#define BLK_MAX_DISCARD_SEG 32
+#define SECTOR			512ull
+#define BLK_SEG_MAX		128
+#define BLK_MAX_DISCARD_SEG	32
 #define BLK_MAX_DISCARD_SECTORS (1u << 22) /* 2 GiB per segment */
 
 struct blk_req_hdr {
@@ -109,7 +109,8 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_chain *c, uint64_t secto
 	off_t off = (off_t)(sector * SECTOR);
 	struct iovec *iov = b->data;
 	while (len) {
-		ssize_t r = write ? pwritev(b->fd, iov, (int)n, off) : preadv(b->fd, iov, (int)n, off);
+		ssize_t r =
+		    write ? pwritev(b->fd, iov, (int)n, off) : preadv(b->fd, iov, (int)n, off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -173,9 +174,10 @@ static uint8_t blk_discard(struct blk *b, const struct virtq_chain *c, bool zero
 			return VIRTIO_BLK_S_IOERR;
 		if (n == 0)
 			continue;
-		int r = zeroes ? zero_range(b, sector * SECTOR, n * SECTOR, flags & VIRTIO_BLK_WZ_UNMAP)
-			       : fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-					   (off_t)(sector * SECTOR), (off_t)(n * SECTOR));
+		int r =
+		    zeroes ? zero_range(b, sector * SECTOR, n * SECTOR, flags & VIRTIO_BLK_WZ_UNMAP)
+			   : fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				       (off_t)(sector * SECTOR), (off_t)(n * SECTOR));
 		if (r < 0)
 			return VIRTIO_BLK_S_IOERR;
 	}
@@ -245,9 +247,9 @@ static void blk_destroy(struct virtio_mmio *vm)
 }
 
 static const struct virtio_dev_ops blk_ops = {
-	.device_id = VIRTIO_ID_BLOCK,
-	.queue_notify = blk_notify,
-	.destroy = blk_destroy,
+    .device_id = VIRTIO_ID_BLOCK,
+    .queue_notify = blk_notify,
+    .destroy = blk_destroy,
 };
 
 static void blk_fill_config(struct blk *b)

@@ -38,8 +38,8 @@ static void rng_notify(struct virtio_mmio *vm, unsigned q)
 }
 
 static const struct virtio_dev_ops rng_ops = {
-	.device_id = VIRTIO_ID_RNG,
-	.queue_notify = rng_notify,
+    .device_id = VIRTIO_ID_RNG,
+    .queue_notify = rng_notify,
 };
 
 struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err)

@@ -15,10 +15,10 @@
 
 /* ---- constants from the virtio 1.2 specification ---- */
 
-#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
+#define VIRTIO_MMIO_MAGIC   0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION 2
-#define VIRTIO_MMIO_VENDOR 0x6b737568 /* "husk" */
-#define VIRTIO_MMIO_SIZE 0x200
+#define VIRTIO_MMIO_VENDOR  0x6b737568 /* "husk" */
+#define VIRTIO_MMIO_SIZE    0x200
 
 enum {
 	VIRTIO_MMIO_MAGIC_VALUE = 0x000,
@@ -47,36 +47,36 @@ enum {
 	VIRTIO_MMIO_CONFIG = 0x100,
 };
 
-#define VIRTIO_MMIO_INT_VRING (1u << 0)
+#define VIRTIO_MMIO_INT_VRING  (1u << 0)
 #define VIRTIO_MMIO_INT_CONFIG (1u << 1)
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
+#define VIRTIO_STATUS_DRIVER	  2u
+#define VIRTIO_STATUS_DRIVER_OK	  4u
 #define VIRTIO_STATUS_FEATURES_OK 8u
 #define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED 128u
+#define VIRTIO_STATUS_FAILED	  128u
 
 #define VIRTIO_RING_F_INDIRECT_DESC 28
-#define VIRTIO_RING_F_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_RING_F_EVENT_IDX	    29
+#define VIRTIO_F_VERSION_1	    32
 
-#define VIRTIO_ID_NET 1
-#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_NET	  1
+#define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
-#define VIRTIO_ID_RNG 4
-#define VIRTIO_ID_VSOCK 19
+#define VIRTIO_ID_RNG	  4
+#define VIRTIO_ID_VSOCK	  19
 
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTQ_DESC_F_INDIRECT 4
+#define VIRTQ_DESC_F_NEXT	   1
+#define VIRTQ_DESC_F_WRITE	   2
+#define VIRTQ_DESC_F_INDIRECT	   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 /* Largest queue any husk device offers, and the most descriptors one indirect
  * table may hold.  A chain (direct + indirect) never yields more segments. */
-#define VIRTQ_MAX_SIZE 256
+#define VIRTQ_MAX_SIZE	   256
 #define VIRTQ_MAX_INDIRECT 256
-#define VIRTQ_MAX_SEGS (VIRTQ_MAX_SIZE + VIRTQ_MAX_INDIRECT)
+#define VIRTQ_MAX_SEGS	   (VIRTQ_MAX_SIZE + VIRTQ_MAX_INDIRECT)
 
 #define BIT64(n) (1ull << (n))
 
@@ -97,14 +97,14 @@ struct virtq {
 
 	/* Resolved when the queue became ready; guest memory never moves. */
 	struct virtq_desc *desc;
-	uint16_t *avail;    /* flags, idx, ring[num], used_event */
-	uint8_t *used;      /* flags, idx, {id,len}[num], avail_event */
-	uint16_t last_avail; /* next avail entry the device will take */
-	uint16_t used_idx;   /* next used entry the device will fill */
+	uint16_t *avail;	 /* flags, idx, ring[num], used_event */
+	uint8_t *used;		 /* flags, idx, {id,len}[num], avail_event */
+	uint16_t last_avail;	 /* next avail entry the device will take */
+	uint16_t used_idx;	 /* next used entry the device will fill */
 	uint16_t signalled_used; /* used_idx when interrupts were last considered */
-	bool indirect;  /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
-	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
-	bool broken;    /* a hostile chain was seen: nothing more until reset */
+	bool indirect;		 /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;		 /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool broken;		 /* a hostile chain was seen: nothing more until reset */
 	const struct guest_mem *mem;
 };
 
@@ -137,12 +137,11 @@ bool virtq_has_avail(struct virtq *vq);
 /* iovec helpers over a chain's segments.  They copy at most the chain's room
  * and return the bytes actually copied. */
 size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t skip, void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t skip, const void *buf,
-		    size_t len);
+size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t skip, const void *buf, size_t len);
 /* Build a sub-vector of iov starting skip bytes in, at most len bytes long.
  * Returns the number of entries written into out (at most max). */
-unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t len,
-		   struct iovec *out, unsigned max);
+unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t len, struct iovec *out,
+		   unsigned max);
 
 /* ---- the virtio-mmio transport ---- */
 
@@ -183,21 +182,16 @@ struct virtio_mmio {
 	unsigned nqueues;
 	uint16_t queue_num_max;
 	struct virtq queues[4];
-	int ioeventfds[4]; /* -1 when the doorbell comes through mmio() */
-	struct virtio_kick {
-		struct virtio_mmio *vm;
-		unsigned q;
-	} kicks[4];
 
 	uint8_t *config; /* device-specific config space */
 	size_t config_len;
 
 	struct virtq_chain *chain; /* scratch for queue handlers (large) */
-	void *priv;                /* the device model's own state */
+	void *priv;		   /* the device model's own state */
 };
 
-/* Initialise the transport part of a device (features must include VERSION_1).
- * Registers ioeventfds when env->vm_fd >= 0. */
+/* Initialise the transport part of a device (VERSION_1 is always offered).
+ * KVM ioeventfds for QueueNotify are the core's (vm-sandbox/devices.c). */
 int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, const char *name,
 		     const struct virtio_dev_ops *ops, uint64_t features, unsigned nqueues,
 		     void *config, size_t config_len, struct husk_err **err);

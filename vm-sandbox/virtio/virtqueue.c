@@ -78,14 +78,14 @@ static int chain_add(struct virtq_chain *c, void *p, uint32_t len, bool writable
 		return -1;
 	if (writable) {
 		c->in_len += len;
-		c->iov[c->n_out + c->n_in++] = (struct iovec){ p, len };
+		c->iov[c->n_out + c->n_in++] = (struct iovec){p, len};
 		return 0;
 	}
 	/* Readable descriptors must all come before writable ones. */
 	if (c->n_in)
 		return -1;
 	c->out_len += len;
-	c->iov[c->n_out++] = (struct iovec){ p, len };
+	c->iov[c->n_out++] = (struct iovec){p, len};
 	return 0;
 }
 
@@ -182,7 +182,7 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	if (!vq->ready)
 		return;
-	uint32_t ent[2] = { head, len };
+	uint32_t ent[2] = {head, len};
 	memcpy(vq->used + 4 + 8 * (size_t)(vq->used_idx % vq->num), ent, sizeof(ent));
 	vq->used_idx++;
 	store16_release(used_idx_ptr(vq), vq->used_idx);
@@ -222,8 +222,7 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t skip, void *buf, s
 	return done;
 }
 
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t skip, const void *buf,
-		    size_t len)
+size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t skip, const void *buf, size_t len)
 {
 	size_t done = 0;
 	for (unsigned i = 0; i < n && done < len; i++) {
@@ -241,8 +240,8 @@ size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t skip, const void
 	return done;
 }
 
-unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t len,
-		   struct iovec *out, unsigned max)
+unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t len, struct iovec *out,
+		   unsigned max)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n && len && k < max; i++) {
@@ -253,7 +252,7 @@ unsigned iov_slice(const struct iovec *iov, unsigned n, size_t skip, size_t len,
 		size_t l = iov[i].iov_len - skip;
 		if (l > len)
 			l = len;
-		out[k++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, l };
+		out[k++] = (struct iovec){(uint8_t *)iov[i].iov_base + skip, l};
 		len -= l;
 		skip = 0;
 	}

@@ -13,8 +13,9 @@
 #include "vm-sandbox/vm_internal.h"
 #include "vm-sandbox/x86/boot.h"
 
-#define MAX_PHDRS  64
-#define MAX_NOTES  (64 * 1024)
+#define MAX_PHDRS	    64
+#define MAX_NOTES	    (64 * 1024)
+#define ELF_INITRD_ADDR_MAX 0x7fffffffu /* what a bzImage of the same kernel says */
 
 bool boot_is_elf(const uint8_t *head, size_t len)
 {
@@ -105,6 +106,7 @@ static void minimal_zero_page(struct vm *vm)
 	zp->hdr.loadflags = LOADED_HIGH;
 	zp->hdr.kernel_alignment = 0x1000000;
 	zp->hdr.cmdline_size = LAYOUT_CMDLINE_MAX - 1;
+	zp->hdr.initrd_addr_max = ELF_INITRD_ADDR_MAX;
 }
 
 int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **err)
@@ -121,8 +123,7 @@ int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **e
 		return husk_err_set(err, ENOEXEC, "ELF: bad program header table (%u x %u)",
 				    eh.e_phnum, eh.e_phentsize);
 	Elf64_Phdr ph[MAX_PHDRS];
-	if (read_exact(fd, ph, eh.e_phnum * sizeof(ph[0]), eh.e_phoff, "program headers", err) <
-	    0)
+	if (read_exact(fd, ph, eh.e_phnum * sizeof(ph[0]), eh.e_phoff, "program headers", err) < 0)
 		return -1;
 
 	vm->boot = (struct boot_info){.cmdline_max = LAYOUT_CMDLINE_MAX - 1};
@@ -150,9 +151,14 @@ int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **e
 		vm->boot.mode = BOOT_LINUX64;
 		vm->boot.entry = eh.e_entry;
 		vm->boot.params = LAYOUT_ZERO_PAGE;
+		vm->boot.initrd_max = ELF_INITRD_ADDR_MAX;
 		minimal_zero_page(vm);
 	}
-	if (!guest_mem_ptr(&vm->mem, vm->boot.entry, 1) || vm->boot.entry < LAYOUT_HIGH_START)
+	bool inside = false;
+	for (unsigned i = 0; i < eh.e_phnum && !inside; i++)
+		inside = ph[i].p_type == PT_LOAD && vm->boot.entry >= ph[i].p_paddr &&
+			 vm->boot.entry - ph[i].p_paddr < ph[i].p_memsz;
+	if (!inside)
 		return husk_err_set(err, ENOEXEC, "ELF: entry point %#llx is outside the image",
 				    (unsigned long long)vm->boot.entry);
 	return 0;

@@ -19,17 +19,17 @@ void vdrv_init(struct vdrv *d, uint64_t ram_size)
 		abort();
 	memset(d->ram, 0, ram_size);
 	d->ram_size = ram_size;
-	d->mem.regions[0] = (struct guest_mem_region){ VDRV_RAM_GPA, ram_size, d->ram };
+	d->mem.regions[0] = (struct guest_mem_region){VDRV_RAM_GPA, ram_size, d->ram};
 	d->mem.n = 1;
 	d->brk = VDRV_RAM_GPA;
 	d->env = (struct vm_device_env){
-		.mem = &d->mem,
-		.mmio_base = VDRV_MMIO_BASE,
-		.irq = VDRV_IRQ,
-		.vm_fd = -1,
-		.loop = NULL,
-		.irq_raise = count_irq,
-		.irq_ctx = d,
+	    .mem = &d->mem,
+	    .mmio_base = VDRV_MMIO_BASE,
+	    .irq = VDRV_IRQ,
+	    .vm_fd = -1,
+	    .loop = NULL,
+	    .irq_raise = count_irq,
+	    .irq_ctx = d,
 	};
 }
 
@@ -131,7 +131,7 @@ void vdrv_driver_ok(struct vdrv *d)
 {
 	vdrv_write(d, VIRTIO_MMIO_STATUS,
 		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-			   VIRTIO_STATUS_DRIVER_OK);
+		       VIRTIO_STATUS_DRIVER_OK);
 }
 
 int vdrv_start(struct vdrv *d, uint32_t device_id, uint64_t want, unsigned nq, uint16_t num)
@@ -156,11 +156,11 @@ static void write_descs(struct virtq_desc *table, uint16_t first, uint16_t mask,
 	for (unsigned k = 0; k < n; k++) {
 		uint16_t i = (first + k) & mask;
 		table[i] = (struct virtq_desc){
-			.addr = b[k].gpa,
-			.len = b[k].len,
-			.flags = (b[k].write ? VIRTQ_DESC_F_WRITE : 0) |
-				 (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
-			.next = (uint16_t)((first + k + 1) & mask),
+		    .addr = b[k].gpa,
+		    .len = b[k].len,
+		    .flags =
+			(b[k].write ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
+		    .next = (uint16_t)((first + k + 1) & mask),
 		};
 	}
 }
@@ -180,8 +180,8 @@ uint16_t vdrv_chain_indirect(struct vdrv *d, unsigned q, const struct vdrv_buf *
 	uint64_t table = vdrv_alloc(d, 16ull * n);
 	write_descs(vdrv_ptr(d, table), 0, 0xffff, b, n);
 	uint16_t head = vq->next_desc;
-	*vdrv_desc(d, q, head) = (struct virtq_desc){
-		.addr = table, .len = 16 * n, .flags = VIRTQ_DESC_F_INDIRECT };
+	*vdrv_desc(d, q, head) =
+	    (struct virtq_desc){.addr = table, .len = 16 * n, .flags = VIRTQ_DESC_F_INDIRECT};
 	vq->next_desc = (head + 1) & (vq->num - 1);
 	return head;
 }

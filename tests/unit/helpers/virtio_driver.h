@@ -10,9 +10,9 @@
 
 #include "vm-sandbox/virtio/virtio.h"
 
-#define VDRV_RAM_GPA 0x100000ull
+#define VDRV_RAM_GPA   0x100000ull
 #define VDRV_MMIO_BASE 0xd0000000ull
-#define VDRV_IRQ 5
+#define VDRV_IRQ       5
 
 struct vdrv_queue {
 	uint16_t num;

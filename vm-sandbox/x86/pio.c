@@ -1,22 +1,11 @@
-/* The legacy port-I/O devices: the COM1 UART and the i8042, of which only
- * the CPU-reset command matters (Linux's reboot=k, and the test guests'
- * way out).  Anything else reads as a floating bus. */
+/* Port I/O that reaches the monitor: the COM1 UART and the i8042.  The PIC,
+ * PIT and speaker port live in KVM.  Anything else reads as a floating bus
+ * and ignores writes. */
 #include <string.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/i8042.h"
 #include "vm-sandbox/x86/serial.h"
-
-#define I8042_CMD_RESET 0xfe
-
-static void i8042_io(struct vm *vm, uint16_t port, uint8_t *data, bool is_write)
-{
-	if (!is_write) {
-		*data = 0; /* status: no data, input buffer empty; data: 0 */
-		return;
-	}
-	if (port == I8042_CMD && *data == I8042_CMD_RESET)
-		vm_request_stop(vm, VM_STOP_RESET);
-}
 
 void arch_pio(struct vm *vm, uint16_t port, uint8_t *data, unsigned len, bool is_write)
 {
