@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/caps.h"
 #include "runtime/process_security_internal.h"
@@ -91,7 +92,10 @@ int process_security_prepare(const struct process_security_opts *opts,
 		goto fail;
 	const struct oci_seccomp *sc = &opts->cfg->linux_.seccomp;
 	if (sc->present) {
-		if (seccomp_prog_build(sc, &ps->seccomp, err) < 0)
+		cleanup_free char *cache = opts->state_root && opts->state_root[0] == '/'
+						   ? xasprintf("%s/.seccomp-cache", opts->state_root)
+						   : NULL;
+		if (seccomp_prog_build_cached(sc, cache, &ps->seccomp, err) < 0)
 			goto fail;
 		/* The listener lives at a host path: connect while the host is visible. */
 		if (ps->seccomp->uses_notify &&
