@@ -1,6 +1,8 @@
 /* A cache of compiled seccomp programs, so that a container with a large
  * profile (podman's default: ~400 syscalls x 3 arches) does not pay libseccomp's
- * 20-45 ms compile on every start.
+ * 17-45 ms compile on every start.  Measured here: a hit costs 0.15-0.3 ms in a
+ * fresh process; `husk run` of /bin/true with that profile drops from 25.2 to
+ * 12.0 ms of CPU (10.1 ms without any filter).
  *
  * An entry is <dir>/<hash>.bpf = "HUSKBPF1", the length and text of the exact
  * input it was compiled from (the key), and the BPF.  A hit requires the key
