@@ -111,7 +111,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .container_id = x->o->id,
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
-					    .userns = x->st->userns};
+					    .userns = x->st->userns,
+					    .state_root = x->o->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (slave >= 0) {

@@ -329,7 +329,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .container_id = ctx->opts->id,
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
-					    .userns = ropts.userns};
+					    .userns = ropts.userns,
+					    .state_root = ctx->opts->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)
