@@ -27,7 +27,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all husk deps demo check check-only asan unit fuzz clean format bench
+.PHONY: all husk deps demo check check-only asan valgrind unit fuzz clean format bench
 all: husk
 
 husk: $(HUSK)
@@ -39,10 +39,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBHUSK): $(LIB_OBJS)
+# The object list is a prerequisite too, so removing a source file rebuilds the archive.
+OBJ_LIST := $(BUILD)/libhusk.objs
+$(shell mkdir -p $(BUILD); echo '$(LIB_OBJS)' | cmp -s - $(OBJ_LIST) || echo '$(LIB_OBJS)' > $(OBJ_LIST))
+
+$(LIBHUSK): $(LIB_OBJS) $(OBJ_LIST)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJS)
 
 $(HUSK): $(MAIN_OBJ) $(LIBHUSK)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--whole-archive $(LIBHUSK) -Wl,--no-whole-archive $(LDLIBS)
@@ -71,6 +75,10 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check-only
 
+# The unit suites under valgrind (memcheck, leaks are errors).
+valgrind: husk unit
+	VALGRIND=1 TESTS=$${TESTS:-tests/unit} HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
+
 bench: husk
 	bench/run-bench.sh $(HUSK)
 
@@ -84,5 +92,7 @@ clean:
 .PHONY: test-artifacts
 test-artifacts:
 -include $(wildcard */module.mk) $(wildcard tests/*/module.mk)
+# Submodules with rules of their own (vm-sandbox/virtio/module.mk, ...).
+-include $(filter-out tests/%,$(wildcard */*/module.mk))
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

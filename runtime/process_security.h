@@ -14,6 +14,10 @@
 #ifndef HUSK_PROCESS_SECURITY_H
 #define HUSK_PROCESS_SECURITY_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "common/err.h"
 #include "oci/spec.h"
 
@@ -38,6 +42,11 @@ void process_security_free(struct process_security *ps);
 int process_close_inherited_fds(int first_fd, struct husk_err **err);
 /* chdir, then prove the cwd is inside the current root. */
 int process_chdir_checked(const char *cwd, struct husk_err **err);
+
+/* Strict "uid[:gid]" (exec -u): decimal only, no names, no sign, no leading
+ * zeros, 0..4294967294 ((uid_t)-1 is not an id). */
+int process_user_parse(const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid,
+		       struct husk_err **err);
 
 /* CVE-2019-5736: make sure this process runs from a sealed, unwritable copy of
  * the husk binary before it enters a container.  May re-exec; call first in main(). */

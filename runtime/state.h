@@ -20,6 +20,7 @@
 struct container_state {
 	char *id;
 	char *bundle;           /* absolute */
+	char *rootfs;           /* absolute root.path */
 	pid_t pid;              /* init pid in the host pid namespace, 0 if none */
 	unsigned long long pid_start_time; /* /proc/PID/stat field 22 */
 	char *created;          /* RFC3339 */
@@ -29,6 +30,22 @@ struct container_state {
 	bool userns;
 	oci_kvv annotations;
 };
+
+/* An error whose message is exactly the text (no strerror suffix) but which
+ * still carries errnum, for messages engines match literally
+ * ("container X does not exist", "container not running"). */
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Absolute path of <root>/<id> (heap). */
+char *container_dir(const char *root, const char *id);
+/* Remove <root>/<id> and everything in it (it holds only plain files). */
+int container_dir_remove(const char *root, const char *id, struct husk_err **err);
+/* /proc/PID/stat field 22 (start time in clock ticks); 0 if the process is gone or
+ * a zombie. */
+unsigned long long proc_start_time(pid_t pid);
+/* The pid is alive and is still the process recorded (start time matches). */
+bool container_pid_alive(const struct container_state *st);
 
 /* Fails with ENOENT and "container <id> does not exist" (runc's wording). */
 int container_state_load(const char *root, const char *id, struct container_state **out,

@@ -32,7 +32,9 @@ for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	[[ "$t" =~ $filter ]] || continue
 	echo "# unit: $(basename "$t")"
-	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$out" 2>&1
+	wrap=()
+	[ -n "${VALGRIND:-}" ] && wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no)
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "${wrap[@]}" "$t" >"$out" 2>&1
 	rc=$?
 	cat "$out"
 	count_tap "$out" "$rc" "$(basename "$t")"

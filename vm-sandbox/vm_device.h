@@ -1,4 +1,4 @@
-/* The boundary between the monitor core (vm-sandbox/*.c, x86/) and the device
+/* The boundary between the monitor core (the .c files in vm-sandbox/ and x86/) and the device
  * models (vm-sandbox/virtio/).  The core owns guest memory, the vCPUs, the
  * event loop and the MMIO bus; a device owns its registers and backends.
  *

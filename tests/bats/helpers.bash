@@ -44,3 +44,27 @@ assert_no_leftovers() { # ID
 	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
 	! grep -q "$TEST_TMP/bundle" /proc/self/mountinfo || { echo "mounts left"; return 1; }
 }
+
+# Bundle for the runtime's lifecycle tests: cwd is the bundle (like engines call
+# runc), and process.capabilities.ambient is dropped: the default spec lists
+# ambient caps without inheritable ones, which the security module rejects
+# (runc/crun only warn); that is not what these tests are about.  The rootfs is
+# writable so the container can leave evidence in $BUNDLE/rootfs/tmp.
+setup_runtime_bundle() { # [ARG...]
+	setup_bundle "$@"
+	cfg 'del(.process.capabilities.ambient) | .root.readonly = false'
+	# mktemp made it 0700: a container root mapped to another uid must reach the bundle.
+	chmod 755 "$TEST_TMP"
+	cd "$BUNDLE"
+}
+
+# Poll (bounded) until `husk state ID` reports STATUS.
+wait_status() { # ID STATUS
+	local i
+	for i in $(seq 200); do
+		[ "$("$HUSK" --root "$HUSK_ROOT" state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		sleep 0.02
+	done
+	echo "container $1 never reached status $2"
+	return 1
+}

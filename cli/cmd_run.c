@@ -1,0 +1,88 @@
+#include <signal.h>
+#include <stdio.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cmd_util.h"
+#include "common/log.h"
+#include "runtime/container.h"
+#include "runtime/terminal.h"
+
+static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
+{
+	struct container_create_opts o = {.root = g->root,
+					  .systemd_cgroup = g->systemd_cgroup,
+					  .argc = g->argc,
+					  .argv = g->argv,
+					  .mode = CREATE_RUN};
+	unsigned long long preserve = 0;
+	bool detach = false, keep = false;
+	const struct cli_flag flags[] = {
+		{"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
+		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
+		 "unix socket that receives the pty master", "PATH"},
+		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
+		{"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
+		{"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
+		 "keep the caller's session keyring", NULL},
+		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
+		{"detach|d", CLI_FLAG_BOOL, &detach, "return once the container started", NULL},
+		{"keep", CLI_FLAG_BOOL, &keep, "do not delete the container after it exits", NULL},
+		{0},
+	};
+	struct cli_args a;
+	int rc;
+	if (!cli_cmd_parse("run", "[command options] <container-id>", flags, argc, argv, 1, 1, &a,
+			   &rc))
+		return rc;
+	o.id = a.pos[0];
+	o.preserve_fds = (unsigned)preserve;
+	sigset_t fwd;
+	cli_forward_set(&fwd);
+	if (!detach)
+		o.block = &fwd;
+	struct husk_err *err = NULL;
+	struct container_handle *h = NULL;
+	int sigfd = -1;
+	if (container_create(&o, &h, &err) < 0) {
+		rc = cli_fail_free(&err);
+		goto out;
+	}
+	if (!detach) {
+		sigfd = signalfd(-1, &fwd, SFD_CLOEXEC);
+		if (sigfd < 0) {
+			husk_err_sys(&err, "signalfd");
+			goto fail;
+		}
+	}
+	if (container_run_start(g->root, h, &err) < 0)
+		goto fail;
+	if (detach) {
+		rc = 0;
+		goto out;
+	}
+	int status = 0;
+	int r = h->pty_master >= 0 ? terminal_proxy(h->pty_master, sigfd, h->pid, &status, &err)
+				   : cli_wait_forwarding(sigfd, h->pid, &status, &err);
+	if (r < 0)
+		goto fail;
+	rc = cli_exit_code(status);
+	if (!keep && container_delete(g->root, o.id, true, &err) < 0) {
+		log_warn("%s", err->msg);
+		husk_err_free(&err);
+	}
+	goto out;
+fail:
+	rc = cli_fail_free(&err);
+	if (container_delete(g->root, o.id, true, &err) < 0)
+		husk_err_free(&err);
+out:
+	if (sigfd >= 0)
+		close(sigfd);
+	container_handle_free(h);
+	cli_args_free(&a);
+	return rc;
+}
+
+HUSK_COMMAND(cmd_run, {.name = "run", .summary = "create and start a container", .run = cmd_run_run});

@@ -1,0 +1,177 @@
+/* rootfs_finalize: switch to the container root, then sysctl, readonlyPaths,
+ * maskedPaths, rootfsPropagation and root.readonly, all relative to an fd of the
+ * new "/" (every path resolved inside it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "rootfs/internal.h"
+
+/* pivot_root(".", ".") stacks the old root on top of the new one at "/", so no
+ * directory inside the rootfs (read-only? a symlink?) is needed to park it.  The
+ * old root is then made rslave, so that detaching it cannot propagate umounts
+ * to the host, and detached lazily: nothing of the host stays reachable. */
+static int pivot(int new_root, struct husk_err **err)
+{
+	cleanup_fd int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (old_root < 0)
+		return husk_err_sys(err, "open /");
+	if (fchdir(new_root) < 0)
+		return husk_err_sys(err, "chdir to the rootfs");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return husk_err_sys(err, "pivot_root");
+	if (fchdir(old_root) < 0)
+		return husk_err_sys(err, "chdir to the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return husk_err_sys(err, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return husk_err_sys(err, "detach the old root");
+	if (chdir("/") < 0)
+		return husk_err_sys(err, "chdir /");
+	return 0;
+}
+
+/* --no-pivot (rootfs on a ramfs, where pivot_root is impossible): move the
+ * rootfs mount over "/" and chroot into it. */
+static int move_root(int new_root, struct husk_err **err)
+{
+	if (fchdir(new_root) < 0)
+		return husk_err_sys(err, "chdir to the rootfs");
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return husk_err_sys(err, "move the rootfs to /");
+	if (chroot(".") < 0)
+		return husk_err_sys(err, "chroot");
+	if (chdir("/") < 0)
+		return husk_err_sys(err, "chdir /");
+	return 0;
+}
+
+static int readonly_path(int root_fd, const char *path, struct husk_err **err)
+{
+	cleanup_fd int fd = open_in_root_raw(root_fd, path, O_PATH, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return husk_err_set(err, -fd, "open");
+	/* Bind onto itself and make that read-only; mount_setattr keeps the
+	 * nosuid/nodev/noexec the mount had. */
+	cleanup_fd int tree =
+		open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return husk_err_sys(err, "bind");
+	if (sys_setattr(tree, true, MOUNT_ATTR_RDONLY, 0, 0) < 0)
+		return husk_err_sys(err, "make read-only");
+	if (attach_mount(tree, fd) < 0)
+		return husk_err_sys(err, "move_mount");
+	return 0;
+}
+
+struct mask_sources {
+	int null_fd;  /* verified /dev/null, -1 until needed */
+	int tmpfs_fd; /* an attached read-only empty tmpfs, -1 until needed */
+};
+
+static int masked_path(int root_fd, const char *path, struct mask_sources *src,
+		       struct husk_err **err)
+{
+	cleanup_fd int fd = open_in_root_raw(root_fd, path, O_PATH, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return husk_err_set(err, -fd, "open");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return husk_err_sys(err, "stat");
+	if (S_ISDIR(st.st_mode)) {
+		if (src->tmpfs_fd < 0) {
+			int t = fs_new_mount("tmpfs", "tmpfs", NULL, MOUNT_ATTR_RDONLY, err);
+			if (t < 0)
+				return -1;
+			if (attach_mount(t, fd) < 0) {
+				close(t);
+				return husk_err_sys(err, "mount read-only tmpfs");
+			}
+			src->tmpfs_fd = t;
+			return 0;
+		}
+		cleanup_fd int c =
+			open_tree(src->tmpfs_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (c < 0 || attach_mount(c, fd) < 0)
+			return husk_err_sys(err, "mount read-only tmpfs");
+		return 0;
+	}
+	/* CVE-2025-31133 class: the container's /dev/null might be anything; only
+	 * a verified 1:3 character device may be bound over a masked file. */
+	if (src->null_fd < 0) {
+		src->null_fd = open_verified_null(root_fd, "/dev/null", err);
+		if (src->null_fd < 0)
+			return husk_err_wrap(err, "mask source");
+	}
+	cleanup_fd int c =
+		open_tree(src->null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (c < 0 || attach_mount(c, fd) < 0)
+		return husk_err_sys(err, "bind /dev/null");
+	return 0;
+}
+
+static int mask_and_protect(const struct oci_config *cfg, int root_fd, struct husk_err **err)
+{
+	const oci_strv *ro = &cfg->linux_.readonly_paths, *mp = &cfg->linux_.masked_paths;
+	for (size_t i = 0; i < ro->n; i++)
+		if (readonly_path(root_fd, ro->v[i], err) < 0)
+			return husk_err_wrap(err, "readonlyPaths[%zu] \"%s\"", i, ro->v[i]);
+	struct mask_sources src = { -1, -1 };
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < mp->n; i++)
+		if ((r = masked_path(root_fd, mp->v[i], &src, err)) < 0)
+			husk_err_wrap(err, "maskedPaths[%zu] \"%s\"", i, mp->v[i]);
+	if (src.null_fd >= 0)
+		close(src.null_fd);
+	if (src.tmpfs_fd >= 0)
+		close(src.tmpfs_fd);
+	return r;
+}
+
+int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
+		    struct husk_err **err)
+{
+	if (!opts->rootfs)
+		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return husk_err_set(err, EINVAL,
+				    "rootfs: the config has no mount namespace; refusing to change the "
+				    "host's mounts");
+	{
+		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (new_root < 0)
+			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
+		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
+			return -1;
+		if ((opts->no_pivot ? move_root(new_root, err) : pivot(new_root, err)) < 0)
+			return -1;
+	}
+	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return husk_err_sys(err, "open new /");
+	if (apply_sysctls(cfg, root_fd, err) < 0)
+		return -1;
+	if (mask_and_protect(cfg, root_fd, err) < 0)
+		return -1;
+	const char *p = cfg->linux_.rootfs_propagation;
+	if (p && *p) {
+		unsigned long flags = mount_propagation_flags(p);
+		if (!flags)
+			return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+		if (mount(NULL, "/", NULL, flags, NULL) < 0)
+			return husk_err_sys(err, "rootfsPropagation %s", p);
+	}
+	if (cfg->root.readonly && sys_setattr(root_fd, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
+		return husk_err_sys(err, "make the root read-only");
+	return 0;
+}

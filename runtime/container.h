@@ -1,0 +1,104 @@
+/* The container lifecycle: create (clone the init and set it up), start,
+ * kill, delete, and the in-process create+start of `run`. */
+#ifndef HUSK_RUNTIME_CONTAINER_H
+#define HUSK_RUNTIME_CONTAINER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "oci/spec.h"
+#include "runtime/state.h"
+
+enum container_create_mode {
+	CREATE_WAIT_FIFO, /* `create`: init waits on exec.fifo for `start` */
+	CREATE_RUN,       /* `run`: the caller starts it with container_run_start */
+};
+
+struct container_create_opts {
+	const char *root;
+	const char *id;
+	const char *bundle;          /* NULL: cwd */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	unsigned preserve_fds;
+	bool systemd_cgroup;
+	enum container_create_mode mode;
+	int argc;                    /* husk's command line, for the sealed-binary re-exec */
+	char **argv;
+	const sigset_t *block;       /* signals to keep blocked in husk (run's forwarding); the
+				      * init restores the original mask before execve */
+};
+
+struct container_handle {
+	pid_t pid;                   /* container init, host pid namespace */
+	int sync_fd;                 /* run: control socket to the init */
+	int pty_master;              /* run without --console-socket: master to proxy, else -1 */
+	struct oci_config *cfg;
+	struct container_state *st;
+};
+
+int container_create(const struct container_create_opts *opts, struct container_handle **out,
+		     struct husk_err **err);
+/* run: release the init and run poststart hooks. */
+int container_run_start(const char *root, struct container_handle *h, struct husk_err **err);
+void container_handle_free(struct container_handle *h);
+
+/* `start ID` */
+int container_start(const char *root, const char *id, struct husk_err **err);
+/* `kill [--all] ID SIG` */
+int container_kill(const char *root, const char *id, int sig, bool all, struct husk_err **err);
+/* `delete [--force] ID`.  Missing container: ENOENT error (callers with --force ignore it). */
+int container_delete(const char *root, const char *id, bool force, struct husk_err **err);
+
+/* State JSON as hooks get it (runtime-spec fields); full: `state` output (indented, with
+ * rootfs, created, owner like runc). Heap string. */
+char *container_state_json(const struct container_state *st, enum oci_status status, pid_t pid,
+			   bool full);
+
+/* The config saved at create; NULL (with a warning) if it cannot be read. */
+struct oci_config *container_saved_config(const struct container_state *st);
+
+/* `exec`: start proc inside the running container (its namespaces, cgroup and
+ * security settings).  Returns once the process runs (its execve happened). */
+/* Changes to the container's own process when exec gets no --process file. */
+struct exec_overrides {
+	char *const *args;         /* the command (required) */
+	size_t nargs;
+	const char *const *env;    /* appended */
+	size_t nenv;
+	const char *cwd;
+	bool user_set;
+	uint32_t uid, gid;
+	bool tty;
+	bool no_new_privs;
+	const char *const *caps;   /* added to bounding, effective and permitted */
+	size_t ncaps;
+};
+
+struct container_exec_opts {
+	const char *root;
+	const char *id;
+	const struct oci_process *proc; /* --process FILE, or NULL: the container's process
+					 * with overrides applied */
+	const struct exec_overrides *ov;
+	const char *pid_file;
+	const char *console_socket;
+	unsigned preserve_fds;
+	bool ignore_paused;
+	const sigset_t *block;          /* kept blocked in husk, restored in the process */
+};
+
+struct exec_result {
+	pid_t pid;       /* the process, husk's child */
+	int pty_master;  /* process.terminal without --console-socket: to proxy, else -1 */
+};
+
+int container_exec(const struct container_exec_opts *o, struct exec_result *res,
+		   struct husk_err **err);
+
+#endif

@@ -1,0 +1,522 @@
+/* `create` / `run`: the parent side of container creation. */
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ns/ns.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/process_security.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct create_job {
+	const struct container_create_opts *o;
+	struct oci_config *cfg;
+	struct ns_plan plan;
+	char *bundle, *rootfs, *dir, *config_text;
+	size_t config_len;
+	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
+	struct cgroup_manager *cm;
+	pid_t child, init;
+	bool dir_created;
+	sigset_t orig_mask;
+	bool mask_changed;
+};
+
+static char *rfc3339_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char stamp[40];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
+}
+
+static unsigned listen_fds_from_env(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long long p, n;
+	if (!pid || !fds || parse_u64(pid, &p) < 0 || parse_u64(fds, &n) < 0)
+		return 0;
+	if ((pid_t)p != getpid() || n > 1024)
+		return 0;
+	return (unsigned)n;
+}
+
+static void reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Undo everything: no process, no cgroup, no state dir may stay. */
+static void job_abort(struct create_job *j)
+{
+	if (j->init > 0 && j->init != j->child)
+		kill(j->init, SIGKILL);
+	if (j->child > 0)
+		kill(j->child, SIGKILL);
+	reap(j->child);
+	if (j->init != j->child)
+		reap(j->init);
+	if (j->cm) {
+		struct husk_err *e = NULL;
+		if (cgroup_destroy(j->cm, &e) < 0)
+			log_warn("cleanup: %s", e->msg);
+		husk_err_free(&e);
+	}
+	if (j->dir_created) {
+		struct husk_err *e = NULL;
+		if (container_dir_remove(j->o->root, j->o->id, &e) < 0)
+			log_warn("cleanup: %s", e->msg);
+		husk_err_free(&e);
+	}
+}
+
+static void job_free(struct create_job *j)
+{
+	ns_plan_close(&j->plan);
+	if (j->cm)
+		cgroup_manager_free(j->cm);
+	if (j->cfg)
+		oci_config_free(j->cfg);
+	for (int *fd = &j->dir_fd; fd <= &j->pty_master; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	if (j->mask_changed)
+		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
+	free(j->bundle);
+	free(j->rootfs);
+	free(j->dir);
+	free(j->config_text);
+}
+
+static int load_config(struct create_job *j, struct husk_err **err)
+{
+	char resolved[PATH_MAX];
+	const char *bundle = j->o->bundle && *j->o->bundle ? j->o->bundle : ".";
+	if (!realpath(bundle, resolved))
+		return husk_err_sys(err, "bundle %s", bundle);
+	j->bundle = xstrdup(resolved);
+	cleanup_free char *path = xasprintf("%s/config.json", j->bundle);
+	if (read_file_at(AT_FDCWD, path, &j->config_text, &j->config_len, err) < 0)
+		return husk_err_wrap(err, "load bundle config");
+	if (oci_config_parse(j->config_text, j->config_len, path, &j->cfg, err) < 0)
+		return -1;
+	const struct oci_config *cfg = j->cfg;
+	if (!cfg->process.present)
+		return husk_err_set(err, EINVAL, "%s: process is required to run a container", path);
+	if (!cfg->process.args.n)
+		return husk_err_set(err, EINVAL, "%s: process.args must not be empty", path);
+	if (!cfg->root.path || !*cfg->root.path)
+		return husk_err_set(err, EINVAL, "%s: root.path is required", path);
+	j->rootfs = cfg->root.path[0] == '/' ? xstrdup(cfg->root.path)
+					     : xasprintf("%s/%s", j->bundle, cfg->root.path);
+	struct stat st;
+	if (stat(j->rootfs, &st) < 0)
+		return husk_err_sys(err, "rootfs %s", j->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return husk_err_set(err, ENOTDIR, "rootfs %s is not a directory", j->rootfs);
+	return 0;
+}
+
+static int check_terminal_flags(const struct create_job *j, struct husk_err **err)
+{
+	bool terminal = j->cfg->process.terminal;
+	bool socket = j->o->console_socket && *j->o->console_socket;
+	if (terminal && !socket && (j->o->mode == CREATE_WAIT_FIFO || !j->o->block))
+		return husk_err_set(err, EINVAL,
+				    "process.terminal is true: --console-socket is required when "
+				    "husk does not stay in the foreground");
+	if (!terminal && socket)
+		return husk_err_set(err, EINVAL,
+				    "--console-socket given but process.terminal is false");
+	return 0;
+}
+
+static int make_state_dir(struct create_job *j, struct husk_err **err)
+{
+	if (mkdir_p_at(AT_FDCWD, j->o->root, 0711, err) < 0)
+		return husk_err_wrap(err, "state root %s", j->o->root);
+	j->dir = container_dir(j->o->root, j->o->id);
+	if (mkdir(j->dir, 0711) < 0) {
+		if (errno == EEXIST)
+			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
+		return husk_err_sys(err, "create state dir %s", j->dir);
+	}
+	j->dir_created = true;
+	j->dir_fd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dir_fd < 0)
+		return husk_err_sys(err, "open %s", j->dir);
+	if (flock(j->dir_fd, LOCK_EX) < 0)
+		return husk_err_sys(err, "lock %s", j->dir);
+	j->lock_fd = dup(j->dir_fd);
+	if (j->o->mode == CREATE_WAIT_FIFO) {
+		if (mkfifoat(j->dir_fd, "exec.fifo", 0600) < 0)
+			return husk_err_sys(err, "create %s/exec.fifo", j->dir);
+		/* O_RDWR never blocks; the init reads from it until `start` writes. */
+		j->fifo_fd = openat(j->dir_fd, "exec.fifo", O_RDWR | O_CLOEXEC);
+		if (j->fifo_fd < 0)
+			return husk_err_sys(err, "open %s/exec.fifo", j->dir);
+	}
+	return 0;
+}
+
+/* pid and time namespaces given by path apply to children: the parent joins
+ * them just around the clone and goes back to its own right after. */
+static int join_for_children(struct create_job *j, int saved[2], struct husk_err **err)
+{
+	static const enum oci_ns_type types[2] = {OCI_NS_PID, OCI_NS_TIME};
+	static const char *self[2] = {"/proc/self/ns/pid", "/proc/self/ns/time"};
+	for (int i = 0; i < 2; i++) {
+		saved[i] = -1;
+		if (j->plan.join_fd[types[i]] < 0)
+			continue;
+		saved[i] = open(self[i], O_RDONLY | O_CLOEXEC);
+		if (saved[i] < 0)
+			return husk_err_sys(err, "open %s", self[i]);
+		if (ns_join(&j->plan, types[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void leave_for_children(int saved[2])
+{
+	static const int nstype[2] = {CLONE_NEWPID, CLONE_NEWTIME};
+	for (int i = 0; i < 2; i++) {
+		if (saved[i] < 0)
+			continue;
+		if (setns(saved[i], nstype[i]) < 0)
+			log_warn("could not return to husk's own namespace: %m");
+		close(saved[i]);
+	}
+}
+
+static int spawn_init(struct create_job *j, struct husk_err **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return husk_err_sys(err, "socketpair");
+	j->sync_fd = sv[0];
+	struct init_ctx ctx = {.cfg = j->cfg,
+			       .opts = j->o,
+			       .plan = &j->plan,
+			       .fast = !j->plan.any_join,
+			       .sync_fd = sv[1],
+			       .fifo_fd = j->fifo_fd,
+			       .bundle = j->bundle,
+			       .rootfs = j->rootfs,
+			       .listen_fds = listen_fds_from_env(),
+			       .parent_pid = getpid()};
+	sigprocmask(SIG_SETMASK, NULL, &ctx.orig_mask);
+	if (j->o->block) {
+		sigprocmask(SIG_BLOCK, j->o->block, &j->orig_mask);
+		j->mask_changed = true;
+		ctx.orig_mask = j->orig_mask;
+	}
+	unsigned long flags = 0;
+	if (ctx.fast)
+		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
+	int saved[2] = {-1, -1};
+	int r = join_for_children(j, saved, err);
+	pid_t pid = -1;
+	if (r == 0) {
+		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0) {
+			/* The state dir fd carries the flock: `start` must be able to take it. */
+			close(j->dir_fd);
+			close(j->lock_fd);
+			close(sv[0]);
+			init_main(&ctx);
+		}
+	}
+	int clone_errno = errno;
+	leave_for_children(saved);
+	close(sv[1]);
+	if (r < 0)
+		return -1;
+	if (pid < 0)
+		return husk_err_set(err, clone_errno, "clone container init");
+	j->child = pid;
+	j->init = ctx.fast || !(j->plan.new_flags & CLONE_NEWPID) ? pid : 0;
+	return 0;
+}
+
+/* Resources are written while the cgroup is still empty, before the init
+ * exists: the init makes its /dev nodes in parallel with the parent, and must
+ * never run under a half-written device list ("deny all" written, the allow
+ * rules not yet). */
+static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
+{
+	if (j->cfg->linux_.resources_present && cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int setup_cgroup(struct create_job *j, struct husk_err **err)
+{
+	return cgroup_enter(j->cm, j->child, err);
+}
+
+static int send_hook_state(struct create_job *j, struct husk_err **err)
+{
+	struct container_state st = {.id = (char *)j->o->id,
+				     .bundle = j->bundle,
+				     .annotations = j->cfg->annotations};
+	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
+	const struct oci_hooks *h = &j->cfg->hooks;
+	if (h->prestart.n && hooks_run(&h->prestart, "prestart", json, err) < 0)
+		return -1;
+	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
+		return -1;
+	bool need = h->create_container.n || h->start_container.n;
+	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "", need ? strlen(json) : 0,
+			      err);
+}
+
+static int handle_pty(struct create_job *j, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (terminal_recv_fd(j->sync_fd, &master, err) < 0)
+		return -1;
+	if (j->o->console_socket && *j->o->console_socket)
+		return terminal_send_to_console_socket(j->o->console_socket, master, err);
+	j->pty_master = steal_fd(&master);
+	return 0;
+}
+
+/* Drive the init through its set-up until it reports READY. */
+static int converse(struct create_job *j, struct husk_err **err)
+{
+	for (;;) {
+		enum sync_type t;
+		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
+			husk_err_free(err);
+			return husk_err_set(err, ECHILD, "container init exited during set-up");
+		}
+		switch (t) {
+		case SYNC_USERNS:
+			if (ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0 ||
+			    sync_send(j->sync_fd, SYNC_GO, err) < 0)
+				return -1;
+			break;
+		case SYNC_PID: {
+			char *buf = NULL;
+			uint32_t len;
+			if (sync_recv_blob(j->sync_fd, &buf, &len, err) < 0)
+				return -1;
+			if (len == sizeof(pid_t))
+				memcpy(&j->init, buf, sizeof(pid_t));
+			free(buf);
+			reap(j->child);
+			j->child = j->init;
+			break;
+		}
+		case SYNC_PTY:
+			if (handle_pty(j, err) < 0)
+				return -1;
+			break;
+		case SYNC_PREPARED:
+			if (send_hook_state(j, err) < 0)
+				return -1;
+			break;
+		case SYNC_READY:
+			return 0;
+		case SYNC_ERROR:
+			husk_err_recv(j->sync_fd, err);
+			return -1;
+		default:
+			return husk_err_set(err, EPROTO, "unexpected message %d from init", (int)t);
+		}
+	}
+}
+
+static int save_state(struct create_job *j, struct container_state **out, struct husk_err **err)
+{
+	struct container_state *st = xcalloc(1, sizeof(*st));
+	*out = st;
+	st->id = xstrdup(j->o->id);
+	st->bundle = xstrdup(j->bundle);
+	st->rootfs = xstrdup(j->rootfs);
+	st->pid = j->init;
+	st->pid_start_time = proc_start_time(j->init);
+	st->created = rfc3339_now();
+	struct passwd *pw = getpwuid(geteuid());
+	st->owner = xstrdup(pw ? pw->pw_name : "");
+	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
+	st->userns = j->plan.user_new || j->plan.user_join;
+	const oci_kvv *a = &j->cfg->annotations;
+	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
+	for (size_t i = 0; i < a->n; i++) {
+		st->annotations.v[i].key = xstrdup(a->v[i].key);
+		st->annotations.v[i].value = xstrdup(a->v[i].value);
+	}
+	st->annotations.n = a->n;
+	{
+		/* start/delete hooks and exec need the config even if the bundle goes. */
+		if (write_file_atomic_at(j->dir_fd, "config.json", j->config_text, j->config_len,
+					 0600, err) < 0)
+			return -1;
+		st->config_path = xasprintf("%s/config.json", j->dir);
+	}
+	if (container_state_save(j->o->root, st, err) < 0)
+		return -1;
+	if (j->o->pid_file && *j->o->pid_file) {
+		char pid[24];
+		int n = snprintf(pid, sizeof(pid), "%d", (int)j->init);
+		if (write_file_atomic_at(AT_FDCWD, j->o->pid_file, pid, n, 0644, err) < 0)
+			return husk_err_wrap(err, "pid file");
+	}
+	return 0;
+}
+
+/* CVE-2019-5736: a process of the container must never reach a husk process
+ * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
+ * execve) is alone in it and is non-dumpable, so the copy is not needed; when
+ * the init shares a pid namespace with others (joined, or none), husk re-execs
+ * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+static int protect_binary(struct create_job *j, struct husk_err **err)
+{
+	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+		return 0;
+	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+}
+
+static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
+{
+	const struct container_create_opts *o = j->o;
+	if (container_id_validate(o->id, err) < 0)
+		return -1;
+	if (o->systemd_cgroup)
+		return husk_err_set(err, ENOTSUP,
+				    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
+		return -1;
+	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
+		return -1;
+	if (protect_binary(j, err) < 0)
+		return -1;
+	if (make_state_dir(j, err) < 0)
+		return -1;
+	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
+				  err) < 0)
+		return -1;
+	if (apply_cgroup_resources(j, err) < 0)
+		return -1;
+	if (spawn_init(j, err) < 0)
+		return -1;
+	close(j->fifo_fd);
+	j->fifo_fd = -1;
+	/* The init works on its mounts meanwhile. */
+	if (setup_cgroup(j, err) < 0)
+		return -1;
+	if (j->plan.user_new && !j->plan.any_join &&
+	    ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0)
+		return -1;
+	/* GO tells the init that maps and cgroup are in place.  In the slow path with a
+	 * new user namespace it is sent on SYNC_USERNS instead (see converse()). */
+	bool go;
+	if (!j->plan.any_join)
+		go = j->plan.user_new || (j->plan.new_flags & CLONE_NEWCGROUP);
+	else
+		go = !j->plan.user_new;
+	if (go && sync_send(j->sync_fd, SYNC_GO, err) < 0)
+		return -1;
+	if (converse(j, err) < 0)
+		return -1;
+	return save_state(j, st, err);
+}
+
+int container_create(const struct container_create_opts *o, struct container_handle **out,
+		     struct husk_err **err)
+{
+	struct create_job j = {.o = o,
+			       .dir_fd = -1,
+			       .lock_fd = -1,
+			       .sync_fd = -1,
+			       .fifo_fd = -1,
+			       .pty_master = -1};
+	struct container_state *st = NULL;
+	if (create_steps(&j, &st, err) < 0) {
+		job_abort(&j);
+		container_state_free(st);
+		job_free(&j);
+		return husk_err_wrap(err, "create container %s", o->id);
+	}
+	struct container_handle *h = xcalloc(1, sizeof(*h));
+	h->pid = j.init;
+	h->st = st;
+	h->cfg = steal_ptr(&j.cfg);
+	h->pty_master = steal_fd(&j.pty_master);
+	h->sync_fd = -1;
+	if (o->mode == CREATE_RUN)
+		h->sync_fd = steal_fd(&j.sync_fd);
+	/* run keeps signals blocked: its caller forwards them from a signalfd. */
+	j.mask_changed = false;
+	job_free(&j);
+	*out = h;
+	return 0;
+}
+
+void container_handle_free(struct container_handle *h)
+{
+	if (!h)
+		return;
+	if (h->sync_fd >= 0)
+		close(h->sync_fd);
+	if (h->pty_master >= 0)
+		close(h->pty_master);
+	if (h->cfg)
+		oci_config_free(h->cfg);
+	container_state_free(h->st);
+	free(h);
+}
+
+int container_run_start(const char *root, struct container_handle *h, struct husk_err **err)
+{
+	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	/* The socket is close-on-exec in the init: EOF means the process runs (or the
+	 * init died); a startContainer hook failure arrives as an error first. */
+	enum sync_type t;
+	struct husk_err *eof = NULL;
+	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
+		husk_err_recv(h->sync_fd, err);
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	}
+	husk_err_free(&eof);
+	close(h->sync_fd);
+	h->sync_fd = -1;
+	if (h->cfg->hooks.poststart.n) {
+		cleanup_free char *json = container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
+		hooks_run_warn(&h->cfg->hooks.poststart, "poststart", json);
+	}
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* The container init: what runs in the cloned child until execve.
+ * Internal to runtime/. */
+#ifndef HUSK_RUNTIME_INIT_H
+#define HUSK_RUNTIME_INIT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "ns/ns.h"
+#include "oci/spec.h"
+#include "runtime/container.h"
+
+struct init_ctx {
+	const struct oci_config *cfg;
+	const struct container_create_opts *opts;
+	const struct ns_plan *plan;
+	bool fast;            /* the clone created the namespaces (no joins) */
+	int sync_fd;          /* child's end of the control socket */
+	int fifo_fd;          /* exec.fifo opened O_RDWR (create), -1 (run) */
+	bool fifo_started;    /* `start` released us and waits on the fifo for execve */
+	sigset_t orig_mask;   /* restored before execve */
+	const char *bundle;   /* absolute */
+	const char *rootfs;   /* absolute */
+	unsigned listen_fds;  /* LISTEN_FDS handed to the container (socket activation) */
+	pid_t parent_pid;
+};
+
+/* Never returns: execs the process or exits non-zero after reporting. */
+__attribute__((noreturn)) void init_main(struct init_ctx *ctx);
+
+#endif

@@ -1,0 +1,245 @@
+/* linux.seccomp.listenerPath: send the notify fd and the container process
+ * state to the agent, as runtime-spec config-linux.md describes.
+ *
+ * The fd exists only once the filter is installed, and from then on every
+ * system call of this thread goes through the filter: if the profile sends
+ * sendmsg (or fcntl, futex, ...) to SCMP_ACT_NOTIFY, husk would block waiting
+ * for the very listener it is trying to reach.  So the sending is done by a
+ * thread started *before* the filter: a filter installed without TSYNC does
+ * not apply to threads that already exist, and threads share the fd table.
+ * The installing thread only stores the fd number in memory and spins (no
+ * system call) until the sender reports back; then it returns to execve. */
+#include "runtime/process_security_internal.h"
+#include "runtime/seccomp_filter.h"
+
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+#define FD_PENDING (-1)
+#define FD_FAILED (-2)
+#define SEND_TIMEOUT_NS (30ULL * 1000000000ULL)
+
+struct seccomp_listener {
+	int sock;
+	char *msg;
+	size_t msg_len;
+	_Atomic int notify_fd;
+	_Atomic int done; /* 0 running, 1 sent, 2 failed */
+	int send_errno;
+};
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static char *state_message(const struct oci_config *cfg, const char *id, const char *bundle,
+			   pid_t pid, bool exec, size_t *len)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		abort();
+	yajl_gen_map_open(g);
+	gen_str(g, "ociVersion");
+	gen_str(g, OCI_SPEC_VERSION);
+	gen_str(g, "fds");
+	yajl_gen_array_open(g);
+	gen_str(g, "seccompFd");
+	yajl_gen_array_close(g);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, pid);
+	if (cfg->linux_.seccomp.listener_metadata) {
+		gen_str(g, "metadata");
+		gen_str(g, cfg->linux_.seccomp.listener_metadata);
+	}
+	gen_str(g, "state");
+	yajl_gen_map_open(g);
+	gen_str(g, "ociVersion");
+	gen_str(g, cfg->oci_version ? cfg->oci_version : OCI_SPEC_VERSION);
+	gen_str(g, "id");
+	gen_str(g, id ? id : "");
+	gen_str(g, "status");
+	gen_str(g, exec ? "running" : "creating");
+	if (pid > 0) {
+		gen_str(g, "pid");
+		yajl_gen_integer(g, pid);
+	}
+	gen_str(g, "bundle");
+	gen_str(g, bundle ? bundle : "");
+	if (cfg->annotations.n) {
+		gen_str(g, "annotations");
+		yajl_gen_map_open(g);
+		for (size_t i = 0; i < cfg->annotations.n; i++) {
+			gen_str(g, cfg->annotations.v[i].key);
+			gen_str(g, cfg->annotations.v[i].value ? cfg->annotations.v[i].value : "");
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	const unsigned char *buf;
+	size_t n;
+	yajl_gen_get_buf(g, &buf, &n);
+	char *out = xmalloc(n + 1);
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	*len = n;
+	yajl_gen_free(g);
+	return out;
+}
+
+int seccomp_listener_connect(const struct oci_config *cfg, const char *container_id,
+			     const char *bundle, pid_t pid, bool exec,
+			     struct seccomp_listener **out, struct husk_err **err)
+{
+	const char *path = cfg->linux_.seccomp.listener_path;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (!path || !*path)
+		return husk_err_set(err, EINVAL, "linux.seccomp.listenerPath is empty");
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return husk_err_set(err, ENAMETOOLONG, "linux.seccomp.listenerPath \"%s\" is too long",
+				    path);
+	strcpy(addr.sun_path, path);
+	cleanup_fd int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return husk_err_sys(err, "socket");
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return husk_err_sys(err, "connecting to the seccomp listener %s", path);
+	struct seccomp_listener *l = xcalloc(1, sizeof(*l));
+	l->sock = steal_fd(&sock);
+	l->msg = state_message(cfg, container_id, bundle, pid, exec, &l->msg_len);
+	atomic_init(&l->notify_fd, FD_PENDING);
+	atomic_init(&l->done, 0);
+	*out = l;
+	return 0;
+}
+
+const char *seccomp_listener_message(const struct seccomp_listener *l)
+{
+	return l->msg;
+}
+
+void seccomp_listener_free(struct seccomp_listener *l)
+{
+	if (!l)
+		return;
+	if (l->sock >= 0)
+		close(l->sock);
+	free(l->msg);
+	free(l);
+}
+
+static int send_fd(int sock, const char *msg, size_t len, int fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	memset(control, 0, sizeof(control));
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control,
+			    .msg_controllen = sizeof(control)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t r;
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	/* The rest of a long state document goes without the fd. */
+	size_t sent = (size_t)r;
+	if (sent < len && write_all(sock, msg + sent, len - sent) < 0)
+		return -errno;
+	return 0;
+}
+
+static void *sender_main(void *arg)
+{
+	struct seccomp_listener *l = arg;
+	int fd;
+	while ((fd = atomic_load(&l->notify_fd)) == FD_PENDING) {
+		struct timespec ts = {0, 20 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (fd == FD_FAILED) {
+		atomic_store(&l->done, 2);
+		return NULL;
+	}
+	int r = send_fd(l->sock, l->msg, l->msg_len, fd);
+	l->send_errno = -r;
+	atomic_store(&l->done, r == 0 ? 1 : 2);
+	return NULL;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+	/* vDSO: no system call, so nothing for the filter to see. */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+int seccomp_listener_install(struct seccomp_listener *l, const struct seccomp_prog *prog,
+			     struct husk_err **err)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int r = pthread_create(&th, &attr, sender_main, l);
+	pthread_attr_destroy(&attr);
+	if (r != 0)
+		return husk_err_set(err, r, "starting the seccomp listener sender thread");
+
+	/* TSYNC would put the filter on the sender thread too (and the kernel refuses
+	 * TSYNC with NEW_LISTENER); the sender is the only other thread, so leaving
+	 * it out changes nothing for the container process. */
+	struct seccomp_prog p = *prog;
+	p.flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_TSYNC;
+	int fd = seccomp_prog_install(&p, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	int install_errno = errno;
+	atomic_store(&l->notify_fd, fd >= 0 ? fd : FD_FAILED);
+
+	/* From here on: no system call until the sender is done. */
+	unsigned long long start = mono_ns();
+	unsigned spins = 0;
+	int done;
+	while ((done = atomic_load(&l->done)) == 0) {
+		cpu_relax();
+		if (++spins % 4096 == 0 && start && mono_ns() - start > SEND_TIMEOUT_NS)
+			return husk_err_set(err, ETIMEDOUT,
+					    "sending the seccomp fd to the listener timed out");
+	}
+	if (fd < 0)
+		return husk_err_set(err, install_errno, "loading the seccomp filter");
+	if (done != 1)
+		return husk_err_set(err, l->send_errno,
+				    "sending the seccomp fd to the listener %s",
+				    "(linux.seccomp.listenerPath)");
+	return 0;
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# pause, resume, update, ps, events, kill --all and delete --force on real
+# containers, checked against the kernel's files.
+
+load helpers
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	"$HUSK" create --help >/dev/null 2>&1 || skip "this husk has no create command (runtime not merged)"
+	[ -d /sys/fs/cgroup/memory ] || skip "needs cgroup v1 controllers (hybrid or legacy host)"
+	setup_runtime_bundle sh -c 'sleep 1000 & sleep 1000 & read x </tmp/never'
+	mkfifo "$BUNDLE/rootfs/tmp/never"
+}
+
+teardown() {
+	teardown_bundle
+}
+
+v1() { # CTL FILE
+	cat "/sys/fs/cgroup/$1/husk/$CID/$2"
+}
+
+start_container() {
+	husk create "$CID"
+	husk start "$CID"
+	wait_status "$CID" running
+	# the two sleeps are up
+	for i in $(seq 100); do
+		[ "$(v1 pids pids.current)" -ge 3 ] && break
+		sleep 0.05
+	done
+}
+
+@test "cgroups: pause freezes every process, resume thaws them" {
+	start_container
+	husk pause "$CID"
+	[ "$(husk state "$CID" | jq -r .status)" = paused ]
+	[ "$(v1 freezer freezer.state)" = FROZEN ]
+	for p in $(cat "/sys/fs/cgroup/freezer/husk/$CID/cgroup.procs"); do
+		# frozen tasks sleep in the refrigerator
+		grep -q '^State:.*[DS]' "/proc/$p/status"
+	done
+	run husk pause "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container not running"* ]]
+	husk resume "$CID"
+	[ "$(husk state "$CID" | jq -r .status)" = running ]
+	[ "$(v1 freezer freezer.state)" = THAWED ]
+	run husk resume "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container not paused"* ]]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: delete --force on a frozen container kills it and leaves nothing" {
+	start_container
+	pids=$(cat "/sys/fs/cgroup/pids/husk/$CID/cgroup.procs")
+	[ -n "$pids" ]
+	husk pause "$CID"
+	[ "$(v1 freezer freezer.state)" = FROZEN ]
+	husk delete --force "$CID"
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null
+	done
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: kill --all signals every process of the container" {
+	start_container
+	pids=$(cat "/sys/fs/cgroup/pids/husk/$CID/cgroup.procs")
+	[ "$(wc -w <<<"$pids")" -ge 3 ]
+	husk kill --all "$CID" KILL
+	for i in $(seq 100); do
+		[ "$(v1 pids pids.current 2>/dev/null || echo 0)" = 0 ] && break
+		sleep 0.05
+	done
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null || grep -q '^State:.*Z' "/proc/$p/status"
+	done
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: update flags change the v1 files, and only what is given" {
+	cfg '.linux.resources.pids = {"limit": 50} | .linux.resources.cpu = {"shares": 256}'
+	start_container
+	husk update --memory 32m --memory-swap 64m --cpu-quota 20000 --cpu-period 100000 \
+		--cpuset-cpus 0 --pids-limit 12 "$CID"
+	[ "$(v1 memory memory.limit_in_bytes)" = 33554432 ]
+	[ "$(v1 memory memory.memsw.limit_in_bytes)" = 67108864 ]
+	[ "$(v1 cpu cpu.cfs_quota_us)" = 20000 ]
+	[ "$(v1 cpu cpu.cfs_period_us)" = 100000 ]
+	[ "$(v1 cpuset cpuset.cpus)" = 0 ]
+	[ "$(v1 pids pids.max)" = 12 ]
+	[ "$(v1 cpu cpu.shares)" = 256 ] # untouched
+	husk update --pids-limit -1 --cpu-quota -1 "$CID"
+	[ "$(v1 pids pids.max)" = max ]
+	[ "$(v1 cpu cpu.cfs_quota_us)" = -1 ]
+	[ "$(v1 memory memory.limit_in_bytes)" = 33554432 ] # untouched
+	run husk update --memory lots "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--memory"* ]]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: update --resources takes LinuxResources JSON from a file or stdin" {
+	start_container
+	echo '{"memory": {"limit": 41943040}, "pids": {"limit": 9}, "cpu": {"shares": 100}}' >"$TEST_TMP/r.json"
+	husk update --resources "$TEST_TMP/r.json" "$CID"
+	[ "$(v1 memory memory.limit_in_bytes)" = 41943040 ]
+	[ "$(v1 pids pids.max)" = 9 ]
+	[ "$(v1 cpu cpu.shares)" = 100 ]
+	echo '{"pids": {"limit": 7}}' | husk update -r - "$CID"
+	[ "$(v1 pids pids.max)" = 7 ]
+	[ "$(v1 memory memory.limit_in_bytes)" = 41943040 ]
+	run husk update -r - "$CID" <<<'{"pids": {"limit": "seven"}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *pids* ]]
+	husk delete --force "$CID"
+	run husk update --pids-limit 3 "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: ps lists the container's processes (json and table)" {
+	start_container
+	run husk ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" = 3 ]
+	init=$(husk state "$CID" | jq .pid)
+	jq -e "index($init)" <<<"$output"
+	run husk ps "$CID"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *PID* ]]
+	[ "$(grep -c ' sleep 1000$' <<<"$output")" = 2 ]
+	run husk ps "$CID" -o pid,comm
+	[ "$status" -eq 0 ]
+	[ "$(grep -c sleep <<<"$output")" = 2 ]
+	run husk ps --format yaml "$CID"
+	[ "$status" -ne 0 ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: events --stats prints runc's stats event" {
+	cfg '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 99}'
+	start_container
+	run husk events --stats "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .type <<<"$output")" = stats ]
+	[ "$(jq -r .id <<<"$output")" = "$CID" ]
+	[ "$(jq .data.pids.current <<<"$output")" = 3 ]
+	[ "$(jq .data.pids.limit <<<"$output")" = 99 ]
+	[ "$(jq .data.memory.usage.limit <<<"$output")" = 67108864 ]
+	[ "$(jq '.data.memory.usage.usage > 0' <<<"$output")" = true ]
+	[ "$(jq '.data.cpu.usage.percpu | length' <<<"$output")" -ge 1 ]
+	jq -e '.data.memory.raw.rss != null' <<<"$output"
+	# a stream: stats every interval
+	run timeout 1 "$HUSK" --root "$HUSK_ROOT" events --interval 200ms "$CID"
+	[ "$(grep -c '"type":"stats"' <<<"$output")" -ge 3 ]
+	run husk events --interval nonsense "$CID"
+	[ "$status" -ne 0 ]
+	husk delete --force "$CID"
+	run husk events --stats "$CID"
+	[ "$status" -ne 0 ]
+	assert_no_leftovers "$CID"
+}

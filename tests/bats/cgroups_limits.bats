@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# Resource limits on real containers, checked in the kernel's own files on
+# this hybrid host (v1 controllers, plus the unified mount), and shown to
+# bite: a fork bomb stops at pids.max, an allocation past the memory limit is
+# OOM-killed and reported by `events`.
+
+load helpers
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	"$HUSK" create --help >/dev/null 2>&1 || skip "this husk has no create command (runtime not merged)"
+	[ -d /sys/fs/cgroup/memory ] || skip "needs cgroup v1 controllers (hybrid or legacy host)"
+	setup_runtime_bundle sleep 1000
+}
+
+teardown() {
+	teardown_bundle
+}
+
+v1() { # CTL FILE: a knob of the container's cgroup in v1 hierarchy CTL
+	cat "/sys/fs/cgroup/$1/husk/$CID/$2"
+}
+
+start_container() {
+	husk create "$CID"
+	husk start "$CID"
+	wait_status "$CID" running
+}
+
+@test "cgroups: linux.resources land in the v1 files" {
+	cfg '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 134217728}
+	   | .linux.resources.pids = {"limit": 77}
+	   | .linux.resources.cpu = {"shares": 512, "quota": 25000, "period": 50000, "cpus": "0"}
+	   | .linux.resources.devices = [{"allow": false, "access": "rwm"},
+	                                 {"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}]'
+	start_container
+	[ "$(v1 memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(v1 memory memory.soft_limit_in_bytes)" = 33554432 ]
+	[ "$(v1 memory memory.memsw.limit_in_bytes)" = 134217728 ]
+	[ "$(v1 pids pids.max)" = 77 ]
+	[ "$(v1 cpu cpu.shares)" = 512 ]
+	[ "$(v1 cpu cpu.cfs_quota_us)" = 25000 ]
+	[ "$(v1 cpu cpu.cfs_period_us)" = 50000 ]
+	[ "$(v1 cpuset cpuset.cpus)" = 0 ]
+	# deny all, the config's read-only /dev/full, and runc's default /dev nodes
+	run v1 devices devices.list
+	[[ "$output" == *"c 1:7 r"* ]]
+	[[ "$output" == *"c 1:3 rwm"* ]]
+	[[ "$output" == *"c 136:* rwm"* ]]
+	[[ "$output" != *"a *:* rwm"* ]]
+	# the init is in the container's cgroup everywhere, unified mount included
+	pid=$(husk state "$CID" | jq .pid)
+	grep -qx "$pid" "/sys/fs/cgroup/memory/husk/$CID/cgroup.procs"
+	if [ -d /sys/fs/cgroup/unified ]; then
+		grep -qx "$pid" "/sys/fs/cgroup/unified/husk/$CID/cgroup.procs"
+	fi
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: a device the rules deny is EPERM inside the container (v1 devices)" {
+	# /dev/fuse (c 10:229) opens without any capability: only the device
+	# cgroup can refuse it.
+	cfg '.process.args = ["sh", "-c", "(exec 3</dev/fuse); echo fuse=$?; echo x >/dev/null && echo null=ok"]
+	   | .linux.resources.devices = [{"allow": false, "access": "rwm"}]
+	   | .mounts += [{"destination": "/dev/fuse", "type": "bind", "source": "/dev/fuse", "options": ["bind"]}]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/fuse"*"Operation not permitted"* ]]
+	[[ "$output" == *"fuse="[12]* ]]
+	[[ "$output" == *"null=ok"* ]]
+	# allowed by a rule, the same open works
+	cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]'
+	run husk run "$CID"
+	echo "$output"
+	[[ "$output" == *"fuse=0"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: a fork bomb stops at pids.max" {
+	# The bomb runs in a subshell (busybox sh gives up on the first refused
+	# fork); the init then blocks on a fifo, which needs no fork.
+	cfg '.linux.resources.pids = {"limit": 10}
+	   | .process.args = ["sh", "-c", "(i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); done) 2>/tmp/forkerr; echo bombed >/tmp/status; read x </tmp/never"]'
+	mkfifo "$BUNDLE/rootfs/tmp/never"
+	start_container
+	for i in $(seq 100); do
+		[ -s "$BUNDLE/rootfs/tmp/status" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$BUNDLE/rootfs/tmp/status")" = bombed ]
+	grep -q "can't fork" "$BUNDLE/rootfs/tmp/forkerr"
+	[ "$(v1 pids pids.max)" = 10 ]
+	# the kernel refused forks at the limit, and the count never passed it
+	[ "$(grep -o 'max [0-9]*' "/sys/fs/cgroup/pids/husk/$CID/pids.events" | cut -d' ' -f2)" -gt 0 ]
+	if [ -f "/sys/fs/cgroup/pids/husk/$CID/pids.peak" ]; then
+		[ "$(v1 pids pids.peak)" = 10 ]
+	fi
+	[ "$(v1 pids pids.current)" -le 10 ]
+	[ "$(husk state "$CID" | jq -r .status)" = running ]
+	# the sleeps are the container's: ps lists them, kill --all ends them
+	[ "$(husk ps --format json "$CID" | jq length)" = "$(v1 pids pids.current)" ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: an allocation past memory.limit is OOM-killed and events reports it" {
+	# 16 MiB limit, no swap to escape to; dd's 64 MiB buffer cannot fit
+	cfg '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}
+	   | .process.args = ["sh", "-c", "read x </tmp/go; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000"]'
+	cfg '.root.readonly = false'
+	mkfifo "$BUNDLE/rootfs/tmp/go"
+	start_container
+	husk events --interval 1h "$CID" >"$TEST_TMP/events" &
+	evpid=$!
+	sleep 0.3 # the watch is armed
+	echo go >"$BUNDLE/rootfs/tmp/go"
+	for i in $(seq 100); do
+		grep -q '"type":"oom"' "$TEST_TMP/events" && break
+		sleep 0.05
+	done
+	cat "$TEST_TMP/events"
+	grep -qx "{\"type\":\"oom\",\"id\":\"$CID\"}" "$TEST_TMP/events"
+	grep -q "^oom_kill [1-9]" "/sys/fs/cgroup/memory/husk/$CID/memory.oom_control"
+	# the stats say so too
+	run husk events --stats "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq .data.memory.usage.limit <<<"$output")" = 16777216 ]
+	husk delete --force "$CID"
+	# the cgroup is gone: the event stream ends by itself
+	for i in $(seq 100); do kill -0 "$evpid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$evpid" 2>/dev/null
+	wait "$evpid"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: a container starts under a 512 KiB memory limit" {
+	cfg '.linux.resources.memory = {"limit": 524288} | .process.args = ["sh", "-c", "echo small"]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = small ]
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: a container starts with pids.max = 1" {
+	cfg '.linux.resources.pids = {"limit": 1} | .process.args = ["echo", "one"]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = one ]
+	# and that one pid is all it gets
+	cfg '.process.args = ["sh", "-c", "true & wait; echo rc=$?"]'
+	run husk run "$CID"
+	echo "$output"
+	[[ "$output" == *"can't fork"* || "$output" == *"Resource temporarily unavailable"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: hugetlb limits go to the unified mount on this hybrid host" {
+	[ -f /sys/fs/cgroup/unified/cgroup.controllers ] || skip "no unified mount"
+	grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "hugetlb is not on the unified mount"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	start_container
+	[ "$(cat /sys/fs/cgroup/unified/husk/$CID/hugetlb.2MB.max)" = 4194304 ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: cgroupsPath absolute and relative" {
+	cfg ".linux.cgroupsPath = \"/husk-cgtest-$$/abs-$CID\""
+	start_container
+	pid=$(husk state "$CID" | jq .pid)
+	grep -q "^4:memory:/husk-cgtest-$$/abs-$CID\$" "/proc/$pid/cgroup" || grep -q ":memory:/husk-cgtest-$$/abs-$CID\$" "/proc/$pid/cgroup"
+	husk delete --force "$CID"
+	[ ! -e "/sys/fs/cgroup/memory/husk-cgtest-$$/abs-$CID" ]
+	for d in /sys/fs/cgroup/*/husk-cgtest-$$; do rmdir "$d"; done
+	cfg ".linux.cgroupsPath = \"rel-$CID\""
+	start_container
+	[ -d "/sys/fs/cgroup/pids/husk/rel-$CID" ]
+	husk delete --force "$CID"
+	[ ! -e "/sys/fs/cgroup/pids/husk/rel-$CID" ]
+	assert_no_leftovers "$CID"
+}

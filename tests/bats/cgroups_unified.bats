@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# What husk does on the unified (cgroup2) mount of this hybrid host, with real
+# containers.  The v1 hierarchy that would otherwise do the job is hidden in a
+# private mount namespace (a hybrid host without it), so the v2 path is the
+# only one left:
+#   - no v1 devices controller: the eBPF device program on the unified cgroup
+#     is the only device policy, and a denied open is EPERM in the container;
+#   - no v1 freezer: pause and resume go through cgroup.freeze.
+# The container's cgroup.procs and cgroup.kill are checked on the way.
+
+load helpers
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	"$HUSK" create --help >/dev/null 2>&1 || skip "this husk has no create command (runtime not merged)"
+	[ -f /sys/fs/cgroup/unified/cgroup.procs ] || skip "no unified mount (not a hybrid host)"
+	setup_runtime_bundle sleep 1000
+}
+
+teardown() {
+	teardown_bundle
+}
+
+# Run husk with v1 hierarchy $1 hidden under /sys/fs/cgroup.
+husk_without() { # CTL ARGS...
+	local hide=$1
+	shift
+	unshare -m sh -c '
+set -e
+hide=$1; shift
+mount --make-rprivate /
+hold=$(mktemp -d /tmp/husk-cgtest-view.XXXXXX)
+mount --rbind /sys/fs/cgroup "$hold"
+umount -l /sys/fs/cgroup
+mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
+for c in "$hold"/*; do
+	name=$(basename "$c")
+	[ "$name" = "$hide" ] && continue
+	mountpoint -q "$c" || continue
+	mkdir -p "/sys/fs/cgroup/$name"
+	mount --bind "$c" "/sys/fs/cgroup/$name"
+done
+umount -l "$hold"; rmdir "$hold"
+exec "$@"' view "$hide" "$HUSK" --root "$HUSK_ROOT" "$@"
+}
+
+@test "cgroups: the eBPF device program denies a device inside the container (EPERM)" {
+	# /dev/fuse (c 10:229) opens without any capability: only the device
+	# policy can refuse it.
+	cfg '.process.args = ["sh", "-c", "(exec 3</dev/fuse); echo fuse=$?; head -c1 /dev/full | od -An -tx1; echo x >/dev/null && echo null=ok"]
+	   | .linux.resources.devices = [{"allow": false, "access": "rwm"},
+	                                 {"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}]
+	   | .mounts += [{"destination": "/dev/fuse", "type": "bind", "source": "/dev/fuse", "options": ["bind"]}]'
+	run husk_without devices run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/fuse"*"Operation not permitted"* ]]
+	[[ "$output" == *"fuse="[12]* ]]
+	[[ "$output" == *" 00"* ]]                      # /dev/full: allowed read
+	[[ "$output" == *"null=ok"* ]]                  # runc's default device list
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: a rule allowing the device lets the same open succeed" {
+	cfg '.process.args = ["sh", "-c", "(exec 3</dev/fuse); echo fuse=$?"]
+	   | .linux.resources.devices = [{"allow": false, "access": "rwm"},
+	                                 {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]
+	   | .mounts += [{"destination": "/dev/fuse", "type": "bind", "source": "/dev/fuse", "options": ["bind"]}]'
+	run husk_without devices run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fuse=0"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "cgroups: pause and resume through cgroup.freeze when v1 has no freezer" {
+	husk_without freezer create "$CID"
+	husk_without freezer start "$CID"
+	wait_status "$CID" running
+	u=/sys/fs/cgroup/unified/husk/$CID
+	pid=$(husk state "$CID" | jq .pid)
+	grep -qx "$pid" "$u/cgroup.procs"
+	[ ! -e "/sys/fs/cgroup/freezer/husk/$CID" ]
+	husk_without freezer pause "$CID"
+	[ "$(cat "$u/cgroup.freeze")" = 1 ]
+	grep -qx "frozen 1" "$u/cgroup.events"
+	[ "$(husk_without freezer state "$CID" | jq -r .status)" = paused ]
+	husk_without freezer resume "$CID"
+	[ "$(cat "$u/cgroup.freeze")" = 0 ]
+	grep -qx "frozen 0" "$u/cgroup.events"
+	# kill --all on the unified cgroup (cgroup.kill) empties it
+	husk_without freezer kill --all "$CID" KILL
+	for i in $(seq 100); do
+		grep -qx "populated 0" "$u/cgroup.events" && break
+		sleep 0.05
+	done
+	grep -qx "populated 0" "$u/cgroup.events"
+	husk_without freezer delete --force "$CID"
+	assert_no_leftovers "$CID"
+}

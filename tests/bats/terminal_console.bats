@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# process.terminal: the pty over --console-socket, consoleSize, the foreground
+# proxy of `run`, and the flags that go with it.
+load helpers
+
+RECEIVER=$BATS_TEST_DIRNAME/../helpers/console_receiver.py
+
+setup() {
+	setup_runtime_bundle
+	cfg '.process.terminal = true'
+	SOCK=$TEST_TMP/console.sock
+}
+
+teardown() {
+	[ -n "${RECV_PID:-}" ] && kill "$RECV_PID" 2>/dev/null
+	teardown_bundle
+}
+
+start_receiver() { # [INPUT]
+	python3 "$RECEIVER" "$SOCK" "$TEST_TMP/console.out" "$@" &
+	RECV_PID=$!
+	for _ in $(seq 200); do [ -e "$SOCK.ready" ] && return 0; sleep 0.02; done
+	return 1
+}
+
+@test "console socket: the process's stdio is the pty the socket received" {
+	cfg '.process.args = ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo stdio-is-a-tty; tty"]'
+	start_receiver
+	husk run -d --console-socket "$SOCK" "$CID"
+	wait "$RECV_PID"
+	RECV_PID=
+	cat "$TEST_TMP/console.out"
+	grep -q "stdio-is-a-tty" "$TEST_TMP/console.out"
+	# The pty comes from the container's own devpts: its name inside is /dev/pts/N.
+	grep -q "^/dev/pts/[0-9]" "$TEST_TMP/console.out"
+	# The payload is the pty's name, as runc sends it.
+	grep -q "^/dev/pts/" "$TEST_TMP/console.out.name"
+	wait_status "$CID" stopped
+	husk delete "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "console socket: create + start, input reaches the process" {
+	cfg '.process.args = ["sh", "-c", "read line; echo got:$line"]'
+	start_receiver $'hello-tty\n'
+	husk create --console-socket "$SOCK" "$CID"
+	husk start "$CID"
+	wait "$RECV_PID"
+	RECV_PID=
+	grep -q "got:hello-tty" "$TEST_TMP/console.out"
+	husk delete -f "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "consoleSize is the terminal's size" {
+	cfg '.process.consoleSize = {"height": 33, "width": 111} | .process.args = ["stty", "size"]'
+	start_receiver
+	husk run -d --console-socket "$SOCK" "$CID"
+	wait "$RECV_PID"
+	RECV_PID=
+	grep -q "^33 111" "$TEST_TMP/console.out"
+	husk delete -f "$CID"
+}
+
+@test "/dev/console is the container's terminal" {
+	cfg '.process.args = ["sh", "-c", "echo via-console > /dev/console"]'
+	start_receiver
+	husk run -d --console-socket "$SOCK" "$CID"
+	wait "$RECV_PID"
+	RECV_PID=
+	grep -q "via-console" "$TEST_TMP/console.out"
+	husk delete -f "$CID"
+}
+
+@test "foreground run without a socket: husk proxies its stdio to the pty" {
+	cfg '.process.args = ["sh", "-c", "[ -t 1 ] && echo tty-yes; read x; echo read:$x; exit 5"]'
+	run bash -c "echo from-stdin | '$HUSK' --root '$HUSK_ROOT' run '$CID'"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"tty-yes"* ]]
+	[[ "$output" == *"read:from-stdin"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "terminal false with --console-socket is refused" {
+	cfg '.process.terminal = false'
+	run husk create --console-socket "$SOCK" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"terminal is false"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "console socket nobody listens on: create fails cleanly" {
+	cfg '.process.args = ["sleep", "4545"]'
+	run husk create --console-socket "$TEST_TMP/nobody.sock" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"console socket"* ]]
+	assert_no_leftovers "$CID"
+	! pgrep -f "sleep 4545"
+}

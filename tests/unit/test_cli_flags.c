@@ -1,0 +1,136 @@
+/* Flag parsing the way runc's callers spell flags. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "cli/flags.h"
+
+struct opts {
+	const char *bundle, *pid_file;
+	bool detach, keep;
+	unsigned long long preserve;
+};
+
+static struct cli_flag *flags_for(struct opts *o)
+{
+	static struct cli_flag f[6];
+	struct cli_flag tmp[] = {
+		{"bundle|b", CLI_FLAG_STRING, &o->bundle, NULL, NULL},
+		{"pid-file", CLI_FLAG_STRING, &o->pid_file, NULL, NULL},
+		{"detach|d", CLI_FLAG_BOOL, &o->detach, NULL, NULL},
+		{"keep", CLI_FLAG_BOOL, &o->keep, NULL, NULL},
+		{"preserve-fds", CLI_FLAG_UINT, &o->preserve, NULL, NULL},
+		{0},
+	};
+	memcpy(f, tmp, sizeof(tmp));
+	return f;
+}
+
+static int parse(struct opts *o, struct cli_args *a, int argc, char **argv, struct husk_err **err)
+{
+	memset(o, 0, sizeof(*o));
+	return cli_parse_flags(flags_for(o), argc, argv, 1, false, a, NULL, err);
+}
+
+static void test_long_short_go_style(void **state)
+{
+	struct opts o;
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	char *argv[] = {"run", "--bundle", "/b", "-pid-file=/p", "-d", "--preserve-fds=3", "ID", NULL};
+	assert_int_equal(parse(&o, &a, 7, argv, &err), 0);
+	assert_string_equal(o.bundle, "/b");
+	assert_string_equal(o.pid_file, "/p");
+	assert_true(o.detach);
+	assert_false(o.keep);
+	assert_int_equal(o.preserve, 3);
+	assert_int_equal(a.npos, 1);
+	assert_string_equal(a.pos[0], "ID");
+	cli_args_free(&a);
+}
+
+static void test_flags_after_positional_and_dashdash(void **state)
+{
+	struct opts o;
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	char *argv[] = {"run", "ID", "-b", "x", "--keep=false", "--", "--bundle", NULL};
+	assert_int_equal(parse(&o, &a, 7, argv, &err), 0);
+	assert_string_equal(o.bundle, "x");
+	assert_false(o.keep);
+	assert_int_equal(a.npos, 2);
+	assert_string_equal(a.pos[1], "--bundle");
+	cli_args_free(&a);
+}
+
+static void test_negative_number_is_positional(void **state)
+{
+	struct opts o;
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	char *argv[] = {"kill", "ID", "-9", NULL};
+	assert_int_equal(parse(&o, &a, 3, argv, &err), 0);
+	assert_int_equal(a.npos, 2);
+	assert_string_equal(a.pos[1], "-9");
+	cli_args_free(&a);
+}
+
+static void test_errors(void **state)
+{
+	struct opts o;
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	char *unknown[] = {"run", "--nope", "ID", NULL};
+	assert_true(parse(&o, &a, 3, unknown, &err) < 0);
+	assert_non_null(strstr(err->msg, "flag provided but not defined: -nope"));
+	husk_err_free(&err);
+	char *missing[] = {"run", "--bundle", NULL};
+	assert_true(parse(&o, &a, 2, missing, &err) < 0);
+	assert_non_null(strstr(err->msg, "needs an argument"));
+	husk_err_free(&err);
+	char *badnum[] = {"run", "--preserve-fds", "x1", NULL};
+	assert_true(parse(&o, &a, 3, badnum, &err) < 0);
+	husk_err_free(&err);
+	char *badbool[] = {"run", "--keep=maybe", NULL};
+	assert_true(parse(&o, &a, 2, badbool, &err) < 0);
+	husk_err_free(&err);
+}
+
+static void test_help_and_stop_at_positional(void **state)
+{
+	struct opts o;
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	char *argv[] = {"run", "--help", NULL};
+	assert_int_equal(parse(&o, &a, 2, argv, &err), 0);
+	assert_true(a.help);
+	cli_args_free(&a);
+	/* Global flags: stop at the command name. */
+	char *g[] = {"husk", "--root", "/r", "-debug", "state", "--bundle", "x", NULL};
+	const char *root = NULL;
+	bool debug = false;
+	struct cli_flag gf[] = {{"root", CLI_FLAG_STRING, &root, NULL, NULL},
+				{"debug", CLI_FLAG_BOOL, &debug, NULL, NULL},
+				{0}};
+	int next = 0;
+	assert_int_equal(cli_parse_flags(gf, 7, g, 1, true, &a, &next, &err), 0);
+	assert_string_equal(root, "/r");
+	assert_true(debug);
+	assert_int_equal(next, 4);
+	cli_args_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_long_short_go_style),
+		cmocka_unit_test(test_flags_after_positional_and_dashdash),
+		cmocka_unit_test(test_negative_number_is_positional),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_help_and_stop_at_positional),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,239 @@
+/* Pure translation and parsing: capability names, the strict uid[:gid]
+ * parser, and linux.seccomp -> BPF (rule counts, errors). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "helpers/security_child.h"
+#include "runtime/caps.h"
+#include "runtime/process_security.h"
+#include "runtime/seccomp_filter.h"
+
+/* ---- capability names --------------------------------------------------- */
+
+static void test_cap_names(void **state)
+{
+	int cap = -1;
+	assert_int_equal(caps_from_name("CAP_CHOWN", &cap, NULL), 0);
+	assert_int_equal(cap, 0);
+	assert_int_equal(caps_from_name("CAP_SYS_ADMIN", &cap, NULL), 0);
+	assert_int_equal(cap, 21);
+	assert_int_equal(caps_from_name("CAP_CHECKPOINT_RESTORE", &cap, NULL), 0);
+	assert_int_equal(cap, 40);
+	assert_int_equal(caps_from_name("cap_net_raw", &cap, NULL), 0);
+	assert_int_equal(cap, 13);
+	assert_string_equal(caps_to_name(21), "CAP_SYS_ADMIN");
+	assert_string_equal(caps_to_name(0), "CAP_CHOWN");
+}
+
+static void test_cap_names_rejected(void **state)
+{
+	const char *bad[] = {"CHOWN", "CAP_", "CAP_12", "12", "CAP_CHOWN,CAP_KILL", "CAP_CHOWN+ep",
+			     "CAP_NOT_A_CAP", "", "CAP_CHOWN ", "all"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct husk_err *err = NULL;
+		int cap = -1;
+		assert_true(caps_from_name(bad[i], &cap, &err) < 0);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "unknown capability"));
+		husk_err_free(&err);
+	}
+}
+
+static void test_caps_parse_sets_and_host_bounding(void **state)
+{
+	struct oci_capabilities c = {.present = true};
+	c.bounding = sec_strv("CAP_CHOWN", "CAP_KILL", "CAP_SYS_RESOURCE", NULL);
+	c.effective = sec_strv("CAP_KILL", NULL);
+	c.ambient = sec_strv("CAP_SYS_RESOURCE", NULL);
+	struct caps_sets s;
+	uint64_t host = ~CAP_BIT(24); /* a host without CAP_SYS_RESOURCE */
+	assert_int_equal(caps_parse(&c, host, &s, NULL), 0);
+	assert_int_equal(s.bounding, CAP_BIT(0) | CAP_BIT(5));
+	assert_int_equal(s.effective, CAP_BIT(5));
+	assert_int_equal(s.ambient, 0);
+	assert_int_equal(s.permitted, 0);
+	/* The same config on a host that has it keeps it. */
+	assert_int_equal(caps_parse(&c, ~0ULL, &s, NULL), 0);
+	assert_int_equal(s.bounding, CAP_BIT(0) | CAP_BIT(5) | CAP_BIT(24));
+}
+
+static void test_caps_parse_error_names_the_set(void **state)
+{
+	struct oci_capabilities c = {.present = true};
+	c.permitted = sec_strv("CAP_KILL", "CAP_FLY", NULL);
+	struct caps_sets s;
+	struct husk_err *err = NULL;
+	assert_true(caps_parse(&c, ~0ULL, &s, &err) < 0);
+	assert_non_null(strstr(err->msg, "process.capabilities.permitted[1]"));
+	assert_non_null(strstr(err->msg, "CAP_FLY"));
+	husk_err_free(&err);
+}
+
+/* ---- uid[:gid] ---------------------------------------------------------- */
+
+static void test_user_parse_valid(void **state)
+{
+	uint32_t uid = 9, gid = 9;
+	bool has_gid = true;
+	assert_int_equal(process_user_parse("1", &uid, &gid, &has_gid, NULL), 0);
+	assert_int_equal(uid, 1);
+	assert_false(has_gid);
+	assert_int_equal(process_user_parse("1:1", &uid, &gid, &has_gid, NULL), 0);
+	assert_int_equal(uid, 1);
+	assert_int_equal(gid, 1);
+	assert_true(has_gid);
+	assert_int_equal(process_user_parse("0:0", &uid, &gid, &has_gid, NULL), 0);
+	assert_int_equal(process_user_parse("4294967294:4294967294", &uid, &gid, &has_gid, NULL), 0);
+	assert_int_equal(uid, 4294967294u);
+	assert_int_equal(gid, 4294967294u);
+}
+
+static void test_user_parse_invalid(void **state)
+{
+	const char *bad[] = {"",	  ":",		"1:",	   ":1",	  "-1",
+			     "+1",	  "01",		"1:01",	   "0x10",	  "1 ",
+			     " 1",	  "1:1:1",	"root",	   "1:wheel",	  "4294967295",
+			     "1:4294967295", "99999999999999999999", "1.0", "١"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint32_t uid = 7, gid = 7;
+		bool has_gid = false;
+		struct husk_err *err = NULL;
+		print_message("# \"%s\"\n", bad[i]);
+		assert_true(process_user_parse(bad[i], &uid, &gid, &has_gid, &err) < 0);
+		assert_non_null(err);
+		assert_int_equal(uid, 7);
+		husk_err_free(&err);
+	}
+}
+
+/* ---- seccomp translation ------------------------------------------------ */
+
+static struct oci_seccomp base(const char *def)
+{
+	struct oci_seccomp s = {.present = true, .default_action = (char *)def};
+	return s;
+}
+
+static void test_build_counts_rules(void **state)
+{
+	struct oci_seccomp s = base("SCMP_ACT_ERRNO");
+	struct oci_seccomp_syscall rules[3] = {0};
+	rules[0].names = sec_strv("read", "write", "no_such_call_xyz", NULL);
+	rules[0].action = "SCMP_ACT_ALLOW";
+	rules[1].names = sec_strv("getpid", NULL);
+	rules[1].action = "SCMP_ACT_ERRNO"; /* same as default with EPERM: a no-op */
+	rules[2].names = sec_strv("kill", NULL);
+	rules[2].action = "SCMP_ACT_ALLOW";
+	struct oci_seccomp_arg args[2] = {{.index = 1, .value = 9, .op = "SCMP_CMP_EQ"},
+					  {.index = 1, .value = 15, .op = "SCMP_CMP_EQ"}};
+	rules[2].args = args;
+	rules[2].n_args = 2;
+	s.syscalls = rules;
+	s.n_syscalls = 3;
+	struct seccomp_prog *p = NULL;
+	assert_int_equal(seccomp_prog_build(&s, &p, NULL), 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_int_equal(p->n_rules, 2 + 2); /* read, write; kill split into two ORed rules */
+	assert_false(p->uses_notify);
+	assert_true(p->n_insns > 4);
+	/* Starts by checking the architecture, like every libseccomp filter. */
+	assert_int_equal(p->insns[0].code, BPF_LD | BPF_W | BPF_ABS);
+	assert_int_equal(p->insns[0].k, offsetof(struct seccomp_data, arch));
+	seccomp_prog_free(p);
+}
+
+static void test_build_default_errno_ret_in_bpf(void **state)
+{
+	struct oci_seccomp s = base("SCMP_ACT_ERRNO");
+	s.default_errno_ret = (oci_opt_u64){true, 38};
+	struct seccomp_prog *p = NULL;
+	assert_int_equal(seccomp_prog_build(&s, &p, NULL), 0);
+	bool found = false;
+	for (unsigned i = 0; i < p->n_insns; i++)
+		if (p->insns[i].code == (BPF_RET | BPF_K) && p->insns[i].k == (SECCOMP_RET_ERRNO | 38))
+			found = true;
+	assert_true(found);
+	seccomp_prog_free(p);
+}
+
+static void expect_build_error(struct oci_seccomp *s, const char *needle)
+{
+	struct seccomp_prog *p = NULL;
+	struct husk_err *err = NULL;
+	assert_true(seccomp_prog_build(s, &p, &err) < 0);
+	assert_null(p);
+	assert_non_null(err);
+	print_message("# %s\n", err->msg);
+	assert_non_null(strstr(err->msg, needle));
+	husk_err_free(&err);
+}
+
+static void test_build_errors(void **state)
+{
+	struct oci_seccomp s = base("SCMP_ACT_BOGUS");
+	expect_build_error(&s, "SCMP_ACT_BOGUS");
+	s = base(NULL);
+	expect_build_error(&s, "defaultAction");
+	s = base("SCMP_ACT_ALLOW");
+	s.architectures = sec_strv("SCMP_ARCH_Z80", NULL);
+	expect_build_error(&s, "SCMP_ARCH_Z80");
+	s = base("SCMP_ACT_ALLOW");
+	s.flags = sec_strv("SECCOMP_FILTER_FLAG_NEW_LISTENER", NULL);
+	expect_build_error(&s, "SECCOMP_FILTER_FLAG_NEW_LISTENER");
+	s = base("SCMP_ACT_ALLOW");
+	struct oci_seccomp_syscall r = {.names = sec_strv("read", NULL), .action = "SCMP_ACT_ERRNO"};
+	struct oci_seccomp_arg a = {.index = 6, .value = 1, .op = "SCMP_CMP_EQ"};
+	r.args = &a;
+	r.n_args = 1;
+	s.syscalls = &r;
+	s.n_syscalls = 1;
+	expect_build_error(&s, "index");
+	a.index = 0;
+	a.op = "SCMP_CMP_SOMETIMES";
+	expect_build_error(&s, "SCMP_CMP_SOMETIMES");
+	a.op = "SCMP_CMP_EQ";
+	r.errno_ret = (oci_opt_u64){true, 70000};
+	expect_build_error(&s, "errnoRet");
+}
+
+static void test_tables_agree_with_libseccomp(void **state)
+{
+	/* Every action name resolves; every listed arch that libseccomp knows resolves. */
+	for (size_t i = 0; seccomp_action_names[i]; i++) {
+		uint32_t act;
+		assert_int_equal(seccomp_action_parse(seccomp_action_names[i], NULL, &act, NULL), 0);
+	}
+	uint32_t arch;
+	assert_int_equal(seccomp_arch_parse("SCMP_ARCH_X86_64", &arch, NULL), 0);
+	assert_true(seccomp_arch_supported("SCMP_ARCH_AARCH64"));
+	assert_false(seccomp_arch_supported("SCMP_ARCH_x86_64"));
+	assert_false(seccomp_arch_supported("x86_64"));
+	assert_true(seccomp_action_supported("SCMP_ACT_NOTIFY"));
+	assert_false(seccomp_action_supported("SCMP_ACT_NOPE"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cap_names),
+		cmocka_unit_test(test_cap_names_rejected),
+		cmocka_unit_test(test_caps_parse_sets_and_host_bounding),
+		cmocka_unit_test(test_caps_parse_error_names_the_set),
+		cmocka_unit_test(test_user_parse_valid),
+		cmocka_unit_test(test_user_parse_invalid),
+		cmocka_unit_test(test_build_counts_rules),
+		cmocka_unit_test(test_build_default_errno_ret_in_bpf),
+		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_tables_agree_with_libseccomp),
+	};
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
+}

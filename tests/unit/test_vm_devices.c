@@ -1,0 +1,215 @@
+/* The monitor's own device models and CPU description, without KVM: the
+ * 8250 UART's registers as Linux's 8250 driver uses them, the MMIO bus, and
+ * CPUID normalization.  (The IRQ line of the UART goes to KVM_IRQ_LINE on a
+ * VM fd of -1 here: the ioctl fails harmlessly; the level logic is checked
+ * through IIR, which is what drives the line.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/cpuid.h"
+#include "vm-sandbox/x86/serial.h"
+
+enum { THR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
+
+struct uart {
+	struct vm vm;
+	struct serial *s;
+	int out[2];
+};
+
+static struct uart *uart_new(void)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+	u->vm.vm_fd = -1;
+	assert_int_equal(pipe(u->out), 0);
+	struct husk_err *err = NULL;
+	assert_int_equal(serial_create(&u->vm, -1, u->out[1], &u->s, &err), 0);
+	return u;
+}
+
+static void uart_free(struct uart *u)
+{
+	serial_destroy(u->s);
+	close(u->out[0]);
+	close(u->out[1]);
+	free(u);
+}
+
+static uint8_t rd(struct uart *u, unsigned reg)
+{
+	uint8_t v = 0;
+	serial_io(u->s, reg, &v, false);
+	return v;
+}
+
+static void wr(struct uart *u, unsigned reg, uint8_t v)
+{
+	serial_io(u->s, reg, &v, true);
+}
+
+static void uart_transmits_and_reports_empty(void **state)
+{
+	struct uart *u = uart_new();
+	assert_int_equal(rd(u, LSR) & 0x60, 0x60);
+	wr(u, THR, 'h');
+	wr(u, THR, 'i');
+	char buf[2];
+	assert_int_equal(read(u->out[0], buf, 2), 2);
+	assert_memory_equal(buf, "hi", 2);
+	assert_int_equal(rd(u, LSR) & 0x61, 0x60); /* nothing received */
+	wr(u, SCR, 0xa5);
+	assert_int_equal(rd(u, SCR), 0xa5);
+	uart_free(u);
+}
+
+static void uart_divisor_latch(void **state)
+{
+	struct uart *u = uart_new();
+	wr(u, LCR, 0x83); /* DLAB, 8n1 */
+	wr(u, THR, 0x01); /* DLL */
+	wr(u, IER, 0x00); /* DLM */
+	assert_int_equal(rd(u, THR), 0x01);
+	wr(u, LCR, 0x03);
+	assert_int_equal(rd(u, LCR), 0x03);
+	/* the divisor write went to DLL, not out of the transmitter */
+	fcntl(u->out[0], F_SETFL, O_NONBLOCK);
+	char c;
+	assert_int_equal(read(u->out[0], &c, 1), -1);
+	wr(u, THR, 'x'); /* with DLAB clear, offset 0 is THR again */
+	assert_int_equal(read(u->out[0], &c, 1), 1);
+	assert_int_equal(c, 'x');
+	uart_free(u);
+}
+
+static void uart_thr_empty_interrupt(void **state)
+{
+	struct uart *u = uart_new();
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x01); /* none pending */
+	wr(u, IER, 0x02);			   /* ETBEI: fires at once, THR is empty */
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x02);
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x01); /* reading IIR cleared it */
+	wr(u, THR, 'a');
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x02); /* again after a byte went out */
+	wr(u, IIR, 0x01);			   /* FCR: FIFO on */
+	assert_int_equal(rd(u, IIR) & 0xc0, 0xc0);
+	char c;
+	assert_int_equal(read(u->out[0], &c, 1), 1);
+	uart_free(u);
+}
+
+static void uart_loopback_receives(void **state)
+{
+	struct uart *u = uart_new();
+	wr(u, MCR, 0x10 | 0x0b); /* loop, OUT2, RTS, DTR */
+	assert_int_equal(rd(u, MSR) & 0xf0, 0x80 | 0x10 | 0x20);
+	wr(u, IER, 0x01);
+	wr(u, THR, 'z');
+	assert_int_equal(rd(u, LSR) & 0x01, 0x01);
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x04); /* received data available */
+	assert_int_equal(rd(u, THR), 'z');
+	assert_int_equal(rd(u, LSR) & 0x01, 0);
+	assert_int_equal(rd(u, IIR) & 0x0f, 0x01);
+	uart_free(u);
+}
+
+/* ---- MMIO bus ---- */
+
+static unsigned hits;
+static uint64_t last_off;
+static void dev_mmio(struct vm_device *d, uint64_t off, uint8_t *data, unsigned len, bool w)
+{
+	hits++;
+	last_off = off;
+	if (!w)
+		memset(data, 0x5a, len);
+}
+
+static void mmio_bus_dispatches_and_refuses_overlap(void **state)
+{
+	struct mmio_bus bus = {0};
+	struct vm_device a = {
+	    .name = "a", .mmio_base = 0xd0000000, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct vm_device b = {
+	    .name = "b", .mmio_base = 0xd0000100, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct vm_device c = {
+	    .name = "c", .mmio_base = 0xd0001000, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct husk_err *err = NULL;
+	assert_int_equal(mmio_bus_add(&bus, &a, &err), 0);
+	assert_true(mmio_bus_add(&bus, &b, &err) < 0);
+	assert_non_null(strstr(err->msg, "overlaps"));
+	husk_err_free(&err);
+	assert_int_equal(mmio_bus_add(&bus, &c, &err), 0);
+	uint8_t data[4] = {0};
+	hits = 0;
+	assert_true(mmio_bus_access(&bus, 0xd0001070, data, 4, false));
+	assert_int_equal(last_off, 0x70);
+	assert_int_equal(data[0], 0x5a);
+	assert_false(mmio_bus_access(&bus, 0xd0000200, data, 4, false)); /* the gap */
+	assert_false(mmio_bus_access(&bus, 0xd00001fe, data, 4, false)); /* straddles the end */
+	assert_int_equal(hits, 1);
+}
+
+/* ---- CPUID ---- */
+
+static struct kvm_cpuid_entry2 *find(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return &c->entries[i];
+	return NULL;
+}
+
+static void cpuid_is_normalized_per_vcpu(void **state)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 8 * sizeof(c->entries[0]));
+	c->nent = 7;
+	c->entries[0] = (struct kvm_cpuid_entry2){
+	    .function = 1, .eax = 0x806c1, .ebx = 0xff0800ab, .ecx = 0x7ffafbff, .edx = 0xbfebfbff};
+	c->entries[1] = (struct kvm_cpuid_entry2){.function = 4, .index = 0, .eax = 0xfc004121};
+	c->entries[2] = (struct kvm_cpuid_entry2){.function = 4, .index = 3, .eax = 0xfc03c163};
+	c->entries[3] = (struct kvm_cpuid_entry2){.function = 0xa, .eax = 0x07300805, .edx = 0x603};
+	c->entries[4] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 0, .eax = 1, .ebx = 2};
+	c->entries[5] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 1, .eax = 4, .ebx = 16};
+	c->entries[6] = (struct kvm_cpuid_entry2){.function = 0x80000001, .ecx = 0x00800121};
+	cpuid_normalize(c, 3, 4);
+	struct kvm_cpuid_entry2 *e = find(c, 1, 0);
+	assert_true(e->ecx & (1u << 31));  /* hypervisor */
+	assert_false(e->ecx & (1u << 15)); /* PDCM */
+	assert_int_equal(e->ebx >> 24, 3); /* initial APIC id */
+	assert_int_equal((e->ebx >> 16) & 0xff, 4);
+	assert_int_equal(e->ebx & 0xffff, 0x00ab);
+	assert_int_equal(find(c, 4, 0)->eax >> 26, 3);
+	assert_int_equal((find(c, 4, 0)->eax >> 14) & 0xfff, 0); /* L1 not shared */
+	assert_int_equal((find(c, 4, 3)->eax >> 14) & 0xfff, 3); /* L3 shared by all */
+	e = find(c, 0xa, 0);
+	assert_int_equal(e->eax | e->ebx | e->ecx | e->edx, 0); /* no PMU */
+	assert_int_equal(find(c, 0xb, 0)->edx, 3);		/* x2APIC id */
+	assert_int_equal(find(c, 0xb, 0)->ebx, 1);
+	assert_int_equal(find(c, 0xb, 1)->ebx, 4);
+	assert_int_equal(find(c, 0xb, 1)->eax, 2);
+	assert_false(find(c, 0x80000001, 0)->ecx & (1u << 23)); /* AMD core perf counters */
+	cpuid_normalize(c, 0, 1);
+	assert_false(find(c, 1, 0)->edx & (1u << 28)); /* no HTT with one vCPU */
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(uart_transmits_and_reports_empty),
+	    cmocka_unit_test(uart_divisor_latch),
+	    cmocka_unit_test(uart_thr_empty_interrupt),
+	    cmocka_unit_test(uart_loopback_receives),
+	    cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
+	    cmocka_unit_test(cpuid_is_normalized_per_vcpu),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

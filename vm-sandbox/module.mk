@@ -1,0 +1,57 @@
+# vm-sandbox extras: the test guests (built for `make check`) and the minimal
+# Linux guest kernel (`make guest-kernel`, slow, never part of check).
+
+GUEST_DIR    := $(BUILD)/tests/guests
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments
+GUEST_C      := tests/guests/main.c tests/guests/lib.c tests/guests/virtio.c
+GUEST_C_OBJS := $(patsubst tests/guests/%.c,$(GUEST_DIR)/%.o,$(GUEST_C))
+GUEST_BZIMAGE := $(GUEST_DIR)/guest-bzimage
+GUEST_PVH     := $(GUEST_DIR)/guest-pvh.elf
+GUEST_ELF64   := $(GUEST_DIR)/guest-elf64.elf
+
+$(GUEST_DIR)/%.o: tests/guests/%.c tests/guests/guest.h vm-sandbox/x86/bootproto.h vm-sandbox/x86/layout.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/guest-bzimage.elf: $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/bzimage.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/bzimage.ld -o $@ $(filter %.o,$^)
+
+$(GUEST_BZIMAGE): $(GUEST_DIR)/guest-bzimage.elf
+	objcopy -O binary $< $@
+
+$(GUEST_PVH): $(GUEST_DIR)/entry_pvh.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/pvh.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/pvh.ld -o $@ $(filter %.o,$^)
+
+$(GUEST_ELF64): $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS) tests/guests/elf64.ld
+	$(CC) $(GUEST_LDFLAGS) -Wl,-T,tests/guests/elf64.ld -o $@ $(filter %.o,$^)
+
+.PHONY: test-guests
+test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH) $(GUEST_ELF64)
+test-artifacts: test-guests
+
+# The minimal Linux guest: `make guest-kernel` (slow, separate from check).
+GUEST_KERNEL_DIR := $(BUILD)/guest-kernel
+.PHONY: guest-kernel
+guest-kernel:
+	vm-sandbox/guest-kernel/build.sh $(GUEST_KERNEL_DIR)
+
+# `make bench-vm`: the monitor's start-up time, memory and virtio-blk throughput.
+$(BUILD)/bench/vm_launch: bench/vm_launch.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/vm_blk: bench/vm_blk.c tests/unit/helpers/virtio_driver.c $(LIBHUSK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ bench/vm_blk.c tests/unit/helpers/virtio_driver.c $(LIBHUSK) $(LDLIBS)
+
+.PHONY: bench-vm
+bench-vm: husk test-guests $(BUILD)/bench/vm_launch $(BUILD)/bench/vm_blk
+	BUILD=$(abspath $(BUILD)) bench/vm_bench.sh

@@ -1,0 +1,40 @@
+# virtio device models: libFuzzer target and benchmark.
+#   make fuzz-virtio [FUZZ_TIME=seconds]   build and run the virtqueue fuzzer
+#   make bench-virtio                      virtio-blk throughput via the harness vs pread
+
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+VIRTIO_FUZZ  := $(FUZZ_BUILD)/fuzz_virtq
+VIRTIO_FUZZ_SRCS := tests/fuzz/fuzz_virtq.c $(wildcard vm-sandbox/virtio/*.c) \
+	common/err.c common/util.c common/log.c
+
+$(VIRTIO_FUZZ): $(VIRTIO_FUZZ_SRCS) $(wildcard vm-sandbox/virtio/*.h) vm-sandbox/vm_device.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -Wall -Wno-unused-parameter \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(VIRTIO_FUZZ_SRCS) -lpthread
+
+.PHONY: fuzz-virtio
+fuzz-virtio: $(VIRTIO_FUZZ)
+	@mkdir -p $(FUZZ_BUILD)/corpus/virtq $(FUZZ_BUILD)/seeds/virtq
+	HUSK_FUZZ_SEEDS=$(FUZZ_BUILD)/seeds/virtq $(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) \
+		-max_len=8192 -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
+		$(FUZZ_BUILD)/corpus/virtq $(FUZZ_BUILD)/seeds/virtq
+
+fuzz: fuzz-virtio
+
+# The bats smoke test runs the fuzzer binary; build it with the other artifacts.
+test-artifacts: $(VIRTIO_FUZZ)
+
+VIRTIO_BENCH := $(BUILD)/bench/virtio_blk_bench
+$(VIRTIO_BENCH): bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c $(LIBHUSK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c \
+		$(LIBHUSK) $(LDLIBS)
+
+.PHONY: bench-virtio
+bench-virtio: $(VIRTIO_BENCH)
+	$(VIRTIO_BENCH)
+
+bench: bench-virtio
