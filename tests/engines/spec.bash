@@ -103,6 +103,17 @@ wait_file() { # FILE [SECONDS]
 	return 1
 }
 
+# husk create that is expected to fail, without a pipe: if it succeeds after
+# all, the container's stdio must not hold bats' output pipe open (that would
+# hang the test), so output goes through a file.  Sets $status and $output.
+try_create() { # [ID] [BUNDLE]
+	status=0
+	"$HUSK" --root "$HUSK_ROOT" create --bundle "${2:-$BUNDLE}" "${1:-$CID}" </dev/null \
+		>"$TEST_TMP/try-create.out" 2>&1 || status=$?
+	output=$(cat "$TEST_TMP/try-create.out")
+	echo "create: status $status: $output"
+}
+
 # Create + start in the background with stdio detached from bats.
 create_detached() { # [ID]
 	husk create --bundle "$BUNDLE" "${1:-$CID}" </dev/null >"$TEST_TMP/create.out" 2>&1
