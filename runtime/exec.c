@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/exec_pidfd.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -169,16 +170,30 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 		goto fail;
 	}
 	close(x->pidfd);
+	/* Both the helper and the process write to the control socket, and a
+	 * message is more than one write: the process waits for the helper to
+	 * exit (its end of this pipe closes) before it says anything. */
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		husk_err_sys(&err, "pipe");
+		goto fail;
+	}
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {
 		husk_err_sys(&err, "fork the exec'd process");
 		goto fail;
 	}
 	if (pid > 0) {
+		close(gate[0]);
 		if (sync_send_blob(x->sync_fd, SYNC_PID, &pid, sizeof(pid), &err) < 0)
 			goto fail;
 		_exit(0);
 	}
+	close(gate[1]);
+	char c;
+	while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(gate[0]);
 	exec_process_setup(x, &err);
 fail:
 	if (sync_send(x->sync_fd, SYNC_ERROR, NULL) == 0)
@@ -317,7 +332,20 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		char pid[24];
 		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
 		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
-			return husk_err_wrap(err, "pid file");
+			r = husk_err_wrap(err, "pid file");
+	}
+	if (r == 0 && o->pidfd_socket &&
+	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
+		r = -1;
+	if (r < 0 && res->pid > 0) {
+		/* Nobody will know about the process: do not leave it behind. */
+		kill(res->pid, SIGKILL);
+		while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		res->pid = 0;
+		if (res->pty_master >= 0)
+			close(res->pty_master);
+		res->pty_master = -1;
 	}
 	return r;
 }
@@ -362,6 +390,24 @@ static void apply_overrides(struct oci_process *p, const struct exec_overrides *
 		strv_append(&p->capabilities.bounding, ov->caps, ov->ncaps);
 		strv_append(&p->capabilities.effective, ov->caps, ov->ncaps);
 		strv_append(&p->capabilities.permitted, ov->caps, ov->ncaps);
+		/* Ambient capabilities need their inheritable bit: like runc, add
+		 * them only when the process already has an inheritable set. */
+		if (p->capabilities.inheritable.n)
+			strv_append(&p->capabilities.ambient, ov->caps, ov->ncaps);
+	}
+	if (ov->ngids) {
+		free(p->user.additional_gids);
+		p->user.additional_gids = xcalloc(ov->ngids, sizeof(uint32_t));
+		memcpy(p->user.additional_gids, ov->additional_gids, ov->ngids * sizeof(uint32_t));
+		p->user.n_additional_gids = ov->ngids;
+	}
+	if (ov->apparmor) {
+		free(p->apparmor_profile);
+		p->apparmor_profile = xstrdup(ov->apparmor);
+	}
+	if (ov->process_label) {
+		free(p->selinux_label);
+		p->selinux_label = xstrdup(ov->process_label);
 	}
 }
 

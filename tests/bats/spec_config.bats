@@ -19,7 +19,7 @@ run_proc() { # jq filter for .process.args, e.g. '["sh","-c","id -u"]'
 
 @test "config.md#root: a root path that does not exist fails create" {
 	cfg '.root.path = "no-such-rootfs"'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
 	[ "$status" -ne 0 ]
@@ -115,7 +115,7 @@ rbind-rw" ]
 
 @test "config.md#process: process is required when start is called" {
 	cfg 'del(.process)'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	if [ "$status" -eq 0 ]; then
 		run husk start "$CID"
 		[ "$status" -ne 0 ]
@@ -140,7 +140,7 @@ rbind-rw" ]
 
 @test "config.md#process: a cwd that is not absolute is an error" {
 	cfg '.process.cwd = "relative/dir"'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
@@ -168,7 +168,7 @@ rbind-rw" ]
 
 @test "config.md#process: args must have at least one entry" {
 	cfg '.process.args = []'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
 	[ "$status" -ne 0 ]
@@ -185,7 +185,7 @@ rbind-rw" ]
 
 @test "config.md#posix-process: an rlimit type the kernel does not know is an error" {
 	cfg '.process.rlimits = [{type: "RLIMIT_NOT_A_LIMIT", soft: 1, hard: 1}]'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
@@ -194,7 +194,7 @@ rbind-rw" ]
 
 @test "config.md#posix-process: duplicated rlimit types are an error" {
 	cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 100, hard: 100}, {type: "RLIMIT_NOFILE", soft: 200, hard: 200}]'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
@@ -321,7 +321,7 @@ rbind-rw" ]
 		spec_teardown
 		spec_bundle
 		cfg "$bad"
-		run husk create --bundle "$BUNDLE" "$CID" </dev/null
+		try_create
 		echo "$bad: $status $output"
 		[ "$status" -ne 0 ]
 		run husk state "$CID"
