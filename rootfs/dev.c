@@ -226,39 +226,16 @@ static int dev_symlinks(int dev_fd, struct husk_err **err)
 	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev_fd, "core") < 0 &&
 	    errno != EEXIST)
 		return husk_err_sys(err, "symlink /dev/core");
-	/* /dev/ptmx must be the devpts instance of this container */
-	if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
+	/* /dev/ptmx must be the devpts instance of this container (an image /dev
+	 * that already has the link is not rewritten) */
+	char l[16];
+	ssize_t n = readlinkat(dev_fd, "ptmx", l, sizeof(l));
+	if (n == 8 && memcmp(l, "pts/ptmx", 8) == 0)
+		return 0;
+	if ((n >= 0 || errno != ENOENT) && unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
 		return husk_err_sys(err, "remove /dev/ptmx");
 	if (symlinkat("pts/ptmx", dev_fd, "ptmx") < 0)
 		return husk_err_sys(err, "symlink /dev/ptmx");
-	return 0;
-}
-
-/* CVE-2025-52565 class: the console must be a real pty slave, and /dev/console a
- * plain file we created ourselves, not a symlink or node left by the image. */
-static int setup_console(int dev_fd, int pty_fd, struct husk_err **err)
-{
-	struct stat st;
-	struct statfs sfs;
-	if (fstat(pty_fd, &st) < 0 || fstatfs(pty_fd, &sfs) < 0)
-		return husk_err_sys(err, "console: stat fd %d", pty_fd);
-	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143 ||
-	    sfs.f_type != DEVPTS_SUPER_MAGIC)
-		return husk_err_set(err, EPERM, "console: fd %d is not a pty slave", pty_fd);
-	cleanup_fd int src = open_tree(pty_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (src < 0)
-		return husk_err_sys(err, "console: clone pty");
-	if (unlinkat(dev_fd, "console", 0) < 0 && errno != ENOENT)
-		return husk_err_sys(err, "console: remove existing /dev/console");
-	if (mknodat(dev_fd, "console", S_IFREG | 0600, 0) < 0)
-		return husk_err_sys(err, "console: create /dev/console");
-	cleanup_fd int target = openat(dev_fd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0 || fstat(target, &st) < 0)
-		return husk_err_sys(err, "console: open /dev/console");
-	if (!S_ISREG(st.st_mode))
-		return husk_err_set(err, EEXIST, "console: /dev/console was replaced while mounting");
-	if (attach_mount(src, target) < 0)
-		return husk_err_sys(err, "console: bind pty onto /dev/console");
 	return 0;
 }
 
@@ -288,18 +265,8 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		if (r < 0 || dev_symlinks(dev_fd, err) < 0)
 			return -1;
 	}
-	if (pty >= 0 && setup_console(dev_fd, pty, err) < 0)
+	if (pty >= 0 && bind_console(dev_fd, pty, err) < 0)
 		return -1;
 	return 0;
 }
 
-int rootfs_setup_console(const struct rootfs_opts *opts, int pty_fd, struct husk_err **err)
-{
-	cleanup_fd int root_fd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return husk_err_sys(err, "console: open rootfs %s", opts->rootfs);
-	cleanup_fd int dev_fd = open_or_create_in_root(root_fd, "/dev", TARGET_DIR, 0755);
-	if (dev_fd < 0)
-		return husk_err_set(err, -dev_fd, "console: open /dev");
-	return setup_console(dev_fd, pty_fd, err);
-}

@@ -122,6 +122,10 @@ int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **er
 /* "/a//b/../c/" -> "/a/c" (lexical, as runc's CleanPath); caller frees. */
 char *clean_path(const char *p);
 
+/* idmap/ridmap: give the detached bind tree_fd an id mapping (idmap.c). */
+int apply_idmap(int tree_fd, const struct oci_config *cfg, const struct oci_mount *m,
+		bool recursive, struct husk_err **err);
+
 /* Copy the contents of directory src_fd into dst_fd (tmpcopyup), keeping modes,
  * owners, symlinks and device nodes. */
 int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
@@ -130,6 +134,9 @@ int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
 
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err);
 bool config_dev_is_bind(const struct oci_config *cfg);
+/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev),
+ * after checking that it is a pty slave and replacing whatever the image had. */
+int bind_console(int dev_fd, int pty_fd, struct husk_err **err);
 /* fd (O_PATH) of a verified /dev/null char device (1:3); -1 with err otherwise. */
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err);
 

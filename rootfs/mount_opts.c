@@ -175,10 +175,6 @@ int mount_opts_parse(const oci_strv *options, struct mount_opts *o, struct husk_
 			break;
 		}
 	}
-	if ((o->extra & (MOPT_IDMAP | MOPT_RIDMAP))) {
-		mount_opts_free(o);
-		return husk_err_set(err, ENOTSUP, "idmapped mounts are not supported yet");
-	}
 	return 0;
 }
 

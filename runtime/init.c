@@ -270,17 +270,33 @@ static bool has_devpts_mount(const struct oci_config *cfg)
 }
 
 /* A pty (from ptmx, or the host's /dev/ptmx when -1); the master goes to the parent. */
-static int open_terminal(struct init_ctx *ctx, int ptmx, int *slave, struct husk_err **err)
+/* Hand the pty master to the parent (for the console socket or husk's own stdio). */
+static int send_terminal(struct init_ctx *ctx, int master, struct husk_err **err)
 {
-	cleanup_fd int master = -1;
-	int r = ptmx >= 0 ? terminal_open_from(ptmx, &ctx->cfg->process, &master, slave, err)
-			  : terminal_open(&ctx->cfg->process, &master, slave, err);
-	if (r < 0)
-		return -1;
 	if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
 	    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
 		return -1;
 	return 0;
+}
+
+/* A terminal from the host's devpts, for configs without a devpts of their own. */
+static int open_host_terminal(struct init_ctx *ctx, int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (terminal_open(&ctx->cfg->process, &master, slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
+}
+
+/* The container's own devpts: inside, ttyname() is /dev/pts/N, as with runc. */
+static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opts *ropts,
+				   int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (rootfs_open_console(ropts, &master, slave, err) < 0 ||
+	    terminal_set_size(&ctx->cfg->process, *slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
 }
 
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
@@ -294,7 +310,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 
 	cleanup_fd int slave = -1;
 	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
-	if (cfg->process.terminal && !own_devpts && open_terminal(ctx, -1, &slave, err) < 0)
+	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
 		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
 				    .rootfs = ctx->rootfs,
@@ -303,18 +319,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .console_pty_fd = slave};
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;
-	if (own_devpts) {
-		/* The container's own devpts: inside, ttyname() is /dev/pts/N. */
-		cleanup_fd int root = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root < 0)
-			return husk_err_sys(err, "open rootfs %s", ctx->rootfs);
-		int ptmx = rootfs_open_in_root(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0, err);
-		if (ptmx < 0)
-			return husk_err_wrap(err, "terminal");
-		if (open_terminal(ctx, ptmx, &slave, err) < 0 ||
-		    rootfs_setup_console(&ropts, slave, err) < 0)
-			return -1;
-	}
+	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
+		return -1;
 
 	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
 	    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0)

@@ -131,9 +131,19 @@ int seccomp_arch_parse(const char *name, uint32_t *arch, struct husk_err **err)
 	return 0;
 }
 
+/* Known to libseccomp and able to share a filter with the native arch (a
+ * big-endian arch cannot go into a little-endian filter, for one). */
 bool seccomp_arch_supported(const char *name)
 {
-	return arch_token(name) != 0;
+	uint32_t token = arch_token(name);
+	if (!token)
+		return false;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return false;
+	int r = seccomp_arch_add(ctx, token);
+	seccomp_release(ctx);
+	return r == 0 || r == -EEXIST;
 }
 
 int seccomp_op_parse(const char *name, int *op, struct husk_err **err)

@@ -17,25 +17,30 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-int terminal_open_from(int ptmx_fd, const struct oci_process *proc, int *master, int *slave,
-		       struct husk_err **err)
+int terminal_set_size(const struct oci_process *proc, int slave, struct husk_err **err)
+{
+	if (!proc->console_height.set && !proc->console_width.set)
+		return 0;
+	struct winsize ws = {.ws_row = proc->console_height.v, .ws_col = proc->console_width.v};
+	if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+		return husk_err_sys(err, "terminal: set consoleSize");
+	return 0;
+}
+
+/* A pty from the host's devpts, for configs that mount no devpts of their own. */
+static int terminal_open_from(int ptmx_fd, const struct oci_process *proc, int *master, int *slave,
+			      struct husk_err **err)
 {
 	cleanup_fd int m = ptmx_fd;
 	/* No grantpt(): it stats /dev/pts/N by name, which may be another devpts. */
 	if (unlockpt(m) < 0)
 		return husk_err_sys(err, "terminal: unlock pty");
-	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cleanup_fd int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s < 0)
 		return husk_err_sys(err, "terminal: open pty slave");
-	if (proc->console_height.set || proc->console_width.set) {
-		struct winsize ws = {.ws_row = proc->console_height.v, .ws_col = proc->console_width.v};
-		if (ioctl(s, TIOCSWINSZ, &ws) < 0) {
-			int e = errno;
-			close(s);
-			return husk_err_set(err, e, "terminal: set consoleSize");
-		}
-	}
-	*slave = s;
+	if (terminal_set_size(proc, s, err) < 0)
+		return -1;
+	*slave = steal_fd(&s);
 	*master = steal_fd(&m);
 	return 0;
 }

@@ -15,8 +15,8 @@
 int terminal_open(const struct oci_process *proc, int *master, int *slave, struct husk_err **err);
 
 /* Same from an open ptmx (taken over: closed on failure). */
-int terminal_open_from(int ptmx_fd, const struct oci_process *proc, int *master, int *slave,
-		       struct husk_err **err);
+/* Apply process.consoleSize to a pty slave. */
+int terminal_set_size(const struct oci_process *proc, int slave, struct husk_err **err);
 
 /* One fd over a unix socket, with a small payload (may be NULL). */
 int terminal_send_fd(int sock, int fd, const char *payload, struct husk_err **err);

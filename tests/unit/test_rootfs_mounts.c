@@ -94,6 +94,11 @@ static void check_default_container(struct fixture *fx, void *arg)
 	/* read-only keeps the flags the mount had (procfs here: rw,relatime -> ro,relatime) */
 	CHECK(has_opt(mi.opts, "relatime"), "/proc/sys lost its flags: %s", mi.opts);
 
+	/* a read-only path on a nosuid,nodev,noexec mount keeps those */
+	CHECK(find_mount("/dev/shm", &mi) && has_opt(mi.opts, "ro") && has_opt(mi.opts, "nosuid") &&
+		      has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noexec"),
+	      "/dev/shm %s", mi.opts);
+
 	/* the rootfs itself stays writable (root.readonly is false) */
 	CHECK(mkdir("/tmp/w", 0755) == 0, "rootfs not writable: %s", strerror(errno));
 }
@@ -104,6 +109,9 @@ static void test_default_container(void **state)
 	struct fixture *fx = fx_new();
 	fx_default_mounts(fx);
 	fx_default_paths(fx);
+	fx_free_strv(&fx->cfg.linux_.readonly_paths);
+	fx->cfg.linux_.readonly_paths =
+		fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger,/dev/shm");
 	fx_run(fx, 0, check_default_container, NULL);
 	fx_free(fx);
 }
@@ -178,6 +186,46 @@ static void test_bind_mounts_recursive(void **state)
 	fx_mount(fx, "/data/rro", "bind", "vol/tree", "rbind,rro");
 	fx_mount(fx, "/data/shared", "bind", "vol/rw", "bind,rshared");
 	fx_run(fx, 0, check_binds_with_submount, NULL);
+	fx_free(fx);
+}
+
+static void check_idmap(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	must_prepare_finalize(fx);
+	struct stat st;
+	/* on disk owned by 0:0; through the mount, by the mapped 1000:1001 */
+	CHECK(stat("/idmapped/f", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1001,
+	      "idmapped owner %u:%u", st.st_uid, st.st_gid);
+	CHECK(stat("/plain/f", &st) == 0 && st.st_uid == 0, "plain owner %u", st.st_uid);
+	struct mnt_info mi;
+	CHECK(find_mount("/idmapped", &mi) && strstr(mi.opts, "idmapped"), "opts %s", mi.opts);
+}
+
+static void test_idmapped_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	static const char *const dirs[] = { "vol", NULL };
+	fx_mkdirs(fx->bundle, dirs);
+	char *p = xasprintf("%s/vol/f", fx->bundle);
+	fx_write(p, "x");
+	assert_int_equal(chown(p, 0, 0), 0);
+	free(p);
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_mount(fx, "/idmapped", "bind", "vol", "rbind,idmap");
+	fx_mount(fx, "/plain", "bind", "vol", "rbind");
+	struct oci_mount *m = &fx->cfg.mounts[1];
+	m->uid_mappings = xcalloc(1, sizeof(*m->uid_mappings));
+	m->uid_mappings[0] = (struct oci_id_mapping){ 0, 1000, 1 };
+	m->n_uid_mappings = 1;
+	m->gid_mappings = xcalloc(1, sizeof(*m->gid_mappings));
+	m->gid_mappings[0] = (struct oci_id_mapping){ 0, 1001, 1 };
+	m->n_gid_mappings = 1;
+	fx_run(fx, 0, check_idmap, NULL);
+	free(m->uid_mappings);
+	free(m->gid_mappings);
+	m->uid_mappings = m->gid_mappings = NULL;
 	fx_free(fx);
 }
 
@@ -402,6 +450,55 @@ static void test_console(void **state)
 	struct fixture *fx = fx_new();
 	fx_default_mounts(fx);
 	fx_run(fx, 0, check_console, NULL);
+	fx_free(fx);
+}
+
+static void check_container_console(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	int master = -1, slave = -1;
+	MUST(rootfs_open_console(&fx->opts, &master, &slave, &_e));
+	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
+	struct stat sst, cst, pts;
+	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 && stat("/dev/pts", &pts) == 0,
+	      "stat");
+	CHECK(cst.st_rdev == sst.st_rdev, "/dev/console is not the slave");
+	/* the slave lives in the container's own devpts instance */
+	CHECK(sst.st_dev == pts.st_dev, "pty not from the container's devpts");
+	char name[64] = "";
+	CHECK(ttyname_r(slave, name, sizeof(name)) == 0 && strcmp(name, "/dev/pts/0") == 0,
+	      "ttyname %s", name);
+	CHECK(write(slave, "ok", 2) == 2, "write slave");
+	char buf[8];
+	CHECK(read(master, buf, sizeof(buf)) == 2, "read master");
+}
+
+static void test_container_console(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_container_console, NULL);
+	fx_free(fx);
+}
+
+static void check_console_without_devpts(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	int master = -1, slave = -1;
+	struct husk_err *e = NULL;
+	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0, "no devpts, yet a console");
+	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
+}
+
+static void test_console_needs_devpts(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_mount(fx, "/dev", "tmpfs", "tmpfs", NULL);
+	fx_run(fx, 0, check_console_without_devpts, NULL);
 	fx_free(fx);
 }
 
@@ -634,15 +731,48 @@ static void test_mount_errors(void **state)
 		{ "/proc", "tmpfs", "tmpfs", NULL, "only a proc filesystem may be mounted on /proc" },
 		{ "/proc/sys/kernel", "bind", "/tmp", "bind", "mounting under /proc is only" },
 		{ "/x", NULL, "x", NULL, "type is required" },
-		{ "/x", "tmpfs", "tmpfs", "idmap", "idmapped mounts are not supported" },
+		{ "/x", "tmpfs", "tmpfs", "idmap", "idmap/ridmap are only supported on bind mounts" },
+		{ "/x", "bind", "/tmp", "rbind,idmap", "idmap needs uidMappings and gidMappings" },
+		{ "/", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
+		{ "/../", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
+		/* /myproc -> /proc in the rootfs (made by the test below) */
+		{ "/myproc/sys", "tmpfs", "tmpfs", NULL, "the target is inside a procfs" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fixture *fx = fx_new();
+		char *link = xasprintf("%s/myproc", fx->rootfs);
+		assert_int_equal(symlink("/proc", link), 0);
+		free(link);
 		fx_mount(fx, "/proc", "proc", "proc", NULL);
 		fx_mount(fx, cases[i].dest, cases[i].type, cases[i].src, cases[i].opts);
 		fx_run(fx, 0, check_mount_error, (void *)cases[i].want);
 		fx_free(fx);
 	}
+}
+
+static void check_proc_overlay(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	must_prepare_finalize(fx);
+	char *s = NULL;
+	struct husk_err *e = NULL;
+	CHECK(read_file_at(AT_FDCWD, "/proc/uptime", &s, NULL, &e) == 0 && strcmp(s, "42.0 1.0\n") == 0,
+	      "/proc/uptime: %s", s ? s : "?");
+	free(s);
+}
+
+/* lxcfs-style overlays of a few /proc files stay possible */
+static void test_proc_allowlisted_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	char *p = xasprintf("%s/uptime", fx->dir);
+	fx_write(p, "42.0 1.0\n");
+	fx_mount(fx, "/proc", "proc", "proc", NULL);
+	fx_mount(fx, "/proc/uptime", "bind", p, "bind,ro");
+	free(p);
+	fx_run(fx, 0, check_proc_overlay, NULL);
+	fx_free(fx);
 }
 
 static void check_rootfs_propagation(struct fixture *fx, void *arg)
@@ -713,14 +843,13 @@ static void test_bad_rootfs_propagation(void **state)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP rootfs mount tests need root\n");
+	if (fx_skip_unless_mount_api())
 		return 0;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_container),
 		cmocka_unit_test(test_bind_mounts_recursive),
 		cmocka_unit_test(test_tmpfs_copyup_remount_readonly_root),
+		cmocka_unit_test(test_idmapped_bind),
 		cmocka_unit_test(test_linux_devices),
 		cmocka_unit_test(test_bad_device_type),
 		cmocka_unit_test(test_dev_bind_gets_no_defaults),
@@ -728,12 +857,15 @@ int main(void)
 		cmocka_unit_test(test_no_pivot),
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_console_must_be_pty),
+		cmocka_unit_test(test_container_console),
+		cmocka_unit_test(test_console_needs_devpts),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_sysctl_not_namespaced),
 		cmocka_unit_test(test_cgroup_mount),
 		cmocka_unit_test(test_cgroup_mount_cgroupns),
 		cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
 		cmocka_unit_test(test_mount_errors),
+		cmocka_unit_test(test_proc_allowlisted_bind),
 		cmocka_unit_test(test_rootfs_propagation),
 		cmocka_unit_test(test_bad_rootfs_propagation),
 		cmocka_unit_test(test_mount_namespace_required),

@@ -48,6 +48,8 @@ static const struct opt_case cases[] = {
 	{ "rbind", 0, 0, 0, 0, 0, false, MOPT_RBIND, "", NULL },
 	{ "remount", 0, 0, 0, 0, 0, false, MOPT_REMOUNT, "", NULL },
 	{ "tmpcopyup", 0, 0, 0, 0, 0, false, MOPT_TMPCOPYUP, "", NULL },
+	{ "rbind,idmap", 0, 0, 0, 0, 0, false, MOPT_RBIND | MOPT_IDMAP, "", NULL },
+	{ "bind,ridmap", 0, 0, 0, 0, 0, false, MOPT_BIND | MOPT_RIDMAP, "", NULL },
 	{ "sync,dirsync,mand,lazytime", 0, 0, 0, 0, 0, false, 0, "sync,dirsync,mand,lazytime", NULL },
 	{ "async,nomand,nolazytime", 0, 0, 0, 0, 0, false, 0, "async,nomand,nolazytime", NULL },
 	{ "defaults,silent,loud,iversion,noiversion", 0, 0, 0, 0, 0, false, 0, "", NULL },
@@ -91,20 +93,6 @@ static void test_option_table(void **state)
 			free(v.v[j]);
 		free(v.v);
 	}
-}
-
-static void test_idmap_refused(void **state)
-{
-	(void)state;
-	oci_strv v = fx_strv("rbind,idmap");
-	struct mount_opts o;
-	struct husk_err *e = NULL;
-	assert_true(mount_opts_parse(&v, &o, &e) < 0);
-	assert_non_null(strstr(e->msg, "idmapped"));
-	husk_err_free(&e);
-	for (size_t j = 0; j < v.n; j++)
-		free(v.v[j]);
-	free(v.v);
 }
 
 static void test_propagation_names(void **state)
@@ -158,7 +146,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_option_table),
-		cmocka_unit_test(test_idmap_refused),
 		cmocka_unit_test(test_propagation_names),
 		cmocka_unit_test(test_sysctl_rules),
 	};

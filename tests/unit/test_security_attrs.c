@@ -56,7 +56,7 @@ static void test_sched_batch_nice(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_BATCH");
+	c->process.scheduler.policy = sec_strdup("SCHED_BATCH");
 	c->process.scheduler.nice = (oci_opt_i64){true, 7};
 	c->process.scheduler.flags = sec_strv("SCHED_FLAG_RESET_ON_FORK", NULL);
 	struct sec_result r = run(c, probe_sched);
@@ -71,7 +71,7 @@ static void test_sched_fifo_priority(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_FIFO");
+	c->process.scheduler.policy = sec_strdup("SCHED_FIFO");
 	c->process.scheduler.priority = (oci_opt_i64){true, 3};
 	struct sec_result r = run(c, probe_sched);
 	assert_int_equal(r.step, 0);
@@ -83,11 +83,11 @@ static void test_sched_invalid(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_TURBO");
+	c->process.scheduler.policy = sec_strdup("SCHED_TURBO");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "SCHED_TURBO"));
-	c->process.scheduler.policy = strdup("SCHED_OTHER");
+	c->process.scheduler.policy = sec_strdup("SCHED_OTHER");
 	c->process.scheduler.priority = (oci_opt_i64){true, 5};
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
@@ -110,16 +110,16 @@ static void test_ioprio(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.io_priority.present = true;
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_IDLE");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_IDLE");
 	c->process.io_priority.priority = 5;
 	struct sec_result r = run(c, probe_ioprio);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[0] >> 13, 3);
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_BE");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_BE");
 	c->process.io_priority.priority = 6;
 	r = run(c, probe_ioprio);
 	assert_int_equal(r.extra[0], (2 << 13) | 6);
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_MAGIC");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_MAGIC");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "IOPRIO_CLASS_MAGIC"));
@@ -136,14 +136,14 @@ static void test_personality(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.personality.present = true;
-	c->linux_.personality.domain = strdup("LINUX32");
+	c->linux_.personality.domain = sec_strdup("LINUX32");
 	struct sec_result r = run(c, probe_personality);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[0] & PER_MASK, PER_LINUX32);
-	c->linux_.personality.domain = strdup("LINUX");
+	c->linux_.personality.domain = sec_strdup("LINUX");
 	r = run(c, probe_personality);
 	assert_int_equal(r.extra[0] & PER_MASK, PER_LINUX);
-	c->linux_.personality.domain = strdup("BSD");
+	c->linux_.personality.domain = sec_strdup("BSD");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "BSD"));
@@ -164,8 +164,8 @@ static void test_mempolicy(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.memory_policy.present = true;
-	c->linux_.memory_policy.mode = strdup("MPOL_BIND");
-	c->linux_.memory_policy.nodes = strdup("0");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_BIND");
+	c->linux_.memory_policy.nodes = sec_strdup("0");
 	c->linux_.memory_policy.flags = sec_strv("MPOL_F_STATIC_NODES", NULL);
 	struct sec_result r = run(c, probe_mempolicy);
 	assert_int_equal(r.step, 0);
@@ -173,7 +173,7 @@ static void test_mempolicy(void **state)
 	assert_int_equal(r.extra[1], 2 | (1 << 15)); /* MPOL_BIND | MPOL_F_STATIC_NODES */
 	assert_int_equal(r.extra[2], 1);
 	c->linux_.memory_policy.flags.n = 0;
-	c->linux_.memory_policy.mode = strdup("MPOL_INTERLEAVE");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_INTERLEAVE");
 	r = run(c, probe_mempolicy);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[1], 3);
@@ -183,19 +183,19 @@ static void test_mempolicy_invalid(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.memory_policy.present = true;
-	c->linux_.memory_policy.mode = strdup("MPOL_BIND");
-	c->linux_.memory_policy.nodes = strdup("0-");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_BIND");
+	c->linux_.memory_policy.nodes = sec_strdup("0-");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "nodes"));
-	c->linux_.memory_policy.nodes = strdup("");
+	c->linux_.memory_policy.nodes = sec_strdup("");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
-	c->linux_.memory_policy.mode = strdup("MPOL_DEFAULT");
-	c->linux_.memory_policy.nodes = strdup("0");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_DEFAULT");
+	c->linux_.memory_policy.nodes = sec_strdup("0");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
-	c->linux_.memory_policy.mode = strdup("MPOL_FAST");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_FAST");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "MPOL_FAST"));
@@ -275,7 +275,7 @@ static void test_apparmor_not_enabled(void **state)
 		skip();
 	}
 	struct oci_config *c = sec_new_cfg(0, 0);
-	c->process.apparmor_profile = strdup("husk-default");
+	c->process.apparmor_profile = sec_strdup("husk-default");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "apparmor is not enabled"));
@@ -289,13 +289,13 @@ static void test_selinux_not_enabled(void **state)
 		skip();
 	}
 	struct oci_config *c = sec_new_cfg(0, 0);
-	c->process.selinux_label = strdup("system_u:system_r:container_t:s0");
+	c->process.selinux_label = sec_strdup("system_u:system_r:container_t:s0");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "selinux is not enabled"));
 	/* mountLabel alone is ignored with SELinux off, as runc does. */
 	c = sec_new_cfg(0, 0);
-	c->linux_.mount_label = strdup("system_u:object_r:container_file_t:s0");
+	c->linux_.mount_label = sec_strdup("system_u:object_r:container_file_t:s0");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 0);
 }
@@ -315,5 +315,5 @@ int main(void)
 		cmocka_unit_test(test_apparmor_not_enabled),
 		cmocka_unit_test(test_selinux_not_enabled),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

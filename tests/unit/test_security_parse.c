@@ -235,5 +235,5 @@ int main(void)
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_tables_agree_with_libseccomp),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }
