@@ -106,9 +106,10 @@ static void job_free(struct create_job *j)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
-	for (int *fd = &j->dir_fd; fd <= &j->pty_master; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	int fds[] = {j->dir_fd, j->lock_fd, j->sync_fd, j->fifo_fd, j->pty_master};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (j->mask_changed)
 		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
 	free(j->bundle);
