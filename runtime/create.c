@@ -109,9 +109,10 @@ static void job_free(struct create_job *j)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
-	for (int *fd = &j->dir_fd; fd <= &j->pty_master; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	int fds[] = {j->dir_fd, j->lock_fd, j->sync_fd, j->fifo_fd, j->pty_master};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (j->mask_changed)
 		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
 	free(j->bundle);
@@ -396,10 +397,13 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->pid = j->init;
 	st->pid_start_time = proc_start_time(j->init);
 	st->created = rfc3339_now();
-	struct passwd *pw = getpwuid(geteuid());
-	st->owner = xstrdup(pw ? pw->pw_name : "");
+	/* uid 0 is root everywhere; anything else goes through NSS (slow, so only then). */
+	struct passwd *pw = geteuid() == 0 ? NULL : getpwuid(geteuid());
+	st->owner = xstrdup(geteuid() == 0 ? "root" : pw ? pw->pw_name : "");
 	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
+	st->poststart_hooks = j->cfg->hooks.poststart.n > 0;
+	st->poststop_hooks = j->cfg->hooks.poststop.n > 0;
 	const oci_kvv *a = &j->cfg->annotations;
 	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
 	for (size_t i = 0; i < a->n; i++) {

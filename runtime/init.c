@@ -118,14 +118,24 @@ static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
 		return 0;
 	/* unshare(CLONE_NEWPID) applies to children: the next process is the init.
 	 * CLONE_PARENT makes it husk's child, so `run` can wait for it. */
+	int barrier[2];
+	if (pipe2(barrier, O_CLOEXEC) < 0)
+		return husk_err_sys(err, "pipe");
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)
 		return husk_err_sys(err, "fork container init");
 	if (pid > 0) {
+		close(barrier[0]);
 		if (sync_send_blob(ctx->sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
 			init_fail(ctx, *err);
 		_exit(0);
 	}
+	/* Speak on the shared socket only after our parent sent SYNC_PID and exited. */
+	close(barrier[1]);
+	char b;
+	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(barrier[0]);
 	return set_parent_death_signal(ctx, err);
 }
 
