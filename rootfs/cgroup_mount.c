@@ -32,7 +32,7 @@ static bool has_cgroupns(const struct oci_config *cfg)
 /* A fresh mount of one hierarchy (cgroup namespace case). */
 static int new_hierarchy_mount(const char *ctrls, uint64_t attrs, struct husk_err **err)
 {
-	struct mount_opts o = { 0 };
+	struct mount_opts o = {0};
 	cleanup_free char *data = NULL;
 	if (!ctrls)
 		return fs_new_mount("cgroup2", "cgroup", NULL, attrs, err);
@@ -72,7 +72,8 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 			return husk_err_wrap(err, "cgroup hierarchy %s", name);
 	} else {
 		cleanup_free char *src = xasprintf("%s%s", name, cgpath);
-		tree = open_tree(host_root_fd, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		tree = open_tree(host_root_fd, src,
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (tree < 0) {
 			if (errno == ENOENT)
 				return 0; /* hierarchy not mounted at the conventional place */
@@ -84,7 +85,8 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 	}
 	if (mkdirat(tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
 		return husk_err_sys(err, "mkdir %s", name);
-	cleanup_fd int target = openat(tmpfs_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_fd int target =
+	    openat(tmpfs_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0)
 		return husk_err_sys(err, "open %s", name);
 	if (attach_mount(tree, target) < 0)
@@ -127,14 +129,16 @@ static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct
 		if (!*ctrls) {
 			/* the v2 part of a hybrid host, only if it is mounted */
 			struct statfs sfs;
-			if (statfs(CGROUP_ROOT "/unified", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+			if (statfs(CGROUP_ROOT "/unified", &sfs) < 0 ||
+			    sfs.f_type != CGROUP2_SUPER_MAGIC)
 				continue;
 			ctrls = NULL;
 		}
 		if (mount_one_hierarchy(tmpfs, host_root, ctrls, path, cgns, o, err) < 0)
 			return -1;
 	}
-	if ((o->attr_set & MOUNT_ATTR_RDONLY) && sys_setattr(tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
+	if ((o->attr_set & MOUNT_ATTR_RDONLY) &&
+	    sys_setattr(tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
 		return husk_err_sys(err, "make %s read-only", dest);
 	if (o->propagation && sys_setattr(tmpfs, o->propagation_rec, 0, 0, o->propagation) < 0)
 		return husk_err_sys(err, "set propagation");
@@ -148,7 +152,7 @@ static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct
 static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o,
 			 struct husk_err **err)
 {
-	struct mount_opts t = { .data = (char *)"mode=755" };
+	struct mount_opts t = {.data = (char *)"mode=755"};
 	uint64_t attrs = (o->attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
 			 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	cleanup_fd int tmpfs = fs_new_mount("tmpfs", "tmpfs", &t, attrs, err);

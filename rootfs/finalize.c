@@ -62,7 +62,7 @@ static int readonly_path(int root_fd, const char *path, struct husk_err **err)
 	/* Bind onto itself and make that read-only; mount_setattr keeps the
 	 * nosuid/nodev/noexec the mount had. */
 	cleanup_fd int tree =
-		open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	    open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return husk_err_sys(err, "bind");
 	if (sys_setattr(tree, true, MOUNT_ATTR_RDONLY, 0, 0) < 0)
@@ -100,8 +100,8 @@ static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 			src->tmpfs_fd = t;
 			return 0;
 		}
-		cleanup_fd int c =
-			open_tree(src->tmpfs_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		cleanup_fd int c = open_tree(src->tmpfs_fd, "",
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (c < 0 || attach_mount(c, fd) < 0)
 			return husk_err_sys(err, "mount read-only tmpfs");
 		return 0;
@@ -114,7 +114,7 @@ static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 			return husk_err_wrap(err, "mask source");
 	}
 	cleanup_fd int c =
-		open_tree(src->null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	    open_tree(src->null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (c < 0 || attach_mount(c, fd) < 0)
 		return husk_err_sys(err, "bind /dev/null");
 	return 0;
@@ -126,7 +126,7 @@ static int mask_and_protect(const struct oci_config *cfg, int root_fd, struct hu
 	for (size_t i = 0; i < ro->n; i++)
 		if (readonly_path(root_fd, ro->v[i], err) < 0)
 			return husk_err_wrap(err, "readonlyPaths[%zu] \"%s\"", i, ro->v[i]);
-	struct mask_sources src = { -1, -1 };
+	struct mask_sources src = {-1, -1};
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < mp->n; i++)
 		if ((r = masked_path(root_fd, mp->v[i], &src, err)) < 0)
@@ -144,9 +144,10 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(err, EINVAL,
-				    "rootfs: the config has no mount namespace; refusing to change the "
-				    "host's mounts");
+		return husk_err_set(
+		    err, EINVAL,
+		    "rootfs: the config has no mount namespace; refusing to change the "
+		    "host's mounts");
 	{
 		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (new_root < 0)
@@ -167,7 +168,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 	if (p && *p) {
 		unsigned long flags = mount_propagation_flags(p);
 		if (!flags)
-			return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+			return husk_err_set(err, EINVAL,
+					    "linux.rootfsPropagation: unknown value \"%s\"", p);
 		if (mount(NULL, "/", NULL, flags, NULL) < 0)
 			return husk_err_sys(err, "rootfsPropagation %s", p);
 	}
