@@ -13,11 +13,15 @@
 
 int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
+	/* openat2 rejects a mode without O_CREAT/O_TMPFILE */
+	if (!(flags & (O_CREAT | __O_TMPFILE)))
+		mode = 0;
 	struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
-	int fd;
+	int fd, tries = 0;
+	/* EAGAIN: a concurrent rename made ".." resolution unsafe; bounded retry */
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
 	return fd;
 }
 
