@@ -411,6 +411,8 @@ static void test_dev_bind_gets_no_defaults(void **state)
 static void check_no_pivot(struct fixture *fx, void *arg)
 {
 	(void)arg;
+	int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(old_root >= 0, "open /");
 	fx->opts.no_pivot = true;
 	must_prepare_finalize(fx);
 	struct mnt_info mi;
@@ -418,6 +420,15 @@ static void check_no_pivot(struct fixture *fx, void *arg)
 	CHECK(access("/mnt/sandboxing", F_OK) < 0 && access("/data", F_OK) == 0, "not in rootfs");
 	char cwd[64];
 	CHECK(getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0, "cwd %s", cwd);
+	/* The host's mounts are gone from the namespace: seen through an fd of the
+	 * old root taken before, /proc and /sys are plain directories again. */
+	int fd = openat(old_root, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sfs;
+	CHECK(fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type != PROC_SUPER_MAGIC,
+	      "the host's /proc is still mounted");
+	close(fd);
+	fd = openat(old_root, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd < 0, "the host's /sys is still mounted");
 }
 
 static void test_no_pivot(void **state)
