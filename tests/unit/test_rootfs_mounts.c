@@ -725,6 +725,37 @@ static void test_cgroup_mount_follows_late_cgroup_move(void **state)
 	assert_int_equal(rmdir_errno, 0);
 }
 
+/* A pure cgroup v2 host, simulated in the child's private mount namespace by
+ * mounting cgroup2 over /sys/fs/cgroup (made private first: nothing reaches the
+ * host). */
+static void check_cgroup_v2_host(struct fixture *fx, void *arg)
+{
+	bool cgns = arg != NULL;
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / private");
+	CHECK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0, "mount cgroup2: %s",
+	      strerror(errno));
+	if (cgns)
+		CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare cgroupns");
+	must_prepare_finalize(fx);
+	struct mnt_info mi;
+	CHECK(find_mount("/sys/fs/cgroup", &mi) && strcmp(mi.type, "cgroup2") == 0 &&
+		      has_opt(mi.opts, "ro"),
+	      "/sys/fs/cgroup is %s %s", mi.type, mi.opts);
+	CHECK(access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0, "no cgroup.procs");
+	CHECK(!find_mount("/sys/fs/cgroup/memory", &mi), "v1 hierarchies on a v2 host");
+}
+
+static void test_cgroup_mount_pure_v2(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_cgroup_v2_host, NULL);
+	fx_ns(fx, OCI_NS_CGROUP);
+	fx_run(fx, 0, check_cgroup_v2_host, fx);
+	fx_free(fx);
+}
+
 static void check_mount_error(struct fixture *fx, void *arg)
 {
 	struct husk_err *e = NULL;
@@ -880,6 +911,7 @@ int main(void)
 	    cmocka_unit_test(test_cgroup_mount),
 	    cmocka_unit_test(test_cgroup_mount_cgroupns),
 	    cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
+	    cmocka_unit_test(test_cgroup_mount_pure_v2),
 	    cmocka_unit_test(test_mount_errors),
 	    cmocka_unit_test(test_proc_allowlisted_bind),
 	    cmocka_unit_test(test_rootfs_propagation),
