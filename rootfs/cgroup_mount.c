@@ -83,13 +83,11 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 		    sys_setattr(tree, false, o->attr_set, o->attr_clr, 0) < 0)
 			return husk_err_sys(err, "set attributes of %s", name);
 	}
-	if (mkdirat(tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
+	/* A fresh directory in our own, still private tmpfs: attached by name,
+	 * without following symlinks (no MOVE_MOUNT_T_SYMLINKS). */
+	if (mkdirat(tmpfs_fd, name, 0755) < 0)
 		return husk_err_sys(err, "mkdir %s", name);
-	cleanup_fd int target =
-	    openat(tmpfs_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0)
-		return husk_err_sys(err, "open %s", name);
-	if (attach_mount(tree, target) < 0)
+	if (move_mount(tree, "", tmpfs_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return husk_err_sys(err, "move_mount %s", name);
 	if (strchr(name, ',')) {
 		cleanup_free char *parts = xstrdup(name);
