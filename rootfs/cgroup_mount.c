@@ -147,6 +147,11 @@ static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct
  * runtime may still be moving us into our cgroups while rootfs_prepare runs:
  * only the tmpfs is mounted here, rootfs_cgroup_populate() fills it in from
  * rootfs_finalize(), before pivot_root. */
+/* The tmpfs mounts rootfs_prepare made for that, by mount id: rootfs_finalize
+ * fills in only these (both run in the container's init). */
+static uint64_t pending_tmpfs[16];
+static size_t n_pending_tmpfs;
+
 static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o,
 			 struct husk_err **err)
 {
@@ -158,9 +163,15 @@ static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct 
 		return -1;
 	if (place_mount(ctx, tmpfs, dest, TARGET_DIR, err) < 0)
 		return -1;
-	if (!has_cgroupns(ctx->cfg))
-		return 0;
-	return populate_v1_tree(tmpfs, true, dest, o, err);
+	if (has_cgroupns(ctx->cfg))
+		return populate_v1_tree(tmpfs, true, dest, o, err);
+	uint64_t id;
+	if (sys_statx_mnt(tmpfs, &id, NULL) < 0)
+		return husk_err_sys(err, "statx");
+	if (n_pending_tmpfs == ARRAY_SIZE(pending_tmpfs))
+		return husk_err_set(err, E2BIG, "too many cgroup mounts");
+	pending_tmpfs[n_pending_tmpfs++] = id;
+	return 0;
 }
 
 static bool is_cgroup_entry(const struct oci_mount *m)
@@ -198,17 +209,20 @@ int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct hus
 		cleanup_free char *dest = clean_path(m->destination);
 		/* it must still be the tmpfs rootfs_prepare put there */
 		cleanup_fd int fd = open_in_root_raw(root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
-		struct statfs sfs;
-		struct statx stx;
-		int r;
+		uint64_t id = 0;
+		int r = 0;
 		if (fd < 0)
 			r = husk_err_set(err, -fd, "open");
-		else if (fstatfs(fd, &sfs) < 0 ||
-			 statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
-			r = husk_err_sys(err, "stat");
-		else if (sfs.f_type != TMPFS_MAGIC || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-			r = husk_err_set(err, EXDEV, "no longer the cgroup tmpfs");
-		else
+		else if (sys_statx_mnt(fd, &id, NULL) < 0)
+			r = husk_err_sys(err, "statx");
+		bool ours = false;
+		for (size_t j = 0; r == 0 && j < n_pending_tmpfs; j++)
+			if (pending_tmpfs[j] == id) {
+				ours = true;
+				pending_tmpfs[j] = 0; /* fill each one once */
+			}
+		/* not our tmpfs (a later config mount covers it): nothing to fill in */
+		if (r == 0 && ours)
 			r = populate_v1_tree(fd, false, dest, &o, err);
 		mount_opts_free(&o);
 		if (r < 0)

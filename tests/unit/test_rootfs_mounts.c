@@ -1,6 +1,7 @@
 /* rootfs_prepare + rootfs_finalize for real, in a forked child with its own
  * mount namespace, checked through the kernel's view from inside (mountinfo,
  * stat, writes that must fail). */
+#include <dirent.h>
 #include <pty.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -725,6 +726,33 @@ static void test_cgroup_mount_follows_late_cgroup_move(void **state)
 	assert_int_equal(rmdir_errno, 0);
 }
 
+/* A config bind over the cgroup mount must not get the cgroup directories
+ * created in it (it could be the host's own /sys/fs/cgroup tmpfs). */
+static void check_cgroup_covered(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	char *fake = xasprintf("%s/fakecg", fx->dir);
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / private");
+	CHECK(mkdir(fake, 0755) == 0 && mount("tmpfs", fake, "tmpfs", 0, NULL) == 0, "fake tmpfs");
+	int fd = open(fake, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fx_mount(fx, "/sys/fs/cgroup", "bind", fake, "rbind");
+	must_prepare_finalize(fx);
+	DIR *d = fdopendir(fd);
+	CHECK(d, "opendir");
+	struct dirent *de;
+	while ((de = readdir(d)))
+		CHECK(de->d_name[0] == '.', "\"%s\" was created in the covering tmpfs", de->d_name);
+}
+
+static void test_cgroup_mount_covered_by_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_cgroup_covered, NULL);
+	fx_free(fx);
+}
+
 /* A pure cgroup v2 host, simulated in the child's private mount namespace by
  * mounting cgroup2 over /sys/fs/cgroup (made private first: nothing reaches the
  * host). */
@@ -912,6 +940,7 @@ int main(void)
 	    cmocka_unit_test(test_cgroup_mount_cgroupns),
 	    cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
 	    cmocka_unit_test(test_cgroup_mount_pure_v2),
+	    cmocka_unit_test(test_cgroup_mount_covered_by_bind),
 	    cmocka_unit_test(test_mount_errors),
 	    cmocka_unit_test(test_proc_allowlisted_bind),
 	    cmocka_unit_test(test_rootfs_propagation),
