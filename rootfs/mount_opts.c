@@ -9,14 +9,14 @@
 #include "rootfs/internal.h"
 
 enum opt_kind {
-	K_SET,    /* attr_set |= v, attr_clr &= ~v */
-	K_CLR,    /* attr_clr |= v */
+	K_SET,	  /* attr_set |= v, attr_clr &= ~v */
+	K_CLR,	  /* attr_clr |= v */
 	K_ATIME,  /* atime mode v on the top mount */
-	K_RSET,   /* recursive set */
-	K_RCLR,   /* recursive clear */
+	K_RSET,	  /* recursive set */
+	K_RCLR,	  /* recursive clear */
 	K_RATIME, /* recursive atime mode */
-	K_SB,     /* superblock flag, passed to fsconfig by name */
-	K_PROP,   /* propagation */
+	K_SB,	  /* superblock flag, passed to fsconfig by name */
+	K_PROP,	  /* propagation */
 	K_EXTRA,  /* enum mount_opt_extra */
 	K_IGNORE, /* accepted, no effect with the mount API */
 };
@@ -28,68 +28,68 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[] = {
-	{ "defaults", K_IGNORE, 0 },
-	{ "ro", K_SET, MOUNT_ATTR_RDONLY },
-	{ "rw", K_CLR, MOUNT_ATTR_RDONLY },
-	{ "nosuid", K_SET, MOUNT_ATTR_NOSUID },
-	{ "suid", K_CLR, MOUNT_ATTR_NOSUID },
-	{ "nodev", K_SET, MOUNT_ATTR_NODEV },
-	{ "dev", K_CLR, MOUNT_ATTR_NODEV },
-	{ "noexec", K_SET, MOUNT_ATTR_NOEXEC },
-	{ "exec", K_CLR, MOUNT_ATTR_NOEXEC },
-	{ "nodiratime", K_SET, MOUNT_ATTR_NODIRATIME },
-	{ "diratime", K_CLR, MOUNT_ATTR_NODIRATIME },
-	{ "nosymfollow", K_SET, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "symfollow", K_CLR, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "noatime", K_ATIME, MOUNT_ATTR_NOATIME },
-	{ "atime", K_ATIME, MOUNT_ATTR_RELATIME },
-	{ "relatime", K_ATIME, MOUNT_ATTR_RELATIME },
-	{ "norelatime", K_ATIME, MOUNT_ATTR_STRICTATIME },
-	{ "strictatime", K_ATIME, MOUNT_ATTR_STRICTATIME },
-	{ "nostrictatime", K_ATIME, MOUNT_ATTR_RELATIME },
-	{ "rro", K_RSET, MOUNT_ATTR_RDONLY },
-	{ "rrw", K_RCLR, MOUNT_ATTR_RDONLY },
-	{ "rnosuid", K_RSET, MOUNT_ATTR_NOSUID },
-	{ "rsuid", K_RCLR, MOUNT_ATTR_NOSUID },
-	{ "rnodev", K_RSET, MOUNT_ATTR_NODEV },
-	{ "rdev", K_RCLR, MOUNT_ATTR_NODEV },
-	{ "rnoexec", K_RSET, MOUNT_ATTR_NOEXEC },
-	{ "rexec", K_RCLR, MOUNT_ATTR_NOEXEC },
-	{ "rnodiratime", K_RSET, MOUNT_ATTR_NODIRATIME },
-	{ "rdiratime", K_RCLR, MOUNT_ATTR_NODIRATIME },
-	{ "rnosymfollow", K_RSET, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "rsymfollow", K_RCLR, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "rnoatime", K_RATIME, MOUNT_ATTR_NOATIME },
-	{ "ratime", K_RATIME, MOUNT_ATTR_RELATIME },
-	{ "rrelatime", K_RATIME, MOUNT_ATTR_RELATIME },
-	{ "rnorelatime", K_RATIME, MOUNT_ATTR_STRICTATIME },
-	{ "rstrictatime", K_RATIME, MOUNT_ATTR_STRICTATIME },
-	{ "rnostrictatime", K_RATIME, MOUNT_ATTR_RELATIME },
-	{ "sync", K_SB, 0 },
-	{ "async", K_SB, 0 },
-	{ "dirsync", K_SB, 0 },
-	{ "mand", K_SB, 0 },
-	{ "nomand", K_SB, 0 },
-	{ "lazytime", K_SB, 0 },
-	{ "nolazytime", K_SB, 0 },
-	{ "silent", K_IGNORE, 0 },
-	{ "loud", K_IGNORE, 0 },
-	{ "iversion", K_IGNORE, 0 },
-	{ "noiversion", K_IGNORE, 0 },
-	{ "private", K_PROP, MS_PRIVATE },
-	{ "rprivate", K_PROP, MS_PRIVATE | MS_REC },
-	{ "shared", K_PROP, MS_SHARED },
-	{ "rshared", K_PROP, MS_SHARED | MS_REC },
-	{ "slave", K_PROP, MS_SLAVE },
-	{ "rslave", K_PROP, MS_SLAVE | MS_REC },
-	{ "unbindable", K_PROP, MS_UNBINDABLE },
-	{ "runbindable", K_PROP, MS_UNBINDABLE | MS_REC },
-	{ "bind", K_EXTRA, MOPT_BIND },
-	{ "rbind", K_EXTRA, MOPT_RBIND },
-	{ "remount", K_EXTRA, MOPT_REMOUNT },
-	{ "tmpcopyup", K_EXTRA, MOPT_TMPCOPYUP },
-	{ "idmap", K_EXTRA, MOPT_IDMAP },
-	{ "ridmap", K_EXTRA, MOPT_RIDMAP },
+    {"defaults", K_IGNORE, 0},
+    {"ro", K_SET, MOUNT_ATTR_RDONLY},
+    {"rw", K_CLR, MOUNT_ATTR_RDONLY},
+    {"nosuid", K_SET, MOUNT_ATTR_NOSUID},
+    {"suid", K_CLR, MOUNT_ATTR_NOSUID},
+    {"nodev", K_SET, MOUNT_ATTR_NODEV},
+    {"dev", K_CLR, MOUNT_ATTR_NODEV},
+    {"noexec", K_SET, MOUNT_ATTR_NOEXEC},
+    {"exec", K_CLR, MOUNT_ATTR_NOEXEC},
+    {"nodiratime", K_SET, MOUNT_ATTR_NODIRATIME},
+    {"diratime", K_CLR, MOUNT_ATTR_NODIRATIME},
+    {"nosymfollow", K_SET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"symfollow", K_CLR, MOUNT_ATTR_NOSYMFOLLOW},
+    {"noatime", K_ATIME, MOUNT_ATTR_NOATIME},
+    {"atime", K_ATIME, MOUNT_ATTR_RELATIME},
+    {"relatime", K_ATIME, MOUNT_ATTR_RELATIME},
+    {"norelatime", K_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"strictatime", K_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"nostrictatime", K_ATIME, MOUNT_ATTR_RELATIME},
+    {"rro", K_RSET, MOUNT_ATTR_RDONLY},
+    {"rrw", K_RCLR, MOUNT_ATTR_RDONLY},
+    {"rnosuid", K_RSET, MOUNT_ATTR_NOSUID},
+    {"rsuid", K_RCLR, MOUNT_ATTR_NOSUID},
+    {"rnodev", K_RSET, MOUNT_ATTR_NODEV},
+    {"rdev", K_RCLR, MOUNT_ATTR_NODEV},
+    {"rnoexec", K_RSET, MOUNT_ATTR_NOEXEC},
+    {"rexec", K_RCLR, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", K_RSET, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", K_RCLR, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", K_RSET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", K_RCLR, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rnoatime", K_RATIME, MOUNT_ATTR_NOATIME},
+    {"ratime", K_RATIME, MOUNT_ATTR_RELATIME},
+    {"rrelatime", K_RATIME, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", K_RATIME, MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", K_RATIME, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", K_RATIME, MOUNT_ATTR_RELATIME},
+    {"sync", K_SB, 0},
+    {"async", K_SB, 0},
+    {"dirsync", K_SB, 0},
+    {"mand", K_SB, 0},
+    {"nomand", K_SB, 0},
+    {"lazytime", K_SB, 0},
+    {"nolazytime", K_SB, 0},
+    {"silent", K_IGNORE, 0},
+    {"loud", K_IGNORE, 0},
+    {"iversion", K_IGNORE, 0},
+    {"noiversion", K_IGNORE, 0},
+    {"private", K_PROP, MS_PRIVATE},
+    {"rprivate", K_PROP, MS_PRIVATE | MS_REC},
+    {"shared", K_PROP, MS_SHARED},
+    {"rshared", K_PROP, MS_SHARED | MS_REC},
+    {"slave", K_PROP, MS_SLAVE},
+    {"rslave", K_PROP, MS_SLAVE | MS_REC},
+    {"unbindable", K_PROP, MS_UNBINDABLE},
+    {"runbindable", K_PROP, MS_UNBINDABLE | MS_REC},
+    {"bind", K_EXTRA, MOPT_BIND},
+    {"rbind", K_EXTRA, MOPT_RBIND},
+    {"remount", K_EXTRA, MOPT_REMOUNT},
+    {"tmpcopyup", K_EXTRA, MOPT_TMPCOPYUP},
+    {"idmap", K_EXTRA, MOPT_IDMAP},
+    {"ridmap", K_EXTRA, MOPT_RIDMAP},
 };
 
 static const struct opt_def *opt_lookup(const char *name)
@@ -174,10 +174,6 @@ int mount_opts_parse(const oci_strv *options, struct mount_opts *o, struct husk_
 		case K_IGNORE:
 			break;
 		}
-	}
-	if ((o->extra & (MOPT_IDMAP | MOPT_RIDMAP))) {
-		mount_opts_free(o);
-		return husk_err_set(err, ENOTSUP, "idmapped mounts are not supported yet");
 	}
 	return 0;
 }

@@ -13,11 +13,14 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "rootfs/internal.h"
+
+static int check_target(int target_fd, const char *dest, struct husk_err **err);
 
 int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err)
 {
@@ -47,6 +50,8 @@ int place_mount(struct rootfs_ctx *ctx, int mnt_fd, const char *dest, enum targe
 	}
 	if (target < 0)
 		return husk_err_set(err, -target, "target");
+	if (check_target(target, dest, err) < 0)
+		return -1;
 	if (attach_mount(mnt_fd, target) < 0)
 		return husk_err_sys(err, "move_mount");
 	return verify_mount(ctx->root_fd, dest, mnt_fd, err);
@@ -103,11 +108,14 @@ static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const c
 			return -1;
 	}
 	bool rec = o->extra & MOPT_RBIND;
-	cleanup_fd int tree = open_tree(dirfd, m->source,
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+	cleanup_fd int tree = open_tree(
+	    dirfd, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return husk_err_sys(err, "source");
 	if (apply_attrs(tree, o, true, err) < 0)
+		return -1;
+	if ((o->extra & (MOPT_IDMAP | MOPT_RIDMAP)) &&
+	    apply_idmap(tree, ctx->cfg, m, o->extra & MOPT_RIDMAP, err) < 0)
 		return -1;
 	/* Only a missing target needs the source's type. */
 	cleanup_fd int target = open_in_root_raw(ctx->root_fd, dest, O_PATH, 0);
@@ -115,6 +123,8 @@ static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const c
 		target = open_or_create_in_root(ctx->root_fd, dest, kind_of(tree), 0755);
 	if (target < 0)
 		return husk_err_set(err, -target, "target");
+	if (check_target(target, dest, err) < 0)
+		return -1;
 	if (attach_mount(tree, target) < 0)
 		return husk_err_sys(err, "move_mount");
 	if (verify_mount(ctx->root_fd, dest, tree, err) < 0)
@@ -143,27 +153,48 @@ static int remount_entry(struct rootfs_ctx *ctx, const char *dest, const struct 
 /* /proc is where a volume could hide or fake the kernel's view of the container
  * (masked paths live there).  Like runc: /proc itself must be a procfs, and below
  * it only the files that lxcfs-style tools legitimately overlay may be mounted. */
-static int check_proc_dest(const char *dest, const char *type, bool bind,
-			   struct husk_err **err)
+static const char *const proc_allowed[] = {
+    "/proc/cpuinfo", "/proc/diskstats",
+    "/proc/meminfo", "/proc/stat",
+    "/proc/swaps",   "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+static bool proc_target_allowed(const char *dest)
 {
-	static const char *const allowed[] = {
-		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-		"/proc/swaps",   "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
-		"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
-	};
+	for (size_t i = 0; i < ARRAY_SIZE(proc_allowed); i++)
+		if (strcmp(dest, proc_allowed[i]) == 0)
+			return true;
+	return strncmp(dest, "/proc/pressure/", 15) == 0;
+}
+
+static int check_proc_dest(const char *dest, const char *type, bool bind, struct husk_err **err)
+{
+	if (strcmp(dest, "/") == 0)
+		return husk_err_set(err, EINVAL, "a mount on \"/\" would hide the rootfs");
 	if (strcmp(dest, "/proc") == 0) {
 		if (bind || !type || strcmp(type, "proc") != 0)
-			return husk_err_set(err, EPERM, "only a proc filesystem may be mounted on /proc");
+			return husk_err_set(err, EPERM,
+					    "only a proc filesystem may be mounted on /proc");
 		return 0;
 	}
-	if (strncmp(dest, "/proc/", 6) != 0)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
-		if (strcmp(dest, allowed[i]) == 0)
-			return 0;
-	if (strncmp(dest, "/proc/pressure/", 15) == 0)
+	if (strncmp(dest, "/proc/", 6) != 0 || proc_target_allowed(dest))
 		return 0;
 	return husk_err_set(err, EPERM, "mounting under /proc is only allowed on a few files");
+}
+
+/* The same rule after resolution: a path that reaches into a procfs through a
+ * symlink ("/myproc/sys" with /myproc -> /proc) gets no exemption. */
+static int check_target(int target_fd, const char *dest, struct husk_err **err)
+{
+	struct statfs sfs;
+	if (fstatfs(target_fd, &sfs) < 0)
+		return husk_err_sys(err, "statfs target");
+	if (sfs.f_type == PROC_SUPER_MAGIC && strcmp(dest, "/proc") != 0 &&
+	    !proc_target_allowed(dest))
+		return husk_err_set(err, EPERM, "the target is inside a procfs");
+	return 0;
 }
 
 static int fs_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const char *dest,
@@ -194,7 +225,8 @@ static int fs_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const cha
 	if (apply_attrs(mfd, o, false, err) < 0)
 		return -1;
 	if ((o->extra & MOPT_TMPCOPYUP) && strcmp(m->type, "tmpfs") == 0) {
-		cleanup_fd int src = open_in_root_raw(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
+		cleanup_fd int src =
+		    open_in_root_raw(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
 		if (src >= 0 && copy_tree(src, mfd, err) < 0)
 			return husk_err_wrap(err, "tmpcopyup");
 	}
@@ -213,7 +245,8 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 	struct mount_opts o;
 	if (mount_opts_parse(&m->options, &o, err) < 0)
 		return husk_err_wrap(err, "mount \"%s\" on \"%s\"", what, m->destination);
-	bool bind = (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
+	bool bind =
+	    (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
 	int r;
 	if (check_proc_dest(dest, m->type, bind, err) < 0)
 		r = -1;
@@ -223,6 +256,8 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 		r = bind_entry(ctx, m, dest, &o, err);
 	else if (!m->type || !*m->type)
 		r = husk_err_set(err, EINVAL, "type is required (or a bind/rbind option)");
+	else if (o.extra & (MOPT_IDMAP | MOPT_RIDMAP))
+		r = husk_err_set(err, ENOTSUP, "idmap/ridmap are only supported on bind mounts");
 	else if (strcmp(m->type, "cgroup") == 0)
 		r = mount_cgroup(ctx, m, &o, err);
 	else

@@ -15,24 +15,47 @@
 #include "oci/spec.h"
 
 struct rootfs_opts {
-	const char *bundle;     /* absolute bundle dir: relative root.path and bind sources resolve here */
-	const char *rootfs;     /* absolute path of the rootfs (root.path resolved against bundle) */
-	bool no_pivot;          /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
-	bool userns;            /* a new user namespace was created: device nodes get bind-mounted */
-	int console_pty_fd;     /* pty slave to bind onto /dev/console, -1 when no terminal */
+	const char
+	    *bundle; /* absolute bundle dir: relative root.path and bind sources resolve here */
+	const char *rootfs; /* absolute path of the rootfs (root.path resolved against bundle) */
+	bool no_pivot;	    /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+	bool userns;	    /* a new user namespace was created: device nodes get bind-mounted */
+	int console_pty_fd; /* pty slave to bind onto /dev/console, -1 when no terminal */
 };
 
 /* Phase 1 (before createContainer hooks): make / private (or as rootfsPropagation
  * says), bind the rootfs onto itself, perform every config.json mount in order,
- * create /dev (default nodes, symlinks, devpts/ptmx, linux.devices, console). */
+ * create /dev (default nodes, symlinks, devpts/ptmx, linux.devices, console).
+ *
+ * Needs: the config has a mount namespace and we are in it (refused otherwise);
+ * with a user namespace, the maps are written and we are root in it; the host's
+ * /proc, /dev and /sys/fs/cgroup are still visible (nothing is pivoted yet).
+ * Mounts are made on the new mount API and attached through fds resolved inside
+ * the rootfs; on failure nothing is undone: the mounts die with the namespace.
+ *
+ * cgroup mounts on a v1/hybrid host without a cgroup namespace: only the tmpfs
+ * is mounted here; the per-hierarchy binds of our own cgroups are added by
+ * rootfs_finalize (before pivot_root), because the runtime may still be moving
+ * the init into its cgroups while this runs.  createContainer hooks therefore
+ * see an empty /sys/fs/cgroup in that case. */
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err);
 
-/* Phase 2 (after createContainer hooks): pivot_root (or MS_MOVE+chroot), drop the
- * old root, apply rootfsPropagation, maskedPaths, readonlyPaths, sysctl,
- * root.readonly.  On return the process's "/" is the container rootfs. */
+/* Phase 2 (after createContainer hooks): fill in the cgroup v1 binds (see above),
+ * pivot_root (or MS_MOVE+chroot), drop the old root, then sysctl, readonlyPaths,
+ * maskedPaths, rootfsPropagation, root.readonly.  On return the process's "/"
+ * is the container rootfs and cwd is "/". */
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err);
+
+/* Optional, between rootfs_prepare and rootfs_finalize (what runc does): allocate
+ * the container's terminal from its own devpts instance (<rootfs>/dev/pts/ptmx,
+ * so the process sees itself on /dev/pts/N) and bind the slave onto
+ * /dev/console.  Use it instead of passing console_pty_fd to rootfs_prepare;
+ * the caller sends *master to the console socket and makes *slave the stdio.
+ * Fails (ENOENT) when the config mounts no devpts on /dev/pts. */
+int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
+			struct husk_err **err);
 
 /* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
  * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */

@@ -118,7 +118,7 @@ static void check_masking_refused(struct fixture *fx, void *arg)
 	struct husk_err *e = NULL;
 	CHECK(rootfs_finalize(&fx->cfg, &fx->opts, &e) < 0, "masking used a fake /dev/null");
 	CHECK(strstr(e->msg, "maskedPaths[0] \"/proc/timer_list\"") &&
-		      strstr(e->msg, "is not the null device"),
+		  strstr(e->msg, "is not the null device"),
 	      "message: %s", e->msg);
 }
 
@@ -129,7 +129,7 @@ static void run_fake_null(enum fake_null kind)
 	struct fixture *fx = fx_new();
 	char *hostsecret = host_path(fx, "hostsecret");
 	fx_write(hostsecret, "secret");
-	static const char *const dirs[] = { "mydev", NULL };
+	static const char *const dirs[] = {"mydev", NULL};
 	fx_mkdirs(fx->bundle, dirs);
 	char *null = xasprintf("%s/mydev/null", fx->bundle);
 	switch (kind) {
@@ -266,6 +266,38 @@ static void test_console_fd_must_be_pty(void **state)
 	fx_free(fx);
 }
 
+/* The image plants /dev/pts/ptmx (no devpts mounted there): a magic link to the
+ * host's ptmx, or a plain file.  No console may come out of it. */
+static void check_planted_ptmx(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
+	int m = -1, s = -1;
+	struct husk_err *e = NULL;
+	CHECK(rootfs_open_console(&fx->opts, &m, &s, &e) < 0, "console from a planted ptmx");
+	CHECK(e->errnum == ELOOP || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
+}
+
+static void test_planted_ptmx(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		struct fixture *fx = fx_new();
+		char *pts = xasprintf("%s/dev/pts", fx->rootfs);
+		assert_int_equal(mkdir(pts, 0755), 0);
+		char *ptmx = xasprintf("%s/ptmx", pts);
+		if (variant == 0)
+			assert_int_equal(symlink("/proc/self/root/dev/ptmx", ptmx), 0);
+		else
+			fx_write(ptmx, "");
+		fx_mount(fx, "/proc", "proc", "proc", NULL);
+		fx_run(fx, 0, check_planted_ptmx, NULL);
+		free(pts);
+		free(ptmx);
+		fx_free(fx);
+	}
+}
+
 /* ---- readonly / masked paths that point at the host ------------------------------ */
 
 static void check_paths_symlinked(struct fixture *fx, void *arg)
@@ -334,20 +366,19 @@ static void test_relative_bind_source(void **state)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP rootfs CVE tests need root\n");
+	if (fx_skip_unless_mount_api())
 		return 0;
-	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_destination_symlink_to_host),
-		cmocka_unit_test(test_fake_null_regular_file),
-		cmocka_unit_test(test_fake_null_symlink_to_host),
-		cmocka_unit_test(test_fake_null_other_device),
-		cmocka_unit_test(test_image_null_symlink_replaced),
-		cmocka_unit_test(test_console_symlink_to_host),
-		cmocka_unit_test(test_console_fd_must_be_pty),
-		cmocka_unit_test(test_ro_and_masked_symlinks_to_host),
-		cmocka_unit_test(test_relative_bind_source),
+	    cmocka_unit_test(test_destination_symlink_to_host),
+	    cmocka_unit_test(test_fake_null_regular_file),
+	    cmocka_unit_test(test_fake_null_symlink_to_host),
+	    cmocka_unit_test(test_fake_null_other_device),
+	    cmocka_unit_test(test_image_null_symlink_replaced),
+	    cmocka_unit_test(test_console_symlink_to_host),
+	    cmocka_unit_test(test_console_fd_must_be_pty),
+	    cmocka_unit_test(test_planted_ptmx),
+	    cmocka_unit_test(test_ro_and_masked_symlinks_to_host),
+	    cmocka_unit_test(test_relative_bind_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
