@@ -17,8 +17,8 @@ static int parse_user(const char *s, struct exec_overrides *ov, struct husk_err 
 	char uid[32], *colon = strchr(s, ':');
 	unsigned long long u, g = 0;
 	snprintf(uid, sizeof(uid), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
-	if (parse_u64(uid, &u) < 0 || u > UINT32_MAX || (colon && (parse_u64(colon + 1, &g) < 0 ||
-								  g > UINT32_MAX)))
+	if (parse_u64(uid, &u) < 0 || u > UINT32_MAX ||
+	    (colon && (parse_u64(colon + 1, &g) < 0 || g > UINT32_MAX)))
 		return husk_err_set(err, EINVAL, "--user %s: expected uid[:gid] as numbers", s);
 	ov->user_set = true;
 	ov->uid = (uint32_t)u;
@@ -44,24 +44,24 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	bool detach = false;
 	unsigned long long preserve = 0;
 	const struct cli_flag flags[] = {
-		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
-		 "unix socket that receives the pty master", "PATH"},
-		{"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
-		{"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
-		{"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
-		{"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
-		{"additional-gids|g", CLI_FLAG_STRV, &gids, "not supported", "GID"},
-		{"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
-		{"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
-		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
-		{"process-label", CLI_FLAG_STRING, &label, "SELinux label (not supported)", "LABEL"},
-		{"apparmor", CLI_FLAG_STRING, &apparmor, "AppArmor profile (not supported)", "PROFILE"},
-		{"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
-		{"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
-		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
-		{"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
-		{"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
-		{0},
+	    {"console-socket", CLI_FLAG_STRING, &o.console_socket,
+	     "unix socket that receives the pty master", "PATH"},
+	    {"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
+	    {"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
+	    {"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
+	    {"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
+	    {"additional-gids|g", CLI_FLAG_STRV, &gids, "not supported", "GID"},
+	    {"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
+	    {"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
+	    {"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
+	    {"process-label", CLI_FLAG_STRING, &label, "SELinux label (not supported)", "LABEL"},
+	    {"apparmor", CLI_FLAG_STRING, &apparmor, "AppArmor profile (not supported)", "PROFILE"},
+	    {"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
+	    {"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
+	    {"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
+	    {"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
+	    {"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	struct husk_err *err = NULL;
@@ -74,7 +74,8 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	}
 	cli_args_free(&a);
 	if (a.help) {
-		printf("USAGE:\n   husk exec [command options] <container-id> <command> [args...]\n\nOPTIONS:\n");
+		printf("USAGE:\n   husk exec [command options] <container-id> <command> "
+		       "[args...]\n\nOPTIONS:\n");
 		cli_print_flags(flags);
 		goto out_flags;
 	}
@@ -122,8 +123,9 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	if (!detach) {
 		int status = 0, sigfd = signalfd(-1, &fwd, SFD_CLOEXEC);
 		int r = sigfd < 0 ? husk_err_sys(&err, "signalfd")
-		    : res.pty_master >= 0 ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
-					  : cli_wait_forwarding(sigfd, res.pid, &status, &err);
+			: res.pty_master >= 0
+			    ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
+			    : cli_wait_forwarding(sigfd, res.pid, &status, &err);
 		rc = r < 0 ? cli_fail_free(&err) : cli_exit_code(status);
 		if (sigfd >= 0)
 			close(sigfd);
@@ -140,4 +142,6 @@ out_flags:
 	return rc;
 }
 
-HUSK_COMMAND(cmd_exec, {.name = "exec", .summary = "run a process in a running container", .run = cmd_exec_run});
+HUSK_COMMAND(cmd_exec, {.name = "exec",
+			.summary = "run a process in a running container",
+			.run = cmd_exec_run});
