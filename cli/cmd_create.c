@@ -12,20 +12,20 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 					  .mode = CREATE_WAIT_FIFO};
 	unsigned long long preserve = 0;
 	const struct cli_flag flags[] = {
-		{"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
-		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
-		 "unix socket that receives the pty master", "PATH"},
-		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
-		{"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
-		{"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
-		 "keep the caller's session keyring", NULL},
-		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
-		{0},
+	    {"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
+	    {"console-socket", CLI_FLAG_STRING, &o.console_socket,
+	     "unix socket that receives the pty master", "PATH"},
+	    {"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
+	    {"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
+	    {"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
+	     "keep the caller's session keyring", NULL},
+	    {"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
-	if (!cli_cmd_parse("create", "[command options] <container-id>", flags, argc, argv, 1, 1, &a,
-			   &rc))
+	if (!cli_cmd_parse("create", "[command options] <container-id>", flags, argc, argv, 1, 1,
+			   &a, &rc))
 		return rc;
 	o.id = a.pos[0];
 	o.preserve_fds = (unsigned)preserve;
@@ -39,4 +39,5 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_create, {.name = "create", .summary = "create a container", .run = cmd_create_run});
+HUSK_COMMAND(cmd_create,
+	     {.name = "create", .summary = "create a container", .run = cmd_create_run});
