@@ -266,7 +266,7 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		if (r < 0 || dev_symlinks(dev_fd, err) < 0)
 			return -1;
 	}
-	if (pty >= 0 && bind_console(dev_fd, pty, err) < 0)
+	if (pty >= 0 && bind_console(dev_fd, pty, own_dev, err) < 0)
 		return -1;
 	return 0;
 }

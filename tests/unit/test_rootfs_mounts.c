@@ -473,7 +473,7 @@ static void check_container_console(struct fixture *fx, void *arg)
 	(void)arg;
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
-	MUST(rootfs_open_console(&fx->opts, &master, &slave, &_e));
+	MUST(rootfs_open_console(&fx->cfg, &fx->opts, &master, &slave, &_e));
 	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
 	struct stat sst, cst, pts;
 	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 &&
@@ -505,7 +505,8 @@ static void check_console_without_devpts(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0, "no devpts, yet a console");
+	CHECK(rootfs_open_console(&fx->cfg, &fx->opts, &master, &slave, &e) < 0,
+	      "no devpts, yet a console");
 	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }
 
@@ -767,7 +768,7 @@ static void check_cgroup_v2_host(struct fixture *fx, void *arg)
 	must_prepare_finalize(fx);
 	struct mnt_info mi;
 	CHECK(find_mount("/sys/fs/cgroup", &mi) && strcmp(mi.type, "cgroup2") == 0 &&
-		      has_opt(mi.opts, "ro"),
+		  has_opt(mi.opts, "ro"),
 	      "/sys/fs/cgroup is %s %s", mi.type, mi.opts);
 	CHECK(access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0, "no cgroup.procs");
 	CHECK(!find_mount("/sys/fs/cgroup/memory", &mi), "v1 hierarchies on a v2 host");
