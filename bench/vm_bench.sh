@@ -30,6 +30,9 @@ grep -o 'monitor [0-9]* KiB' "$work/trace" | awk '{print $2}' >"$work/rss"
 echo "husk vm boot, $runs runs of the test guest (128 MiB, 1 vCPU, console+rng devices):"
 echo "  process start -> first KVM_RUN: min $(minimum <"$work/first") us, median $(median <"$work/first") us   (goal <= 2000 us)"
 echo "  monitor RSS outside guest memory: min $(minimum <"$work/rss") KiB, median $(median <"$work/rss") KiB   (goal <= 3072 KiB)"
+best=$(minimum <"$work/first")
+echo "  fastest run's setup phases:"
+grep -B1 "first KVM_RUN $best us" "$work/trace" | head -2 | sed 's/^/    /'
 echo "  whole run (boot, checks, reset, exit): min $(( $(minimum <"$work/wall") / 1000 )) ms, median $(( $(median <"$work/wall") / 1000 )) ms"
 head -c $((64 << 20)) /dev/urandom >"$work/disk.img"
 echo -n "  "

@@ -15,7 +15,8 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	char t0[32];
-	snprintf(t0, sizeof(t0), "%llu", (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec);
+	snprintf(t0, sizeof(t0), "%llu",
+		 (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 	setenv("HUSK_VM_T0", t0, 1);
 	execvp(argv[1], argv + 1);
 	perror(argv[1]);

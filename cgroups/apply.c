@@ -15,13 +15,12 @@
 #include "common/util.h"
 
 /* Enable ctrls (space separated) for the container on the v2 hierarchy i. */
-static int v2_enable(struct cgroup_manager *cm, size_t i, const char *ctrls,
-		     struct husk_err **err)
+static int v2_enable(struct cgroup_manager *cm, size_t i, const char *ctrls, struct husk_err **err)
 {
 	if (!*ctrls)
 		return 0;
-	cleanup_free char *root = *cm->h[i].dir ? xasprintf("%s/%s", cm->root, cm->h[i].dir)
-						: xstrdup(cm->root);
+	cleanup_free char *root =
+	    *cm->h[i].dir ? xasprintf("%s/%s", cm->root, cm->h[i].dir) : xstrdup(cm->root);
 	cleanup_fd int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return husk_err_sys(err, "open %s", root);
@@ -124,8 +123,7 @@ static int apply_rules(struct cgroup_manager *cm, const struct oci_resources *r,
 	return rc < 0 ? husk_err_wrap(err, "cgroup %s: apply resources", cm->path) : 0;
 }
 
-int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res,
-		 struct husk_err **err)
+int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res, struct husk_err **err)
 {
 	static const struct oci_resources none;
 	if (!res)

@@ -14,11 +14,11 @@
 #include "common/util.h"
 
 static const char *const ctrl_names[CG_CTRL_COUNT] = {
-	[CG_CPU] = "cpu",	    [CG_CPUACCT] = "cpuacct",	  [CG_CPUSET] = "cpuset",
-	[CG_MEMORY] = "memory",	    [CG_DEVICES] = "devices",	  [CG_FREEZER] = "freezer",
-	[CG_BLKIO] = "blkio",	    [CG_PIDS] = "pids",		  [CG_NET_CLS] = "net_cls",
-	[CG_NET_PRIO] = "net_prio", [CG_HUGETLB] = "hugetlb",	  [CG_PERF_EVENT] = "perf_event",
-	[CG_RDMA] = "rdma",	    [CG_MISC] = "misc",		  [CG_NAME_SYSTEMD] = "name=systemd",
+    [CG_CPU] = "cpu",		[CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory",	[CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",	[CG_PIDS] = "pids",	  [CG_NET_CLS] = "net_cls",
+    [CG_NET_PRIO] = "net_prio", [CG_HUGETLB] = "hugetlb", [CG_PERF_EVENT] = "perf_event",
+    [CG_RDMA] = "rdma",		[CG_MISC] = "misc",	  [CG_NAME_SYSTEMD] = "name=systemd",
 };
 
 const char *cg_ctrl_name(enum cg_ctrl c)

@@ -18,17 +18,17 @@
 /* What runc allows every container on top of its config (specconv's
  * AllowedDevices): mknod of anything, and the standard /dev nodes. */
 static const struct oci_device_cgroup default_rules[] = {
-	RULE("c", -1, -1, "m"),	   RULE("b", -1, -1, "m"),	/* mknod */
-	RULE("c", 1, 3, "rwm"),	   /* /dev/null */
-	RULE("c", 1, 8, "rwm"),	   /* /dev/random */
-	RULE("c", 1, 7, "rwm"),	   /* /dev/full */
-	RULE("c", 5, 0, "rwm"),	   /* /dev/tty */
-	RULE("c", 1, 5, "rwm"),	   /* /dev/zero */
-	RULE("c", 1, 9, "rwm"),	   /* /dev/urandom */
-	RULE("c", 5, 1, "rwm"),	   /* /dev/console */
-	RULE("c", 136, -1, "rwm"), /* /dev/pts/N */
-	RULE("c", 5, 2, "rwm"),	   /* /dev/ptmx */
-	RULE("c", 10, 200, "rwm"), /* /dev/net/tun */
+    RULE("c", -1, -1, "m"),    RULE("b", -1, -1, "m"), /* mknod */
+    RULE("c", 1, 3, "rwm"),			       /* /dev/null */
+    RULE("c", 1, 8, "rwm"),			       /* /dev/random */
+    RULE("c", 1, 7, "rwm"),			       /* /dev/full */
+    RULE("c", 5, 0, "rwm"),			       /* /dev/tty */
+    RULE("c", 1, 5, "rwm"),			       /* /dev/zero */
+    RULE("c", 1, 9, "rwm"),			       /* /dev/urandom */
+    RULE("c", 5, 1, "rwm"),			       /* /dev/console */
+    RULE("c", 136, -1, "rwm"),			       /* /dev/pts/N */
+    RULE("c", 5, 2, "rwm"),			       /* /dev/ptmx */
+    RULE("c", 10, 200, "rwm"),			       /* /dev/net/tun */
 };
 
 void cg_devices_merge(const struct oci_device_cgroup *spec, size_t n_spec,
@@ -43,14 +43,15 @@ void cg_devices_merge(const struct oci_device_cgroup *spec, size_t n_spec,
 		out->v[out->n++] = default_rules[i];
 	for (size_t i = 0; i < n_extra; i++) {
 		const struct oci_device *d = &extra[i];
-		if (!d->type || (strcmp(d->type, "c") && strcmp(d->type, "b") && strcmp(d->type, "u")))
+		if (!d->type ||
+		    (strcmp(d->type, "c") && strcmp(d->type, "b") && strcmp(d->type, "u")))
 			continue; /* fifos need no cgroup permission */
 		struct oci_device_cgroup r = {
-			.allow = true,
-			.type = (char *)(strcmp(d->type, "b") == 0 ? "b" : "c"),
-			.major = {true, d->major},
-			.minor = {true, d->minor},
-			.access = (char *)"rwm",
+		    .allow = true,
+		    .type = (char *)(strcmp(d->type, "b") == 0 ? "b" : "c"),
+		    .major = {true, d->major},
+		    .minor = {true, d->minor},
+		    .access = (char *)"rwm",
 		};
 		out->v[out->n++] = r;
 	}
@@ -60,8 +61,8 @@ int cg_device_rule_check(const struct oci_device_cgroup *r, struct husk_err **er
 {
 	const char *t = r->type ? r->type : "a";
 	if (strcmp(t, "a") && strcmp(t, "c") && strcmp(t, "b"))
-		return husk_err_set(err, EINVAL,
-				    "linux.resources.devices: type \"%s\" is not one of a, c, b", t);
+		return husk_err_set(
+		    err, EINVAL, "linux.resources.devices: type \"%s\" is not one of a, c, b", t);
 	const char *acc = r->access ? r->access : "rwm";
 	if (!*acc || strspn(acc, "rwm") != strlen(acc))
 		return husk_err_set(err, EINVAL,
@@ -84,8 +85,7 @@ static void fmt_num(char *buf, size_t len, oci_opt_i64 v)
 /* The v1 devices controller keeps an exception list; "a" resets it to
  * allow-all or deny-all.  Writing the rules in order gives the OCI meaning
  * (later rules win) for the usual shape: deny all, then allow some. */
-int cg1_devices_apply(int fd, const struct oci_device_cgroup *devs, size_t n,
-		      struct husk_err **err)
+int cg1_devices_apply(int fd, const struct oci_device_cgroup *devs, size_t n, struct husk_err **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct oci_device_cgroup *r = &devs[i];

@@ -14,9 +14,9 @@
 #include "common/err.h"
 #include "oci/spec.h"
 
-#define CGROUP_DEFAULT_ROOT "/sys/fs/cgroup"
+#define CGROUP_DEFAULT_ROOT   "/sys/fs/cgroup"
 #define CGROUP_DEFAULT_PARENT "/husk"
-#define CGROUP_MAX_HIER 16
+#define CGROUP_MAX_HIER	      16
 
 /* v1 controllers (bit per controller); a hierarchy may carry several. */
 enum cg_ctrl {
@@ -44,11 +44,11 @@ const char *cg_ctrl_name(enum cg_ctrl c);
 uint32_t cg_ctrls_from_dirname(const char *name);
 
 struct cg_hier {
-	char *dir;      /* mount dir below the root: "memory", "cpu,cpuacct", "unified", "" */
-	bool v2;        /* a cgroup2 hierarchy */
+	char *dir;	/* mount dir below the root: "memory", "cpu,cpuacct", "unified", "" */
+	bool v2;	/* a cgroup2 hierarchy */
 	uint32_t ctrls; /* v1 controllers it carries (0 for v2) */
-	int fd;         /* the container's cgroup dir in this hierarchy, -1 until opened */
-	bool created;   /* we made the leaf (so a failed create removes it) */
+	int fd;		/* the container's cgroup dir in this hierarchy, -1 until opened */
+	bool created;	/* we made the leaf (so a failed create removes it) */
 };
 
 struct cgroup_manager {
@@ -85,7 +85,7 @@ int cg_fd(struct cgroup_manager *cm, size_t i, struct husk_err **err);
 /* Write one knob; the error names the file and value. */
 int cg_write(int dirfd, const char *file, const char *val, struct husk_err **err);
 int cg_writef(int dirfd, const char *file, struct husk_err **err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Read one knob, trailing newline stripped. */
 int cg_read(int dirfd, const char *file, char **out, struct husk_err **err);
 
@@ -122,8 +122,7 @@ int cg2_apply(int fd, const struct oci_resources *res, struct husk_err **err);
 int cg2_freeze(int fd, bool frozen, struct husk_err **err);
 /* Enable controllers (space separated, no '+') in subtree_control of every
  * level from rootfd down to (not including) the leaf at path. */
-int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls,
-			   struct husk_err **err);
+int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, struct husk_err **err);
 /* `unified` keys: controller.knob, no '/', not a file the runtime owns. */
 int cg2_unified_key_check(const char *key, struct husk_err **err);
 int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err);

@@ -20,8 +20,8 @@
 
 struct cgroup_oom_watch {
 	bool v2;
-	int fd;	   /* eventfd (v1) or memory.events (v2) */
-	int cgfd;  /* the memory cgroup dir (owned) */
+	int fd;	       /* eventfd (v1) or memory.events (v2) */
+	int cgfd;      /* the memory cgroup dir (owned) */
 	uint64_t last; /* v2: oom_kill count seen so far */
 };
 
@@ -94,8 +94,7 @@ static bool cgroup_gone(int cgfd)
 	return fd < 0 && (errno == ENOENT || errno == ENODEV);
 }
 
-int cgroup_oom_watch_check(struct cgroup_oom_watch *w, uint64_t *new_ooms,
-			   struct husk_err **err)
+int cgroup_oom_watch_check(struct cgroup_oom_watch *w, uint64_t *new_ooms, struct husk_err **err)
 {
 	*new_ooms = 0;
 	if (w->v2) {

@@ -60,8 +60,8 @@ static int check_chars(const char *p, struct husk_err **err)
 {
 	for (const char *s = p; *s; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return husk_err_set(err, EINVAL,
-					    "cgroupsPath %s: control characters are not allowed", p);
+			return husk_err_set(
+			    err, EINVAL, "cgroupsPath %s: control characters are not allowed", p);
 	}
 	return 0;
 }

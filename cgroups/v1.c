@@ -19,8 +19,10 @@ static int need(const struct cg1_dirs *d, enum cg_ctrl c, struct husk_err **err)
 {
 	if (d->fd[c] >= 0)
 		return d->fd[c];
-	return husk_err_set(err, ENOTSUP, "the %s cgroup controller is not mounted, but "
-				  "linux.resources asks for it", cg_ctrl_name(c));
+	return husk_err_set(err, ENOTSUP,
+			    "the %s cgroup controller is not mounted, but "
+			    "linux.resources asks for it",
+			    cg_ctrl_name(c));
 }
 
 /* Two knobs that constrain each other (limit <= memsw, quota vs period):
@@ -49,8 +51,7 @@ static char *i64_or_unlimited(oci_opt_i64 v)
 	return v.v < 0 ? xstrdup("-1") : xasprintf("%" PRId64, v.v);
 }
 
-static int apply_memory(const struct cg1_dirs *d, const struct oci_memory *m,
-			struct husk_err **err)
+static int apply_memory(const struct cg1_dirs *d, const struct oci_memory *m, struct husk_err **err)
 {
 	int fd = need(d, CG_MEMORY, err);
 	if (fd < 0)
@@ -109,19 +110,17 @@ static int apply_cpu(const struct cg1_dirs *d, const struct oci_cpu *c, struct h
 		if (c->shares.set && cg_writef(fd, "cpu.shares", err, "%" PRIu64, c->shares.v) < 0)
 			return -1;
 		cleanup_free char *period =
-			c->period.set ? xasprintf("%" PRIu64, c->period.v) : NULL;
+		    c->period.set ? xasprintf("%" PRIu64, c->period.v) : NULL;
 		cleanup_free char *quota = i64_or_unlimited(c->quota);
-		if (write_pair(fd, "cpu.cfs_period_us", period, "cpu.cfs_quota_us", quota, err) <
-		    0)
+		if (write_pair(fd, "cpu.cfs_period_us", period, "cpu.cfs_quota_us", quota, err) < 0)
 			return -1;
 		if (c->burst.set &&
 		    cg_writef(fd, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst.v) < 0)
 			return -1;
 		cleanup_free char *rtp =
-			c->realtime_period.set ? xasprintf("%" PRIu64, c->realtime_period.v) : NULL;
+		    c->realtime_period.set ? xasprintf("%" PRIu64, c->realtime_period.v) : NULL;
 		cleanup_free char *rtr =
-			c->realtime_runtime.set ? xasprintf("%" PRId64, c->realtime_runtime.v)
-						: NULL;
+		    c->realtime_runtime.set ? xasprintf("%" PRId64, c->realtime_runtime.v) : NULL;
 		if (write_pair(fd, "cpu.rt_period_us", rtp, "cpu.rt_runtime_us", rtr, err) < 0)
 			return -1;
 		if (c->idle.set && cg_writef(fd, "cpu.idle", err, "%" PRId64, c->idle.v) < 0)
@@ -145,8 +144,8 @@ static int write_throttle(int fd, const char *file, const struct oci_throttle_li
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct oci_throttle_device *t = &l->v[i];
-		if (cg_writef(fd, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64, t->major,
-			      t->minor, t->rate) < 0)
+		if (cg_writef(fd, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64, t->major, t->minor,
+			      t->rate) < 0)
 			return -1;
 	}
 	return 0;
@@ -164,8 +163,7 @@ static int write_weight(int fd, const char *cfq, const char *bfq, const char *va
 	return cg_write(fd, bfq, val, err);
 }
 
-static int apply_blkio(const struct cg1_dirs *d, const struct oci_blockio *b,
-		       struct husk_err **err)
+static int apply_blkio(const struct cg1_dirs *d, const struct oci_blockio *b, struct husk_err **err)
 {
 	bool any = b->weight.set || b->leaf_weight.set || b->n_weight_device ||
 		   b->throttle_read_bps.n || b->throttle_write_bps.n || b->throttle_read_iops.n ||
@@ -193,18 +191,18 @@ static int apply_blkio(const struct cg1_dirs *d, const struct oci_blockio *b,
 					 err) < 0)
 				return -1;
 		}
-		if (w->leaf_weight.set &&
-		    cg_writef(fd, "blkio.leaf_weight_device", err, "%" PRId64 ":%" PRId64 " %" PRIu64,
-			      w->major, w->minor, w->leaf_weight.v) < 0)
+		if (w->leaf_weight.set && cg_writef(fd, "blkio.leaf_weight_device", err,
+						    "%" PRId64 ":%" PRId64 " %" PRIu64, w->major,
+						    w->minor, w->leaf_weight.v) < 0)
 			return -1;
 	}
 	if (write_throttle(fd, "blkio.throttle.read_bps_device", &b->throttle_read_bps, err) < 0 ||
 	    write_throttle(fd, "blkio.throttle.write_bps_device", &b->throttle_write_bps, err) <
-		    0 ||
+		0 ||
 	    write_throttle(fd, "blkio.throttle.read_iops_device", &b->throttle_read_iops, err) <
-		    0 ||
+		0 ||
 	    write_throttle(fd, "blkio.throttle.write_iops_device", &b->throttle_write_iops, err) <
-		    0)
+		0)
 		return -1;
 	return 0;
 }

@@ -45,15 +45,15 @@ static bool memory_set(const struct oci_memory *m)
 
 static bool cpu_set(const struct oci_cpu *c)
 {
-	return c->present && (c->shares.set || c->quota.set || c->period.set || c->burst.set ||
-			      c->idle.set);
+	return c->present &&
+	       (c->shares.set || c->quota.set || c->period.set || c->burst.set || c->idle.set);
 }
 
 static bool io_set(const struct oci_blockio *b)
 {
-	return b->present && (b->weight.set || b->n_weight_device || b->throttle_read_bps.n ||
-			      b->throttle_write_bps.n || b->throttle_read_iops.n ||
-			      b->throttle_write_iops.n);
+	return b->present &&
+	       (b->weight.set || b->n_weight_device || b->throttle_read_bps.n ||
+		b->throttle_write_bps.n || b->throttle_read_iops.n || b->throttle_write_iops.n);
 }
 
 static void add_ctrl(char *buf, size_t len, const char *c)
@@ -98,8 +98,25 @@ char *cg2_needed_controllers(const struct oci_resources *r)
 	return xstrdup(buf);
 }
 
-int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls,
-			   struct husk_err **err)
+/* "+a +b" into fd's subtree_control.  The kernel takes all or nothing, so on
+ * a refusal each controller is tried alone (as runc does): a level that
+ * cannot enable one (a cgroup of someone else's that holds processes, a
+ * controller the parent lacks) must not stop the others.  What stays missing
+ * shows up as a clear ENOENT on the knob that needs it. */
+static void enable_at(int fd, char *plus)
+{
+	cleanup_err struct husk_err *err = NULL;
+	if (cg_write(fd, "cgroup.subtree_control", plus, &err) == 0)
+		return;
+	cleanup_free char *dup = xstrdup(plus);
+	char *save = NULL;
+	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		cleanup_err struct husk_err *e = NULL;
+		cg_write(fd, "cgroup.subtree_control", tok, &e);
+	}
+}
+
+int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, struct husk_err **err)
 {
 	if (!*ctrls)
 		return 0;
@@ -119,8 +136,7 @@ int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls,
 	/* Every level above the leaf: the root ("."), then each ancestor. */
 	cleanup_free char *p = xstrdup(path[0] == '/' ? path + 1 : path);
 	char *leaf = strrchr(p, '/');
-	if (cg_write(rootfd, "cgroup.subtree_control", plus, err) < 0)
-		return husk_err_wrap(err, "enable %s in the root cgroup", ctrls);
+	enable_at(rootfd, plus);
 	if (!leaf)
 		return 0;
 	*leaf = '\0';
@@ -131,8 +147,7 @@ int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls,
 			cleanup_fd int fd = openat(rootfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0)
 				return husk_err_sys(err, "open %s", p);
-			if (cg_write(fd, "cgroup.subtree_control", plus, err) < 0)
-				return husk_err_wrap(err, "enable %s in /%s", ctrls, p);
+			enable_at(fd, plus);
 			*s = c;
 		}
 		if (c == '\0')
@@ -155,8 +170,8 @@ static int swap_value(const struct oci_memory *m, char *buf, size_t len, struct 
 		return 0;
 	}
 	if (mem <= 0)
-		return husk_err_set(err, EINVAL,
-				    "memory.swap %" PRId64 " needs a memory.limit on cgroup v2", sw);
+		return husk_err_set(
+		    err, EINVAL, "memory.swap %" PRId64 " needs a memory.limit on cgroup v2", sw);
 	if (sw < mem)
 		return husk_err_set(err, EINVAL,
 				    "memory.swap %" PRId64 " is below memory.limit %" PRId64
@@ -220,8 +235,8 @@ static int apply_memory(int fd, const struct oci_memory *m, struct husk_err **er
 static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 {
 	if (c->shares.set && c->shares.v) {
-		if (cg_writef(fd, "cpu.weight", err, "%" PRIu64, cg2_shares_to_weight(c->shares.v)) <
-		    0)
+		if (cg_writef(fd, "cpu.weight", err, "%" PRIu64,
+			      cg2_shares_to_weight(c->shares.v)) < 0)
 			return -1;
 	}
 	if ((c->quota.set && c->quota.v != 0) || (c->period.set && c->period.v != 0)) {
@@ -236,8 +251,8 @@ static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 			snprintf(quota, sizeof(quota), "%.*s", (int)strcspn(cur, " "), cur);
 		}
 		int r = (c->period.set && c->period.v)
-				? cg_writef(fd, "cpu.max", err, "%s %" PRIu64, quota, c->period.v)
-				: cg_write(fd, "cpu.max", quota, err);
+			    ? cg_writef(fd, "cpu.max", err, "%s %" PRIu64, quota, c->period.v)
+			    : cg_write(fd, "cpu.max", quota, err);
 		if (r < 0)
 			return -1;
 	}
@@ -247,8 +262,9 @@ static int apply_cpu(int fd, const struct oci_cpu *c, struct husk_err **err)
 		return -1;
 	if ((c->realtime_runtime.set && c->realtime_runtime.v) ||
 	    (c->realtime_period.set && c->realtime_period.v))
-		return husk_err_set(err, ENOTSUP, "cpu.realtimeRuntime/realtimePeriod are not "
-						  "supported on cgroup v2");
+		return husk_err_set(err, ENOTSUP,
+				    "cpu.realtimeRuntime/realtimePeriod are not "
+				    "supported on cgroup v2");
 	if (c->mems && cg_write(fd, "cpuset.mems", c->mems, err) < 0)
 		return -1;
 	if (c->cpus && cg_write(fd, "cpuset.cpus", c->cpus, err) < 0)
@@ -376,10 +392,11 @@ int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err)
 			return -1;
 		if (cg_write(fd, k, v, err) < 0) {
 			if ((*err)->errnum == ENOENT)
-				return husk_err_wrap(err,
-						     "linux.resources.unified: %s: no such file (is "
-						     "the controller enabled?)",
-						     k);
+				return husk_err_wrap(
+				    err,
+				    "linux.resources.unified: %s: no such file (is "
+				    "the controller enabled?)",
+				    k);
 			return husk_err_wrap(err, "linux.resources.unified");
 		}
 	}
@@ -394,8 +411,8 @@ int cg2_apply(int fd, const struct oci_resources *r, struct husk_err **err)
 		return -1;
 	if (r->pids_limit.set) {
 		int rc = r->pids_limit.v > 0
-				 ? cg_writef(fd, "pids.max", err, "%" PRId64, r->pids_limit.v)
-				 : cg_write(fd, "pids.max", "max", err);
+			     ? cg_writef(fd, "pids.max", err, "%" PRId64, r->pids_limit.v)
+			     : cg_write(fd, "pids.max", "max", err);
 		if (rc < 0)
 			return -1;
 	}

@@ -18,14 +18,15 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
-#define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
-#define MOV32_REG(d, s) INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV32_IMM(d, i) INSN(BPF_ALU | BPF_MOV | BPF_K, d, 0, 0, i)
-#define AND32_IMM(d, i) INSN(BPF_ALU | BPF_AND | BPF_K, d, 0, 0, i)
-#define RSH32_IMM(d, i) INSN(BPF_ALU | BPF_RSH | BPF_K, d, 0, 0, i)
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define LDX_W(d, s, o)	 INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define MOV32_REG(d, s)	 INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV32_IMM(d, i)	 INSN(BPF_ALU | BPF_MOV | BPF_K, d, 0, 0, i)
+#define AND32_IMM(d, i)	 INSN(BPF_ALU | BPF_AND | BPF_K, d, 0, 0, i)
+#define RSH32_IMM(d, i)	 INSN(BPF_ALU | BPF_RSH | BPF_K, d, 0, 0, i)
 #define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define EXIT()		 INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
@@ -36,8 +37,9 @@ static int rule_access_mask(const char *acc)
 {
 	int m = 0;
 	for (const char *s = acc ? acc : "rwm"; *s; s++)
-		m |= *s == 'r' ? BPF_DEVCG_ACC_READ : *s == 'w' ? BPF_DEVCG_ACC_WRITE
-						     : BPF_DEVCG_ACC_MKNOD;
+		m |= *s == 'r'	 ? BPF_DEVCG_ACC_READ
+		     : *s == 'w' ? BPF_DEVCG_ACC_WRITE
+				 : BPF_DEVCG_ACC_MKNOD;
 	return m;
 }
 
@@ -63,15 +65,14 @@ int cg2_devices_build(const struct oci_device_cgroup *devs, size_t n, struct bpf
 		}
 		const char *t = r->type ? r->type : "a";
 		int mask = rule_access_mask(r->access);
-		bool all_access = mask == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE |
-					   BPF_DEVCG_ACC_MKNOD);
+		bool all_access =
+		    mask == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD);
 		/* The block's tests, each jumping past the block on mismatch. */
 		struct bpf_insn tests[8];
 		size_t nt = 0;
 		if (strcmp(t, "a") != 0)
-			tests[nt++] = JNE_IMM(BPF_REG_2,
-					      t[0] == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
-					      0);
+			tests[nt++] = JNE_IMM(
+			    BPF_REG_2, t[0] == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, 0);
 		if (!all_access) {
 			/* Every requested access bit must be among the rule's. */
 			tests[nt++] = MOV32_REG(BPF_REG_6, BPF_REG_3);

@@ -52,8 +52,8 @@ int events_parse_duration_ms(const char *s, long long *ms)
 	static const struct {
 		const char *unit;
 		double ms;
-	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1}, {"s", 1000},
-		     {"m", 60000},  {"h", 3600000}};
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3},	{"ms", 1},
+		     {"s", 1000},  {"m", 60000}, {"h", 3600000}};
 	double total = 0;
 	if (!*s)
 		return -1;
@@ -83,4 +83,3 @@ int events_parse_duration_ms(const char *s, long long *ms)
 	*ms = (long long)total;
 	return 0;
 }
-

@@ -17,6 +17,8 @@ struct husk_globals {
 	bool debug;              /* --debug */
 	bool systemd_cgroup;     /* --systemd-cgroup */
 	const char *argv0;
+	int argc;               /* the whole command line, for a re-exec (sealed binary) */
+	char **argv;
 };
 
 struct husk_command {

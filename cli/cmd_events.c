@@ -96,9 +96,9 @@ static void stats_data(yajl_gen g, const struct cgroup_stats *s)
 	gstr(g, "cpuset");
 	yajl_gen_map_open(g);
 	static const char *const cpuset_zero[] = {
-		"cpu_exclusive",      "mem_hardwall",	    "mem_exclusive",
-		"memory_migrate",     "memory_spread_page", "memory_spread_slab",
-		"memory_pressure",    "sched_load_balance", "sched_relax_domain_level"};
+	    "cpu_exclusive",   "mem_hardwall",	     "mem_exclusive",
+	    "memory_migrate",  "memory_spread_page", "memory_spread_slab",
+	    "memory_pressure", "sched_load_balance", "sched_relax_domain_level"};
 	for (size_t i = 0; i < ARRAY_SIZE(cpuset_zero); i++)
 		kv_u64(g, cpuset_zero[i], 0, false);
 	yajl_gen_map_close(g);
@@ -236,9 +236,9 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 	bool stats = false;
 	const char *interval = "5s";
 	const struct cli_flag flags[] = {
-		{"stats", CLI_FLAG_BOOL, &stats, "print one stats event and exit", NULL},
-		{"interval", CLI_FLAG_STRING, &interval, "stats interval (default 5s)", "DURATION"},
-		{0},
+	    {"stats", CLI_FLAG_BOOL, &stats, "print one stats event and exit", NULL},
+	    {"interval", CLI_FLAG_STRING, &interval, "stats interval (default 5s)", "DURATION"},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -248,8 +248,9 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 	long long ms;
 	if (events_parse_duration_ms(interval, &ms) < 0 || ms <= 0) {
 		cli_args_free(&a);
-		return cli_usage_error("events", "invalid --interval \"%s\": want a positive "
-						 "duration such as 5s or 500ms",
+		return cli_usage_error("events",
+				       "invalid --interval \"%s\": want a positive "
+				       "duration such as 5s or 500ms",
 				       interval);
 	}
 	struct husk_err *err = NULL;
@@ -275,4 +276,6 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_events, {.name = "events", .summary = "show container events and statistics", .run = cmd_events_run});
+HUSK_COMMAND(cmd_events, {.name = "events",
+			  .summary = "show container events and statistics",
+			  .run = cmd_events_run});

@@ -28,4 +28,6 @@ static int cmd_pause_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_pause, {.name = "pause", .summary = "suspend all processes of a container", .run = cmd_pause_run});
+HUSK_COMMAND(cmd_pause, {.name = "pause",
+			 .summary = "suspend all processes of a container",
+			 .run = cmd_pause_run});

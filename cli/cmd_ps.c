@@ -110,7 +110,7 @@ static long field_at(const char *line, int col)
 static int print_table(char **ps_args, int n_args, const pid_t *pids, size_t n,
 		       struct husk_err **err)
 {
-	char **args = xcalloc((size_t)n_args + 2, sizeof(char *));
+	char **args = xcalloc((size_t)n_args + 3, sizeof(char *)); /* ps, -ef, NULL */
 	args[0] = (char *)"ps";
 	if (n_args == 0)
 		args[1] = (char *)"-ef";
@@ -142,14 +142,14 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 {
 	const char *format = "table";
 	const struct cli_flag flags[] = {
-		{"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
-		{0},
+	    {"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
+	    {0},
 	};
 	int split = split_at_id(argc, argv);
 	struct cli_args a;
 	int rc;
-	if (!cli_cmd_parse("ps", "[--format table|json] <container-id> [ps options]", flags,
-			   split, argv, 1, 1, &a, &rc))
+	if (!cli_cmd_parse("ps", "[--format table|json] <container-id> [ps options]", flags, split,
+			   argv, 1, 1, &a, &rc))
 		return rc;
 	struct husk_err *err = NULL;
 	if (strcmp(format, "table") && strcmp(format, "json")) {
@@ -184,4 +184,5 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_ps, {.name = "ps", .summary = "list the processes of a container", .run = cmd_ps_run});
+HUSK_COMMAND(cmd_ps,
+	     {.name = "ps", .summary = "list the processes of a container", .run = cmd_ps_run});

@@ -27,4 +27,6 @@ static int cmd_resume_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_resume, {.name = "resume", .summary = "resume all processes of a paused container", .run = cmd_resume_run});
+HUSK_COMMAND(cmd_resume, {.name = "resume",
+			  .summary = "resume all processes of a paused container",
+			  .run = cmd_resume_run});

@@ -9,64 +9,12 @@
 #include "runtime/container.h"
 #include "runtime/terminal.h"
 
-/* Everything husk forwards to the container (runc forwards all it can catch). */
-static void forward_set(sigset_t *set)
-{
-	sigemptyset(set);
-	for (int s = 1; s < 32; s++) {
-		switch (s) {
-		case SIGKILL:
-		case SIGSTOP:
-		case SIGSEGV:
-		case SIGBUS:
-		case SIGILL:
-		case SIGFPE:
-		case SIGTRAP:
-		case SIGSYS:
-		case SIGABRT:
-			continue;
-		default:
-			sigaddset(set, s);
-		}
-	}
-}
-
-static int wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err)
-{
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sigfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(si))
-			return husk_err_sys(err, "read signalfd");
-		if (si.ssi_signo == SIGCHLD) {
-			pid_t w;
-			int st;
-			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-				if (w == pid) {
-					*status = st;
-					return 0;
-				}
-		} else if (si.ssi_signo != SIGWINCH) {
-			kill(pid, si.ssi_signo);
-		}
-	}
-}
-
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_create_opts o = {.root = g->root,
 					  .systemd_cgroup = g->systemd_cgroup,
+					  .argc = g->argc,
+					  .argv = g->argv,
 					  .mode = CREATE_RUN};
 	unsigned long long preserve = 0;
 	bool detach = false, keep = false;
@@ -91,7 +39,7 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	o.id = a.pos[0];
 	o.preserve_fds = (unsigned)preserve;
 	sigset_t fwd;
-	forward_set(&fwd);
+	cli_forward_set(&fwd);
 	if (!detach)
 		o.block = &fwd;
 	struct husk_err *err = NULL;
@@ -116,10 +64,10 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	}
 	int status = 0;
 	int r = h->pty_master >= 0 ? terminal_proxy(h->pty_master, sigfd, h->pid, &status, &err)
-				   : wait_forwarding(sigfd, h->pid, &status, &err);
+				   : cli_wait_forwarding(sigfd, h->pid, &status, &err);
 	if (r < 0)
 		goto fail;
-	rc = exit_code(status);
+	rc = cli_exit_code(status);
 	if (!keep && container_delete(g->root, o.id, true, &err) < 0) {
 		log_warn("%s", err->msg);
 		husk_err_free(&err);

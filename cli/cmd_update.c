@@ -38,9 +38,9 @@ static int parse_uint(const char *flag, const char *s, uint64_t *out, struct hus
 
 struct update_flags {
 	const char *resources, *blkio_weight, *cpu_period, *cpu_quota, *cpu_share, *cpu_burst,
-		*cpu_rt_period, *cpu_rt_runtime, *cpu_idle, *cpuset_cpus, *cpuset_mems,
-		*kernel_memory, *kernel_memory_tcp, *memory, *memory_reservation, *memory_swap,
-		*pids_limit, *l3_cache_schema, *mem_bw_schema;
+	    *cpu_rt_period, *cpu_rt_runtime, *cpu_idle, *cpuset_cpus, *cpuset_mems, *kernel_memory,
+	    *kernel_memory_tcp, *memory, *memory_reservation, *memory_swap, *pids_limit,
+	    *l3_cache_schema, *mem_bw_schema;
 };
 
 #define OPT_U64(flag, str, dst)                                                                    \
@@ -63,8 +63,7 @@ struct update_flags {
 		(dst).set = (dst).set || (str);                                                    \
 	} while (0)
 
-static int from_flags(const struct update_flags *f, struct oci_resources *r,
-		      struct husk_err **err)
+static int from_flags(const struct update_flags *f, struct oci_resources *r, struct husk_err **err)
 {
 	if (f->l3_cache_schema || f->mem_bw_schema)
 		return husk_err_set(err, ENOTSUP, "Intel RDT is not supported by husk");
@@ -155,32 +154,32 @@ static int cmd_update_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct update_flags f = {0};
 	const struct cli_flag flags[] = {
-		{"resources|r", CLI_FLAG_STRING, &f.resources,
-		 "path to a LinuxResources JSON file, - for stdin", "FILE"},
-		{"blkio-weight", CLI_FLAG_STRING, &f.blkio_weight, "block IO weight (10-1000)", "N"},
-		{"cpu-period", CLI_FLAG_STRING, &f.cpu_period, "CFS period (us)", "N"},
-		{"cpu-quota", CLI_FLAG_STRING, &f.cpu_quota, "CFS quota (us), -1 unlimited", "N"},
-		{"cpu-share", CLI_FLAG_STRING, &f.cpu_share, "CPU shares (relative weight)", "N"},
-		{"cpu-burst", CLI_FLAG_STRING, &f.cpu_burst, "CFS burst (us)", "N"},
-		{"cpu-rt-period", CLI_FLAG_STRING, &f.cpu_rt_period, "realtime period (us)", "N"},
-		{"cpu-rt-runtime", CLI_FLAG_STRING, &f.cpu_rt_runtime, "realtime runtime (us)", "N"},
-		{"cpu-idle", CLI_FLAG_STRING, &f.cpu_idle, "SCHED_IDLE for the cgroup (0 or 1)", "N"},
-		{"cpuset-cpus", CLI_FLAG_STRING, &f.cpuset_cpus, "CPUs to run on (0-3, 0,1)", "LIST"},
-		{"cpuset-mems", CLI_FLAG_STRING, &f.cpuset_mems, "memory nodes (0-3, 0,1)", "LIST"},
-		{"kernel-memory", CLI_FLAG_STRING, &f.kernel_memory, "deprecated, ignored", "BYTES"},
-		{"kernel-memory-tcp", CLI_FLAG_STRING, &f.kernel_memory_tcp, "kernel TCP buffer limit",
-		 "BYTES"},
-		{"memory", CLI_FLAG_STRING, &f.memory, "memory limit (512k, 64m, 1g; -1 unlimited)",
-		 "BYTES"},
-		{"memory-reservation", CLI_FLAG_STRING, &f.memory_reservation, "memory soft limit",
-		 "BYTES"},
-		{"memory-swap", CLI_FLAG_STRING, &f.memory_swap, "memory+swap limit", "BYTES"},
-		{"pids-limit", CLI_FLAG_STRING, &f.pids_limit, "maximum number of pids, -1 unlimited",
-		 "N"},
-		{"l3-cache-schema", CLI_FLAG_STRING, &f.l3_cache_schema, "Intel RDT (unsupported)",
-		 "S"},
-		{"mem-bw-schema", CLI_FLAG_STRING, &f.mem_bw_schema, "Intel RDT (unsupported)", "S"},
-		{0},
+	    {"resources|r", CLI_FLAG_STRING, &f.resources,
+	     "path to a LinuxResources JSON file, - for stdin", "FILE"},
+	    {"blkio-weight", CLI_FLAG_STRING, &f.blkio_weight, "block IO weight (10-1000)", "N"},
+	    {"cpu-period", CLI_FLAG_STRING, &f.cpu_period, "CFS period (us)", "N"},
+	    {"cpu-quota", CLI_FLAG_STRING, &f.cpu_quota, "CFS quota (us), -1 unlimited", "N"},
+	    {"cpu-share", CLI_FLAG_STRING, &f.cpu_share, "CPU shares (relative weight)", "N"},
+	    {"cpu-burst", CLI_FLAG_STRING, &f.cpu_burst, "CFS burst (us)", "N"},
+	    {"cpu-rt-period", CLI_FLAG_STRING, &f.cpu_rt_period, "realtime period (us)", "N"},
+	    {"cpu-rt-runtime", CLI_FLAG_STRING, &f.cpu_rt_runtime, "realtime runtime (us)", "N"},
+	    {"cpu-idle", CLI_FLAG_STRING, &f.cpu_idle, "SCHED_IDLE for the cgroup (0 or 1)", "N"},
+	    {"cpuset-cpus", CLI_FLAG_STRING, &f.cpuset_cpus, "CPUs to run on (0-3, 0,1)", "LIST"},
+	    {"cpuset-mems", CLI_FLAG_STRING, &f.cpuset_mems, "memory nodes (0-3, 0,1)", "LIST"},
+	    {"kernel-memory", CLI_FLAG_STRING, &f.kernel_memory, "deprecated, ignored", "BYTES"},
+	    {"kernel-memory-tcp", CLI_FLAG_STRING, &f.kernel_memory_tcp, "kernel TCP buffer limit",
+	     "BYTES"},
+	    {"memory", CLI_FLAG_STRING, &f.memory, "memory limit (512k, 64m, 1g; -1 unlimited)",
+	     "BYTES"},
+	    {"memory-reservation", CLI_FLAG_STRING, &f.memory_reservation, "memory soft limit",
+	     "BYTES"},
+	    {"memory-swap", CLI_FLAG_STRING, &f.memory_swap, "memory+swap limit", "BYTES"},
+	    {"pids-limit", CLI_FLAG_STRING, &f.pids_limit, "maximum number of pids, -1 unlimited",
+	     "N"},
+	    {"l3-cache-schema", CLI_FLAG_STRING, &f.l3_cache_schema, "Intel RDT (unsupported)",
+	     "S"},
+	    {"mem-bw-schema", CLI_FLAG_STRING, &f.mem_bw_schema, "Intel RDT (unsupported)", "S"},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -192,4 +191,6 @@ static int cmd_update_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_update, {.name = "update", .summary = "update a container's resource limits", .run = cmd_update_run});
+HUSK_COMMAND(cmd_update, {.name = "update",
+			  .summary = "update a container's resource limits",
+			  .run = cmd_update_run});

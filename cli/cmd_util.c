@@ -1,6 +1,10 @@
 #include "cli/cmd_util.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *flags, int argc,
 		   char **argv, int min_pos, int max_pos, struct cli_args *a, int *rc)
@@ -43,3 +47,58 @@ int cli_fail_free(struct husk_err **err)
 	husk_err_free(err);
 	return r;
 }
+
+/* Everything husk forwards to the container (runc forwards all it can catch). */
+void cli_forward_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int s = 1; s < 32; s++) {
+		switch (s) {
+		case SIGKILL:
+		case SIGSTOP:
+		case SIGSEGV:
+		case SIGBUS:
+		case SIGILL:
+		case SIGFPE:
+		case SIGTRAP:
+		case SIGSYS:
+		case SIGABRT:
+			continue;
+		default:
+			sigaddset(set, s);
+		}
+	}
+}
+
+int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err)
+{
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sigfd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si))
+			return husk_err_sys(err, "read signalfd");
+		if (si.ssi_signo == SIGCHLD) {
+			pid_t w;
+			int st;
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+				if (w == pid) {
+					*status = st;
+					return 0;
+				}
+		} else if (si.ssi_signo != SIGWINCH) {
+			kill(pid, si.ssi_signo);
+		}
+	}
+}
+
+int cli_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+

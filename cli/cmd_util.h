@@ -5,6 +5,9 @@
 #include "cli/cli.h"
 #include "cli/flags.h"
 
+#include <signal.h>
+#include <sys/types.h>
+
 /* Parse a command's flags and check the positional count (max -1: unbounded).
  * Returns true when the command should go on; otherwise *rc is its exit status
  * (help printed: 0, usage error: 1). */
@@ -13,5 +16,12 @@ bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *f
 
 /* Print and free err, return 1. */
 int cli_fail_free(struct husk_err **err);
+
+/* The signals a foreground run/exec forwards to its process. */
+void cli_forward_set(sigset_t *set);
+/* Forward signals read from sigfd to pid until it exits; *status is its wait status. */
+int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err);
+/* Exit status of husk for a wait status: the code, or 128+signal. */
+int cli_exit_code(int status);
 
 #endif

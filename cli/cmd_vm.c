@@ -12,22 +12,28 @@
 #define DEFAULT_MEM_MIB 256
 
 static const char vm_usage[] =
-	"usage: husk vm boot --kernel FILE [--initrd FILE] [--cmdline STR] [--memory MiB]\n"
-	"                    [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME]...\n"
-	"                    [--vsock CID:PATH] [--console stdio|none] [--hugepages] [--trace]\n"
-	"Exit status: 0 when the guest shuts down or reboots, 1 on error or guest crash,\n"
-	"2 when a signal stopped the VM.\n";
+    "usage: husk vm boot --kernel FILE [--initrd FILE] [--cmdline STR] [--memory MiB]\n"
+    "                    [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME]...\n"
+    "                    [--vsock CID:PATH] [--console stdio|none] [--hugepages] [--trace]\n"
+    "Exit status: 0 when the guest shuts down or reboots, 1 on error or guest crash,\n"
+    "2 when a signal stopped the VM.\n";
 
 enum { OPT_HUGEPAGES = 0x100, OPT_TRACE };
 
 static const struct option boot_opts[] = {
-	{"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
-	{"cmdline", required_argument, NULL, 'c'}, {"memory", required_argument, NULL, 'm'},
-	{"cpus", required_argument, NULL, 'p'},	   {"disk", required_argument, NULL, 'd'},
-	{"net", required_argument, NULL, 'n'},	   {"vsock", required_argument, NULL, 'v'},
-	{"console", required_argument, NULL, 'o'}, {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
-	{"trace", no_argument, NULL, OPT_TRACE},   {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"kernel", required_argument, NULL, 'k'},
+    {"initrd", required_argument, NULL, 'i'},
+    {"cmdline", required_argument, NULL, 'c'},
+    {"memory", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, 'p'},
+    {"disk", required_argument, NULL, 'd'},
+    {"net", required_argument, NULL, 'n'},
+    {"vsock", required_argument, NULL, 'v'},
+    {"console", required_argument, NULL, 'o'},
+    {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_boot(int argc, char **argv, struct vm_config *c)
@@ -71,12 +77,14 @@ static int parse_boot(int argc, char **argv, struct vm_config *c)
 			if (c->n_nets == VM_MAX_NETS)
 				return cli_usage_error("vm boot", "at most %d --net", VM_MAX_NETS);
 			if (strncmp(optarg, "tap=", 4) != 0 || !optarg[4])
-				return cli_usage_error("vm boot", "--net %s: want tap=NAME", optarg);
+				return cli_usage_error("vm boot", "--net %s: want tap=NAME",
+						       optarg);
 			c->nets[c->n_nets++] = optarg;
 			break;
 		case 'v':
 			if (!strchr(optarg, ':'))
-				return cli_usage_error("vm boot", "--vsock %s: want CID:PATH", optarg);
+				return cli_usage_error("vm boot", "--vsock %s: want CID:PATH",
+						       optarg);
 			c->vsock = optarg;
 			break;
 		case 'o':
@@ -127,13 +135,15 @@ static int cmd_vm(struct husk_globals *g, int argc, char **argv)
 		return r;
 	cleanup_err struct husk_err *err = NULL;
 	enum vm_stop stop;
-	if (vm_boot(&c, &stop, &err) < 0)
-		return cli_fail(husk_err_wrap(&err, "vm boot") < 0 ? err : err);
+	if (vm_boot(&c, &stop, &err) < 0) {
+		husk_err_wrap(&err, "vm boot");
+		return cli_fail(err);
+	}
 	return stop == VM_STOP_SIGNAL ? 2 : 0;
 }
 
 HUSK_COMMAND(vm_command, {
-				 .name = "vm",
-				 .summary = "boot a kernel in a KVM microVM (vm boot --kernel FILE)",
-				 .run = cmd_vm,
+			     .name = "vm",
+			     .summary = "boot a kernel in a KVM microVM (vm boot --kernel FILE)",
+			     .run = cmd_vm,
 			 });

@@ -63,6 +63,13 @@ static int set_value(const struct cli_flag *f, const char *name, size_t nlen, co
 	case CLI_FLAG_STRING:
 		*(const char **)f->target = value;
 		return 0;
+	case CLI_FLAG_STRV: {
+		struct cli_strv *sv = f->target;
+		sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof(char *));
+		sv->v[sv->n++] = value;
+		sv->v[sv->n] = NULL;
+		return 0;
+	}
 	case CLI_FLAG_UINT:
 		if (parse_u64(value, (unsigned long long *)f->target) < 0)
 			return husk_err_set(err, EINVAL, "invalid value \"%s\" for flag -%.*s",

@@ -9,15 +9,27 @@
 #define HUSK_CLI_FLAGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/err.h"
 
-enum cli_flag_kind { CLI_FLAG_BOOL, CLI_FLAG_STRING, CLI_FLAG_UINT };
+enum cli_flag_kind {
+	CLI_FLAG_BOOL,
+	CLI_FLAG_STRING,
+	CLI_FLAG_UINT,
+	CLI_FLAG_STRV, /* repeatable: each use appends to a struct cli_strv */
+};
+
+/* Values of a repeatable flag (borrowed from argv; free v only). */
+struct cli_strv {
+	const char **v;
+	size_t n;
+};
 
 struct cli_flag {
 	const char *names;    /* "bundle|b": long name, then aliases */
 	enum cli_flag_kind kind;
-	void *target;         /* bool *, const char **, unsigned long long * */
+	void *target;         /* bool *, const char **, unsigned long long *, struct cli_strv * */
 	const char *help;
 	const char *arg_name; /* shown in --help for valued flags */
 };

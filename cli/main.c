@@ -75,7 +75,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	struct husk_globals g = {.root = "/run/husk", .log_format = "text", .argv0 = argv[0]};
+	struct husk_globals g = {.root = "/run/husk",
+				 .log_format = "text",
+				 .argv0 = argv[0],
+				 .argc = argc,
+				 .argv = argv};
 	bool version = false, help = false;
 	const char *criu = NULL, *rootless = NULL;
 	const struct cli_flag flags[] = {
@@ -132,10 +136,10 @@ int main(int argc, char **argv)
 	const struct husk_command *cmd = find_command(name);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command \"%s\" (see husk --help)", name);
-	/* Only commands that put processes into a container need the sealed binary
-	 * (CVE-2019-5736); the others stay cheap. */
-	if ((!strcmp(name, "create") || !strcmp(name, "run") ||
-				     !strcmp(name, "exec"))) {
+	/* Only `exec` always needs the sealed binary (CVE-2019-5736): it puts a husk
+	 * process into a namespace where container processes already run.  create
+	 * and run decide once the config is read (container_create). */
+	if (!strcmp(name, "exec")) {
 		if (ensure_sealed_binary(argc, argv, environ, &err) < 0) {
 			int r = cli_fail(err);
 			husk_err_free(&err);

@@ -5,16 +5,16 @@
 #include "oci/json_gen.h"
 #include "oci/spec.h"
 
-static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
-					    NULL };
+static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+					   NULL};
 
 static bool gen_process(yajl_gen g)
 {
-	static const char *const args[] = { "sh", NULL };
+	static const char *const args[] = {"sh", NULL};
 	static const char *const env[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL
-	};
-	static const char *const sets[] = { "bounding", "effective", "permitted", "ambient", NULL };
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+	    NULL};
+	static const char *const sets[] = {"bounding", "effective", "permitted", "ambient", NULL};
 	bool ok = jg_key(g, "process") && jg_open_map(g) && jg_kbool(g, "terminal", true) &&
 		  jg_key(g, "user") && jg_open_map(g) && jg_kint(g, "uid", 0) &&
 		  jg_kint(g, "gid", 0) && jg_close_map(g) && jg_kstrv(g, "args", args) &&
@@ -35,29 +35,29 @@ struct mount_tpl {
 
 static bool gen_mounts(yajl_gen g, bool rootless)
 {
-	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-					   "mode=0620", "gid=5", NULL };
+	static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+	static const char *const pts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+					  "mode=0620", "gid=5",	 NULL};
 	/* Rootless: gid 5 is not mapped in the user namespace. */
-	static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance",
-						    "ptmxmode=0666", "mode=0620", NULL };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-					   NULL };
-	static const char *const mqueue[] = { "nosuid", "noexec", "nodev", NULL };
-	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+	static const char *const pts_rootless[] = {"nosuid",	    "noexec",	 "newinstance",
+						   "ptmxmode=0666", "mode=0620", NULL};
+	static const char *const shm[] = {"nosuid",    "noexec",      "nodev",
+					  "mode=1777", "size=65536k", NULL};
+	static const char *const mqueue[] = {"nosuid", "noexec", "nodev", NULL};
+	static const char *const sys[] = {"nosuid", "noexec", "nodev", "ro", NULL};
 	/* Rootless: sysfs cannot be mounted without owning the network namespace. */
-	static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro",
-						    NULL };
-	static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
+	static const char *const sys_rootless[] = {"rbind", "nosuid", "noexec",
+						   "nodev", "ro",     NULL};
+	static const char *const cgroup[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
 	const struct mount_tpl mounts[] = {
-		{ "/proc", "proc", "proc", NULL },
-		{ "/dev", "tmpfs", "tmpfs", dev },
-		{ "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts },
-		{ "/dev/shm", "tmpfs", "shm", shm },
-		{ "/dev/mqueue", "mqueue", "mqueue", mqueue },
-		rootless ? (struct mount_tpl){ "/sys", "none", "/sys", sys_rootless }
-			 : (struct mount_tpl){ "/sys", "sysfs", "sysfs", sys },
-		{ "/sys/fs/cgroup", "cgroup", "cgroup", cgroup },
+	    {"/proc", "proc", "proc", NULL},
+	    {"/dev", "tmpfs", "tmpfs", dev},
+	    {"/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts},
+	    {"/dev/shm", "tmpfs", "shm", shm},
+	    {"/dev/mqueue", "mqueue", "mqueue", mqueue},
+	    rootless ? (struct mount_tpl){"/sys", "none", "/sys", sys_rootless}
+		     : (struct mount_tpl){"/sys", "sysfs", "sysfs", sys},
+	    {"/sys/fs/cgroup", "cgroup", "cgroup", cgroup},
 	};
 	bool ok = jg_key(g, "mounts") && jg_open_array(g);
 	for (size_t i = 0; ok && i < sizeof(mounts) / sizeof(mounts[0]); i++) {
@@ -80,15 +80,23 @@ static bool gen_idmap(yajl_gen g, const char *key, unsigned host_id)
 
 static bool gen_linux(yajl_gen g, bool rootless)
 {
-	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", NULL };
-	static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };
+	static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", NULL};
+	static const char *const ns_rootless[] = {"pid", "ipc", "uts", "mount", "user", NULL};
 	static const char *const masked[] = {
-		"/proc/acpi",	     "/proc/asound",	 "/proc/kcore",	      "/proc/keys",
-		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-		"/sys/firmware",     "/proc/scsi",	 NULL,
+	    "/proc/acpi",
+	    "/proc/asound",
+	    "/proc/kcore",
+	    "/proc/keys",
+	    "/proc/latency_stats",
+	    "/proc/timer_list",
+	    "/proc/timer_stats",
+	    "/proc/sched_debug",
+	    "/sys/firmware",
+	    "/proc/scsi",
+	    NULL,
 	};
-	static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-						"/proc/sysrq-trigger", NULL };
+	static const char *const readonly[] = {
+	    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 	bool ok = jg_key(g, "linux") && jg_open_map(g);
 	if (rootless)
 		ok = ok && gen_idmap(g, "uidMappings", geteuid()) &&

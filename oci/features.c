@@ -5,27 +5,79 @@
 #include "oci/json_gen.h"
 #include "oci/names.h"
 
-static const char *const hook_names[] = { "prestart",	       "createRuntime", "createContainer",
-					  "startContainer", "poststart",	"poststop",
-					  NULL };
+static const char *const hook_names[] = {
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+    NULL};
 
-static const char *const ns_names[] = { "cgroup", "ipc",  "mount", "network", "pid",
-					"time",	  "user", "uts",   NULL };
+static const char *const ns_names[] = {"cgroup", "ipc",	 "mount", "network", "pid",
+				       "time",	 "user", "uts",	  NULL};
 
 /* The options runc's `features` lists (mount(8) flags, propagation, recursive
  * variants, tmpcopyup). */
 static const char *const mount_option_names[] = {
-	"acl",	      "async",	      "atime",	      "bind",	       "defaults",     "dev",
-	"diratime",   "dirsync",      "exec",	      "iversion",      "lazytime",     "loud",
-	"mand",	      "noacl",	      "noatime",      "nodev",	       "nodiratime",   "noexec",
-	"noiversion", "nolazytime",   "nomand",	      "norelatime",    "nostrictatime", "nosuid",
-	"nosymfollow", "private",     "ratime",	      "rbind",	       "rdev",	       "rdiratime",
-	"relatime",   "remount",      "rexec",	      "rnoatime",      "rnodev",       "rnodiratime",
-	"rnoexec",    "rnorelatime",  "rnostrictatime", "rnosuid",     "rnosymfollow", "ro",
-	"rprivate",   "rrelatime",    "rro",	      "rrw",	       "rshared",      "rslave",
-	"rstrictatime", "rsuid",      "rsymfollow",   "runbindable",   "rw",	       "shared",
-	"silent",     "slave",	      "strictatime",  "suid",	       "symfollow",    "sync",
-	"tmpcopyup",  "unbindable",   NULL,
+    "acl",
+    "async",
+    "atime",
+    "bind",
+    "defaults",
+    "dev",
+    "diratime",
+    "dirsync",
+    "exec",
+    "iversion",
+    "lazytime",
+    "loud",
+    "mand",
+    "noacl",
+    "noatime",
+    "nodev",
+    "nodiratime",
+    "noexec",
+    "noiversion",
+    "nolazytime",
+    "nomand",
+    "norelatime",
+    "nostrictatime",
+    "nosuid",
+    "nosymfollow",
+    "private",
+    "ratime",
+    "rbind",
+    "rdev",
+    "rdiratime",
+    "relatime",
+    "remount",
+    "rexec",
+    "rnoatime",
+    "rnodev",
+    "rnodiratime",
+    "rnoexec",
+    "rnorelatime",
+    "rnostrictatime",
+    "rnosuid",
+    "rnosymfollow",
+    "ro",
+    "rprivate",
+    "rrelatime",
+    "rro",
+    "rrw",
+    "rshared",
+    "rslave",
+    "rstrictatime",
+    "rsuid",
+    "rsymfollow",
+    "runbindable",
+    "rw",
+    "shared",
+    "silent",
+    "slave",
+    "strictatime",
+    "suid",
+    "symfollow",
+    "sync",
+    "tmpcopyup",
+    "unbindable",
+    NULL,
 };
 
 void oci_features_init(struct oci_features *f)
@@ -66,7 +118,8 @@ static bool gen_cgroup(yajl_gen g, const struct oci_features *f)
 {
 	if (!f->linux_.cgroup.present)
 		return true;
-	return jg_key(g, "cgroup") && jg_open_map(g) && gen_opt_bool(g, "v1", f->linux_.cgroup.v1) &&
+	return jg_key(g, "cgroup") && jg_open_map(g) &&
+	       gen_opt_bool(g, "v1", f->linux_.cgroup.v1) &&
 	       gen_opt_bool(g, "v2", f->linux_.cgroup.v2) &&
 	       gen_opt_bool(g, "systemd", f->linux_.cgroup.systemd) &&
 	       gen_opt_bool(g, "systemdUser", f->linux_.cgroup.systemd_user) &&
@@ -118,8 +171,9 @@ int oci_features_to_json(const struct oci_features *f, char **out, size_t *len,
 			ok = jg_kstr(g, f->annotations->v[i].key, f->annotations->v[i].value);
 		ok = ok && jg_close_map(g);
 	}
-	ok = ok && gen_list(g, "potentiallyUnsafeConfigAnnotations",
-			    f->potentially_unsafe_config_annotations) &&
+	ok = ok &&
+	     gen_list(g, "potentiallyUnsafeConfigAnnotations",
+		      f->potentially_unsafe_config_annotations) &&
 	     jg_close_map(g);
 	if (jg_finish(g, ok, out, len, err) < 0)
 		return husk_err_wrap(err, "features");

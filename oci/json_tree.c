@@ -22,6 +22,7 @@ struct builder {
 	struct jt_doc *doc;
 	struct jt_node *cur; /* innermost open container */
 	const char *pending_key;
+	bool pending_key_nul;
 	struct jt_node **parents; /* stack of open containers */
 	size_t depth, cap;
 	size_t next_block;
@@ -60,6 +61,7 @@ static struct jt_node *add_node(struct builder *b, enum jt_type type)
 	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->key = b->pending_key;
+	n->key_has_nul = b->pending_key_nul;
 	b->pending_key = NULL;
 	if (!b->cur) {
 		b->doc->root = n;
@@ -108,6 +110,7 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct builder *b = ctx;
 	b->pending_key = arena_strndup(b, s, len);
+	b->pending_key_nul = memchr(s, 0, len) != NULL;
 	return 1;
 }
 
@@ -142,15 +145,15 @@ static int on_start_array(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_bool,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_key,
-	.yajl_end_map = close_container,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = close_container,
+    .yajl_null = on_null,
+    .yajl_boolean = on_bool,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_key,
+    .yajl_end_map = close_container,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = close_container,
 };
 
 /* yajl's non-verbose message is "parse error: premature EOF\n"-like; keep the reason only. */
@@ -174,7 +177,7 @@ static int syntax_error(yajl_handle h, const char *buf, size_t len, size_t at,
 int jt_parse(const char *buf, size_t len, struct jt_doc **out, struct husk_err **err)
 {
 	struct jt_doc *doc = xcalloc(1, sizeof(*doc));
-	struct builder b = { .doc = doc, .next_block = len * 4 + 1024 };
+	struct builder b = {.doc = doc, .next_block = len * 4 + 1024};
 	yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
 	if (!h)
 		abort();

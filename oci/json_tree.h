@@ -18,7 +18,8 @@ enum jt_type { JT_NULL, JT_BOOL, JT_NUMBER, JT_STRING, JT_OBJECT, JT_ARRAY };
 
 struct jt_node {
 	enum jt_type type;
-	const char *key; /* member name when the parent is an object */
+	bool key_has_nul;     /* the member name holds a \u0000: key is cut there */
+	const char *key;      /* member name when the parent is an object */
 	struct jt_node *next; /* next sibling */
 	union {
 		bool b;

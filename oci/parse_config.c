@@ -6,20 +6,21 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "oci/names.h"
 #include "oci/parse_util.h"
 #include "oci/validate.h"
 
 _Static_assert(offsetof(struct oci_mount, n_uid_mappings) ==
-			       offsetof(struct oci_mount, uid_mappings) + sizeof(void *) &&
-		       offsetof(struct oci_mount, n_gid_mappings) ==
-			       offsetof(struct oci_mount, gid_mappings) + sizeof(void *),
+		       offsetof(struct oci_mount, uid_mappings) + sizeof(void *) &&
+		   offsetof(struct oci_mount, n_gid_mappings) ==
+		       offsetof(struct oci_mount, gid_mappings) + sizeof(void *),
 	       "FK_IDMAP needs the count right after the pointer");
 
 static int decode_root(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_root, "path", FK_STR, path, F_REQ | F_NONEMPTY),
-		FLD(struct oci_root, "readonly", FK_BOOL, readonly, 0),
+	    FLD(struct oci_root, "path", FK_STR, path, F_REQ | F_NONEMPTY),
+	    FLD(struct oci_root, "readonly", FK_BOOL, readonly, 0),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), &((struct oci_config *)base)->root);
 }
@@ -27,12 +28,12 @@ static int decode_root(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_mount(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_mount, "destination", FK_STR, destination, F_REQ | F_ABS),
-		FLD(struct oci_mount, "source", FK_STR, source, 0),
-		FLD(struct oci_mount, "type", FK_STR, type, 0),
-		FLD(struct oci_mount, "options", FK_STRV, options, 0),
-		FLD(struct oci_mount, "uidMappings", FK_IDMAP, uid_mappings, 0),
-		FLD(struct oci_mount, "gidMappings", FK_IDMAP, gid_mappings, 0),
+	    FLD(struct oci_mount, "destination", FK_STR, destination, F_REQ | F_ABS),
+	    FLD(struct oci_mount, "source", FK_STR, source, 0),
+	    FLD(struct oci_mount, "type", FK_STR, type, 0),
+	    FLD(struct oci_mount, "options", FK_STRV, options, 0),
+	    FLD(struct oci_mount, "uidMappings", FK_IDMAP, uid_mappings, 0),
+	    FLD(struct oci_mount, "gidMappings", FK_IDMAP, gid_mappings, 0),
 	};
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 	if (r < 0)
@@ -58,10 +59,10 @@ static int decode_mounts_field(struct pctx *c, const struct jt_node *n, void *ba
 static int decode_hook(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_hook, "path", FK_STR, path, F_REQ | F_ABS),
-		FLD(struct oci_hook, "args", FK_STRV, args, 0),
-		FLD(struct oci_hook, "env", FK_STRV, env, 0),
-		FLD(struct oci_hook, "timeout", FK_OI64, timeout, 0),
+	    FLD(struct oci_hook, "path", FK_STR, path, F_REQ | F_ABS),
+	    FLD(struct oci_hook, "args", FK_STRV, args, 0),
+	    FLD(struct oci_hook, "env", FK_STRV, env, 0),
+	    FLD(struct oci_hook, "timeout", FK_OI64, timeout, 0),
 	};
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 	if (r < 0)
@@ -91,12 +92,12 @@ HOOK_LIST_FN(decode_poststop, poststop)
 int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h)
 {
 	static const struct field tab[] = {
-		FLD_FN("prestart", decode_prestart, 0),
-		FLD_FN("createRuntime", decode_create_runtime, 0),
-		FLD_FN("createContainer", decode_create_container, 0),
-		FLD_FN("startContainer", decode_start_container, 0),
-		FLD_FN("poststart", decode_poststart, 0),
-		FLD_FN("poststop", decode_poststop, 0),
+	    FLD_FN("prestart", decode_prestart, 0),
+	    FLD_FN("createRuntime", decode_create_runtime, 0),
+	    FLD_FN("createContainer", decode_create_container, 0),
+	    FLD_FN("startContainer", decode_start_container, 0),
+	    FLD_FN("poststart", decode_poststart, 0),
+	    FLD_FN("poststop", decode_poststop, 0),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), h);
 }
@@ -119,25 +120,32 @@ static int decode_linux_field(struct pctx *c, const struct jt_node *n, void *bas
 static int decode_config(struct pctx *c, const struct jt_node *root, void *arg)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_config, "ociVersion", FK_STR, oci_version, F_REQ | F_NONEMPTY),
-		FLD_FN("root", decode_root, F_REQ),
-		FLD_FN("mounts", decode_mounts_field, 0),
-		FLD_FN("process", decode_process_field, 0),
-		FLD(struct oci_config, "hostname", FK_STR, hostname, 0),
-		FLD(struct oci_config, "domainname", FK_STR, domainname, 0),
-		FLD_FN("hooks", decode_hooks_field, 0),
-		FLD(struct oci_config, "annotations", FK_KVV, annotations, 0),
-		FLD_FN("linux", decode_linux_field, 0),
+	    FLD(struct oci_config, "ociVersion", FK_STR, oci_version, F_REQ | F_NONEMPTY),
+	    FLD_FN("root", decode_root, F_REQ),
+	    FLD_FN("mounts", decode_mounts_field, 0),
+	    FLD_FN("process", decode_process_field, 0),
+	    FLD(struct oci_config, "hostname", FK_STR, hostname, 0),
+	    FLD(struct oci_config, "domainname", FK_STR, domainname, 0),
+	    FLD_FN("hooks", decode_hooks_field, 0),
+	    FLD(struct oci_config, "annotations", FK_KVV, annotations, 0),
+	    FLD_FN("linux", decode_linux_field, 0),
 	};
 	struct oci_config *cfg = arg;
 	int r = pc_object(c, root, tab, ARRAY_SIZE(tab), cfg);
 	if (r < 0)
 		return r;
+	if (!oci_semver_valid(cfg->oci_version)) {
+		size_t old = pc_push_key(c, "ociVersion");
+		r = pc_fail(c, "must be a SemVer 2.0.0 version such as \"1.2.0\", got \"%s\"",
+			    cfg->oci_version);
+		pc_pop(c, old);
+		return r;
+	}
 	return oci_validate_config(c, cfg);
 }
 
-int oci_config_parse(const char *json, size_t len, const char *source_name,
-		     struct oci_config **out, struct husk_err **err)
+int oci_config_parse(const char *json, size_t len, const char *source_name, struct oci_config **out,
+		     struct husk_err **err)
 {
 	struct oci_config *cfg = xcalloc(1, sizeof(*cfg));
 	int r = pc_run(json, len, source_name, decode_config, cfg, err);
@@ -187,8 +195,8 @@ int oci_process_parse(const char *json, size_t len, const char *source_name,
 		      struct oci_process **out, struct husk_err **err)
 {
 	struct oci_process *p = xcalloc(1, sizeof(*p));
-	int r = pc_run(json, len, source_name ? source_name : "process.json", decode_process_doc,
-		       p, err);
+	int r = pc_run(json, len, source_name ? source_name : "process.json", decode_process_doc, p,
+		       err);
 	if (r < 0) {
 		oci_process_free(p);
 		return r;

@@ -7,9 +7,9 @@
 #include "oci/parse_util.h"
 
 _Static_assert(offsetof(struct oci_linux, n_uid_mappings) ==
-			       offsetof(struct oci_linux, uid_mappings) + sizeof(void *) &&
-		       offsetof(struct oci_linux, n_gid_mappings) ==
-			       offsetof(struct oci_linux, gid_mappings) + sizeof(void *),
+		       offsetof(struct oci_linux, uid_mappings) + sizeof(void *) &&
+		   offsetof(struct oci_linux, n_gid_mappings) ==
+		       offsetof(struct oci_linux, gid_mappings) + sizeof(void *),
 	       "FK_IDMAP needs the count right after the pointer");
 
 int oci_decode_seccomp(struct pctx *c, const struct jt_node *n, struct oci_seccomp *s);
@@ -27,10 +27,10 @@ static int decode_namespace(struct pctx *c, const struct jt_node *n, void *elem)
 	struct ns_raw {
 		char *type;
 		char *path;
-	} raw = { NULL, NULL };
+	} raw = {NULL, NULL};
 	static const struct field tab[] = {
-		FLD(struct ns_raw, "type", FK_STR, type, F_REQ),
-		FLD(struct ns_raw, "path", FK_STR, path, 0),
+	    FLD(struct ns_raw, "type", FK_STR, type, F_REQ),
+	    FLD(struct ns_raw, "path", FK_STR, path, 0),
 	};
 	struct oci_namespace *ns = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), &raw);
@@ -82,8 +82,8 @@ static int decode_time_offsets(struct pctx *c, const struct jt_node *n, void *ba
 		uint32_t nanosecs;
 	};
 	static const struct field tab[] = {
-		FLD(struct off_raw, "secs", FK_I64, secs, 0),
-		FLD_RANGE(struct off_raw, "nanosecs", FK_U32, nanosecs, 0, 0, 999999999),
+	    FLD(struct off_raw, "secs", FK_I64, secs, 0),
+	    FLD_RANGE(struct off_raw, "nanosecs", FK_U32, nanosecs, 0, 0, 999999999),
 	};
 	struct oci_linux *l = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
@@ -91,21 +91,22 @@ static int decode_time_offsets(struct pctx *c, const struct jt_node *n, void *ba
 	jt_foreach(e, n)
 	{
 		struct oci_time_offset *t;
-		if (strcmp(e->key, "monotonic") == 0)
+		if (!e->key_has_nul && strcmp(e->key, "monotonic") == 0)
 			t = &l->time_monotonic;
-		else if (strcmp(e->key, "boottime") == 0)
+		else if (!e->key_has_nul && strcmp(e->key, "boottime") == 0)
 			t = &l->time_boottime;
 		else
-			return fail_at(c, e->key, "unknown clock \"%s\" (expected monotonic or boottime)",
+			return fail_at(c, e->key,
+				       "unknown clock \"%s\" (expected monotonic or boottime)",
 				       e->key);
-		struct off_raw raw = { 0, 0 };
+		struct off_raw raw = {0, 0};
 		size_t old = pc_push_key(c, e->key);
 		int r = pc_object(c, e, tab, ARRAY_SIZE(tab), &raw);
 		pc_pop(c, old);
 		if (r < 0)
 			return r;
-		*t = (struct oci_time_offset){ .set = true, .secs = raw.secs,
-					       .nanosecs = raw.nanosecs };
+		*t = (struct oci_time_offset){
+		    .set = true, .secs = raw.secs, .nanosecs = raw.nanosecs};
 	}
 	return 0;
 }
@@ -113,13 +114,13 @@ static int decode_time_offsets(struct pctx *c, const struct jt_node *n, void *ba
 static int decode_device(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_device, "type", FK_STR, type, F_REQ),
-		FLD(struct oci_device, "path", FK_STR, path, F_REQ | F_ABS),
-		FLD(struct oci_device, "major", FK_I64, major, 0),
-		FLD(struct oci_device, "minor", FK_I64, minor, 0),
-		FLD_RANGE(struct oci_device, "fileMode", FK_OU64, file_mode, 0, 0, UINT32_MAX),
-		FLD_RANGE(struct oci_device, "uid", FK_OU64, uid, 0, 0, UINT32_MAX),
-		FLD_RANGE(struct oci_device, "gid", FK_OU64, gid, 0, 0, UINT32_MAX),
+	    FLD(struct oci_device, "type", FK_STR, type, F_REQ),
+	    FLD(struct oci_device, "path", FK_STR, path, F_REQ | F_ABS),
+	    FLD(struct oci_device, "major", FK_I64, major, 0),
+	    FLD(struct oci_device, "minor", FK_I64, minor, 0),
+	    FLD_RANGE(struct oci_device, "fileMode", FK_OU64, file_mode, 0, 0, UINT32_MAX),
+	    FLD_RANGE(struct oci_device, "uid", FK_OU64, uid, 0, 0, UINT32_MAX),
+	    FLD_RANGE(struct oci_device, "gid", FK_OU64, gid, 0, 0, UINT32_MAX),
 	};
 	struct oci_device *d = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), d);
@@ -133,7 +134,7 @@ static int decode_device(struct pctx *c, const struct jt_node *n, void *elem)
 		const struct jt_node *maj = NULL, *min = NULL;
 		jt_foreach(m, n)
 		{
-			if (m->type == JT_NULL)
+			if (m->type == JT_NULL || m->key_has_nul)
 				continue;
 			if (strcmp(m->key, "major") == 0)
 				maj = m;
@@ -145,8 +146,7 @@ static int decode_device(struct pctx *c, const struct jt_node *n, void *elem)
 				       "required field is missing (for type c, b and u)");
 	}
 	if (d->major < 0 || d->minor < 0)
-		return fail_at(c, d->major < 0 ? "major" : "minor", "%s",
-			       "must not be negative");
+		return fail_at(c, d->major < 0 ? "major" : "minor", "%s", "must not be negative");
 	return 0;
 }
 
@@ -168,11 +168,11 @@ static int decode_resources_field(struct pctx *c, const struct jt_node *n, void 
 static int decode_intel_rdt(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_intel_rdt, "closID", FK_STR, clos_id, 0),
-		FLD(struct oci_intel_rdt, "l3CacheSchema", FK_STR, l3_cache_schema, 0),
-		FLD(struct oci_intel_rdt, "memBwSchema", FK_STR, mem_bw_schema, 0),
-		FLD(struct oci_intel_rdt, "enableCMT", FK_OBOOL, enable_cmt, 0),
-		FLD(struct oci_intel_rdt, "enableMBM", FK_OBOOL, enable_mbm, 0),
+	    FLD(struct oci_intel_rdt, "closID", FK_STR, clos_id, 0),
+	    FLD(struct oci_intel_rdt, "l3CacheSchema", FK_STR, l3_cache_schema, 0),
+	    FLD(struct oci_intel_rdt, "memBwSchema", FK_STR, mem_bw_schema, 0),
+	    FLD(struct oci_intel_rdt, "enableCMT", FK_OBOOL, enable_cmt, 0),
+	    FLD(struct oci_intel_rdt, "enableMBM", FK_OBOOL, enable_mbm, 0),
 	};
 	struct oci_intel_rdt *rdt = &((struct oci_linux *)base)->intel_rdt;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), rdt);
@@ -197,8 +197,9 @@ static int decode_propagation(struct pctx *c, const struct jt_node *n, void *bas
 	int r = pc_str(c, n, &l->rootfs_propagation);
 	if (r == 0 && l->rootfs_propagation[0] &&
 	    pc_name_index(oci_propagation_names, l->rootfs_propagation) < 0)
-		r = pc_fail(c, "unknown propagation \"%s\" (expected shared, slave, private or "
-			       "unbindable)",
+		r = pc_fail(c,
+			    "unknown propagation \"%s\" (expected shared, slave, private or "
+			    "unbindable)",
 			    l->rootfs_propagation);
 	return r;
 }
@@ -229,15 +230,16 @@ static int decode_readonly(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_personality(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_personality, "domain", FK_STR, domain, F_REQ),
-		FLD(struct oci_personality, "flags", FK_STRV, flags, 0),
+	    FLD(struct oci_personality, "domain", FK_STR, domain, F_REQ),
+	    FLD(struct oci_personality, "flags", FK_STRV, flags, 0),
 	};
 	struct oci_personality *p = &((struct oci_linux *)base)->personality;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), p);
 	if (r < 0)
 		return r;
 	if (pc_name_index(oci_personality_domain_names, p->domain) < 0)
-		return fail_at(c, "domain", "unknown personality domain \"%s\" (expected LINUX or LINUX32)",
+		return fail_at(c, "domain",
+			       "unknown personality domain \"%s\" (expected LINUX or LINUX32)",
 			       p->domain);
 	p->present = true;
 	return 0;
@@ -247,7 +249,7 @@ static int decode_personality(struct pctx *c, const struct jt_node *n, void *bas
 static int decode_net_devices(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_net_device, "name", FK_STR, name, 0),
+	    FLD(struct oci_net_device, "name", FK_STR, name, 0),
 	};
 	struct oci_linux *l = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
@@ -265,7 +267,7 @@ static int decode_net_devices(struct pctx *c, const struct jt_node *n, void *bas
 		}
 		size_t old = pc_push_mapkey(c, e->key);
 		int r;
-		if (!oci_netdev_name_valid(e->key))
+		if (e->key_has_nul || !oci_netdev_name_valid(e->key))
 			r = pc_fail(c, "invalid network interface name");
 		else
 			r = pc_object(c, e, tab, ARRAY_SIZE(tab), d);
@@ -281,9 +283,9 @@ static int decode_net_devices(struct pctx *c, const struct jt_node *n, void *bas
 static int decode_memory_policy(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_memory_policy, "mode", FK_STR, mode, F_REQ),
-		FLD(struct oci_memory_policy, "nodes", FK_STR, nodes, 0),
-		FLD(struct oci_memory_policy, "flags", FK_STRV, flags, 0),
+	    FLD(struct oci_memory_policy, "mode", FK_STR, mode, F_REQ),
+	    FLD(struct oci_memory_policy, "nodes", FK_STR, nodes, 0),
+	    FLD(struct oci_memory_policy, "flags", FK_STRV, flags, 0),
 	};
 	struct oci_memory_policy *mp = &((struct oci_linux *)base)->memory_policy;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), mp);
@@ -312,8 +314,9 @@ static int decode_memory_policy(struct pctx *c, const struct jt_node *n, void *b
 	}
 	if (pc_name_index((const char *const *)mp->flags.v, "MPOL_F_STATIC_NODES") >= 0 &&
 	    pc_name_index((const char *const *)mp->flags.v, "MPOL_F_RELATIVE_NODES") >= 0)
-		return fail_at(c, "flags", "%s",
-			       "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES are mutually exclusive");
+		return fail_at(
+		    c, "flags", "%s",
+		    "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES are mutually exclusive");
 	mp->present = true;
 	return 0;
 }
@@ -321,23 +324,23 @@ static int decode_memory_policy(struct pctx *c, const struct jt_node *n, void *b
 int oci_decode_linux(struct pctx *c, const struct jt_node *n, struct oci_linux *l)
 {
 	static const struct field tab[] = {
-		FLD_FN("namespaces", decode_namespaces, 0),
-		FLD(struct oci_linux, "uidMappings", FK_IDMAP, uid_mappings, 0),
-		FLD(struct oci_linux, "gidMappings", FK_IDMAP, gid_mappings, 0),
-		FLD_FN("timeOffsets", decode_time_offsets, 0),
-		FLD_FN("devices", decode_devices, 0),
-		FLD(struct oci_linux, "cgroupsPath", FK_STR, cgroups_path, 0),
-		FLD_FN("resources", decode_resources_field, 0),
-		FLD_FN("intelRdt", decode_intel_rdt, 0),
-		FLD(struct oci_linux, "sysctl", FK_KVV, sysctl, 0),
-		FLD_FN("seccomp", decode_seccomp_field, 0),
-		FLD_FN("rootfsPropagation", decode_propagation, 0),
-		FLD_FN("maskedPaths", decode_masked, 0),
-		FLD_FN("readonlyPaths", decode_readonly, 0),
-		FLD(struct oci_linux, "mountLabel", FK_STR, mount_label, 0),
-		FLD_FN("personality", decode_personality, 0),
-		FLD_FN("netDevices", decode_net_devices, 0),
-		FLD_FN("memoryPolicy", decode_memory_policy, 0),
+	    FLD_FN("namespaces", decode_namespaces, 0),
+	    FLD(struct oci_linux, "uidMappings", FK_IDMAP, uid_mappings, 0),
+	    FLD(struct oci_linux, "gidMappings", FK_IDMAP, gid_mappings, 0),
+	    FLD_FN("timeOffsets", decode_time_offsets, 0),
+	    FLD_FN("devices", decode_devices, 0),
+	    FLD(struct oci_linux, "cgroupsPath", FK_STR, cgroups_path, 0),
+	    FLD_FN("resources", decode_resources_field, 0),
+	    FLD_FN("intelRdt", decode_intel_rdt, 0),
+	    FLD(struct oci_linux, "sysctl", FK_KVV, sysctl, 0),
+	    FLD_FN("seccomp", decode_seccomp_field, 0),
+	    FLD_FN("rootfsPropagation", decode_propagation, 0),
+	    FLD_FN("maskedPaths", decode_masked, 0),
+	    FLD_FN("readonlyPaths", decode_readonly, 0),
+	    FLD(struct oci_linux, "mountLabel", FK_STR, mount_label, 0),
+	    FLD_FN("personality", decode_personality, 0),
+	    FLD_FN("netDevices", decode_net_devices, 0),
+	    FLD_FN("memoryPolicy", decode_memory_policy, 0),
 	};
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), l);
 	if (r < 0)

@@ -12,16 +12,16 @@ static int decode_console_size(struct pctx *c, const struct jt_node *n, void *ba
 	struct oci_process *p = base;
 	struct {
 		uint32_t height, width;
-	} sz = { 0, 0 };
+	} sz = {0, 0};
 	static const struct field tab[] = {
-		{ .name = "height", .kind = FK_U32, .flags = F_REQ, .off = 0 },
-		{ .name = "width", .kind = FK_U32, .flags = F_REQ, .off = sizeof(uint32_t) },
+	    {.name = "height", .kind = FK_U32, .flags = F_REQ, .off = 0},
+	    {.name = "width", .kind = FK_U32, .flags = F_REQ, .off = sizeof(uint32_t)},
 	};
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), &sz);
 	if (r < 0)
 		return r;
-	p->console_height = (oci_opt_u64){ true, sz.height };
-	p->console_width = (oci_opt_u64){ true, sz.width };
+	p->console_height = (oci_opt_u64){true, sz.height};
+	p->console_width = (oci_opt_u64){true, sz.width};
 	return 0;
 }
 
@@ -49,11 +49,11 @@ static int decode_additional_gids(struct pctx *c, const struct jt_node *n, void 
 static int decode_user(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_user, "uid", FK_U32, uid, F_REQ),
-		FLD(struct oci_user, "gid", FK_U32, gid, F_REQ),
-		FLD_RANGE(struct oci_user, "umask", FK_OU64, umask, 0, 0, UINT32_MAX),
-		FLD_FN("additionalGids", decode_additional_gids, 0),
-		FLD(struct oci_user, "username", FK_STR, username, 0),
+	    FLD(struct oci_user, "uid", FK_U32, uid, F_REQ),
+	    FLD(struct oci_user, "gid", FK_U32, gid, F_REQ),
+	    FLD_RANGE(struct oci_user, "umask", FK_OU64, umask, 0, 0, UINT32_MAX),
+	    FLD_FN("additionalGids", decode_additional_gids, 0),
+	    FLD(struct oci_user, "username", FK_STR, username, 0),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), &((struct oci_process *)base)->user);
 }
@@ -80,11 +80,11 @@ static int decode_env(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_caps(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_capabilities, "bounding", FK_STRV, bounding, 0),
-		FLD(struct oci_capabilities, "effective", FK_STRV, effective, 0),
-		FLD(struct oci_capabilities, "inheritable", FK_STRV, inheritable, 0),
-		FLD(struct oci_capabilities, "permitted", FK_STRV, permitted, 0),
-		FLD(struct oci_capabilities, "ambient", FK_STRV, ambient, 0),
+	    FLD(struct oci_capabilities, "bounding", FK_STRV, bounding, 0),
+	    FLD(struct oci_capabilities, "effective", FK_STRV, effective, 0),
+	    FLD(struct oci_capabilities, "inheritable", FK_STRV, inheritable, 0),
+	    FLD(struct oci_capabilities, "permitted", FK_STRV, permitted, 0),
+	    FLD(struct oci_capabilities, "ambient", FK_STRV, ambient, 0),
 	};
 	/* Names are not checked here: like runc, unknown capabilities are the
 	 * business of the code that applies them (it may warn and skip). */
@@ -99,9 +99,9 @@ static int decode_caps(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_rlimit(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_rlimit, "type", FK_STR, type, F_REQ),
-		FLD(struct oci_rlimit, "soft", FK_U64, soft, F_REQ),
-		FLD(struct oci_rlimit, "hard", FK_U64, hard, F_REQ),
+	    FLD(struct oci_rlimit, "type", FK_STR, type, F_REQ),
+	    FLD(struct oci_rlimit, "soft", FK_U64, soft, F_REQ),
+	    FLD(struct oci_rlimit, "hard", FK_U64, hard, F_REQ),
 	};
 	struct oci_rlimit *rl = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), rl);
@@ -121,8 +121,8 @@ static int decode_rlimit(struct pctx *c, const struct jt_node *n, void *elem)
 static int decode_rlimits(struct pctx *c, const struct jt_node *n, void *base)
 {
 	struct oci_process *p = base;
-	int r = pc_array(c, n, sizeof(*p->rlimits), (void **)&p->rlimits, &p->n_rlimits,
-			 decode_rlimit);
+	int r =
+	    pc_array(c, n, sizeof(*p->rlimits), (void **)&p->rlimits, &p->n_rlimits, decode_rlimit);
 	if (r < 0)
 		return r;
 	/* runtime-spec: duplicated entries with the same type MUST be an error. */
@@ -154,8 +154,8 @@ static int check_enum(struct pctx *c, const char *key, const char *value,
 static int decode_io_priority(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_io_priority, "class", FK_STR, klass, F_REQ),
-		FLD_RANGE(struct oci_io_priority, "priority", FK_I64, priority, 0, 0, 7),
+	    FLD(struct oci_io_priority, "class", FK_STR, klass, F_REQ),
+	    FLD_RANGE(struct oci_io_priority, "priority", FK_I64, priority, 0, 0, 7),
 	};
 	struct oci_io_priority *io = &((struct oci_process *)base)->io_priority;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), io);
@@ -168,14 +168,13 @@ static int decode_io_priority(struct pctx *c, const struct jt_node *n, void *bas
 static int decode_scheduler(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_scheduler, "policy", FK_STR, policy, F_REQ),
-		FLD_RANGE(struct oci_scheduler, "nice", FK_OI64, nice, 0, -20, 19),
-		FLD_RANGE(struct oci_scheduler, "priority", FK_OI64, priority, 0, INT32_MIN,
-			  INT32_MAX),
-		FLD(struct oci_scheduler, "flags", FK_STRV, flags, 0),
-		FLD(struct oci_scheduler, "runtime", FK_OU64, runtime, 0),
-		FLD(struct oci_scheduler, "deadline", FK_OU64, deadline, 0),
-		FLD(struct oci_scheduler, "period", FK_OU64, period, 0),
+	    FLD(struct oci_scheduler, "policy", FK_STR, policy, F_REQ),
+	    FLD_RANGE(struct oci_scheduler, "nice", FK_OI64, nice, 0, -20, 19),
+	    FLD_RANGE(struct oci_scheduler, "priority", FK_OI64, priority, 0, INT32_MIN, INT32_MAX),
+	    FLD(struct oci_scheduler, "flags", FK_STRV, flags, 0),
+	    FLD(struct oci_scheduler, "runtime", FK_OU64, runtime, 0),
+	    FLD(struct oci_scheduler, "deadline", FK_OU64, deadline, 0),
+	    FLD(struct oci_scheduler, "period", FK_OU64, period, 0),
 	};
 	struct oci_scheduler *s = &((struct oci_process *)base)->scheduler;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), s);
@@ -200,15 +199,15 @@ static int decode_scheduler(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_cpu_affinity(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_exec_cpu_affinity, "initial", FK_STR, initial, 0),
-		FLD(struct oci_exec_cpu_affinity, "final", FK_STR, final, 0),
+	    FLD(struct oci_exec_cpu_affinity, "initial", FK_STR, initial, 0),
+	    FLD(struct oci_exec_cpu_affinity, "final", FK_STR, final, 0),
 	};
 	struct oci_exec_cpu_affinity *a = &((struct oci_process *)base)->exec_cpu_affinity;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), a);
 	if (r < 0)
 		return r;
-	const char *keys[] = { "initial", "final" };
-	const char *vals[] = { a->initial, a->final };
+	const char *keys[] = {"initial", "final"};
+	const char *vals[] = {a->initial, a->final};
 	for (size_t i = 0; i < 2; i++) {
 		if (vals[i] && !oci_cpu_list_valid(vals[i])) {
 			size_t old = pc_push_key(c, keys[i]);
@@ -226,22 +225,21 @@ static int decode_cpu_affinity(struct pctx *c, const struct jt_node *n, void *ba
 #define PROCESS_FIELDS(user_flags, cwd_flags)                                                      \
 	{                                                                                          \
 		FLD(struct oci_process, "terminal", FK_BOOL, terminal, 0),                         \
-		FLD_FN("consoleSize", decode_console_size, 0),                                     \
-		FLD_FN("user", decode_user, user_flags),                                           \
-		FLD(struct oci_process, "args", FK_STRV, args, F_REQ | F_NONEMPTY),                \
-		FLD(struct oci_process, "commandLine", FK_STR, command_line, 0),                   \
-		FLD_FN("env", decode_env, 0),                                                      \
-		FLD(struct oci_process, "cwd", FK_STR, cwd, cwd_flags),                            \
-		FLD_FN("capabilities", decode_caps, 0),                                            \
-		FLD_FN("rlimits", decode_rlimits, 0),                                              \
-		FLD(struct oci_process, "noNewPrivileges", FK_BOOL, no_new_privileges, 0),         \
-		FLD(struct oci_process, "apparmorProfile", FK_STR, apparmor_profile, 0),           \
-		FLD_RANGE(struct oci_process, "oomScoreAdj", FK_OI64, oom_score_adj, 0, -1000,     \
-			  1000),                                                                   \
-		FLD(struct oci_process, "selinuxLabel", FK_STR, selinux_label, 0),                 \
-		FLD_FN("ioPriority", decode_io_priority, 0),                                       \
-		FLD_FN("scheduler", decode_scheduler, 0),                                          \
-		FLD_FN("execCPUAffinity", decode_cpu_affinity, 0),                                 \
+		    FLD_FN("consoleSize", decode_console_size, 0),                                 \
+		    FLD_FN("user", decode_user, user_flags),                                       \
+		    FLD(struct oci_process, "args", FK_STRV, args, F_REQ | F_NONEMPTY),            \
+		    FLD(struct oci_process, "commandLine", FK_STR, command_line, 0),               \
+		    FLD_FN("env", decode_env, 0),                                                  \
+		    FLD(struct oci_process, "cwd", FK_STR, cwd, cwd_flags),                        \
+		    FLD_FN("capabilities", decode_caps, 0), FLD_FN("rlimits", decode_rlimits, 0),  \
+		    FLD(struct oci_process, "noNewPrivileges", FK_BOOL, no_new_privileges, 0),     \
+		    FLD(struct oci_process, "apparmorProfile", FK_STR, apparmor_profile, 0),       \
+		    FLD_RANGE(struct oci_process, "oomScoreAdj", FK_OI64, oom_score_adj, 0, -1000, \
+			      1000),                                                               \
+		    FLD(struct oci_process, "selinuxLabel", FK_STR, selinux_label, 0),             \
+		    FLD_FN("ioPriority", decode_io_priority, 0),                                   \
+		    FLD_FN("scheduler", decode_scheduler, 0),                                      \
+		    FLD_FN("execCPUAffinity", decode_cpu_affinity, 0),                             \
 	}
 
 int oci_decode_process(struct pctx *c, const struct jt_node *n, struct oci_process *p)

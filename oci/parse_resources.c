@@ -9,11 +9,11 @@
 static int decode_device_rule(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_device_cgroup, "allow", FK_BOOL, allow, F_REQ),
-		FLD(struct oci_device_cgroup, "type", FK_STR, type, 0),
-		FLD(struct oci_device_cgroup, "major", FK_OI64, major, 0),
-		FLD(struct oci_device_cgroup, "minor", FK_OI64, minor, 0),
-		FLD(struct oci_device_cgroup, "access", FK_STR, access, 0),
+	    FLD(struct oci_device_cgroup, "allow", FK_BOOL, allow, F_REQ),
+	    FLD(struct oci_device_cgroup, "type", FK_STR, type, 0),
+	    FLD(struct oci_device_cgroup, "major", FK_OI64, major, 0),
+	    FLD(struct oci_device_cgroup, "minor", FK_OI64, minor, 0),
+	    FLD(struct oci_device_cgroup, "access", FK_STR, access, 0),
 	};
 	struct oci_device_cgroup *d = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), d);
@@ -26,7 +26,7 @@ static int decode_device_rule(struct pctx *c, const struct jt_node *n, void *ele
 		return r;
 	}
 	/* Wildcards are spelled by omission (or -1, as Go tools write). */
-	oci_opt_i64 *mm[] = { &d->major, &d->minor };
+	oci_opt_i64 *mm[] = {&d->major, &d->minor};
 	for (size_t i = 0; i < 2; i++) {
 		if (mm[i]->set && mm[i]->v < -1) {
 			size_t old = pc_push_key(c, i ? "minor" : "major");
@@ -60,15 +60,15 @@ static int decode_devices(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_memory(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_memory, "limit", FK_OI64, limit, 0),
-		FLD(struct oci_memory, "reservation", FK_OI64, reservation, 0),
-		FLD(struct oci_memory, "swap", FK_OI64, swap, 0),
-		FLD(struct oci_memory, "kernel", FK_OI64, kernel, 0),
-		FLD(struct oci_memory, "kernelTCP", FK_OI64, kernel_tcp, 0),
-		FLD_RANGE(struct oci_memory, "swappiness", FK_OU64, swappiness, 0, 0, 100),
-		FLD(struct oci_memory, "disableOOMKiller", FK_OBOOL, disable_oom_killer, 0),
-		FLD(struct oci_memory, "useHierarchy", FK_OBOOL, use_hierarchy, 0),
-		FLD(struct oci_memory, "checkBeforeUpdate", FK_OBOOL, check_before_update, 0),
+	    FLD(struct oci_memory, "limit", FK_OI64, limit, 0),
+	    FLD(struct oci_memory, "reservation", FK_OI64, reservation, 0),
+	    FLD(struct oci_memory, "swap", FK_OI64, swap, 0),
+	    FLD(struct oci_memory, "kernel", FK_OI64, kernel, 0),
+	    FLD(struct oci_memory, "kernelTCP", FK_OI64, kernel_tcp, 0),
+	    FLD_RANGE(struct oci_memory, "swappiness", FK_OU64, swappiness, 0, 0, 100),
+	    FLD(struct oci_memory, "disableOOMKiller", FK_OBOOL, disable_oom_killer, 0),
+	    FLD(struct oci_memory, "useHierarchy", FK_OBOOL, use_hierarchy, 0),
+	    FLD(struct oci_memory, "checkBeforeUpdate", FK_OBOOL, check_before_update, 0),
 	};
 	struct oci_memory *m = &((struct oci_resources *)base)->memory;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), m);
@@ -79,15 +79,15 @@ static int decode_memory(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_cpu(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_cpu, "shares", FK_OU64, shares, 0),
-		FLD(struct oci_cpu, "quota", FK_OI64, quota, 0),
-		FLD(struct oci_cpu, "burst", FK_OU64, burst, 0),
-		FLD(struct oci_cpu, "period", FK_OU64, period, 0),
-		FLD(struct oci_cpu, "realtimeRuntime", FK_OI64, realtime_runtime, 0),
-		FLD(struct oci_cpu, "realtimePeriod", FK_OU64, realtime_period, 0),
-		FLD(struct oci_cpu, "cpus", FK_STR, cpus, 0),
-		FLD(struct oci_cpu, "mems", FK_STR, mems, 0),
-		FLD(struct oci_cpu, "idle", FK_OI64, idle, 0),
+	    FLD(struct oci_cpu, "shares", FK_OU64, shares, 0),
+	    FLD(struct oci_cpu, "quota", FK_OI64, quota, 0),
+	    FLD(struct oci_cpu, "burst", FK_OU64, burst, 0),
+	    FLD(struct oci_cpu, "period", FK_OU64, period, 0),
+	    FLD(struct oci_cpu, "realtimeRuntime", FK_OI64, realtime_runtime, 0),
+	    FLD(struct oci_cpu, "realtimePeriod", FK_OU64, realtime_period, 0),
+	    FLD(struct oci_cpu, "cpus", FK_STR, cpus, 0),
+	    FLD(struct oci_cpu, "mems", FK_STR, mems, 0),
+	    FLD(struct oci_cpu, "idle", FK_OI64, idle, 0),
 	};
 	struct oci_cpu *cpu = &((struct oci_resources *)base)->cpu;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), cpu);
@@ -95,8 +95,8 @@ static int decode_cpu(struct pctx *c, const struct jt_node *n, void *base)
 		return r;
 	cpu->present = true;
 	/* An empty string means "unchanged/inherit" to runc and crun. */
-	const char *keys[] = { "cpus", "mems" };
-	const char *vals[] = { cpu->cpus, cpu->mems };
+	const char *keys[] = {"cpus", "mems"};
+	const char *vals[] = {cpu->cpus, cpu->mems};
 	for (size_t i = 0; i < 2; i++) {
 		if (vals[i] && vals[i][0] && !oci_cpu_list_valid(vals[i])) {
 			size_t old = pc_push_key(c, keys[i]);
@@ -111,7 +111,7 @@ static int decode_cpu(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_pids(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_resources, "limit", FK_OI64, pids_limit, F_REQ),
+	    FLD(struct oci_resources, "limit", FK_OI64, pids_limit, F_REQ),
 	};
 	struct oci_resources *r = base;
 	int rc = pc_object(c, n, tab, ARRAY_SIZE(tab), r);
@@ -122,11 +122,11 @@ static int decode_pids(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_weight_device(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_weight_device, "major", FK_I64, major, F_REQ),
-		FLD(struct oci_weight_device, "minor", FK_I64, minor, F_REQ),
-		FLD_RANGE(struct oci_weight_device, "weight", FK_OU64, weight, 0, 0, UINT16_MAX),
-		FLD_RANGE(struct oci_weight_device, "leafWeight", FK_OU64, leaf_weight, 0, 0,
-			  UINT16_MAX),
+	    FLD(struct oci_weight_device, "major", FK_I64, major, F_REQ),
+	    FLD(struct oci_weight_device, "minor", FK_I64, minor, F_REQ),
+	    FLD_RANGE(struct oci_weight_device, "weight", FK_OU64, weight, 0, 0, UINT16_MAX),
+	    FLD_RANGE(struct oci_weight_device, "leafWeight", FK_OU64, leaf_weight, 0, 0,
+		      UINT16_MAX),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
@@ -141,9 +141,9 @@ static int decode_weight_devices(struct pctx *c, const struct jt_node *n, void *
 static int decode_throttle(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_throttle_device, "major", FK_I64, major, F_REQ),
-		FLD(struct oci_throttle_device, "minor", FK_I64, minor, F_REQ),
-		FLD(struct oci_throttle_device, "rate", FK_U64, rate, F_REQ),
+	    FLD(struct oci_throttle_device, "major", FK_I64, major, F_REQ),
+	    FLD(struct oci_throttle_device, "minor", FK_I64, minor, F_REQ),
+	    FLD(struct oci_throttle_device, "rate", FK_U64, rate, F_REQ),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
@@ -162,13 +162,13 @@ THROTTLE_FN(decode_write_iops, throttle_write_iops)
 static int decode_blockio(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD_RANGE(struct oci_blockio, "weight", FK_OU64, weight, 0, 0, UINT16_MAX),
-		FLD_RANGE(struct oci_blockio, "leafWeight", FK_OU64, leaf_weight, 0, 0, UINT16_MAX),
-		FLD_FN("weightDevice", decode_weight_devices, 0),
-		FLD_FN("throttleReadBpsDevice", decode_read_bps, 0),
-		FLD_FN("throttleWriteBpsDevice", decode_write_bps, 0),
-		FLD_FN("throttleReadIOPSDevice", decode_read_iops, 0),
-		FLD_FN("throttleWriteIOPSDevice", decode_write_iops, 0),
+	    FLD_RANGE(struct oci_blockio, "weight", FK_OU64, weight, 0, 0, UINT16_MAX),
+	    FLD_RANGE(struct oci_blockio, "leafWeight", FK_OU64, leaf_weight, 0, 0, UINT16_MAX),
+	    FLD_FN("weightDevice", decode_weight_devices, 0),
+	    FLD_FN("throttleReadBpsDevice", decode_read_bps, 0),
+	    FLD_FN("throttleWriteBpsDevice", decode_write_bps, 0),
+	    FLD_FN("throttleReadIOPSDevice", decode_read_iops, 0),
+	    FLD_FN("throttleWriteIOPSDevice", decode_write_iops, 0),
 	};
 	struct oci_blockio *b = &((struct oci_resources *)base)->block_io;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), b);
@@ -179,8 +179,8 @@ static int decode_blockio(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_hugepage(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_hugepage_limit, "pageSize", FK_STR, page_size, F_REQ | F_NONEMPTY),
-		FLD(struct oci_hugepage_limit, "limit", FK_U64, limit, F_REQ),
+	    FLD(struct oci_hugepage_limit, "pageSize", FK_STR, page_size, F_REQ | F_NONEMPTY),
+	    FLD(struct oci_hugepage_limit, "limit", FK_U64, limit, F_REQ),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
@@ -195,8 +195,8 @@ static int decode_hugepages(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_net_priority(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_net_priority, "name", FK_STR, name, F_REQ | F_NONEMPTY),
-		FLD(struct oci_net_priority, "priority", FK_U32, priority, F_REQ),
+	    FLD(struct oci_net_priority, "name", FK_STR, name, F_REQ | F_NONEMPTY),
+	    FLD(struct oci_net_priority, "priority", FK_U32, priority, F_REQ),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
@@ -211,8 +211,8 @@ static int decode_net_priorities(struct pctx *c, const struct jt_node *n, void *
 static int decode_network(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD_RANGE(struct oci_network, "classID", FK_OU64, class_id, 0, 0, UINT32_MAX),
-		FLD_FN("priorities", decode_net_priorities, 0),
+	    FLD_RANGE(struct oci_network, "classID", FK_OU64, class_id, 0, 0, UINT32_MAX),
+	    FLD_FN("priorities", decode_net_priorities, 0),
 	};
 	struct oci_network *net = &((struct oci_resources *)base)->network;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), net);
@@ -224,8 +224,8 @@ static int decode_network(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_rdma(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-		FLD_RANGE(struct oci_rdma, "hcaHandles", FK_OU64, hca_handles, 0, 0, UINT32_MAX),
-		FLD_RANGE(struct oci_rdma, "hcaObjects", FK_OU64, hca_objects, 0, 0, UINT32_MAX),
+	    FLD_RANGE(struct oci_rdma, "hcaHandles", FK_OU64, hca_handles, 0, 0, UINT32_MAX),
+	    FLD_RANGE(struct oci_rdma, "hcaObjects", FK_OU64, hca_objects, 0, 0, UINT32_MAX),
 	};
 	struct oci_resources *r = base;
 	if (pc_expect(c, n, JT_OBJECT) < 0)
@@ -244,8 +244,9 @@ static int decode_rdma(struct pctx *c, const struct jt_node *n, void *base)
 			d->device = xstrdup(e->key);
 		}
 		size_t old = pc_push_mapkey(c, e->key);
-		int rc = e->key[0] ? pc_object(c, e, tab, ARRAY_SIZE(tab), d)
-				   : pc_fail(c, "device name must not be empty");
+		int rc = pc_map_key_check(c, e);
+		if (rc == 0)
+			rc = pc_object(c, e, tab, ARRAY_SIZE(tab), d);
 		pc_pop(c, old);
 		if (rc < 0)
 			return rc;
@@ -256,15 +257,15 @@ static int decode_rdma(struct pctx *c, const struct jt_node *n, void *base)
 int oci_decode_resources(struct pctx *c, const struct jt_node *n, struct oci_resources *r)
 {
 	static const struct field tab[] = {
-		FLD_FN("devices", decode_devices, 0),
-		FLD_FN("memory", decode_memory, 0),
-		FLD_FN("cpu", decode_cpu, 0),
-		FLD_FN("pids", decode_pids, 0),
-		FLD_FN("blockIO", decode_blockio, 0),
-		FLD_FN("hugepageLimits", decode_hugepages, 0),
-		FLD_FN("network", decode_network, 0),
-		FLD_FN("rdma", decode_rdma, 0),
-		FLD(struct oci_resources, "unified", FK_KVV, unified, 0),
+	    FLD_FN("devices", decode_devices, 0),
+	    FLD_FN("memory", decode_memory, 0),
+	    FLD_FN("cpu", decode_cpu, 0),
+	    FLD_FN("pids", decode_pids, 0),
+	    FLD_FN("blockIO", decode_blockio, 0),
+	    FLD_FN("hugepageLimits", decode_hugepages, 0),
+	    FLD_FN("network", decode_network, 0),
+	    FLD_FN("rdma", decode_rdma, 0),
+	    FLD(struct oci_resources, "unified", FK_KVV, unified, 0),
 	};
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), r);
 }

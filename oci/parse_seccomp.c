@@ -37,10 +37,10 @@ static int check_names(struct pctx *c, const char *key, const oci_strv *v,
 static int decode_arg(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD_RANGE(struct oci_seccomp_arg, "index", FK_U32, index, F_REQ, 0, 5),
-		FLD(struct oci_seccomp_arg, "value", FK_U64, value, F_REQ),
-		FLD(struct oci_seccomp_arg, "valueTwo", FK_U64, value_two, 0),
-		FLD(struct oci_seccomp_arg, "op", FK_STR, op, F_REQ),
+	    FLD_RANGE(struct oci_seccomp_arg, "index", FK_U32, index, F_REQ, 0, 5),
+	    FLD(struct oci_seccomp_arg, "value", FK_U64, value, F_REQ),
+	    FLD(struct oci_seccomp_arg, "valueTwo", FK_U64, value_two, 0),
+	    FLD(struct oci_seccomp_arg, "op", FK_STR, op, F_REQ),
 	};
 	struct oci_seccomp_arg *a = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), a);
@@ -58,11 +58,10 @@ static int decode_args(struct pctx *c, const struct jt_node *n, void *base)
 static int decode_syscall(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_seccomp_syscall, "names", FK_STRV, names, F_REQ | F_NONEMPTY),
-		FLD(struct oci_seccomp_syscall, "action", FK_STR, action, F_REQ),
-		FLD_RANGE(struct oci_seccomp_syscall, "errnoRet", FK_OU64, errno_ret, 0, 0,
-			  UINT32_MAX),
-		FLD_FN("args", decode_args, 0),
+	    FLD(struct oci_seccomp_syscall, "names", FK_STRV, names, F_REQ | F_NONEMPTY),
+	    FLD(struct oci_seccomp_syscall, "action", FK_STR, action, F_REQ),
+	    FLD_RANGE(struct oci_seccomp_syscall, "errnoRet", FK_OU64, errno_ret, 0, 0, UINT32_MAX),
+	    FLD_FN("args", decode_args, 0),
 	};
 	struct oci_seccomp_syscall *sc = elem;
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), sc);
@@ -95,14 +94,14 @@ static bool is_notify(const char *action)
 int oci_decode_seccomp(struct pctx *c, const struct jt_node *n, struct oci_seccomp *s)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_seccomp, "defaultAction", FK_STR, default_action, F_REQ),
-		FLD_RANGE(struct oci_seccomp, "defaultErrnoRet", FK_OU64, default_errno_ret, 0, 0,
-			  UINT32_MAX),
-		FLD(struct oci_seccomp, "architectures", FK_STRV, architectures, 0),
-		FLD(struct oci_seccomp, "flags", FK_STRV, flags, 0),
-		FLD(struct oci_seccomp, "listenerPath", FK_STR, listener_path, 0),
-		FLD(struct oci_seccomp, "listenerMetadata", FK_STR, listener_metadata, 0),
-		FLD_FN("syscalls", decode_syscalls, 0),
+	    FLD(struct oci_seccomp, "defaultAction", FK_STR, default_action, F_REQ),
+	    FLD_RANGE(struct oci_seccomp, "defaultErrnoRet", FK_OU64, default_errno_ret, 0, 0,
+		      UINT32_MAX),
+	    FLD(struct oci_seccomp, "architectures", FK_STRV, architectures, 0),
+	    FLD(struct oci_seccomp, "flags", FK_STRV, flags, 0),
+	    FLD(struct oci_seccomp, "listenerPath", FK_STR, listener_path, 0),
+	    FLD(struct oci_seccomp, "listenerMetadata", FK_STR, listener_metadata, 0),
+	    FLD_FN("syscalls", decode_syscalls, 0),
 	};
 	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), s);
 	if (r < 0)

@@ -11,7 +11,7 @@ static size_t push(struct pctx *c, const char *key, size_t idx, bool map_key)
 {
 	size_t old = c->depth;
 	if (old < PC_MAX_DEPTH)
-		c->seg[old] = (struct pctx_seg){ .key = key, .idx = idx, .map_key = map_key };
+		c->seg[old] = (struct pctx_seg){.key = key, .idx = idx, .map_key = map_key};
 	c->depth = old + 1;
 	return old;
 }
@@ -103,6 +103,9 @@ static void render(const struct jt_node *n, char *buf, size_t size)
 		unsigned char ch = n->u.str.s[i];
 		text[k++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
 	}
+	/* Never cut a UTF-8 sequence in half: messages may end up in JSON logs. */
+	while (k > 0 && k < len && ((unsigned char)n->u.str.s[k] & 0xC0) == 0x80)
+		k--;
 	text[k] = '\0';
 	snprintf(buf, size, "%s%s%s%s", q, text, len > max ? "..." : "", q);
 }
@@ -117,8 +120,8 @@ int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
 int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t)
 {
 	static const char *const what[] = {
-		[JT_NULL] = "null",	   [JT_BOOL] = "a boolean", [JT_NUMBER] = "a number",
-		[JT_STRING] = "a string",  [JT_OBJECT] = "an object", [JT_ARRAY] = "an array",
+	    [JT_NULL] = "null",	      [JT_BOOL] = "a boolean",	 [JT_NUMBER] = "a number",
+	    [JT_STRING] = "a string", [JT_OBJECT] = "an object", [JT_ARRAY] = "an array",
 	};
 	if (n->type == t)
 		return 0;
@@ -237,6 +240,11 @@ int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 	jt_foreach(e, n)
 	{
 		size_t old = pc_push_mapkey(c, e->key);
+		if (e->key_has_nul) {
+			int r = pc_fail(c, "key contains a NUL character");
+			pc_pop(c, old);
+			return r;
+		}
 		if (!e->key[0]) {
 			int r = pc_fail(c, "key must not be empty");
 			pc_pop(c, old);
@@ -343,14 +351,17 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, size_t ntab,
 	      void *base)
 {
-	const struct jt_node *slot[PC_MAX_FIELDS] = { 0 };
+	const struct jt_node *slot[PC_MAX_FIELDS] = {0};
+	if (ntab > PC_MAX_FIELDS)
+		abort(); /* a table grew past PC_MAX_FIELDS: raise it */
 	if (pc_expect(c, n, JT_OBJECT) < 0)
 		return -1;
 	/* One pass over the members; null means absent, like an omitted key. */
 	jt_foreach(m, n)
 	{
 		for (size_t i = 0; i < ntab; i++) {
-			if (m->key[0] == tab[i].name[0] && strcmp(m->key, tab[i].name) == 0) {
+			if (m->key[0] == tab[i].name[0] && !m->key_has_nul &&
+			    strcmp(m->key, tab[i].name) == 0) {
 				slot[i] = m->type == JT_NULL ? NULL : m;
 				break;
 			}
@@ -393,6 +404,15 @@ int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **o
 	return 0;
 }
 
+int pc_map_key_check(struct pctx *c, const struct jt_node *e)
+{
+	if (e->key_has_nul)
+		return pc_fail(c, "key contains a NUL character");
+	if (!e->key[0])
+		return pc_fail(c, "key must not be empty");
+	return 0;
+}
+
 int pc_name_index(const char *const *names, const char *s)
 {
 	for (int i = 0; names && names[i]; i++)
@@ -410,7 +430,7 @@ int pc_run(const char *json, size_t len, const char *source,
 		source = "config.json";
 	if (jt_parse(json, len, &doc, err) < 0)
 		return husk_err_wrap(err, "%s", source);
-	struct pctx c = { .source = source, .err = err, .depth = 0 };
+	struct pctx c = {.source = source, .err = err, .depth = 0};
 	int r = fn(&c, jt_root(doc), arg);
 	jt_free(doc);
 	return r;
@@ -419,12 +439,34 @@ int pc_run(const char *json, size_t len, const char *source,
 static int decode_idmap(struct pctx *c, const struct jt_node *n, void *elem)
 {
 	static const struct field tab[] = {
-		FLD(struct oci_id_mapping, "containerID", FK_U32, container_id, F_REQ),
-		FLD(struct oci_id_mapping, "hostID", FK_U32, host_id, F_REQ),
-		FLD(struct oci_id_mapping, "size", FK_U32, size, F_REQ),
+	    FLD(struct oci_id_mapping, "containerID", FK_U32, container_id, F_REQ),
+	    FLD(struct oci_id_mapping, "hostID", FK_U32, host_id, F_REQ),
+	    FLD(struct oci_id_mapping, "size", FK_U32, size, F_REQ),
 	};
-	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
+	const struct oci_id_mapping *m = elem;
+	int r = pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
+	if (r < 0)
+		return r;
+	if (m->size == 0) {
+		size_t old = pc_push_key(c, "size");
+		r = pc_fail(c, "must be greater than zero");
+		pc_pop(c, old);
+		return r;
+	}
+	if ((uint64_t)m->container_id + m->size > (1ull << 32) ||
+	    (uint64_t)m->host_id + m->size > (1ull << 32))
+		return pc_fail(c, "the range goes past the largest id (4294967295)");
+	return 0;
 }
+
+static bool ranges_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t size_b)
+{
+	return (uint64_t)a < (uint64_t)b + size_b && (uint64_t)b < (uint64_t)a + size_a;
+}
+
+/* The kernel's rules for uid_map/gid_map (user_namespaces(7)), checked here
+ * so that the error names the entry. */
+#define ID_MAP_MAX_EXTENTS 340
 
 int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
 		      size_t *count)
@@ -432,5 +474,28 @@ int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_map
 	free(*v);
 	*v = NULL;
 	*count = 0;
-	return pc_array(c, n, sizeof(**v), (void **)v, count, decode_idmap);
+	int r = pc_array(c, n, sizeof(**v), (void **)v, count, decode_idmap);
+	if (r < 0)
+		return r;
+	if (*count > ID_MAP_MAX_EXTENTS)
+		return pc_fail(c, "%zu entries, the kernel accepts at most %d", *count,
+			       ID_MAP_MAX_EXTENTS);
+	const struct oci_id_mapping *m = *v;
+	for (size_t i = 1; i < *count; i++) {
+		for (size_t j = 0; j < i; j++) {
+			const char *what = NULL;
+			if (ranges_overlap(m[i].container_id, m[j].container_id, m[i].size,
+					   m[j].size))
+				what = "container";
+			else if (ranges_overlap(m[i].host_id, m[j].host_id, m[i].size, m[j].size))
+				what = "host";
+			if (what) {
+				size_t old = pc_push_idx(c, i);
+				r = pc_fail(c, "its %s ids overlap those of entry %zu", what, j);
+				pc_pop(c, old);
+				return r;
+			}
+		}
+	}
+	return 0;
 }

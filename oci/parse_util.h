@@ -56,23 +56,23 @@ int pc_fail(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 
 int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n);
 
 enum field_kind {
-	FK_STR,   /* char * */
+	FK_STR,	  /* char * */
 	FK_BOOL,  /* bool */
 	FK_OBOOL, /* oci_opt_bool */
-	FK_U32,   /* uint32_t */
-	FK_U64,   /* uint64_t */
+	FK_U32,	  /* uint32_t */
+	FK_U64,	  /* uint64_t */
 	FK_OU64,  /* oci_opt_u64 */
-	FK_I64,   /* int64_t */
+	FK_I64,	  /* int64_t */
 	FK_OI64,  /* oci_opt_i64 */
 	FK_STRV,  /* oci_strv */
-	FK_KVV,   /* oci_kvv (object of string -> string) */
+	FK_KVV,	  /* oci_kvv (object of string -> string) */
 	FK_IDMAP, /* struct oci_id_mapping * followed by size_t count */
-	FK_FN,    /* custom decoder */
+	FK_FN,	  /* custom decoder */
 };
 
 enum field_flags {
-	F_REQ = 1 << 0,      /* must be present (and not null) */
-	F_ABS = 1 << 1,      /* FK_STR: absolute path */
+	F_REQ = 1 << 0,	     /* must be present (and not null) */
+	F_ABS = 1 << 1,	     /* FK_STR: absolute path */
 	F_NONEMPTY = 1 << 2, /* FK_STR / FK_STRV: not empty */
 	F_RANGE = 1 << 3,    /* integers: lo..hi */
 };
@@ -129,6 +129,9 @@ int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t);
 int pc_run(const char *json, size_t len, const char *source,
 	   int (*fn)(struct pctx *c, const struct jt_node *root, void *arg), void *arg,
 	   struct husk_err **err);
+
+/* A map key (annotations, rdma, netDevices, ...): not empty, no NUL. Path pushed by the caller. */
+int pc_map_key_check(struct pctx *c, const struct jt_node *e);
 
 /* Membership in a NULL-terminated list of names. */
 int pc_name_index(const char *const *names, const char *s);

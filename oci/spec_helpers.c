@@ -4,9 +4,9 @@
 #include "oci/spec.h"
 
 static const char *const ns_names[OCI_NS_COUNT] = {
-	[OCI_NS_PID] = "pid",	 [OCI_NS_NETWORK] = "network", [OCI_NS_MOUNT] = "mount",
-	[OCI_NS_IPC] = "ipc",	 [OCI_NS_UTS] = "uts",	       [OCI_NS_USER] = "user",
-	[OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+    [OCI_NS_PID] = "pid",	[OCI_NS_NETWORK] = "network", [OCI_NS_MOUNT] = "mount",
+    [OCI_NS_IPC] = "ipc",	[OCI_NS_UTS] = "uts",	      [OCI_NS_USER] = "user",
+    [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
 
 const char *oci_ns_type_name(enum oci_ns_type t)

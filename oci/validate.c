@@ -35,9 +35,10 @@ static int check_user_ns(struct pctx *c, const struct oci_config *cfg)
  * container has (so it cannot change the host). */
 static bool is_ipc_sysctl(const char *k)
 {
-	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-					   "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-					   "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+	static const char *const ipc[] = {
+	    "kernel.msgmax", "kernel.msgmnb",	       "kernel.msgmni",
+	    "kernel.sem",    "kernel.shmall",	       "kernel.shmmax",
+	    "kernel.shmmni", "kernel.shm_rmid_forced", NULL};
 	return !strncmp(k, "fs.mqueue.", 10) || pc_name_index(ipc, k) >= 0;
 }
 
@@ -89,7 +90,8 @@ int oci_validate_config(struct pctx *c, const struct oci_config *cfg)
 	if ((l->time_monotonic.set || l->time_boottime.set)) {
 		const struct oci_namespace *t = oci_config_find_ns(cfg, OCI_NS_TIME);
 		if (!t)
-			return fail_at(c, "linux.timeOffsets", "time offsets need a time namespace");
+			return fail_at(c, "linux.timeOffsets",
+				       "time offsets need a time namespace");
 		if (t->path)
 			return fail_at(c, "linux.timeOffsets",
 				       "time offsets cannot be set when joining an existing time "

@@ -288,3 +288,4 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		return -1;
 	return 0;
 }
+

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/err.h"
@@ -27,6 +28,8 @@ struct container_create_opts {
 	unsigned preserve_fds;
 	bool systemd_cgroup;
 	enum container_create_mode mode;
+	int argc;                    /* husk's command line, for the sealed-binary re-exec */
+	char **argv;
 	const sigset_t *block;       /* signals to keep blocked in husk (run's forwarding); the
 				      * init restores the original mask before execve */
 };
@@ -57,7 +60,51 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 char *container_state_json(const struct container_state *st, enum oci_status status, pid_t pid,
 			   bool full);
 
-/* The config saved at create (only when poststart/poststop hooks exist); NULL if none. */
+/* The config saved at create; NULL (with a warning) if it cannot be read. */
 struct oci_config *container_saved_config(const struct container_state *st);
+
+/* `exec`: start proc inside the running container (its namespaces, cgroup and
+ * security settings).  Returns once the process runs (its execve happened). */
+/* Changes to the container's own process when exec gets no --process file. */
+struct exec_overrides {
+	char *const *args;         /* the command (required) */
+	size_t nargs;
+	const char *const *env;    /* appended */
+	size_t nenv;
+	const char *cwd;
+	bool user_set;
+	uint32_t uid, gid;
+	bool tty;
+	bool no_new_privs;
+	const char *const *caps;   /* added to bounding, effective and permitted (and
+				    * ambient when the inheritable set is not empty) */
+	size_t ncaps;
+	const uint32_t *additional_gids; /* replace user.additionalGids when ngids > 0 */
+	size_t ngids;
+	const char *apparmor;      /* process.apparmorProfile */
+	const char *process_label; /* process.selinuxLabel */
+};
+
+struct container_exec_opts {
+	const char *root;
+	const char *id;
+	const struct oci_process *proc; /* --process FILE, or NULL: the container's process
+					 * with overrides applied */
+	const struct exec_overrides *ov;
+	const char *pid_file;
+	const char *console_socket;
+	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
+	unsigned preserve_fds;
+	bool ignore_paused;
+	const sigset_t *block;          /* kept blocked in husk, restored in the process */
+};
+
+struct exec_result {
+	pid_t pid;       /* the process, husk's child */
+	int pty_master;  /* process.terminal without --console-socket: to proxy, else -1 */
+};
+
+int container_exec(const struct container_exec_opts *o, struct exec_result *res,
+		   struct husk_err **err);
 
 #endif

@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -38,6 +41,7 @@ struct create_job {
 	size_t config_len;
 	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
 	struct cgroup_manager *cm;
+	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
 	pid_t child, init;
 	bool dir_created;
 	sigset_t orig_mask;
@@ -105,9 +109,10 @@ static void job_free(struct create_job *j)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
-	for (int *fd = &j->dir_fd; fd <= &j->pty_master; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	int fds[] = {j->dir_fd, j->lock_fd, j->sync_fd, j->fifo_fd, j->pty_master};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (j->mask_changed)
 		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
 	free(j->bundle);
@@ -218,6 +223,26 @@ static void leave_for_children(int saved[2])
 	}
 }
 
+/* clone3 with CLONE_INTO_CGROUP puts the child straight into its v2 cgroup
+ * (into_fd >= 0); kernels or hosts without it get a plain clone. */
+static pid_t clone_init(unsigned long flags, int into_fd, bool *cloned_into)
+{
+	*cloned_into = false;
+	if (into_fd >= 0) {
+		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP,
+					  .exit_signal = SIGCHLD,
+					  .cgroup = (uint64_t)into_fd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*cloned_into = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
 	int sv[2];
@@ -243,12 +268,16 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	unsigned long flags = 0;
 	if (ctx.fast)
 		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
+	/* In the fast path without a new user ns the init joins its cgroups itself. */
+	bool self_join = ctx.fast && !j->plan.user_new;
+	int into_fd = self_join ? cgroup_clone_fd(j->cm) : -1;
 	int saved[2] = {-1, -1};
 	int r = join_for_children(j, saved, err);
 	pid_t pid = -1;
 	if (r == 0) {
-		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+		pid = clone_init(flags, into_fd, &ctx.cloned_into_v2);
 		if (pid == 0) {
+			ctx.cgroup = self_join ? j->cm : NULL;
 			/* The state dir fd carries the flock: `start` must be able to take it. */
 			close(j->dir_fd);
 			close(j->lock_fd);
@@ -265,6 +294,7 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 		return husk_err_set(err, clone_errno, "clone container init");
 	j->child = pid;
 	j->init = ctx.fast || !(j->plan.new_flags & CLONE_NEWPID) ? pid : 0;
+	j->cgroup_joined_by_init = self_join;
 	return 0;
 }
 
@@ -274,13 +304,13 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
  * rules not yet). */
 static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
 {
-	if (j->cfg->linux_.resources_present && cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
-		return -1;
-	return 0;
+	return cgroup_apply_config(j->cm, &j->cfg->linux_, err);
 }
 
 static int setup_cgroup(struct create_job *j, struct husk_err **err)
 {
+	if (j->cgroup_joined_by_init)
+		return 0;
 	return cgroup_enter(j->cm, j->child, err);
 }
 
@@ -367,10 +397,13 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->pid = j->init;
 	st->pid_start_time = proc_start_time(j->init);
 	st->created = rfc3339_now();
-	struct passwd *pw = getpwuid(geteuid());
-	st->owner = xstrdup(pw ? pw->pw_name : "");
+	/* uid 0 is root everywhere; anything else goes through NSS (slow, so only then). */
+	struct passwd *pw = geteuid() == 0 ? NULL : getpwuid(geteuid());
+	st->owner = xstrdup(geteuid() == 0 ? "root" : pw ? pw->pw_name : "");
 	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
+	st->poststart_hooks = j->cfg->hooks.poststart.n > 0;
+	st->poststop_hooks = j->cfg->hooks.poststop.n > 0;
 	const oci_kvv *a = &j->cfg->annotations;
 	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
 	for (size_t i = 0; i < a->n; i++) {
@@ -378,8 +411,8 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 		st->annotations.v[i].value = xstrdup(a->v[i].value);
 	}
 	st->annotations.n = a->n;
-	if (j->cfg->hooks.poststart.n || j->cfg->hooks.poststop.n) {
-		/* Hooks that run after create need the config even if the bundle goes. */
+	{
+		/* start/delete hooks and exec need the config even if the bundle goes. */
 		if (write_file_atomic_at(j->dir_fd, "config.json", j->config_text, j->config_len,
 					 0600, err) < 0)
 			return -1;
@@ -396,6 +429,18 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	return 0;
 }
 
+/* CVE-2019-5736: a process of the container must never reach a husk process
+ * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
+ * execve) is alone in it and is non-dumpable, so the copy is not needed; when
+ * the init shares a pid namespace with others (joined, or none), husk re-execs
+ * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+static int protect_binary(struct create_job *j, struct husk_err **err)
+{
+	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+		return 0;
+	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+}
+
 static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
 {
 	const struct container_create_opts *o = j->o;
@@ -407,6 +452,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
+		return -1;
+	if (protect_binary(j, err) < 0)
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
@@ -488,6 +535,15 @@ int container_run_start(const char *root, struct container_handle *h, struct hus
 {
 	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
 		return husk_err_wrap(err, "start container %s", h->st->id);
+	/* The socket is close-on-exec in the init: EOF means the process runs (or the
+	 * init died); a startContainer hook failure arrives as an error first. */
+	enum sync_type t;
+	struct husk_err *eof = NULL;
+	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
+		husk_err_recv(h->sync_fd, err);
+		return husk_err_wrap(err, "start container %s", h->st->id);
+	}
+	husk_err_free(&eof);
 	close(h->sync_fd);
 	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {

@@ -30,6 +30,12 @@
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
+	if (ctx->fifo_started) {
+		/* `start` is waiting on the fifo: the error goes to it. */
+		const char *msg = err && err->msg ? err->msg : "container init failed";
+		if (write(ctx->fifo_fd, "E", 1) == 1 && write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
+			_exit(1);
+	}
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
 	    husk_err_send(ctx->sync_fd, err) > 0)
 		_exit(1);
@@ -39,6 +45,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 
 static int set_parent_death_signal(const struct init_ctx *ctx, struct husk_err **err)
 {
+	/* Until execve, nothing but husk may look into this process (/proc/PID/exe,
+	 * mem, fds); execve of the user's binary makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return husk_err_sys(err, "set non-dumpable");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return husk_err_sys(err, "set parent death signal");
 	/* The parent may have died before prctl: then we were reparented. */
@@ -108,14 +118,24 @@ static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
 		return 0;
 	/* unshare(CLONE_NEWPID) applies to children: the next process is the init.
 	 * CLONE_PARENT makes it husk's child, so `run` can wait for it. */
+	int barrier[2];
+	if (pipe2(barrier, O_CLOEXEC) < 0)
+		return husk_err_sys(err, "pipe");
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)
 		return husk_err_sys(err, "fork container init");
 	if (pid > 0) {
+		close(barrier[0]);
 		if (sync_send_blob(ctx->sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
 			init_fail(ctx, *err);
 		_exit(0);
 	}
+	/* Speak on the shared socket only after our parent sent SYNC_PID and exited. */
+	close(barrier[1]);
+	char b;
+	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(barrier[0]);
 	return set_parent_death_signal(ctx, err);
 }
 
@@ -171,7 +191,7 @@ static int find_executable(const char *name, char *const *env, char **out, struc
 			break;
 		p += n + 1;
 	}
-	return husk_err_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static char **build_env(const struct init_ctx *ctx)
@@ -235,14 +255,55 @@ static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 			continue;
 		return husk_err_sys(err, "wait for start on exec.fifo");
 	}
-	close(ctx->fifo_fd);
-	ctx->fifo_fd = -1;
+	/* The fifo stays open until execve closes it: `start` waits for that. */
+	ctx->fifo_started = true;
 	return 0;
+}
+
+static bool has_devpts_mount(const struct oci_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].destination && !strcmp(cfg->mounts[i].destination, "/dev/pts") &&
+		    cfg->mounts[i].type && !strcmp(cfg->mounts[i].type, "devpts"))
+			return true;
+	return false;
+}
+
+/* A pty (from ptmx, or the host's /dev/ptmx when -1); the master goes to the parent. */
+/* Hand the pty master to the parent (for the console socket or husk's own stdio). */
+static int send_terminal(struct init_ctx *ctx, int master, struct husk_err **err)
+{
+	if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
+	    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A terminal from the host's devpts, for configs without a devpts of their own. */
+static int open_host_terminal(struct init_ctx *ctx, int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (terminal_open(&ctx->cfg->process, &master, slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
+}
+
+/* The container's own devpts: inside, ttyname() is /dev/pts/N, as with runc. */
+static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opts *ropts,
+				   int *slave, struct husk_err **err)
+{
+	cleanup_fd int master = -1;
+	if (rootfs_open_console(ropts, &master, slave, err) < 0 ||
+	    terminal_set_size(&ctx->cfg->process, *slave, err) < 0)
+		return -1;
+	return send_terminal(ctx, master, err);
 }
 
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
+	if (ctx->cgroup && cgroup_enter_self(ctx->cgroup, ctx->cloned_into_v2, err) < 0)
+		return -1;
 	if (set_parent_death_signal(ctx, err) < 0 || setup_namespaces(ctx, err) < 0)
 		return -1;
 	ns_plan_close((struct ns_plan *)ctx->plan);
@@ -250,20 +311,17 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	if (cfg->process.terminal) {
-		cleanup_fd int master = -1;
-		if (terminal_open(&cfg->process, &master, &slave, err) < 0)
-			return -1;
-		if (sync_send(ctx->sync_fd, SYNC_PTY, err) < 0 ||
-		    terminal_send_fd(ctx->sync_fd, master, "-", err) < 0)
-			return -1;
-	}
+	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
+		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
 				    .rootfs = ctx->rootfs,
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
+		return -1;
+	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;
 
 	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
@@ -281,7 +339,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .container_id = ctx->opts->id,
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
-					    .userns = ropts.userns};
+					    .userns = ropts.userns,
+					    .state_root = ctx->opts->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)

@@ -51,19 +51,40 @@ static int open_init_pidfd(const struct container_state *st, struct husk_err **e
 	return fd;
 }
 
-/* Wake the init blocked reading exec.fifo; the fifo's removal marks the
- * container running. */
+/* Wake the init blocked reading exec.fifo, then wait until it has exec'd the
+ * user process (its fifo fd is close-on-exec: the pipe loses its last writer)
+ * or failed (it leaves "E<message>" in the pipe).  The fifo's removal marks
+ * the container running. */
 static int release_init(const char *root, const char *id, struct husk_err **err)
 {
 	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, id);
-	cleanup_fd int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENXIO ? container_err(err, ESRCH, "container not running: init is gone")
-				      : husk_err_sys(err, "open %s", fifo);
-	if (write(fd, "0", 1) != 1)
+	/* Reader first, so the writer opened next counts as a new writer for
+	 * POLLHUP; this reader never reads before the hang-up. */
+	cleanup_fd int rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rfd < 0)
+		return husk_err_sys(err, "open %s", fifo);
+	int wfd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wfd < 0)
+		return husk_err_sys(err, "open %s", fifo);
+	ssize_t w = write(wfd, "0", 1);
+	close(wfd);
+	if (w != 1)
 		return husk_err_sys(err, "release container init through %s", fifo);
 	unlink(fifo);
-	return 0;
+	/* events 0: only the hang-up (no writer left) wakes us. */
+	struct pollfd p = {.fd = rfd, .events = 0};
+	while (poll(&p, 1, -1) < 0) {
+		if (errno != EINTR)
+			return husk_err_sys(err, "wait for the container process to start");
+	}
+	char buf[4096];
+	ssize_t n = read(rfd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] == 'E')
+		return husk_err_set(err, 0, "%s", buf + 1);
+	return container_err(err, ESRCH, "container not running: its init exited before start");
 }
 
 int container_start(const char *root, const char *id, struct husk_err **err)
@@ -87,7 +108,7 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 		r = -1;
 		goto out;
 	}
-	struct oci_config *cfg = container_saved_config(st);
+	struct oci_config *cfg = st->poststart_hooks ? container_saved_config(st) : NULL;
 	if (cfg && cfg->hooks.poststart.n) {
 		cleanup_free char *json = container_state_json(st, OCI_STATUS_RUNNING, st->pid, false);
 		hooks_run_warn(&cfg->hooks.poststart, "poststart", json);
@@ -212,7 +233,7 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 		r = husk_err_wrap(err, "delete container %s", id);
 		goto out;
 	}
-	struct oci_config *cfg = container_saved_config(st);
+	struct oci_config *cfg = st->poststop_hooks ? container_saved_config(st) : NULL;
 	if (container_dir_remove(root, id, err) < 0)
 		r = -1;
 	if (cfg && cfg->hooks.poststop.n) {

@@ -29,6 +29,9 @@
  * i.e. the defence costs one more execve of husk (~0.9 ms, dynamic loading
  * included); the memfd copy adds 0.05-0.2 ms and 217 KiB of shmem per
  * process on top.  The ro mount wins on CPU and memory, so it is the default.
+ * End to end (hyperfine, 60 runs, busybox /bin/true bundle, same noisy host):
+ * `husk run` 37.2 +- 12.1 ms with the defence, 40.2 +- 16.0 ms with it
+ * compiled out; user+sys CPU 7.2 vs 7.4 ms: lost in the noise of the rest.
  * The cost only applies to commands that enter a container (create, run,
  * exec); main() decides.  Note: readlink(/proc/self/exe) then says "/" (or
  * "/memfd:husk (deleted)"): to re-execute husk, exec "/proc/self/exe" itself.

@@ -17,33 +17,40 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-int terminal_open(const struct oci_process *proc, int *master, int *slave, struct husk_err **err)
+int terminal_set_size(const struct oci_process *proc, int slave, struct husk_err **err)
 {
-	cleanup_fd int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0)
-		return husk_err_sys(err, "terminal: open /dev/ptmx");
-	if (grantpt(m) < 0 || unlockpt(m) < 0)
+	if (!proc->console_height.set && !proc->console_width.set)
+		return 0;
+	struct winsize ws = {.ws_row = proc->console_height.v, .ws_col = proc->console_width.v};
+	if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+		return husk_err_sys(err, "terminal: set consoleSize");
+	return 0;
+}
+
+/* A pty from the host's devpts, for configs that mount no devpts of their own. */
+static int terminal_open_from(int ptmx_fd, const struct oci_process *proc, int *master, int *slave,
+			      struct husk_err **err)
+{
+	cleanup_fd int m = ptmx_fd;
+	/* No grantpt(): it stats /dev/pts/N by name, which may be another devpts. */
+	if (unlockpt(m) < 0)
 		return husk_err_sys(err, "terminal: unlock pty");
-	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (s < 0) {
-		char name[64];
-		if (ptsname_r(m, name, sizeof(name)) != 0)
-			return husk_err_sys(err, "terminal: pty name");
-		s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (s < 0)
-			return husk_err_sys(err, "terminal: open %s", name);
-	}
-	if (proc->console_height.set || proc->console_width.set) {
-		struct winsize ws = {.ws_row = proc->console_height.v, .ws_col = proc->console_width.v};
-		if (ioctl(s, TIOCSWINSZ, &ws) < 0) {
-			int e = errno;
-			close(s);
-			return husk_err_set(err, e, "terminal: set consoleSize");
-		}
-	}
-	*slave = s;
+	cleanup_fd int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		return husk_err_sys(err, "terminal: open pty slave");
+	if (terminal_set_size(proc, s, err) < 0)
+		return -1;
+	*slave = steal_fd(&s);
 	*master = steal_fd(&m);
 	return 0;
+}
+
+int terminal_open(const struct oci_process *proc, int *master, int *slave, struct husk_err **err)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return husk_err_sys(err, "terminal: open /dev/ptmx");
+	return terminal_open_from(m, proc, master, slave, err);
 }
 
 int terminal_send_fd(int sock, int fd, const char *payload, struct husk_err **err)
@@ -108,7 +115,9 @@ int terminal_send_to_console_socket(const char *path, int master, struct husk_er
 	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return husk_err_sys(err, "connect to console socket %s", path);
 	char name[64] = "/dev/ptmx";
-	ptsname_r(master, name, sizeof(name));
+	unsigned n;
+	if (ioctl(master, TIOCGPTN, &n) == 0)
+		snprintf(name, sizeof(name), "/dev/pts/%u", n);
 	if (terminal_send_fd(s, master, name, err) < 0)
 		return husk_err_wrap(err, "console socket %s", path);
 	return 0;

@@ -14,6 +14,10 @@
 /* Open a pty pair; consoleSize applied when set. */
 int terminal_open(const struct oci_process *proc, int *master, int *slave, struct husk_err **err);
 
+/* Same from an open ptmx (taken over: closed on failure). */
+/* Apply process.consoleSize to a pty slave. */
+int terminal_set_size(const struct oci_process *proc, int slave, struct husk_err **err);
+
 /* One fd over a unix socket, with a small payload (may be NULL). */
 int terminal_send_fd(int sock, int fd, const char *payload, struct husk_err **err);
 /* Receive one fd; *fd is -1 if the message carried none. */

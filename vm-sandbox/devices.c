@@ -11,10 +11,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
+
+#define VIRTIO_MMIO_WINDOW 0x200
 
 static void irq_raise(void *ctx, unsigned irq)
 {
@@ -66,66 +69,129 @@ static struct vm_device *construct(struct vm *vm, enum dev_kind kind, const char
 	return NULL;
 }
 
-static int add_device(struct vm *vm, enum dev_kind kind, const char *spec, bool optional,
-		      struct husk_err **err)
+/* The device list is fixed by the config, so the command line can name every
+ * window before any device exists: the devices themselves are created on the
+ * I/O thread while the boot vCPU already runs (their ioeventfd registrations
+ * each wait for a KVM SRCU grace period, milliseconds on a busy host).  A
+ * vCPU that reaches a window first waits for them (vm_devices_wait). */
+struct planned {
+	enum dev_kind kind;
+	const char *spec;
+	const char *what; /* for errors: "--disk PATH" */
+};
+
+static unsigned plan(const struct vm_config *c, struct planned *out)
 {
-	unsigned idx = vm->bus.n;
-	if (idx >= LAYOUT_MMIO_MAX || LAYOUT_IRQ_FIRST + idx > 15)
-		return husk_err_set(err, ENOSPC, "too many devices (at most %d)",
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n_disks; i++)
+		out[n++] = (struct planned){DEV_BLK, c->disks[i], "--disk"};
+	for (unsigned i = 0; i < c->n_nets; i++)
+		out[n++] = (struct planned){DEV_NET, c->nets[i], "--net"};
+	if (c->vsock)
+		out[n++] = (struct planned){DEV_VSOCK, c->vsock, "--vsock"};
+	out[n++] = (struct planned){DEV_CONSOLE, NULL, "virtio console"};
+	out[n++] = (struct planned){DEV_RNG, NULL, "virtio rng"};
+	return n;
+}
+
+/* What can be checked without creating the device: the disk image exists
+ * and can be opened as asked, so a typo fails before the guest starts. */
+static int precheck(const struct planned *p, struct husk_err **err)
+{
+	if (p->kind != DEV_BLK)
+		return 0;
+	const char *comma = strchr(p->spec, ',');
+	size_t len = comma ? (size_t)(comma - p->spec) : strlen(p->spec);
+	char path[4096];
+	if (len >= sizeof(path))
+		return husk_err_set(err, ENAMETOOLONG, "--disk: path too long");
+	memcpy(path, p->spec, len);
+	path[len] = '\0';
+	bool ro = comma && strcmp(comma, ",ro") == 0;
+	if (access(path, ro ? R_OK : R_OK | W_OK) < 0)
+		return husk_err_sys(err, "--disk %s", p->spec);
+	return 0;
+}
+
+int vm_devices_plan(struct vm *vm, struct husk_err **err)
+{
+	vm->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (vm->null_fd < 0)
+		return husk_err_sys(err, "open /dev/null");
+	struct planned p[LAYOUT_MMIO_MAX + 8];
+	unsigned n = plan(vm->cfg, p);
+	if (n > LAYOUT_MMIO_MAX || LAYOUT_IRQ_FIRST + n > 16)
+		return husk_err_set(err, ENOSPC, "too many devices: %u (at most %d)", n,
 				    16 - LAYOUT_IRQ_FIRST);
-	struct vm_device_env env = {
-		.mem = &vm->mem,
-		.mmio_base = LAYOUT_MMIO_BASE + idx * LAYOUT_MMIO_STRIDE,
-		.irq = LAYOUT_IRQ_FIRST + idx,
-		.vm_fd = vm->vm_fd,
-		.loop = vm->loop,
-		.irq_raise = irq_raise,
-		.irq_ctx = vm,
-	};
-	struct husk_err *derr = NULL;
-	struct vm_device *dev = construct(vm, kind, spec, &env, &derr);
-	if (!dev) {
-		if (optional && derr && derr->errnum == ENOSYS) {
-			husk_err_free(&derr);
-			return 0;
-		}
-		*err = derr;
-		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (precheck(&p[i], err) < 0)
+			return -1;
+		char entry[80];
+		snprintf(entry, sizeof(entry), "virtio_mmio.device=%#x@%#llx:%u",
+			 VIRTIO_MMIO_WINDOW, LAYOUT_MMIO_BASE + i * LAYOUT_MMIO_STRIDE,
+			 LAYOUT_IRQ_FIRST + i);
+		if (vm_cmdline_append(vm, entry, err) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+static int create(struct vm *vm, const struct planned *p, unsigned idx, struct husk_err **err)
+{
+	struct vm_device_env env = {
+	    .mem = &vm->mem,
+	    .mmio_base = LAYOUT_MMIO_BASE + idx * LAYOUT_MMIO_STRIDE,
+	    .irq = LAYOUT_IRQ_FIRST + idx,
+	    .vm_fd = vm->vm_fd,
+	    .loop = vm->loop,
+	    .irq_raise = irq_raise,
+	    .irq_ctx = vm,
+	};
+	if (irqfd_setup(vm, env.irq, err) < 0)
+		return -1;
+	struct vm_device *dev = construct(vm, p->kind, p->spec, &env, err);
+	if (!dev)
+		return -1;
 	dev->mmio_base = env.mmio_base;
 	dev->irq = env.irq;
-	if (mmio_bus_add(&vm->bus, dev, err) < 0) {
+	if (dev->mmio_size > VIRTIO_MMIO_WINDOW || mmio_bus_add(&vm->bus, dev, err) < 0) {
+		husk_err_set(err, EINVAL, "%s: window of %#llx bytes, the command line says %#x",
+			     dev->name, (unsigned long long)dev->mmio_size, VIRTIO_MMIO_WINDOW);
 		if (dev->destroy)
 			dev->destroy(dev);
 		return -1;
 	}
-	if (irqfd_setup(vm, env.irq, err) < 0)
-		return husk_err_wrap(err, "%s", dev->name);
-	char entry[80];
-	snprintf(entry, sizeof(entry), "virtio_mmio.device=%#llx@%#llx:%u",
-		 (unsigned long long)dev->mmio_size, (unsigned long long)dev->mmio_base, dev->irq);
-	return vm_cmdline_append(vm, entry, err);
+	return 0;
 }
 
-int vm_devices_setup(struct vm *vm, struct husk_err **err)
+int vm_devices_create(struct vm *vm, struct husk_err **err)
 {
-	const struct vm_config *c = vm->cfg;
-	vm->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (vm->null_fd < 0)
-		return husk_err_sys(err, "open /dev/null");
-	for (unsigned i = 0; i < c->n_disks; i++)
-		if (add_device(vm, DEV_BLK, c->disks[i], false, err) < 0)
-			return husk_err_wrap(err, "--disk %s", c->disks[i]);
-	for (unsigned i = 0; i < c->n_nets; i++)
-		if (add_device(vm, DEV_NET, c->nets[i], false, err) < 0)
-			return husk_err_wrap(err, "--net %s", c->nets[i]);
-	if (c->vsock && add_device(vm, DEV_VSOCK, c->vsock, false, err) < 0)
-		return husk_err_wrap(err, "--vsock %s", c->vsock);
-	if (add_device(vm, DEV_CONSOLE, NULL, true, err) < 0)
-		return husk_err_wrap(err, "virtio console");
-	if (add_device(vm, DEV_RNG, NULL, true, err) < 0)
-		return husk_err_wrap(err, "virtio rng");
-	return 0;
+	struct planned p[LAYOUT_MMIO_MAX + 8];
+	unsigned n = plan(vm->cfg, p);
+	int ret = 0;
+	for (unsigned i = 0; i < n && ret == 0; i++) {
+		pthread_mutex_lock(&vm->bus_lock);
+		ret = create(vm, &p[i], i, err);
+		pthread_mutex_unlock(&vm->bus_lock);
+		if (ret < 0)
+			husk_err_wrap(err, "%s%s%s", p[i].what, p[i].spec ? " " : "",
+				      p[i].spec ? p[i].spec : "");
+	}
+	pthread_mutex_lock(&vm->bus_lock);
+	atomic_store(&vm->devices_ready, true);
+	pthread_cond_broadcast(&vm->bus_ready);
+	pthread_mutex_unlock(&vm->bus_lock);
+	return ret;
+}
+
+void vm_devices_wait(struct vm *vm)
+{
+	if (atomic_load(&vm->devices_ready))
+		return;
+	pthread_mutex_lock(&vm->bus_lock);
+	while (!atomic_load(&vm->devices_ready))
+		pthread_cond_wait(&vm->bus_ready, &vm->bus_lock);
+	pthread_mutex_unlock(&vm->bus_lock);
 }
 
 void vm_devices_teardown(struct vm *vm)

@@ -20,13 +20,20 @@ int vm_memory_map(struct vm *vm, struct husk_err **err)
 		if (vm->mem_size % HUGE_2M)
 			return husk_err_set(err, EINVAL,
 					    "--hugepages needs memory in multiples of 2 MiB");
-		flags |= MAP_HUGETLB;
+		/* From the hugetlb pool, reserved now: with MAP_NORESERVE a short
+		 * pool would only show as EFAULT/SIGBUS when the guest runs. */
+		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
 	}
 	void *p = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED && vm->cfg->hugepages)
+		return husk_err_sys(err,
+				    "map %llu MiB of guest memory in 2 MiB hugepages (is the pool "
+				    "big enough? see HugePages_Free in /proc/meminfo and "
+				    "/proc/sys/vm/nr_hugepages)",
+				    (unsigned long long)(vm->mem_size >> 20));
 	if (p == MAP_FAILED)
-		return husk_err_sys(err, "map %llu MiB of guest memory%s",
-				    (unsigned long long)(vm->mem_size >> 20),
-				    vm->cfg->hugepages ? " in hugepages" : "");
+		return husk_err_sys(err, "map %llu MiB of guest memory",
+				    (unsigned long long)(vm->mem_size >> 20));
 	/* Guest memory has no place in a core dump of the monitor. */
 	madvise(p, vm->mem_size, MADV_DONTDUMP);
 
@@ -36,7 +43,7 @@ int vm_memory_map(struct vm *vm, struct husk_err **err)
 	vm->mem.n = 1;
 	if (vm->mem_size > low) {
 		vm->mem.regions[1] = (struct guest_mem_region){
-			.gpa = LAYOUT_HOLE_END, .size = vm->mem_size - low, .hva = hva + low};
+		    .gpa = LAYOUT_HOLE_END, .size = vm->mem_size - low, .hva = hva + low};
 		vm->mem.n = 2;
 	}
 	return 0;
@@ -49,10 +56,10 @@ int vm_memory_setup(struct vm *vm, struct husk_err **err)
 	for (unsigned i = 0; i < vm->mem.n; i++) {
 		const struct guest_mem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region kr = {
-			.slot = i,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
+		    .slot = i,
+		    .guest_phys_addr = r->gpa,
+		    .memory_size = r->size,
+		    .userspace_addr = (uint64_t)(uintptr_t)r->hva,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0)
 			return husk_err_sys(err, "KVM_SET_USER_MEMORY_REGION slot %u", i);

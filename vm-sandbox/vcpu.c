@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -60,7 +61,9 @@ static void handle_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	if (getenv("HUSK_VM_DEBUG_IO")) fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in", run->io.port, run->io.size, run->io.count);
+	if (getenv("HUSK_VM_DEBUG_IO"))
+		fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in",
+			run->io.port, run->io.size, run->io.count);
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		arch_pio(v->vm, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;
@@ -71,6 +74,7 @@ static void handle_mmio(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	vm_devices_wait(v->vm);
 	if (!mmio_bus_access(&v->vm->bus, run->mmio.phys_addr, run->mmio.data, len,
 			     run->mmio.is_write) &&
 	    !run->mmio.is_write)
@@ -160,8 +164,14 @@ void vcpu_run(struct vcpu *v)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stop)) {
-		if (v->id == 0 && !vm->t_first_run_ns)
+		if (v->id == 0 && !vm->t_first_run_ns) {
 			vm->t_first_run_ns = now_ns();
+			if (vm->cfg->trace) {
+				struct rusage ru;
+				getrusage(RUSAGE_SELF, &ru);
+				vm->faults_first_run = ru.ru_minflt + ru.ru_majflt;
+			}
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;

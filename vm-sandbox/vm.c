@@ -20,8 +20,16 @@
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
 
-#define KVM_DEV "/dev/kvm"
+#define KVM_DEV		"/dev/kvm"
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+
+static const char *const phase_names[VM_PHASES] = {"kvm",     "memory", "irqchip", "kernel",
+						   "devices", "params", "vcpu0"};
+
+static void mark(struct vm *vm, enum vm_phase p)
+{
+	vm->t_phase_ns[p] = now_ns();
+}
 
 const char *vm_stop_name(enum vm_stop s)
 {
@@ -105,6 +113,11 @@ static int watch_stop_and_signals(struct vm *vm, sigset_t *old, struct husk_err 
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, old);
+	/* A console reader that goes away (husk vm boot | head) must not kill
+	 * the monitor: writes then fail with EPIPE and the output is dropped. */
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &vm->saved_sigpipe);
 	vm->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->sig_fd < 0)
 		return husk_err_sys(err, "signalfd");
@@ -131,15 +144,18 @@ static void console_raw(struct vm *vm)
 		vm->tio_saved = true;
 }
 
-/* The I/O thread: bring up the secondary vCPUs (they only run once the
- * guest sends INIT/SIPI, long after the boot vCPU started), then serve the
- * event loop until the VM stops. */
+/* The I/O thread: create the virtio devices and the secondary vCPUs (both
+ * only matter once the guest gets to them, long after the boot vCPU started;
+ * a vCPU that is early waits for the devices), then serve the event loop
+ * until the VM stops. */
 static void *io_thread(void *arg)
 {
 	struct vm *vm = arg;
 	struct husk_err *err = NULL;
+	vm_devices_create(vm, &err);
 	for (unsigned i = 1; i < vm->ncpus && !err; i++)
-		if (vcpu_create(vm, &vm->vcpus[i], i, &err) < 0 || vcpu_start(&vm->vcpus[i], &err) < 0)
+		if (vcpu_create(vm, &vm->vcpus[i], i, &err) < 0 ||
+		    vcpu_start(&vm->vcpus[i], &err) < 0)
 			husk_err_wrap(&err, "vcpu %u", i);
 	if (!err)
 		vm_event_loop_run(vm->loop, &err);
@@ -158,6 +174,7 @@ static int run_vcpus(struct vm *vm, struct husk_err **err)
 		vm->vcpus[i].fd = -1;
 	if (vcpu_create(vm, &vm->vcpus[0], 0, err) < 0)
 		return husk_err_wrap(err, "vcpu 0");
+	mark(vm, PHASE_VCPU0);
 	/* Everything but the kick stays blocked on the I/O thread too; signals
 	 * reach the monitor through its signalfd. */
 	sigset_t all, old;
@@ -200,6 +217,12 @@ static void trace_report(struct vm *vm)
 	}
 	unsigned long long guest_kb = vm_memory_resident(vm) >> 10;
 	fprintf(stderr, "husk-vm: stopped: %s\n", vm_stop_name(atomic_load(&vm->stop) - 1));
+	fprintf(stderr, "husk-vm: setup (us after vm_boot()):");
+	for (int p = 0; p < VM_PHASES; p++)
+		if (vm->t_phase_ns[p])
+			fprintf(stderr, " %s %llu", phase_names[p],
+				(vm->t_phase_ns[p] - vm->t_start_ns) / 1000);
+	fprintf(stderr, "; %ld page faults before the first KVM_RUN\n", vm->faults_first_run);
 	fprintf(stderr,
 		"husk-vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
 		"guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)\n",
@@ -229,50 +252,73 @@ static void vm_teardown(struct vm *vm, sigset_t *old_mask)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (vm->sig_mask_saved)
+	if (vm->sig_mask_saved) {
+		sigaction(SIGPIPE, &vm->saved_sigpipe, NULL);
 		sigprocmask(SIG_SETMASK, old_mask, NULL);
+	}
 	pthread_mutex_destroy(&vm->crash_lock);
+	pthread_mutex_destroy(&vm->bus_lock);
+	pthread_cond_destroy(&vm->bus_ready);
 }
 
 static int vm_setup(struct vm *vm, sigset_t *old_mask, struct husk_err **err)
 {
-	if (open_kvm(vm, err) < 0 || vm_memory_setup(vm, err) < 0 || arch_vm_setup(vm, err) < 0)
+	if (vm->cfg->mem_mib < VM_MEM_MIN_MIB || vm->cfg->mem_mib > VM_MEM_MAX_MIB)
+		return husk_err_set(
+		    err, EINVAL, "%llu MiB of memory: want %d to %llu (memory too small?)",
+		    (unsigned long long)vm->cfg->mem_mib, VM_MEM_MIN_MIB, VM_MEM_MAX_MIB);
+	if (vm->ncpus > VM_CPUS_MAX)
+		return husk_err_set(err, EINVAL, "%u vCPUs: at most %d", vm->ncpus, VM_CPUS_MAX);
+	/* Memory before the irqchip: once KVM has in-kernel devices, every memslot
+	 * change waits for an SRCU grace period, which costs milliseconds here. */
+	if (open_kvm(vm, err) < 0)
 		return -1;
+	mark(vm, PHASE_KVM);
+	if (vm_memory_setup(vm, err) < 0)
+		return -1;
+	mark(vm, PHASE_MEMORY);
+	if (arch_vm_setup(vm, err) < 0)
+		return -1;
+	mark(vm, PHASE_IRQCHIP);
 	if (arch_load_kernel(vm, err) < 0)
 		return husk_err_wrap(err, "kernel %s", vm->cfg->kernel);
+	mark(vm, PHASE_KERNEL);
 	vm->loop = vm_event_loop_new(err);
 	if (!vm->loop)
 		return -1;
 	if (watch_stop_and_signals(vm, old_mask, err) < 0)
 		return -1;
 	vm->sig_mask_saved = true;
-	if (vm_cmdline_append(vm, vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE, err) <
-		    0 ||
-	    arch_devices_setup(vm, err) < 0 || vm_devices_setup(vm, err) < 0)
+	if (vm_cmdline_append(vm, vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE, err) < 0 ||
+	    arch_devices_setup(vm, err) < 0 || vm_devices_plan(vm, err) < 0)
 		return -1;
+	mark(vm, PHASE_DEVICES);
 	if (arch_write_boot_params(vm, err) < 0)
 		return -1;
+	mark(vm, PHASE_PARAMS);
 	return 0;
 }
 
 int vm_boot(const struct vm_config *cfg, enum vm_stop *stop, struct husk_err **err)
 {
 	struct vm vm = {
-		.cfg = cfg,
-		.kvm_fd = -1,
-		.vm_fd = -1,
-		.stop_efd = -1,
-		.sig_fd = -1,
-		.null_fd = -1,
-		.ncpus = cfg->cpus ? cfg->cpus : 1,
-		.mem_size = cfg->mem_mib << 20,
-		.in_fd = cfg->console == VM_CONSOLE_STDIO ? STDIN_FILENO : -1,
-		.out_fd = cfg->console == VM_CONSOLE_STDIO ? STDOUT_FILENO : -1,
-		.t_start_ns = now_ns(),
+	    .cfg = cfg,
+	    .kvm_fd = -1,
+	    .vm_fd = -1,
+	    .stop_efd = -1,
+	    .sig_fd = -1,
+	    .null_fd = -1,
+	    .ncpus = cfg->cpus ? cfg->cpus : 1,
+	    .mem_size = cfg->mem_mib << 20,
+	    .in_fd = cfg->console == VM_CONSOLE_STDIO ? STDIN_FILENO : -1,
+	    .out_fd = cfg->console == VM_CONSOLE_STDIO ? STDOUT_FILENO : -1,
+	    .t_start_ns = now_ns(),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(vm.irqfds); i++)
 		vm.irqfds[i] = -1;
 	pthread_mutex_init(&vm.crash_lock, NULL);
+	pthread_mutex_init(&vm.bus_lock, NULL);
+	pthread_cond_init(&vm.bus_ready, NULL);
 	sigset_t old_mask;
 	int ret = vm_setup(&vm, &old_mask, err);
 	if (ret == 0) {

@@ -36,9 +36,9 @@ struct vm_config {
 
 enum vm_stop {
 	VM_STOP_SHUTDOWN, /* guest powered off */
-	VM_STOP_RESET,    /* guest rebooted: i8042 reset, triple fault, KVM reset event */
-	VM_STOP_SIGNAL,   /* the monitor got SIGINT/SIGTERM/SIGHUP */
-	VM_STOP_CRASH,    /* KVM refused to go on: internal error, failed entry */
+	VM_STOP_RESET,	  /* guest rebooted: i8042 reset, triple fault, KVM reset event */
+	VM_STOP_SIGNAL,	  /* the monitor got SIGINT/SIGTERM/SIGHUP */
+	VM_STOP_CRASH,	  /* KVM refused to go on: internal error, failed entry */
 };
 
 const char *vm_stop_name(enum vm_stop s);

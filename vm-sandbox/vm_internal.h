@@ -4,6 +4,7 @@
 #define HUSK_VM_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,7 +25,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;          /* has a thread of its own to join */
+	bool started;	       /* has a thread of its own to join */
 	_Atomic bool kickable; /* thread is valid for vcpu_kick_all */
 };
 
@@ -43,11 +44,22 @@ enum boot_mode {
 struct boot_info {
 	enum boot_mode mode;
 	uint64_t entry;
-	uint64_t params; /* zero page or start_info */
+	uint64_t params;      /* zero page or start_info */
 	uint64_t kernel_end;  /* first byte after the loaded image (and its init_size) */
 	uint64_t initrd_max;  /* highest address the initrd may touch */
 	uint32_t cmdline_max; /* bytes, without the NUL */
 	uint64_t initrd_addr, initrd_size;
+};
+
+enum vm_phase {
+	PHASE_KVM,
+	PHASE_MEMORY,
+	PHASE_IRQCHIP,
+	PHASE_KERNEL,
+	PHASE_DEVICES,
+	PHASE_PARAMS,
+	PHASE_VCPU0,
+	VM_PHASES
 };
 
 struct vm {
@@ -61,22 +73,28 @@ struct vm {
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, before per-vCPU fixups */
 	struct mmio_bus bus;
+	pthread_mutex_t bus_lock; /* bus.devs while the devices are created */
+	pthread_cond_t bus_ready;
+	_Atomic bool devices_ready;
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
-	int stop_efd;           /* vCPUs write here when the guest stops */
-	int sig_fd;             /* SIGINT, SIGTERM, SIGHUP */
-	int null_fd;            /* /dev/null: input for devices that get none */
+	int stop_efd; /* vCPUs write here when the guest stops */
+	int sig_fd;   /* SIGINT, SIGTERM, SIGHUP */
+	int null_fd;  /* /dev/null: input for devices that get none */
 	bool sig_mask_saved;
+	struct sigaction saved_sigpipe;
 	bool tio_saved;
 	struct termios saved_tio;
-	_Atomic int stop;       /* enum vm_stop + 1; 0 while running */
-	int in_fd, out_fd;      /* console */
+	_Atomic int stop;  /* enum vm_stop + 1; 0 while running */
+	int in_fd, out_fd; /* console */
 	char cmdline[LAYOUT_CMDLINE_MAX];
 	size_t cmdline_len;
 	struct boot_info boot;
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
+	unsigned long long t_phase_ns[VM_PHASES]; /* for --trace */
+	long faults_first_run;
 	pthread_t io_tid;
 	bool io_started;
 	struct husk_err *io_err;
@@ -106,8 +124,12 @@ int vm_event_loop_run(struct vm_event_loop *loop, struct husk_err **err);
 void vm_event_loop_quit(struct vm_event_loop *loop);
 void vm_event_loop_free(struct vm_event_loop *loop);
 
-/* devices.c: virtio devices from the config, and their cmdline entries */
-int vm_devices_setup(struct vm *vm, struct husk_err **err);
+/* devices.c: virtio devices from the config.  _plan puts their entries on
+ * the command line (before boot); _create makes them (I/O thread, while the
+ * boot vCPU runs); a vCPU touching a window first waits in _wait. */
+int vm_devices_plan(struct vm *vm, struct husk_err **err);
+int vm_devices_create(struct vm *vm, struct husk_err **err);
+void vm_devices_wait(struct vm *vm);
 void vm_devices_teardown(struct vm *vm);
 
 /* vcpu.c: the per-thread run loop */
@@ -122,8 +144,8 @@ void vcpu_destroy(struct vcpu *v);
 void vm_request_stop(struct vm *vm, enum vm_stop why);
 
 /* Arch hooks, in x86/ */
-int arch_vm_setup(struct vm *vm, struct husk_err **err);      /* TSS, irqchip, PIT */
-int arch_load_kernel(struct vm *vm, struct husk_err **err);   /* fills vm->boot */
+int arch_vm_setup(struct vm *vm, struct husk_err **err);	  /* TSS, irqchip, PIT */
+int arch_load_kernel(struct vm *vm, struct husk_err **err);	  /* fills vm->boot */
 int arch_write_boot_params(struct vm *vm, struct husk_err **err); /* after cmdline is final */
 int arch_vcpu_setup(struct vm *vm, struct vcpu *v, struct husk_err **err);
 int arch_devices_setup(struct vm *vm, struct husk_err **err); /* serial, i8042 */

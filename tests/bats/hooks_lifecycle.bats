@@ -122,3 +122,23 @@ kinds() { awk '{print $1}' "$LOG" | tr '\n' ' '; }
 	[ "$(cat "$LOG")" = running ]
 	husk delete -f "$CID"
 }
+
+@test "poststart runs after the user process started; a failing startContainer fails start" {
+	cfg --arg log "$LOG" '.process.args = ["sleep", "100"]
+		| .hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "pid=$(jq -r .pid); tr \"\\\\0\" \" \" < /proc/$pid/cmdline > \($log)"]}]'
+	husk create "$CID"
+	husk start "$CID"
+	# By the time poststart ran, the init had exec'd the user's program.
+	[ "$(cat "$LOG")" = "sleep 100 " ]
+	husk delete -f "$CID"
+
+	cfg '.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo start-hook-failed >&2; exit 4"]}]}'
+	husk create "$CID"
+	run husk start "$CID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"startContainer"*"start-hook-failed"* ]]
+	wait_status "$CID" stopped
+	husk delete "$CID"
+	assert_no_leftovers "$CID"
+}

@@ -31,6 +31,8 @@ start_receiver() { # [INPUT]
 	RECV_PID=
 	cat "$TEST_TMP/console.out"
 	grep -q "stdio-is-a-tty" "$TEST_TMP/console.out"
+	# The pty comes from the container's own devpts: its name inside is /dev/pts/N.
+	grep -q "^/dev/pts/[0-9]" "$TEST_TMP/console.out"
 	# The payload is the pty's name, as runc sends it.
 	grep -q "^/dev/pts/" "$TEST_TMP/console.out.name"
 	wait_status "$CID" stopped

@@ -63,6 +63,7 @@ assert_all_checks_pass() {
 	grep -q '^ok .* - serial: console input arrives on RBR' <<<"$output"
 	grep -q '^ok .* - virtio-vsock: the host peer.s echo comes back' <<<"$output"
 	grep -q '^ok .* - virtio-vsock: connection closed' <<<"$output"
+	grep -q '^ok .* - smp: APIC id 1 runs the SIPI trampoline' <<<"$output"
 	# the guest's write reached the image file
 	dd if="$VM_TMP/disk.img" bs=512 skip=8 count=1 2>/dev/null | grep -q 'husk-guest wrote this sector'
 }
@@ -96,6 +97,22 @@ assert_all_checks_pass() {
 	[[ "$output" == *"husk-guest: FAIL"* ]]
 }
 
+@test "vm boot: virtio-net on a tap in a private netns: the guest's ARP gets the host's reply" {
+	command -v ip >/dev/null || skip "iproute2 not installed"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	run unshare -n bash -c 'ip link set lo up &&
+		ip tuntap add dev husktap0 mode tap &&
+		ip addr add 10.0.2.2/24 dev husktap0 &&
+		ip link set husktap0 up &&
+		exec "$0" vm boot --kernel "$1" --memory 16 --net tap=husktap0 \
+			--cmdline "husk.guest=1 husk.net_ip=10.0.2.15 husk.net_peer=10.0.2.2" </dev/null' \
+		"$HUSK" "$GUESTS/guest-bzimage"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^ok .* - virtio-net: the host answers through the tap (ARP reply)' <<<"$output"
+	[[ "$output" == *"husk-guest: PASS"* ]]
+}
+
 @test "vm boot: one vCPU, no devices, no initrd" {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
 		--cmdline "husk.guest=1 husk.mem=16" </dev/null
@@ -113,6 +130,24 @@ assert_all_checks_pass() {
 	[ "$status" -eq 0 ]
 	grep -q '^ok .* - e820: RAM adds up to --memory' <<<"$output"
 	[[ "$output" == *"husk-guest: PASS"* ]]
+}
+
+@test "vm boot: --hugepages boots from the hugetlb pool, or says the pool is short" {
+	local free
+	free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --hugepages \
+		--cmdline "husk.guest=1 husk.mem=16" </dev/null
+	echo "$output"
+	if [ "${free:-0}" -ge 8 ]; then
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"husk-guest: PASS"* ]]
+	else
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"in 2 MiB hugepages (is the pool big enough?"* ]]
+	fi
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 17 --hugepages </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"multiples of 2 MiB"* ]]
 }
 
 @test "vm boot: a triple fault stops the VM as a reset" {
@@ -144,6 +179,15 @@ assert_all_checks_pass() {
 		--cmdline "husk.guest=1" </dev/null
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+}
+
+@test "vm boot: a console reader that goes away does not kill the monitor" {
+	run bash -c '"$1" vm boot --kernel "$2" --memory 16 --trace --cmdline husk.guest=1 </dev/null \
+		2>"$3" | head -1; echo "rc=${PIPESTATUS[0]}"' _ "$HUSK" "$GUESTS/guest-bzimage" "$VM_TMP/err"
+	echo "$output"
+	cat "$VM_TMP/err"
+	[[ "$output" == *"rc=0"* ]]
+	grep -q 'husk-vm: stopped: reset' "$VM_TMP/err"
 }
 
 @test "vm boot: missing kernel is a clear error" {
@@ -226,4 +270,14 @@ assert_all_checks_pass() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--disk $VM_TMP/none.img"* ]]
+}
+
+@test "vm boot: a device that fails after the vCPU started stops the VM with its error" {
+	# devices are created on the I/O thread while the boot vCPU runs
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
+		--vsock "3:$VM_TMP/no/such/dir/sock" --cmdline "husk.guest=1" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--vsock 3:$VM_TMP/no/such/dir/sock: virtio-vsock: bind"* ]]
+	[[ "$output" != *"husk-guest: PASS"* ]]
 }

@@ -47,10 +47,9 @@ static void check_config(const struct oci_config *cfg)
 	}
 	for (size_t i = 0; i < cfg->annotations.n; i++)
 		CHECK(oci_config_annotation(cfg, cfg->annotations.v[i].key) != NULL);
-	const struct oci_hook_list *lists[] = { &cfg->hooks.prestart, &cfg->hooks.create_runtime,
-						&cfg->hooks.create_container,
-						&cfg->hooks.start_container, &cfg->hooks.poststart,
-						&cfg->hooks.poststop };
+	const struct oci_hook_list *lists[] = {
+	    &cfg->hooks.prestart,	 &cfg->hooks.create_runtime, &cfg->hooks.create_container,
+	    &cfg->hooks.start_container, &cfg->hooks.poststart,	     &cfg->hooks.poststop};
 	for (size_t l = 0; l < 6; l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			CHECK(lists[l]->v[i].path[0] == '/');

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		struct oci_process *p = NULL;
 		if (oci_process_parse(json, size - 1, "process.json", &p, &err) == 0) {
-			if (!p->present || p->args.n == 0 || (p->cwd && p->cwd[0] && p->cwd[0] != '/'))
+			if (!p->present || p->args.n == 0 ||
+			    (p->cwd && p->cwd[0] && p->cwd[0] != '/'))
 				abort();
 			oci_process_free(p);
 		} else if (p || !err || strncmp(err->msg, "process.json: ", 14) != 0) {

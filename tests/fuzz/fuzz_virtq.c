@@ -53,6 +53,19 @@ static int console_in[2] = {-1, -1}, net_peer = -1, blk_fd = -1, null_fd = -1;
 static int vsock_listener = -1; /* a host service at PATH_2000 for guest connections */
 static char vsock_dir[64];
 
+/* The devices run synchronously here (env.loop == NULL): the core's event
+ * loop is never called, and is not linked in. */
+int vm_event_loop_add(struct vm_event_loop *loop, int fd, uint32_t events, vm_event_cb cb,
+		      void *arg, struct husk_err **err)
+{
+	abort();
+}
+
+int vm_event_loop_del(struct vm_event_loop *loop, int fd)
+{
+	abort();
+}
+
 static void irq_raise(void *ctx, unsigned irq)
 {
 }

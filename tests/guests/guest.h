@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define GUEST_MODE_LINUX64 0
-#define GUEST_MODE_PVH     1
+#define GUEST_MODE_PVH	   1
 
 /* lib.c */
 void *memcpy(void *d, const void *s, size_t n);
@@ -43,7 +43,9 @@ static inline void mmio_write32(uint64_t addr, uint32_t v)
 }
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
 }
 
 void serial_putc(char c);

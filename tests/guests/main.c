@@ -21,8 +21,8 @@ static bool view_linux(const struct boot_params *zp, struct boot_view *v)
 	const struct setup_header *h = &zp->hdr;
 	check(h->header == SETUP_HDR_MAGIC && h->boot_flag == SETUP_BOOT_FLAG,
 	      "zero page: setup header (HdrS, 0xaa55) copied from the image");
-	checkf(h->type_of_loader == LOADER_TYPE_UNDEFINED, "zero page: type_of_loader set",
-	       "got", h->type_of_loader);
+	checkf(h->type_of_loader == LOADER_TYPE_UNDEFINED, "zero page: type_of_loader set", "got",
+	       h->type_of_loader);
 	checkf(h->version >= BOOT_PROTO_MIN, "zero page: protocol version >= 2.12", "got",
 	       h->version);
 	uint64_t cmd = h->cmd_line_ptr | (uint64_t)zp->ext_cmd_line_ptr << 32;
@@ -198,6 +198,37 @@ static void check_mptable(const char *cmdline)
 	checkf(isa_irqs == 16, "mptable: ISA IRQs 0-15 routed", "got", isa_irqs);
 }
 
+/* Bring up APIC id 1 as Linux does, with INIT and a startup IPI, into a
+ * real-mode trampoline that sets a flag and halts: the monitor's secondary
+ * vCPU exists, runs, and starts where the SIPI vector says. */
+#define AP_TRAMPOLINE 0x8000ull
+#define AP_FLAG	      0x8100ull
+#define LAPIC_ICR_LO  0x300
+#define LAPIC_ICR_HI  0x310
+
+static void check_ap(const char *cmdline)
+{
+	size_t len;
+	uint64_t cpus = 1;
+	const char *c = cmdline_get(cmdline, "husk.cpus", &len);
+	if (!c || !parse_num(c, len, &cpus) || cpus < 2)
+		return;
+	/* movb $1, (0x8100); cli; hlt; jmp .-1 */
+	static const uint8_t code[] = {0xc6, 0x06, 0x00, 0x81, 0x01, 0xfa, 0xf4, 0xeb, 0xfd};
+	memcpy((void *)AP_TRAMPOLINE, code, sizeof(code));
+	*(volatile uint8_t *)AP_FLAG = 0;
+	mmio_write32(LAYOUT_LAPIC + LAPIC_ICR_HI, 1u << 24);
+	mmio_write32(LAYOUT_LAPIC + LAPIC_ICR_LO, 0x4500); /* INIT, assert */
+	mmio_write32(LAYOUT_LAPIC + LAPIC_ICR_HI, 1u << 24);
+	mmio_write32(LAYOUT_LAPIC + LAPIC_ICR_LO, 0x4600 | (AP_TRAMPOLINE >> 12)); /* SIPI */
+	bool up = false;
+	for (unsigned spin = 0; spin < 200000 && !up; spin++) {
+		up = *(volatile uint8_t *)AP_FLAG == 1;
+		__asm__ volatile("pause");
+	}
+	check(up, "smp: APIC id 1 runs the SIPI trampoline after INIT/SIPI");
+}
+
 static void check_serial(const char *cmdline)
 {
 	check((inb(0x3fd) & 0x60) == 0x60, "serial: LSR says transmitter empty");
@@ -236,6 +267,7 @@ __attribute__((noreturn)) void guest_main(unsigned mode, void *info)
 	check_initrd(&v);
 	check_cpu();
 	check_mptable(v.cmdline);
+	check_ap(v.cmdline);
 	check_serial(v.cmdline);
 	virtio_checks(v.cmdline);
 	print(checks_failed() ? "husk-guest: FAIL " : "husk-guest: PASS ");

@@ -5,6 +5,7 @@
  *   console one line on the transmitq (the test finds it on stdout)
  *   rng     bytes on a device-writable buffer
  *   vsock   connect to a host peer, send, get the echo back, close
+ *   net     ARP for the host's address on the tap, get the reply
  * and check that the device's interrupt reaches the local APIC through the
  * I/O APIC (irqfd), with the guest's interrupts off: the vector shows in IRR. */
 #include "guest.h"
@@ -37,23 +38,24 @@ enum {
 	REG_CONFIG = 0x100,
 };
 
-#define S_ACK         1
+#define S_ACK	      1
 #define S_DRIVER      2
 #define S_DRIVER_OK   4
 #define S_FEATURES_OK 8
 
-#define F_VERSION_1    32
-#define F_BLK_FLUSH    9
-#define DESC_F_NEXT    1
-#define DESC_F_WRITE   2
+#define F_VERSION_1  32
+#define F_BLK_FLUSH  9
+#define DESC_F_NEXT  1
+#define DESC_F_WRITE 2
 
 #define QSIZE  8
 #define SECTOR 512
 
-#define ID_BLK     2
+#define ID_BLK	   2
 #define ID_CONSOLE 3
-#define ID_RNG     4
+#define ID_RNG	   4
 #define ID_VSOCK   19
+#define ID_NET	   1
 
 struct desc {
 	uint64_t addr;
@@ -98,6 +100,16 @@ struct dev {
 static struct dev devs[LAYOUT_MMIO_MAX];
 static uint8_t blk_buf[4096] __attribute__((aligned(4096)));
 static uint8_t blk_hdr[16], blk_status;
+
+/* Give a device about a second to answer (the TSC counts at ~1-4 GHz). */
+#define ANSWER_CYCLES 3000000000ull
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
 
 static uint32_t rd(const struct dev *d, unsigned reg)
 {
@@ -147,6 +159,8 @@ static bool dev_init(struct dev *d, uint64_t want, unsigned nqueues)
 	return true;
 }
 
+static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len);
+
 /* Post a chain of n buffers (descriptor 0..n-1), kick, wait for it.
  * Returns the used length, or -1 when the device never answered. */
 static int64_t submit(struct dev *d, unsigned q, const uint64_t *addr, const uint32_t *len,
@@ -164,16 +178,8 @@ static int64_t submit(struct dev *d, unsigned q, const uint64_t *addr, const uin
 	vq->avail.idx = ++vq->next_avail;
 	__asm__ volatile("mfence" ::: "memory");
 	wr(d, REG_QUEUE_NOTIFY, q);
-	for (unsigned spin = 0; spin < 2000000; spin++) {
-		if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
-			__asm__ volatile("" ::: "memory");
-			struct used_elem *e = &vq->used.ring[vq->last_used % QSIZE];
-			vq->last_used++;
-			return e->len;
-		}
-		__asm__ volatile("pause");
-	}
-	return -1;
+	uint32_t used_id, used_len;
+	return wait_used(d, q, &used_id, &used_len) ? (int64_t)used_len : -1;
 }
 
 /* Make descriptor i a single buffer and offer it, without waiting. */
@@ -192,7 +198,7 @@ static void post(struct dev *d, unsigned q, uint16_t i, void *buf, uint32_t len,
 static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len)
 {
 	struct vq *vq = &d->vq[q];
-	for (unsigned spin = 0; spin < 2000000; spin++) {
+	for (uint64_t deadline = rdtsc() + ANSWER_CYCLES; rdtsc() < deadline;) {
 		if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
 			__asm__ volatile("" ::: "memory");
 			struct used_elem *e = &vq->used.ring[vq->last_used % QSIZE];
@@ -209,8 +215,8 @@ static bool wait_used(struct dev *d, unsigned q, uint32_t *id, uint32_t *len)
 /* ---- interrupt delivery: I/O APIC pin -> LAPIC IRR ---- */
 
 #define IRQ_VECTOR_BASE 0x40
-#define LAPIC_SVR       0xf0
-#define LAPIC_IRR       0x200
+#define LAPIC_SVR	0xf0
+#define LAPIC_IRR	0x200
 
 static void ioapic_route(unsigned gsi)
 {
@@ -255,7 +261,8 @@ static int64_t blk_rw(struct dev *d, uint32_t type, uint64_t sector, void *buf, 
 
 static void blk_checks(struct dev *d, const char *cmdline)
 {
-	check(dev_init(d, 1ull << F_BLK_FLUSH, 1), "virtio-blk: features (VERSION_1, FLUSH), queue");
+	check(dev_init(d, 1ull << F_BLK_FLUSH, 1),
+	      "virtio-blk: features (VERSION_1, FLUSH), queue");
 	uint64_t cap = rd(d, REG_CONFIG) | (uint64_t)rd(d, REG_CONFIG + 4) << 32;
 	uint64_t want;
 	if (cmd_num(cmdline, "husk.disk_sectors", &want))
@@ -272,8 +279,7 @@ static void blk_checks(struct dev *d, const char *cmdline)
 	bool pending = false;
 	for (unsigned spin = 0; spin < 20000 && !pending; spin++)
 		pending = irr_pending(vec);
-	checkf(pending, "virtio-blk: interrupt reaches the LAPIC (irqfd -> IOAPIC)", "vector",
-	       vec);
+	checkf(pending, "virtio-blk: interrupt reaches the LAPIC (irqfd -> IOAPIC)", "vector", vec);
 	if (cmd_num(cmdline, "husk.disk_cksum", &want)) {
 		uint32_t got = posix_cksum(blk_buf, sizeof(blk_buf));
 		checkf(got == want, "virtio-blk: data matches the image (cksum of 4 KiB)", "got",
@@ -332,10 +338,10 @@ struct vsock_hdr {
 } __attribute__((packed));
 
 enum { VS_REQUEST = 1, VS_RESPONSE, VS_RST, VS_SHUTDOWN, VS_RW, VS_CREDIT_UPDATE };
-#define VS_RXBUFS  4
-#define VS_BUFSZ   256
-#define VS_PORT    5000
-#define VS_MSG     "husk-vsock-ping"
+#define VS_RXBUFS 4
+#define VS_BUFSZ  256
+#define VS_PORT	  5000
+#define VS_MSG	  "husk-vsock-ping"
 
 static uint8_t vs_rx[VS_RXBUFS][VS_BUFSZ];
 static uint8_t vs_tx[VS_BUFSZ];
@@ -343,9 +349,15 @@ static uint8_t vs_tx[VS_BUFSZ];
 static bool vs_send(struct dev *d, uint64_t cid, uint32_t port, uint16_t op, const char *data,
 		    uint32_t len, uint32_t fwd)
 {
-	struct vsock_hdr h = {.src_cid = cid, .dst_cid = 2, .src_port = VS_PORT,
-			      .dst_port = port, .len = len, .type = 1, .op = op,
-			      .flags = op == VS_SHUTDOWN ? 3 : 0, .buf_alloc = sizeof(vs_rx),
+	struct vsock_hdr h = {.src_cid = cid,
+			      .dst_cid = 2,
+			      .src_port = VS_PORT,
+			      .dst_port = port,
+			      .len = len,
+			      .type = 1,
+			      .op = op,
+			      .flags = op == VS_SHUTDOWN ? 3 : 0,
+			      .buf_alloc = sizeof(vs_rx),
 			      .fwd_cnt = fwd};
 	memcpy(vs_tx, &h, sizeof(h));
 	memcpy(vs_tx + sizeof(h), data, len);
@@ -401,6 +413,77 @@ static void vsock_checks(struct dev *d, const char *cmdline)
 	checkf(h && h->op == VS_RST, "virtio-vsock: connection closed (RST)", "op", h ? h->op : 0);
 }
 
+/* ---- net: ARP for the host's address on the tap, get the reply ---- */
+
+#define F_NET_MAC  5
+#define NET_HDR	   12
+#define NET_RXBUFS 4
+#define NET_BUFSZ  2048
+
+static uint8_t net_rx[NET_RXBUFS][NET_BUFSZ];
+static uint8_t net_tx[NET_HDR + 64];
+
+static bool parse_ipv4(const char *s, size_t len, uint8_t ip[4])
+{
+	const char *end = s + len;
+	for (int i = 0; i < 4; i++) {
+		const char *dot = s;
+		while (dot < end && *dot != '.')
+			dot++;
+		uint64_t v;
+		if (!parse_num(s, dot - s, &v) || v > 255 || (i < 3 && dot == end))
+			return false;
+		ip[i] = (uint8_t)v;
+		s = dot + 1;
+	}
+	return true;
+}
+
+static void net_checks(struct dev *d, const char *cmdline)
+{
+	check(dev_init(d, 1ull << F_NET_MAC, 2), "virtio-net: features (VERSION_1, MAC), queues");
+	size_t len;
+	uint8_t me[4], peer[4];
+	const char *a = cmdline_get(cmdline, "husk.net_ip", &len);
+	if (!a || !parse_ipv4(a, len, me))
+		return;
+	const char *b = cmdline_get(cmdline, "husk.net_peer", &len);
+	if (!b || !parse_ipv4(b, len, peer))
+		return;
+	uint8_t mac[6];
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(rd(d, REG_CONFIG + (i & ~3)) >> (8 * (i & 3)));
+	check((mac[0] & 1) == 0 && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]),
+	      "virtio-net: a unicast MAC in config space");
+	for (uint16_t i = 0; i < NET_RXBUFS; i++)
+		post(d, 0, i, net_rx[i], NET_BUFSZ, DESC_F_WRITE);
+
+	uint8_t *f = net_tx + NET_HDR;
+	memset(net_tx, 0, sizeof(net_tx));
+	memset(f, 0xff, 6); /* broadcast */
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x06;			       /* ARP */
+	static const uint8_t arp[] = {0, 1, 8, 0, 6, 4, 0, 1}; /* Ethernet/IPv4 request */
+	memcpy(f + 14, arp, sizeof(arp));
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, me, 4);
+	memcpy(f + 38, peer, 4);
+	post(d, 1, 0, net_tx, NET_HDR + 60, 0);
+	uint32_t id, used;
+	check(wait_used(d, 1, &id, &used), "virtio-net: ARP request transmitted");
+
+	bool reply = false;
+	for (unsigned frames = 0; frames < 32 && !reply && wait_used(d, 0, &id, &used); frames++) {
+		if (id >= NET_RXBUFS)
+			break;
+		const uint8_t *r = net_rx[id] + NET_HDR;
+		reply = used >= NET_HDR + 42 && r[12] == 0x08 && r[13] == 0x06 && r[21] == 2 &&
+			memcmp(r + 28, peer, 4) == 0 && memcmp(r + 32, mac, 6) == 0;
+		post(d, 0, id, net_rx[id], NET_BUFSZ, DESC_F_WRITE);
+	}
+	check(reply, "virtio-net: the host answers through the tap (ARP reply)");
+}
+
 void virtio_checks(const char *cmdline)
 {
 	mmio_write32(LAYOUT_LAPIC + LAPIC_SVR, 0x1ff); /* APIC software-enabled */
@@ -441,6 +524,9 @@ void virtio_checks(const char *cmdline)
 			break;
 		case ID_VSOCK:
 			vsock_checks(d, cmdline);
+			break;
+		case ID_NET:
+			net_checks(d, cmdline);
 			break;
 		default:
 			break;

@@ -14,9 +14,18 @@ static void test_bytes(void **state)
 		const char *in;
 		int64_t want;
 	} ok[] = {
-		{"-1", -1},	      {"0", 0},		 {"4096", 4096},	{"512k", 524288},
-		{"512K", 524288},     {"64m", 67108864}, {"64MB", 67108864},	{"64MiB", 67108864},
-		{"1g", 1073741824},   {"1.5g", 1610612736}, {"2t", 2199023255552LL}, {"100b", 100},
+	    {"-1", -1},
+	    {"0", 0},
+	    {"4096", 4096},
+	    {"512k", 524288},
+	    {"512K", 524288},
+	    {"64m", 67108864},
+	    {"64MB", 67108864},
+	    {"64MiB", 67108864},
+	    {"1g", 1073741824},
+	    {"1.5g", 1610612736},
+	    {"2t", 2199023255552LL},
+	    {"100b", 100},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		int64_t v = 0;
@@ -37,7 +46,7 @@ static void test_durations(void **state)
 	struct {
 		const char *in;
 		long long ms;
-	} ok[] = {{"5s", 5000}, {"500ms", 500}, {"1m30s", 90000}, {"2h", 7200000},
+	} ok[] = {{"5s", 5000},	  {"500ms", 500},    {"1m30s", 90000}, {"2h", 7200000},
 		  {"1.5s", 1500}, {"250000us", 250}, {"0", 0}};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		long long ms = -1;
@@ -56,8 +65,8 @@ static void test_durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bytes),
-		cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_bytes),
+	    cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

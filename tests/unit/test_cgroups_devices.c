@@ -83,10 +83,13 @@ static struct prog build(const struct oci_device_cgroup *rules, size_t n)
 static void test_deny_all_then_allow(void **state)
 {
 	struct oci_device_cgroup rules[] = {
-		{.allow = false, .access = (char *)"rwm"},
-		{.allow = true, .type = (char *)"c", .major = {true, 1}, .minor = {true, 3},
-		 .access = (char *)"rw"},
-		{.allow = true, .type = (char *)"c", .major = {true, 136}, .access = (char *)"rwm"},
+	    {.allow = false, .access = (char *)"rwm"},
+	    {.allow = true,
+	     .type = (char *)"c",
+	     .major = {true, 1},
+	     .minor = {true, 3},
+	     .access = (char *)"rw"},
+	    {.allow = true, .type = (char *)"c", .major = {true, 136}, .access = (char *)"rwm"},
 	};
 	struct prog p = build(rules, 3);
 	assert_int_equal(run(p.p, p.n, C, R, 1, 3), 1);
@@ -102,23 +105,29 @@ static void test_deny_all_then_allow(void **state)
 static void test_later_rule_wins(void **state)
 {
 	struct oci_device_cgroup rules[] = {
-		{.allow = true, .access = (char *)"rwm"},
-		{.allow = false, .type = (char *)"b", .access = (char *)"rwm"},
-		{.allow = true, .type = (char *)"b", .major = {true, 8}, .minor = {true, 0},
-		 .access = (char *)"r"},
+	    {.allow = true, .access = (char *)"rwm"},
+	    {.allow = false, .type = (char *)"b", .access = (char *)"rwm"},
+	    {.allow = true,
+	     .type = (char *)"b",
+	     .major = {true, 8},
+	     .minor = {true, 0},
+	     .access = (char *)"r"},
 	};
 	struct prog p = build(rules, 3);
 	assert_int_equal(run(p.p, p.n, C, R | W | M, 5, 5), 1); /* allow all */
-	assert_int_equal(run(p.p, p.n, B, R, 8, 1), 0);	 /* block denied */
-	assert_int_equal(run(p.p, p.n, B, R, 8, 0), 1);	 /* re-allowed read */
+	assert_int_equal(run(p.p, p.n, B, R, 8, 1), 0);		/* block denied */
+	assert_int_equal(run(p.p, p.n, B, R, 8, 0), 1);		/* re-allowed read */
 	assert_int_equal(run(p.p, p.n, B, W, 8, 0), 0);
 	free(p.p);
 
 	/* a deny for one device after allow-all */
 	struct oci_device_cgroup r2[] = {
-		{.allow = true, .access = (char *)"rwm"},
-		{.allow = false, .type = (char *)"c", .major = {true, 1}, .minor = {true, 11},
-		 .access = (char *)"rwm"},
+	    {.allow = true, .access = (char *)"rwm"},
+	    {.allow = false,
+	     .type = (char *)"c",
+	     .major = {true, 1},
+	     .minor = {true, 11},
+	     .access = (char *)"rwm"},
 	};
 	p = build(r2, 2);
 	assert_int_equal(run(p.p, p.n, C, R, 1, 11), 0);
@@ -130,8 +139,8 @@ static void test_defaults_merge(void **state)
 {
 	struct oci_device_cgroup spec[] = {{.allow = false, .access = (char *)"rwm"}};
 	struct oci_device extra[] = {
-		{.type = (char *)"c", .path = (char *)"/dev/fuse", .major = 10, .minor = 229},
-		{.type = (char *)"p", .path = (char *)"/dev/fifo"},
+	    {.type = (char *)"c", .path = (char *)"/dev/fuse", .major = 10, .minor = 229},
+	    {.type = (char *)"p", .path = (char *)"/dev/fifo"},
 	};
 	struct cg_dev_rules m;
 	cg_devices_merge(spec, 1, extra, 2, &m);
@@ -175,17 +184,21 @@ static void test_v1_writes(void **state)
 		struct oci_device_cgroup r;
 		const char *file, *want;
 	} cases[] = {
-		{{.allow = false, .access = (char *)"rwm"}, "devices.deny", "a"},
-		{{.allow = true, .type = (char *)"a", .access = (char *)"rwm"}, "devices.allow", "a"},
-		{{.allow = true, .type = (char *)"c", .major = {true, 1}, .minor = {true, 3},
-		  .access = (char *)"rw"},
-		 "devices.allow",
-		 "c 1:3 rw"},
-		{{.allow = false, .type = (char *)"b", .major = {true, 8}, .access = (char *)"w"},
-		 "devices.deny",
-		 "b 8:* w"},
-		{{.allow = true, .type = (char *)"c", .access = (char *)"m"}, "devices.allow",
-		 "c *:* m"},
+	    {{.allow = false, .access = (char *)"rwm"}, "devices.deny", "a"},
+	    {{.allow = true, .type = (char *)"a", .access = (char *)"rwm"}, "devices.allow", "a"},
+	    {{.allow = true,
+	      .type = (char *)"c",
+	      .major = {true, 1},
+	      .minor = {true, 3},
+	      .access = (char *)"rw"},
+	     "devices.allow",
+	     "c 1:3 rw"},
+	    {{.allow = false, .type = (char *)"b", .major = {true, 8}, .access = (char *)"w"},
+	     "devices.deny",
+	     "b 8:* w"},
+	    {{.allow = true, .type = (char *)"c", .access = (char *)"m"},
+	     "devices.allow",
+	     "c *:* m"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cgmock_reset(fd, files);
@@ -200,11 +213,9 @@ static void test_v1_writes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deny_all_then_allow),
-		cmocka_unit_test(test_later_rule_wins),
-		cmocka_unit_test(test_defaults_merge),
-		cmocka_unit_test(test_bad_rules),
-		cmocka_unit_test(test_v1_writes),
+	    cmocka_unit_test(test_deny_all_then_allow), cmocka_unit_test(test_later_rule_wins),
+	    cmocka_unit_test(test_defaults_merge),	cmocka_unit_test(test_bad_rules),
+	    cmocka_unit_test(test_v1_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

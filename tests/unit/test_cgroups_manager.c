@@ -1,7 +1,7 @@
 /* The cgroup manager against this host's real cgroupfs: hybrid (v1 controllers
  * plus the unified mount), or legacy when run under a v1-only view of
- * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a container's init.
- * Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
+ * /sys/fs/cgroup (tests/bats/cgroups_legacy.bats does that).  Forked children stand in for a
+ * container's init. Every cgroup is named husk-cgtest-<pid>-... and removed; a final test checks
  * that nothing with this pid is left anywhere under /sys/fs/cgroup. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +40,7 @@ static bool is_root_v1(void)
 	return mode == CGROUP_MODE_HYBRID || mode == CGROUP_MODE_LEGACY;
 }
 
-#define REQUIRE_V1()                                                                           \
+#define REQUIRE_V1()                                                                               \
 	do {                                                                                       \
 		if (!is_root_v1()) {                                                               \
 			fprintf(stderr, "# skip: needs root on a hybrid or v1 cgroup host\n");     \
@@ -101,8 +101,8 @@ static bool dir_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *const v1_dirs[] = {"memory", "cpu", "cpuacct", "cpuset", "pids",
-				      "blkio", "devices", "freezer", "systemd"};
+static const char *const v1_dirs[] = {"memory", "cpu",	   "cpuacct", "cpuset", "pids",
+				      "blkio",	"devices", "freezer", "systemd"};
 
 static struct cgroup_manager *make(const char *leaf)
 {
@@ -270,6 +270,39 @@ static void test_busy_leaf_refused(void **state)
 	reap(k.pid);
 	close(k.ctl);
 	cgroup_manager_free(cm);
+}
+
+/* A create that fails half-way removes what it made, and only that. */
+static void test_failed_create_leaks_nothing(void **state)
+{
+	REQUIRE_V1();
+	struct husk_err *err = NULL;
+	/* Someone else's busy cgroup in the freezer hierarchy only. */
+	cleanup_free char *fzp = xasprintf("/sys/fs/cgroup/freezer%s", parent);
+	cleanup_free char *fz = xasprintf("%s/partial", fzp);
+	assert_int_equal(mkdir_p_at(AT_FDCWD, fz, 0755, &err), 0);
+	struct kid k = spawn_kid();
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", fz);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", k.pid);
+	assert_int_equal(write_string_at(AT_FDCWD, procs, pid, &err), 0);
+
+	cleanup_free char *path = xasprintf("%s/partial", parent);
+	struct cgroup_manager *cm = NULL;
+	assert_int_not_equal(cgroup_manager_create(NULL, path, false, &cm, &err), 0);
+	assert_int_equal(err->errnum, EBUSY);
+	husk_err_free(&err);
+	assert_null(cm);
+	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/partial", v1_dirs[i], parent);
+		assert_int_equal(dir_exists(d), strcmp(v1_dirs[i], "freezer") == 0);
+	}
+	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/partial", parent);
+	assert_false(dir_exists(u));
+	kill(k.pid, SIGKILL);
+	reap(k.pid);
+	close(k.ctl);
+	assert_int_equal(rmdir(fz), 0);
 }
 
 static void test_apply_v1(void **state)
@@ -566,17 +599,18 @@ int main(void)
 	if (is_root_v1())
 		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_enter_destroy),
-		cmocka_unit_test(test_serialize_load),
-		cmocka_unit_test(test_freeze_thaw),
-		cmocka_unit_test(test_kill_all_other_signal),
-		cmocka_unit_test(test_busy_leaf_refused),
-		cmocka_unit_test(test_apply_v1),
-		cmocka_unit_test(test_memory_limit_oom),
-		cmocka_unit_test(test_pids_limit_bites),
-		cmocka_unit_test(test_stats_cpu),
-		cmocka_unit_test(test_clone_into_and_enter_self),
-		cmocka_unit_test(test_no_leftovers),
+	    cmocka_unit_test(test_create_enter_destroy),
+	    cmocka_unit_test(test_serialize_load),
+	    cmocka_unit_test(test_freeze_thaw),
+	    cmocka_unit_test(test_kill_all_other_signal),
+	    cmocka_unit_test(test_busy_leaf_refused),
+	    cmocka_unit_test(test_failed_create_leaks_nothing),
+	    cmocka_unit_test(test_apply_v1),
+	    cmocka_unit_test(test_memory_limit_oom),
+	    cmocka_unit_test(test_pids_limit_bites),
+	    cmocka_unit_test(test_stats_cpu),
+	    cmocka_unit_test(test_clone_into_and_enter_self),
+	    cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

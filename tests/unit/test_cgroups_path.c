@@ -78,12 +78,12 @@ static void test_load_rejects(void **state)
 	struct cgroup_manager *cm = NULL;
 	struct husk_err *err = NULL;
 	const char *bad[] = {
-		"",
-		"husk-cgroup/2 hybrid /sys/fs/cgroup /husk/x memory",
-		"husk-cgroup/1 hybrid /sys/fs/cgroup relative memory",
-		"husk-cgroup/1 hybrid /sys/fs/cgroup /husk/x",
-		"husk-cgroup/1 hybrid /sys/fs/cgroup /husk/%zz memory",
-		"husk-cgroup/1 hybrid /sys/fs/cgroup /husk/x memory/../../etc",
+	    "",
+	    "husk-cgroup/2 hybrid /sys/fs/cgroup /husk/x memory",
+	    "husk-cgroup/1 hybrid /sys/fs/cgroup relative memory",
+	    "husk-cgroup/1 hybrid /sys/fs/cgroup /husk/x",
+	    "husk-cgroup/1 hybrid /sys/fs/cgroup /husk/%zz memory",
+	    "husk-cgroup/1 hybrid /sys/fs/cgroup /husk/x memory/../../etc",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_not_equal(cgroup_manager_load(bad[i], &cm, &err), 0);
@@ -106,10 +106,10 @@ static void test_load_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cgroupfs_paths),
-		cmocka_unit_test(test_systemd_paths),
-		cmocka_unit_test(test_ctrl_names),
-		cmocka_unit_test(test_load_rejects),
+	    cmocka_unit_test(test_cgroupfs_paths),
+	    cmocka_unit_test(test_systemd_paths),
+	    cmocka_unit_test(test_ctrl_names),
+	    cmocka_unit_test(test_load_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

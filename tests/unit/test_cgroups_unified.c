@@ -217,12 +217,12 @@ static void test_ebpf_devices(void **state)
 
 	/* deny all, allow /dev/full read-only; the runc defaults come on top */
 	struct oci_device_cgroup rules[] = {
-		{.allow = false, .access = (char *)"rwm"},
-		{.allow = true,
-		 .type = (char *)"c",
-		 .major = {true, 1},
-		 .minor = {true, 7},
-		 .access = (char *)"r"},
+	    {.allow = false, .access = (char *)"rwm"},
+	    {.allow = true,
+	     .type = (char *)"c",
+	     .major = {true, 1},
+	     .minor = {true, 7},
+	     .access = (char *)"r"},
 	};
 	struct oci_linux lnx = {.resources_present = true};
 	lnx.resources.devices = rules;
@@ -236,9 +236,12 @@ static void test_ebpf_devices(void **state)
 
 	/* replace: now also deny /dev/null explicitly (last rule wins) */
 	struct oci_device_cgroup rules2[] = {
-		{.allow = false, .access = (char *)"rwm"},
-		{.allow = true, .type = (char *)"c", .major = {true, 1}, .minor = {true, 11},
-		 .access = (char *)"rw"},
+	    {.allow = false, .access = (char *)"rwm"},
+	    {.allow = true,
+	     .type = (char *)"c",
+	     .major = {true, 1},
+	     .minor = {true, 11},
+	     .access = (char *)"rw"},
 	};
 	struct oci_resources r2 = {.devices = rules2, .n_devices = 2};
 	if (cgroup_apply(cm, &r2, &err) < 0)
@@ -285,10 +288,10 @@ int main(void)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_procs_freeze_kill),
-		cmocka_unit_test(test_hugetlb),
-		cmocka_unit_test(test_ebpf_devices),
-		cmocka_unit_test(test_no_leftovers),
+	    cmocka_unit_test(test_procs_freeze_kill),
+	    cmocka_unit_test(test_hugetlb),
+	    cmocka_unit_test(test_ebpf_devices),
+	    cmocka_unit_test(test_no_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

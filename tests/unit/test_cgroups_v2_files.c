@@ -14,19 +14,23 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "tests/unit/helpers/cgroup_mock.h"
 
 static const char *const knobs[] = {
-	"memory.max",	"memory.swap.max", "memory.low",   "memory.high",   "memory.current",
-	"memory.oom.group", "cpu.weight",   "cpu.max",	    "cpu.max.burst", "cpu.idle",
-	"cpuset.cpus",	"cpuset.mems",	   "pids.max",	   "io.weight",	    "io.max",
-	"hugetlb.2MB.max", "hugetlb.1GB.max", "rdma.max",  NULL,
+    "memory.max",      "memory.swap.max",  "memory.low",  "memory.high",
+    "memory.current",  "memory.oom.group", "cpu.weight",  "cpu.max",
+    "cpu.max.burst",   "cpu.idle",	   "cpuset.cpus", "cpuset.mems",
+    "pids.max",	       "io.weight",	   "io.max",	  "hugetlb.2MB.max",
+    "hugetlb.1GB.max", "rdma.max",	   NULL,
 };
 
 struct mock {
@@ -215,8 +219,8 @@ static void test_hugetlb_rdma(void **state)
 	struct mock *m = *state;
 	struct oci_hugepage_limit hl[] = {{(char *)"1GB", 1ULL << 30}};
 	struct oci_rdma rd[] = {{(char *)"mlx5_0", {true, 3}, {false, 0}}};
-	struct oci_resources r = {.hugepage_limits = hl, .n_hugepage_limits = 1, .rdma = rd,
-				  .n_rdma = 1};
+	struct oci_resources r = {
+	    .hugepage_limits = hl, .n_hugepage_limits = 1, .rdma = rd, .n_rdma = 1};
 	apply_ok(m, &r);
 	EXPECT("hugetlb.1GB.max", "1073741824");
 	EXPECT("hugetlb.2MB.max", "");
@@ -243,8 +247,8 @@ static void test_unified(void **state)
 	EXPECT("memory.max", "2000");
 
 	struct husk_err *err = NULL;
-	const char *bad[] = {"../escape.x", "cgroup.procs", "nodot", ".hidden", "a/b.c",
-			     "cgroup.subtree_control", "cgroup.kill"};
+	const char *bad[] = {"../escape.x", "cgroup.procs",	      "nodot",	    ".hidden",
+			     "a/b.c",	    "cgroup.subtree_control", "cgroup.kill"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct oci_kv b[] = {{(char *)bad[i], (char *)"1"}};
 		r = (struct oci_resources){.unified = {b, 1}};
@@ -288,19 +292,51 @@ static void test_needed_controllers(void **state)
 	assert_string_equal(c, "memory pids io");
 }
 
+/* Nested cgroups get the controllers in every ancestor's subtree_control,
+ * root first, never in the leaf's own (the leaf holds the processes). */
+static void test_enable_controllers(void **state)
+{
+	static const char *const files[] = {"cgroup.subtree_control", "a/cgroup.subtree_control",
+					    "a/b/cgroup.subtree_control",
+					    "a/b/leaf/cgroup.subtree_control", NULL};
+	char dir[128];
+	snprintf(dir, sizeof(dir), "/tmp/husk-cgtest-%d-tree.XXXXXX", (int)getpid());
+	assert_non_null(mkdtemp(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct husk_err *err = NULL;
+	assert_int_equal(mkdir_p_at(fd, "a/b/leaf", 0755, &err), 0);
+	for (size_t i = 0; files[i]; i++)
+		close(openat(fd, files[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	assert_int_equal(cg2_enable_controllers(fd, "/a/b/leaf", "memory pids", &err), 0);
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_free char *v = cgmock_get(fd, files[i]);
+		assert_string_equal(v, "+memory +pids");
+	}
+	cleanup_free char *leaf = cgmock_get(fd, files[3]);
+	assert_string_equal(leaf, "");
+	for (size_t i = 4; i-- > 0;)
+		unlinkat(fd, files[i], 0);
+	unlinkat(fd, "a/b/leaf", AT_REMOVEDIR);
+	unlinkat(fd, "a/b", AT_REMOVEDIR);
+	unlinkat(fd, "a", AT_REMOVEDIR);
+	close(fd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
-		cmocka_unit_test(test_conversions),
-		cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_io, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
-		cmocka_unit_test(test_needed_controllers),
+	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
+	    cmocka_unit_test(test_conversions),
+	    cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_io, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
+	    cmocka_unit_test(test_needed_controllers),
+    cmocka_unit_test(test_enable_controllers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,6 +359,25 @@ static void test_seccomp(void **state)
 	oci_config_free(cfg);
 }
 
+/* ociVersion is SemVer 2.0.0; every shape engines write is accepted. */
+static void test_oci_versions(void **state)
+{
+	static const char *const ok[] = {"1.0.0",
+					 "1.0.2-dev",
+					 "1.1.0-rc.1",
+					 "1.2.0+dev.7",
+					 "1.0.0-rc2-dev",
+					 "0.6.0",
+					 "10.20.30-alpha.0.x+b-1"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char *doc = xasprintf("{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", ok[i]);
+		struct oci_config *cfg = parse_ok(doc);
+		assert_string_equal(cfg->oci_version, ok[i]);
+		oci_config_free(cfg);
+		free(doc);
+	}
+}
+
 static void test_minimal_and_absent(void **state)
 {
 	struct oci_config *cfg = parse_ok("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"}}");
@@ -377,13 +396,14 @@ static void test_minimal_and_absent(void **state)
 static void test_unknown_keys_ignored(void **state)
 {
 	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"x-vendor\":{\"deep\":[1,2,{\"a\":null}]},"
-		"\"root\":{\"path\":\"rootfs\",\"future\":true},"
-		"\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,"
-		"\"sid\":\"x\"},\"newThing\":[]},"
-		"\"windows\":{\"layerFolders\":[\"C:\\\\x\"]},\"solaris\":{},\"vm\":{\"hypervisor\":{}},"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"flavour\":\"x\"}],\"unknownLinux\":1,"
-		"\"resources\":{\"memory\":{\"limit\":1,\"unknownKnob\":2},\"futureController\":{}}}}");
+	    "{\"ociVersion\":\"1.2.0\",\"x-vendor\":{\"deep\":[1,2,{\"a\":null}]},"
+	    "\"root\":{\"path\":\"rootfs\",\"future\":true},"
+	    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,"
+	    "\"sid\":\"x\"},\"newThing\":[]},"
+	    "\"windows\":{\"layerFolders\":[\"C:\\\\x\"]},\"solaris\":{},\"vm\":{\"hypervisor\":{}}"
+	    ","
+	    "\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"flavour\":\"x\"}],\"unknownLinux\":1,"
+	    "\"resources\":{\"memory\":{\"limit\":1,\"unknownKnob\":2},\"futureController\":{}}}}");
 	assert_string_equal(cfg->root.path, "rootfs");
 	assert_int_equal(cfg->linux_.n_namespaces, 1);
 	assert_int_equal(cfg->linux_.resources.memory.limit.v, 1);
@@ -395,9 +415,9 @@ static void test_unknown_keys_ignored(void **state)
 static void test_null_and_repeated_keys(void **state)
 {
 	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"},"
-		"\"hostname\":null,\"process\":null,\"mounts\":null,\"annotations\":{\"k\":\"1\","
-		"\"k\":\"2\"},\"linux\":{\"sysctl\":null,\"seccomp\":null,\"resources\":null}}");
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"a\"},\"root\":{\"path\":\"b\"},"
+	    "\"hostname\":null,\"process\":null,\"mounts\":null,\"annotations\":{\"k\":\"1\","
+	    "\"k\":\"2\"},\"linux\":{\"sysctl\":null,\"seccomp\":null,\"resources\":null}}");
 	assert_string_equal(cfg->root.path, "b");
 	assert_null(cfg->hostname);
 	assert_false(cfg->process.present);
@@ -409,11 +429,24 @@ static void test_null_and_repeated_keys(void **state)
 	oci_config_free(cfg);
 }
 
-static void test_unicode_and_escapes(void **state)
+/* A member name with \u0000 is not the field its prefix spells (Go's runc
+ * would ignore it too): no parser differential an attacker could use. */
+static void test_nul_in_keys(void **state)
 {
 	struct oci_config *cfg = parse_ok(
-		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\\u00f6\\/t\\tfs\"},"
-		"\"annotations\":{\"\\u2603\":\"snow\\\"man\\\\\"}}");
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"hostname\\u0000\":\"x\","
+	    "\"process\\u0000x\":{\"args\":[]},\"linux\":{\"namespaces\\u0000\":7}}");
+	assert_null(cfg->hostname);
+	assert_false(cfg->process.present);
+	assert_int_equal(cfg->linux_.n_namespaces, 0);
+	oci_config_free(cfg);
+}
+
+static void test_unicode_and_escapes(void **state)
+{
+	struct oci_config *cfg =
+	    parse_ok("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\\u00f6\\/t\\tfs\"},"
+		     "\"annotations\":{\"\\u2603\":\"snow\\\"man\\\\\"}}");
 	assert_string_equal(cfg->root.path, "r\xc3\xb6/t\tfs");
 	assert_string_equal(cfg->annotations.v[0].key, "\xe2\x98\x83");
 	assert_string_equal(cfg->annotations.v[0].value, "snow\"man\\");
@@ -423,7 +456,7 @@ static void test_unicode_and_escapes(void **state)
 /* The input need not be NUL-terminated: only len bytes are read. */
 static void test_length_bounded(void **state)
 {
-	const char *doc = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"}}GARBAGE";
+	const char *doc = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"}}GARBAGE";
 	struct husk_err *err = NULL;
 	struct oci_config *cfg = NULL;
 	size_t len = strlen(doc) - strlen("GARBAGE");
@@ -475,7 +508,7 @@ static void test_exec_process_defaults(void **state)
 	assert_string_equal(p->cwd, "");
 	assert_string_equal(p->args.v[0], "ls");
 	oci_process_free(p);
-	const char *cfg_doc = "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":"
+	const char *cfg_doc = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":"
 			      "{\"args\":[\"ls\"],\"user\":{\"uid\":0,\"gid\":0}}}";
 	struct oci_config *cfg = NULL;
 	assert_true(oci_config_parse(cfg_doc, strlen(cfg_doc), "config.json", &cfg, &err) < 0);
@@ -485,8 +518,8 @@ static void test_exec_process_defaults(void **state)
 
 static void test_ns_helpers(void **state)
 {
-	static const char *const names[] = { "pid", "network", "mount", "ipc",
-					     "uts", "user",    "cgroup", "time" };
+	static const char *const names[] = {"pid", "network", "mount",	"ipc",
+					    "uts", "user",    "cgroup", "time"};
 	for (int i = 0; i < OCI_NS_COUNT; i++) {
 		assert_string_equal(oci_ns_type_name((enum oci_ns_type)i), names[i]);
 		assert_int_equal(oci_ns_type_from_name(names[i]), i);
@@ -510,25 +543,27 @@ static void test_load_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_top_level),
-		cmocka_unit_test(test_mounts),
-		cmocka_unit_test(test_process),
-		cmocka_unit_test(test_capabilities_rlimits),
-		cmocka_unit_test(test_io_priority_scheduler),
-		cmocka_unit_test(test_hooks),
-		cmocka_unit_test(test_linux_namespaces_ids),
-		cmocka_unit_test(test_linux_devices_misc),
-		cmocka_unit_test(test_resources),
-		cmocka_unit_test(test_seccomp),
-		cmocka_unit_test(test_minimal_and_absent),
-		cmocka_unit_test(test_unknown_keys_ignored),
-		cmocka_unit_test(test_null_and_repeated_keys),
-		cmocka_unit_test(test_unicode_and_escapes),
-		cmocka_unit_test(test_length_bounded),
-		cmocka_unit_test(test_default_spec_parses),
-		cmocka_unit_test(test_exec_process_defaults),
-		cmocka_unit_test(test_ns_helpers),
-		cmocka_unit_test(test_load_missing_file),
+	    cmocka_unit_test(test_top_level),
+	    cmocka_unit_test(test_mounts),
+	    cmocka_unit_test(test_process),
+	    cmocka_unit_test(test_capabilities_rlimits),
+	    cmocka_unit_test(test_io_priority_scheduler),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_linux_namespaces_ids),
+	    cmocka_unit_test(test_linux_devices_misc),
+	    cmocka_unit_test(test_resources),
+	    cmocka_unit_test(test_seccomp),
+	    cmocka_unit_test(test_oci_versions),
+	    cmocka_unit_test(test_minimal_and_absent),
+	    cmocka_unit_test(test_unknown_keys_ignored),
+	    cmocka_unit_test(test_null_and_repeated_keys),
+	    cmocka_unit_test(test_nul_in_keys),
+	    cmocka_unit_test(test_unicode_and_escapes),
+	    cmocka_unit_test(test_length_bounded),
+	    cmocka_unit_test(test_default_spec_parses),
+	    cmocka_unit_test(test_exec_process_defaults),
+	    cmocka_unit_test(test_ns_helpers),
+	    cmocka_unit_test(test_load_missing_file),
 	};
 	return cmocka_run_group_tests_name("oci_config", tests, NULL, NULL);
 }

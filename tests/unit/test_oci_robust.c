@@ -62,11 +62,13 @@ static void test_every_prefix_fails(void **state)
 
 static void test_every_prefix_of_standalone_docs(void **state)
 {
-	const char *res = "{\"memory\":{\"limit\":1,\"swap\":2},\"cpu\":{\"cpus\":\"0-1\"},"
-			  "\"devices\":[{\"allow\":true,\"access\":\"rw\"}],\"unified\":{\"a\":\"b\"}}";
-	const char *proc = "{\"args\":[\"sh\",\"-c\",\"x\"],\"cwd\":\"/\",\"user\":{\"uid\":1,"
-			   "\"gid\":2,\"additionalGids\":[3]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
-			   "\"soft\":1,\"hard\":2}],\"env\":[\"A=b\"]}";
+	const char *res =
+	    "{\"memory\":{\"limit\":1,\"swap\":2},\"cpu\":{\"cpus\":\"0-1\"},"
+	    "\"devices\":[{\"allow\":true,\"access\":\"rw\"}],\"unified\":{\"a\":\"b\"}}";
+	const char *proc =
+	    "{\"args\":[\"sh\",\"-c\",\"x\"],\"cwd\":\"/\",\"user\":{\"uid\":1,"
+	    "\"gid\":2,\"additionalGids\":[3]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+	    "\"soft\":1,\"hard\":2}],\"env\":[\"A=b\"]}";
 	struct husk_err *err = NULL;
 	for (size_t n = 0; n <= strlen(res); n++) {
 		struct oci_resources *r = NULL;
@@ -161,9 +163,10 @@ static void test_integer_edges(void **state)
 {
 	struct husk_err *err = NULL;
 	struct oci_resources *r = NULL;
-	const char *ok = "{\"memory\":{\"limit\":-9223372036854775808,\"swap\":9223372036854775807,"
-			 "\"reservation\":-0},\"cpu\":{\"shares\":18446744073709551615,\"quota\":0},"
-			 "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]}";
+	const char *ok =
+	    "{\"memory\":{\"limit\":-9223372036854775808,\"swap\":9223372036854775807,"
+	    "\"reservation\":-0},\"cpu\":{\"shares\":18446744073709551615,\"quota\":0},"
+	    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]}";
 	assert_int_equal(oci_resources_parse(ok, strlen(ok), "r", &r, &err), 0);
 	assert_true(r->memory.limit.v == INT64_MIN);
 	assert_true(r->memory.swap.v == INT64_MAX);
@@ -205,7 +208,7 @@ static void test_deep_nesting(void **state)
 	size_t len = depth * 2 + 64;
 	char *buf = xmalloc(len);
 	size_t n = 0;
-	n += (size_t)sprintf(buf, "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"x\":");
+	n += (size_t)sprintf(buf, "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"x\":");
 	memset(buf + n, '[', depth);
 	n += depth;
 	memset(buf + n, ']', depth);
@@ -214,7 +217,7 @@ static void test_deep_nesting(void **state)
 	struct husk_err *err = NULL;
 	assert_int_equal(parse_exact(buf, n, &err), 0);
 	/* The same depth where an object is expected is a type error, not a crash. */
-	n = (size_t)sprintf(buf, "{\"ociVersion\":\"1\",\"root\":");
+	n = (size_t)sprintf(buf, "{\"ociVersion\":\"1.0.0\",\"root\":");
 	memset(buf + n, '[', depth);
 	n += depth;
 	memset(buf + n, ']', depth);
@@ -258,12 +261,12 @@ static void test_large_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_prefix_fails),
-		cmocka_unit_test(test_every_prefix_of_standalone_docs),
-		cmocka_unit_test(test_mutations),
-		cmocka_unit_test(test_integer_edges),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_large_document),
+	    cmocka_unit_test(test_every_prefix_fails),
+	    cmocka_unit_test(test_every_prefix_of_standalone_docs),
+	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_integer_edges),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_large_document),
 	};
 	return cmocka_run_group_tests_name("oci_robust", tests, NULL, NULL);
 }

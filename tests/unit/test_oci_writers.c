@@ -72,25 +72,29 @@ static void test_default_spec_rootless_matches_runc(void **state)
 
 static void test_state_compact(void **state)
 {
-	struct oci_kv kvs[] = { { "a", "1" }, { "b\"q", "x\ny" } };
-	oci_kvv ann = { kvs, 2 };
-	struct oci_state st = { .oci_version = "1.2.0", .id = "ctr-1",
-				.status = OCI_STATUS_RUNNING, .pid = 4242,
-				.bundle = "/run/b", .annotations = &ann };
+	struct oci_kv kvs[] = {{"a", "1"}, {"b\"q", "x\ny"}};
+	oci_kvv ann = {kvs, 2};
+	struct oci_state st = {.oci_version = "1.2.0",
+			       .id = "ctr-1",
+			       .status = OCI_STATUS_RUNNING,
+			       .pid = 4242,
+			       .bundle = "/run/b",
+			       .annotations = &ann};
 	char *out = NULL;
 	size_t len = 0;
 	struct husk_err *err = NULL;
 	assert_int_equal(oci_state_to_json(&st, 0, &out, &len, &err), 0);
-	assert_string_equal(out, "{\"ociVersion\":\"1.2.0\",\"id\":\"ctr-1\",\"status\":\"running\","
-				 "\"pid\":4242,\"bundle\":\"/run/b\",\"annotations\":{\"a\":\"1\","
-				 "\"b\\\"q\":\"x\\ny\"}}");
+	assert_string_equal(out,
+			    "{\"ociVersion\":\"1.2.0\",\"id\":\"ctr-1\",\"status\":\"running\","
+			    "\"pid\":4242,\"bundle\":\"/run/b\",\"annotations\":{\"a\":\"1\","
+			    "\"b\\\"q\":\"x\\ny\"}}");
 	assert_int_equal(len, strlen(out));
 	free(out);
 }
 
 static void test_state_stopped_pretty(void **state)
 {
-	struct oci_state st = { .id = "c", .status = OCI_STATUS_STOPPED, .bundle = "/b" };
+	struct oci_state st = {.id = "c", .status = OCI_STATUS_STOPPED, .bundle = "/b"};
 	char *out = NULL;
 	struct husk_err *err = NULL;
 	assert_int_equal(oci_state_to_json(&st, 1, &out, NULL, &err), 0);
@@ -102,7 +106,7 @@ static void test_state_stopped_pretty(void **state)
 
 static void test_state_invalid_utf8(void **state)
 {
-	struct oci_state st = { .id = "bad\xff", .status = OCI_STATUS_CREATED, .bundle = "/b" };
+	struct oci_state st = {.id = "bad\xff", .status = OCI_STATUS_CREATED, .bundle = "/b"};
 	char *out = NULL;
 	struct husk_err *err = NULL;
 	assert_true(oci_state_to_json(&st, 0, &out, NULL, &err) < 0);
@@ -138,20 +142,20 @@ static void test_features(void **state)
 	struct oci_features f;
 	oci_features_init(&f);
 	f.linux_.cgroup.present = true;
-	f.linux_.cgroup.v1 = (oci_opt_bool){ true, true };
-	f.linux_.cgroup.v2 = (oci_opt_bool){ true, true };
-	f.linux_.cgroup.systemd = (oci_opt_bool){ true, false };
+	f.linux_.cgroup.v1 = (oci_opt_bool){true, true};
+	f.linux_.cgroup.v2 = (oci_opt_bool){true, true};
+	f.linux_.cgroup.systemd = (oci_opt_bool){true, false};
 	f.linux_.seccomp.present = true;
-	f.linux_.seccomp.enabled = (oci_opt_bool){ true, true };
-	static const char *const supported[] = { "SECCOMP_FILTER_FLAG_LOG", NULL };
+	f.linux_.seccomp.enabled = (oci_opt_bool){true, true};
+	static const char *const supported[] = {"SECCOMP_FILTER_FLAG_LOG", NULL};
 	f.linux_.seccomp.supported_flags = supported;
 	f.linux_.apparmor.present = true;
-	f.linux_.apparmor.enabled = (oci_opt_bool){ true, false };
+	f.linux_.apparmor.enabled = (oci_opt_bool){true, false};
 	f.linux_.mount_extensions.present = true;
 	f.linux_.mount_extensions.idmap.present = true;
-	f.linux_.mount_extensions.idmap.enabled = (oci_opt_bool){ true, true };
-	struct oci_kv kvs[] = { { "org.husk.version", "0.1.0" } };
-	oci_kvv ann = { kvs, 1 };
+	f.linux_.mount_extensions.idmap.enabled = (oci_opt_bool){true, true};
+	struct oci_kv kvs[] = {{"org.husk.version", "0.1.0"}};
+	oci_kvv ann = {kvs, 1};
 	f.annotations = &ann;
 
 	char *out = NULL;
@@ -161,34 +165,34 @@ static void test_features(void **state)
 	char ebuf[256];
 	yajl_val root = yajl_tree_parse(out, ebuf, sizeof(ebuf));
 	assert_non_null(root);
-	const char *p_min[] = { "ociVersionMin", NULL }, *p_max[] = { "ociVersionMax", NULL };
+	const char *p_min[] = {"ociVersionMin", NULL}, *p_max[] = {"ociVersionMax", NULL};
 	assert_string_equal(tree_str(root, p_min), "1.0.0");
 	assert_string_equal(tree_str(root, p_max), "1.2.0");
-	const char *p_hooks[] = { "hooks", NULL };
+	const char *p_hooks[] = {"hooks", NULL};
 	assert_int_equal(tree_len(root, p_hooks), 6);
-	const char *p_mo[] = { "mountOptions", NULL };
+	const char *p_mo[] = {"mountOptions", NULL};
 	assert_true(tree_len(root, p_mo) > 50);
-	const char *p_ns[] = { "linux", "namespaces", NULL };
+	const char *p_ns[] = {"linux", "namespaces", NULL};
 	assert_int_equal(tree_len(root, p_ns), 8);
-	const char *p_caps[] = { "linux", "capabilities", NULL };
+	const char *p_caps[] = {"linux", "capabilities", NULL};
 	assert_int_equal(tree_len(root, p_caps), 41);
-	const char *p_v1[] = { "linux", "cgroup", "v1", NULL };
+	const char *p_v1[] = {"linux", "cgroup", "v1", NULL};
 	assert_true(YAJL_IS_TRUE(yajl_tree_get(root, p_v1, yajl_t_any)));
-	const char *p_sd[] = { "linux", "cgroup", "systemd", NULL };
+	const char *p_sd[] = {"linux", "cgroup", "systemd", NULL};
 	assert_true(YAJL_IS_FALSE(yajl_tree_get(root, p_sd, yajl_t_any)));
-	const char *p_rdma[] = { "linux", "cgroup", "rdma", NULL };
+	const char *p_rdma[] = {"linux", "cgroup", "rdma", NULL};
 	assert_null(yajl_tree_get(root, p_rdma, yajl_t_any)); /* unset: omitted */
-	const char *p_sup[] = { "linux", "seccomp", "supportedFlags", NULL };
+	const char *p_sup[] = {"linux", "seccomp", "supportedFlags", NULL};
 	assert_int_equal(tree_len(root, p_sup), 1);
-	const char *p_act[] = { "linux", "seccomp", "actions", NULL };
+	const char *p_act[] = {"linux", "seccomp", "actions", NULL};
 	assert_int_equal(tree_len(root, p_act), 9);
-	const char *p_aa[] = { "linux", "apparmor", "enabled", NULL };
+	const char *p_aa[] = {"linux", "apparmor", "enabled", NULL};
 	assert_true(YAJL_IS_FALSE(yajl_tree_get(root, p_aa, yajl_t_any)));
-	const char *p_se[] = { "linux", "selinux", NULL };
+	const char *p_se[] = {"linux", "selinux", NULL};
 	assert_null(yajl_tree_get(root, p_se, yajl_t_any)); /* not present */
-	const char *p_idmap[] = { "linux", "mountExtensions", "idmap", "enabled", NULL };
+	const char *p_idmap[] = {"linux", "mountExtensions", "idmap", "enabled", NULL};
 	assert_true(YAJL_IS_TRUE(yajl_tree_get(root, p_idmap, yajl_t_any)));
-	const char *p_ann[] = { "annotations", "org.husk.version", NULL };
+	const char *p_ann[] = {"annotations", "org.husk.version", NULL};
 	assert_string_equal(tree_str(root, p_ann), "0.1.0");
 	yajl_tree_free(root);
 	/* Pretty, tab-indented like runc, with a final newline. */
@@ -212,14 +216,14 @@ static void test_features_minimal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_spec_matches_runc),
-		cmocka_unit_test(test_default_spec_rootless_matches_runc),
-		cmocka_unit_test(test_state_compact),
-		cmocka_unit_test(test_state_stopped_pretty),
-		cmocka_unit_test(test_state_invalid_utf8),
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_features_minimal),
+	    cmocka_unit_test(test_default_spec_matches_runc),
+	    cmocka_unit_test(test_default_spec_rootless_matches_runc),
+	    cmocka_unit_test(test_state_compact),
+	    cmocka_unit_test(test_state_stopped_pretty),
+	    cmocka_unit_test(test_state_invalid_utf8),
+	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_features_minimal),
 	};
 	return cmocka_run_group_tests_name("oci_writers", tests, NULL, NULL);
 }

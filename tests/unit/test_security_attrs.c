@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,17 @@ struct sched_attr_t {
 	uint64_t runtime, deadline, period;
 	uint32_t util_min, util_max;
 };
+
+/* Make openat2 fail with ENOSYS, as on kernels before 5.6 (and valgrind). */
+static int without_openat2(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = ctx ? seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) : -1;
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
 
 static struct sec_result run(struct oci_config *c, void (*probe)(struct sec_result *, void *))
 {
@@ -56,7 +68,7 @@ static void test_sched_batch_nice(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_BATCH");
+	c->process.scheduler.policy = sec_strdup("SCHED_BATCH");
 	c->process.scheduler.nice = (oci_opt_i64){true, 7};
 	c->process.scheduler.flags = sec_strv("SCHED_FLAG_RESET_ON_FORK", NULL);
 	struct sec_result r = run(c, probe_sched);
@@ -71,7 +83,7 @@ static void test_sched_fifo_priority(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_FIFO");
+	c->process.scheduler.policy = sec_strdup("SCHED_FIFO");
 	c->process.scheduler.priority = (oci_opt_i64){true, 3};
 	struct sec_result r = run(c, probe_sched);
 	assert_int_equal(r.step, 0);
@@ -83,11 +95,11 @@ static void test_sched_invalid(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.scheduler.present = true;
-	c->process.scheduler.policy = strdup("SCHED_TURBO");
+	c->process.scheduler.policy = sec_strdup("SCHED_TURBO");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "SCHED_TURBO"));
-	c->process.scheduler.policy = strdup("SCHED_OTHER");
+	c->process.scheduler.policy = sec_strdup("SCHED_OTHER");
 	c->process.scheduler.priority = (oci_opt_i64){true, 5};
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
@@ -110,16 +122,16 @@ static void test_ioprio(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->process.io_priority.present = true;
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_IDLE");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_IDLE");
 	c->process.io_priority.priority = 5;
 	struct sec_result r = run(c, probe_ioprio);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[0] >> 13, 3);
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_BE");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_BE");
 	c->process.io_priority.priority = 6;
 	r = run(c, probe_ioprio);
 	assert_int_equal(r.extra[0], (2 << 13) | 6);
-	c->process.io_priority.klass = strdup("IOPRIO_CLASS_MAGIC");
+	c->process.io_priority.klass = sec_strdup("IOPRIO_CLASS_MAGIC");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "IOPRIO_CLASS_MAGIC"));
@@ -136,14 +148,14 @@ static void test_personality(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.personality.present = true;
-	c->linux_.personality.domain = strdup("LINUX32");
+	c->linux_.personality.domain = sec_strdup("LINUX32");
 	struct sec_result r = run(c, probe_personality);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[0] & PER_MASK, PER_LINUX32);
-	c->linux_.personality.domain = strdup("LINUX");
+	c->linux_.personality.domain = sec_strdup("LINUX");
 	r = run(c, probe_personality);
 	assert_int_equal(r.extra[0] & PER_MASK, PER_LINUX);
-	c->linux_.personality.domain = strdup("BSD");
+	c->linux_.personality.domain = sec_strdup("BSD");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "BSD"));
@@ -164,8 +176,8 @@ static void test_mempolicy(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.memory_policy.present = true;
-	c->linux_.memory_policy.mode = strdup("MPOL_BIND");
-	c->linux_.memory_policy.nodes = strdup("0");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_BIND");
+	c->linux_.memory_policy.nodes = sec_strdup("0");
 	c->linux_.memory_policy.flags = sec_strv("MPOL_F_STATIC_NODES", NULL);
 	struct sec_result r = run(c, probe_mempolicy);
 	assert_int_equal(r.step, 0);
@@ -173,7 +185,7 @@ static void test_mempolicy(void **state)
 	assert_int_equal(r.extra[1], 2 | (1 << 15)); /* MPOL_BIND | MPOL_F_STATIC_NODES */
 	assert_int_equal(r.extra[2], 1);
 	c->linux_.memory_policy.flags.n = 0;
-	c->linux_.memory_policy.mode = strdup("MPOL_INTERLEAVE");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_INTERLEAVE");
 	r = run(c, probe_mempolicy);
 	assert_int_equal(r.step, 0);
 	assert_int_equal(r.extra[1], 3);
@@ -183,19 +195,19 @@ static void test_mempolicy_invalid(void **state)
 {
 	struct oci_config *c = sec_new_cfg(0, 0);
 	c->linux_.memory_policy.present = true;
-	c->linux_.memory_policy.mode = strdup("MPOL_BIND");
-	c->linux_.memory_policy.nodes = strdup("0-");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_BIND");
+	c->linux_.memory_policy.nodes = sec_strdup("0-");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "nodes"));
-	c->linux_.memory_policy.nodes = strdup("");
+	c->linux_.memory_policy.nodes = sec_strdup("");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
-	c->linux_.memory_policy.mode = strdup("MPOL_DEFAULT");
-	c->linux_.memory_policy.nodes = strdup("0");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_DEFAULT");
+	c->linux_.memory_policy.nodes = sec_strdup("0");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
-	c->linux_.memory_policy.mode = strdup("MPOL_FAST");
+	c->linux_.memory_policy.mode = sec_strdup("MPOL_FAST");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "MPOL_FAST"));
@@ -210,6 +222,33 @@ static void probe_oom(struct sec_result *r, void *arg)
 	if (read_file_at(AT_FDCWD, "/proc/self/oom_score_adj", &s, &len, NULL) == 0)
 		r->extra[0] = atol(s);
 	free(s);
+}
+
+/* The fallback walk also does the ordinary job. */
+static int oom_without_openat2_child(void)
+{
+	if (without_openat2() < 0)
+		return 94;
+	struct husk_err *err = NULL;
+	if (proc_self_write("oom_score_adj", "123", &err) < 0)
+		return 1;
+	char *s = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, "/proc/self/oom_score_adj", &s, &len, NULL) < 0)
+		return 2;
+	return atoi(s) == 123 ? 0 : 3;
+}
+
+static void test_proc_write_without_openat2(void **state)
+{
+	SEC_SKIP_UNDER_VALGRIND("seccomp filters");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(oom_without_openat2_child());
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static void test_oom_score_adj(void **state)
@@ -231,7 +270,12 @@ static void test_oom_score_adj(void **state)
 static int fake_proc_child(int kind)
 {
 	signal(SIGABRT, SIG_DFL);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (kind >= 2) {
+		if (without_openat2() < 0)
+			return 94;
+		kind -= 2;
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return 90;
 	if (kind == 0) {
 		if (mount("tmpfs", "/proc", "tmpfs", 0, NULL) < 0)
@@ -255,7 +299,10 @@ static int fake_proc_child(int kind)
 
 static void test_proc_writes_need_real_procfs(void **state)
 {
-	for (int kind = 0; kind < 2; kind++) {
+	SEC_SKIP_UNDER_VALGRIND("it has no openat2 and rewrites /proc/self opens");
+	/* 0: tmpfs on /proc, 1: a file bind-mounted over the target; 2, 3: the same
+	 * without openat2 (the fallback walk). */
+	for (int kind = 0; kind < 4; kind++) {
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(fake_proc_child(kind));
@@ -275,7 +322,7 @@ static void test_apparmor_not_enabled(void **state)
 		skip();
 	}
 	struct oci_config *c = sec_new_cfg(0, 0);
-	c->process.apparmor_profile = strdup("husk-default");
+	c->process.apparmor_profile = sec_strdup("husk-default");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "apparmor is not enabled"));
@@ -289,13 +336,13 @@ static void test_selinux_not_enabled(void **state)
 		skip();
 	}
 	struct oci_config *c = sec_new_cfg(0, 0);
-	c->process.selinux_label = strdup("system_u:system_r:container_t:s0");
+	c->process.selinux_label = sec_strdup("system_u:system_r:container_t:s0");
 	struct sec_result r = run(c, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "selinux is not enabled"));
 	/* mountLabel alone is ignored with SELinux off, as runc does. */
 	c = sec_new_cfg(0, 0);
-	c->linux_.mount_label = strdup("system_u:object_r:container_file_t:s0");
+	c->linux_.mount_label = sec_strdup("system_u:object_r:container_file_t:s0");
 	r = run(c, NULL);
 	assert_int_equal(r.step, 0);
 }
@@ -312,8 +359,9 @@ int main(void)
 		cmocka_unit_test(test_mempolicy_invalid),
 		cmocka_unit_test(test_oom_score_adj),
 		cmocka_unit_test(test_proc_writes_need_real_procfs),
+		cmocka_unit_test(test_proc_write_without_openat2),
 		cmocka_unit_test(test_apparmor_not_enabled),
 		cmocka_unit_test(test_selinux_not_enabled),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

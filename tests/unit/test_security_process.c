@@ -30,12 +30,10 @@
 #define one_rule sec_rule
 #define result sec_result
 
-static void (*current_probe)(struct sec_result *r, void *arg);
 static int run_child(const struct oci_config *cfg, void (*probe)(struct sec_result *, void *),
 		     void *arg, struct sec_result *out)
 {
 	struct sec_hooks h = {.probe = probe, .arg = arg};
-	(void)current_probe;
 	return sec_run_child(cfg, &h, out);
 }
 
@@ -150,7 +148,7 @@ static void test_additional_gids_too_many(void **state)
 {
 	struct oci_config *c = new_cfg(1000, 1000);
 	size_t n = (size_t)sysconf(_SC_NGROUPS_MAX) + 1;
-	c->process.user.additional_gids = calloc(n, sizeof(uint32_t));
+	c->process.user.additional_gids = sec_calloc(n, sizeof(uint32_t));
 	c->process.user.n_additional_gids = n;
 	struct result r;
 	run_child(c, NULL, NULL, &r);
@@ -188,6 +186,7 @@ static void probe_rlimits(struct result *r, void *arg)
 
 static void test_rlimits_and_umask(void **state)
 {
+	SEC_SKIP_UNDER_VALGRIND("it emulates RLIMIT_NOFILE");
 	struct oci_config *c = new_cfg(1000, 1000);
 	struct oci_rlimit rl[2] = {{.type = "RLIMIT_NOFILE", .soft = 100, .hard = 200},
 				   {.type = "RLIMIT_CORE", .soft = 0, .hard = 4096}};
@@ -238,7 +237,7 @@ static void test_seccomp_errno_rule(void **state)
 	struct oci_config *c = new_cfg(0, 0);
 	c->process.no_new_privileges = true;
 	c->linux_.seccomp.present = true;
-	c->linux_.seccomp.default_action = strdup("SCMP_ACT_ALLOW");
+	c->linux_.seccomp.default_action = sec_strdup("SCMP_ACT_ALLOW");
 	c->linux_.seccomp.syscalls = one_rule("getppid", "SCMP_ACT_ERRNO", 42);
 	c->linux_.seccomp.n_syscalls = 1;
 	struct result r;
@@ -260,7 +259,7 @@ static void test_seccomp_without_nnp_drops_sys_admin_after_load(void **state)
 	c->process.capabilities.permitted = strv("CAP_CHOWN", "CAP_KILL", NULL);
 	c->process.capabilities.effective = strv("CAP_CHOWN", NULL);
 	c->linux_.seccomp.present = true;
-	c->linux_.seccomp.default_action = strdup("SCMP_ACT_ALLOW");
+	c->linux_.seccomp.default_action = sec_strdup("SCMP_ACT_ALLOW");
 	c->linux_.seccomp.syscalls = one_rule("getppid", "SCMP_ACT_ERRNO", 7);
 	c->linux_.seccomp.n_syscalls = 1;
 	struct result r;
@@ -290,5 +289,5 @@ int main(void)
 		cmocka_unit_test(test_seccomp_errno_rule),
 		cmocka_unit_test(test_seccomp_without_nnp_drops_sys_admin_after_load),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

@@ -143,13 +143,16 @@ static void test_action_log_allows(void **state)
 static void test_default_errno_and_allow_rules(void **state)
 {
 	struct oci_config *c = nnp_cfg();
+	/* What the child needs after the load (plus what ASan's runtime uses). */
 	const char *allowed[] = {"getppid", "openat", "open", "read", "write", "close",
-				 "exit", "exit_group", "fstat", "newfstatat", "lseek"};
-	struct oci_seccomp_syscall *rules = calloc(1, sizeof(*rules));
-	rules[0].names.v = calloc(ARRAY_SIZE(allowed) + 1, sizeof(char *));
+				 "exit", "exit_group", "fstat", "newfstatat", "lseek", "mmap",
+				 "munmap", "madvise", "sigaltstack", "rt_sigaction",
+				 "rt_sigprocmask", "prctl", "getpid", "gettid", "futex", "sched_yield"};
+	struct oci_seccomp_syscall *rules = sec_calloc(1, sizeof(*rules));
+	rules[0].names.v = sec_calloc(ARRAY_SIZE(allowed) + 1, sizeof(char *));
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
-		rules[0].names.v[rules[0].names.n++] = strdup(allowed[i]);
-	rules[0].action = strdup("SCMP_ACT_ALLOW");
+		rules[0].names.v[rules[0].names.n++] = sec_strdup(allowed[i]);
+	rules[0].action = sec_strdup("SCMP_ACT_ALLOW");
 	sec_set_seccomp(c, "SCMP_ACT_ERRNO", rules, 1);
 	c->linux_.seccomp.default_errno_ret = (oci_opt_u64){true, 99};
 	long pids[] = {0, -1};
@@ -167,7 +170,7 @@ static void test_unknown_action_is_error(void **state)
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "SCMP_ACT_EXPLODE"));
 	assert_non_null(strstr(r.msg, "syscalls[0]"));
-	c->linux_.seccomp.default_action = strdup("SCMP_ACT_NOPE");
+	c->linux_.seccomp.default_action = sec_strdup("SCMP_ACT_NOPE");
 	r = run(c, NULL, NULL, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "defaultAction"));
@@ -177,9 +180,8 @@ static void test_unknown_syscall_is_skipped(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	struct oci_seccomp_syscall *rule = sec_rule("getppid", "SCMP_ACT_ERRNO", 33);
-	free(rule->names.v[0]);
-	rule->names.v[0] = strdup("no_such_syscall_husk");
-	rule->names.v[1] = strdup("getppid");
+	rule->names.v[0] = sec_strdup("no_such_syscall_husk");
+	rule->names.v[1] = sec_strdup("getppid");
 	rule->names.n = 2;
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", rule, 1);
 	struct sec_result r = run(c, probe_getppid, NULL, NULL);
@@ -206,11 +208,11 @@ static void test_operators(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct oci_config *c = nnp_cfg();
 		struct oci_seccomp_syscall *rule = sec_rule("getpgid", "SCMP_ACT_ERRNO", 77);
-		rule->args = calloc(1, sizeof(*rule->args));
+		rule->args = sec_calloc(1, sizeof(*rule->args));
 		rule->args[0] = (struct oci_seccomp_arg){.index = 0,
 							 .value = cases[i].value,
 							 .value_two = cases[i].value_two,
-							 .op = strdup(cases[i].op)};
+							 .op = sec_strdup(cases[i].op)};
 		rule->n_args = 1;
 		sec_set_seccomp(c, "SCMP_ACT_ALLOW", rule, 1);
 		long pids[] = {cases[i].hit, cases[i].miss, -1};
@@ -226,8 +228,8 @@ static void test_unknown_operator_is_error(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	struct oci_seccomp_syscall *rule = sec_rule("getpgid", "SCMP_ACT_ERRNO", 77);
-	rule->args = calloc(1, sizeof(*rule->args));
-	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 1, .op = strdup("SCMP_CMP_XOR")};
+	rule->args = sec_calloc(1, sizeof(*rule->args));
+	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 1, .op = sec_strdup("SCMP_CMP_XOR")};
 	rule->n_args = 1;
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", rule, 1);
 	struct sec_result r = run(c, NULL, NULL, NULL);
@@ -240,9 +242,9 @@ static void test_same_index_is_or(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	struct oci_seccomp_syscall *rule = sec_rule("getpgid", "SCMP_ACT_ERRNO", 77);
-	rule->args = calloc(2, sizeof(*rule->args));
-	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 5, .op = strdup("SCMP_CMP_EQ")};
-	rule->args[1] = (struct oci_seccomp_arg){.index = 0, .value = 6, .op = strdup("SCMP_CMP_EQ")};
+	rule->args = sec_calloc(2, sizeof(*rule->args));
+	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 5, .op = sec_strdup("SCMP_CMP_EQ")};
+	rule->args[1] = (struct oci_seccomp_arg){.index = 0, .value = 6, .op = sec_strdup("SCMP_CMP_EQ")};
 	rule->n_args = 2;
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", rule, 1);
 	long pids[] = {5, 6, 7, -1};
@@ -268,9 +270,9 @@ static void test_different_indexes_are_and(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	struct oci_seccomp_syscall *rule = sec_rule("getpriority", "SCMP_ACT_ERRNO", 77);
-	rule->args = calloc(2, sizeof(*rule->args));
-	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 0, .op = strdup("SCMP_CMP_EQ")};
-	rule->args[1] = (struct oci_seccomp_arg){.index = 1, .value = 99999, .op = strdup("SCMP_CMP_EQ")};
+	rule->args = sec_calloc(2, sizeof(*rule->args));
+	rule->args[0] = (struct oci_seccomp_arg){.index = 0, .value = 0, .op = sec_strdup("SCMP_CMP_EQ")};
+	rule->args[1] = (struct oci_seccomp_arg){.index = 1, .value = 99999, .op = sec_strdup("SCMP_CMP_EQ")};
 	rule->n_args = 2;
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", rule, 1);
 	static const long pairs[3][2] = {{0, 99999}, {0, 99998}, {1, 99999}};
@@ -511,10 +513,10 @@ static void test_notify_listener(void **state)
 	struct oci_seccomp_syscall *rules = sec_rule("getppid", "SCMP_ACT_NOTIFY", -1);
 	const char *traps[] = {"sendmsg", "fcntl", "futex", "nanosleep", "clock_nanosleep", "mmap", "munmap"};
 	for (size_t i = 0; i < ARRAY_SIZE(traps); i++)
-		rules->names.v[rules->names.n++] = strdup(traps[i]);
+		rules->names.v[rules->names.n++] = sec_strdup(traps[i]);
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", rules, 1);
-	c->linux_.seccomp.listener_path = strdup(l.path);
-	c->linux_.seccomp.listener_metadata = strdup("meta-husk");
+	c->linux_.seccomp.listener_path = sec_strdup(l.path);
+	c->linux_.seccomp.listener_metadata = sec_strdup("meta-husk");
 	c->linux_.seccomp.flags = sec_strv("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 					   "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", NULL);
 	struct sec_hooks h = {.probe = probe_getppid, .parent = listener_parent, .arg = &l};
@@ -544,7 +546,7 @@ static void test_notify_as_default_is_error(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	sec_set_seccomp(c, "SCMP_ACT_NOTIFY", NULL, 0);
-	c->linux_.seccomp.listener_path = strdup("/nonexistent");
+	c->linux_.seccomp.listener_path = sec_strdup("/nonexistent");
 	struct sec_result r = run(c, NULL, NULL, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "default"));
@@ -554,7 +556,7 @@ static void test_notify_listener_absent_is_error(void **state)
 {
 	struct oci_config *c = nnp_cfg();
 	sec_set_seccomp(c, "SCMP_ACT_ALLOW", sec_rule("getppid", "SCMP_ACT_NOTIFY", -1), 1);
-	c->linux_.seccomp.listener_path = strdup("/tmp/husk-security-no-such.sock");
+	c->linux_.seccomp.listener_path = sec_strdup("/tmp/husk-security-no-such.sock");
 	struct sec_result r = run(c, NULL, NULL, NULL);
 	assert_int_equal(r.step, 1);
 	assert_non_null(strstr(r.msg, "husk-security-no-such.sock"));
@@ -591,5 +593,5 @@ int main(void)
 		cmocka_unit_test(test_notify_as_default_is_error),
 		cmocka_unit_test(test_notify_listener_absent_is_error),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

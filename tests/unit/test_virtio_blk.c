@@ -65,10 +65,20 @@ static struct fixture *make_fixture(bool ro)
 	struct husk_err *err = NULL;
 	vdrv_init(&f->d, RAM);
 	f->d.dev = virtio_blk_create(&f->d.env, spec, &err);
-	assert_non_null(f->d.dev);
+	if (!f->d.dev) {
+		/* Leave nothing behind in /tmp when the device cannot be made. */
+		unlink(f->img);
+		rmdir(f->dir);
+		fail_msg("virtio_blk_create: %s", err ? err->msg : "?");
+	}
 	uint64_t want = V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
 			BIT64(F_FLUSH) | BIT64(F_DISCARD) | BIT64(F_WRITE_ZEROES) | BIT64(F_RO);
-	assert_int_equal(vdrv_start(&f->d, VIRTIO_ID_BLOCK, want, 1, 64), 0);
+	if (vdrv_start(&f->d, VIRTIO_ID_BLOCK, want, 1, 64) != 0) {
+		vdrv_fini(&f->d);
+		unlink(f->img);
+		rmdir(f->dir);
+		fail_msg("virtio-blk: negotiation or queue setup failed");
+	}
 	return f;
 }
 

@@ -54,9 +54,15 @@ static int setup(void **state)
 	struct husk_err *err = NULL;
 	vdrv_init(&f->d, RAM);
 	f->d.dev = virtio_vsock_create(&f->d.env, spec, &err);
-	assert_non_null(f->d.dev);
-	assert_int_equal(
-	    vdrv_start(&f->d, VIRTIO_ID_VSOCK, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 3, 64), 0);
+	if (!f->d.dev) {
+		rmdir(f->dir); /* leave nothing behind in /tmp */
+		fail_msg("virtio_vsock_create: %s", err ? err->msg : "?");
+	}
+	if (vdrv_start(&f->d, VIRTIO_ID_VSOCK, V1 | BIT64(VIRTIO_RING_F_EVENT_IDX), 3, 64) != 0) {
+		vdrv_fini(&f->d); /* removes the device's socket */
+		rmdir(f->dir);
+		fail_msg("virtio-vsock: negotiation or queue setup failed");
+	}
 	f->guest_buf = 65536;
 	f->tx_scratch = vdrv_alloc(&f->d, 64 << 10);
 	*state = f;
@@ -257,6 +263,22 @@ static void host_connects_to_guest(void **state)
 	expect_packet(f, RST, host_port, 52, NULL);
 }
 
+static void host_connect_times_out(void **state)
+{
+	struct fixture *f = *state;
+	int s = connect_to(f->path);
+	assert_int_equal(write(s, "CONNECT 60\n", 11), 11);
+	struct hdr h;
+	expect_packet(f, REQUEST, 0, 60, &h);
+	/* The guest never answers: after 2 s the host client is let go and the
+	 * guest told to forget the half-open connection. */
+	usleep(2100 * 1000);
+	expect_packet(f, RST, h.src_port, 60, NULL);
+	char buf[8];
+	assert_int_equal(read_timeout(s, buf, sizeof(buf)), 0);
+	close(s);
+}
+
 static void host_bad_connect_line(void **state)
 {
 	struct fixture *f = *state;
@@ -278,6 +300,31 @@ static void guest_refused(void **state)
 	expect_packet(f, RST, 4321, 6000, NULL);
 	guest_send(f, 6001, 4321, RW, 0, "x", 1); /* no such connection */
 	expect_packet(f, RST, 4321, 6001, NULL);
+}
+
+static void host_backlog_full(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+	snprintf(p, sizeof(p), "%s_55", f->path);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, p);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0); /* a service that never accepts */
+	/* The device must not block on a full backlog: every request beyond it
+	 * is refused with a RST, and the test (the I/O thread) goes on. */
+	bool refused = false;
+	for (uint32_t port = 5500; port < 5510 && !refused; port++) {
+		guest_send(f, port, 55, REQUEST, 0, NULL, 0);
+		struct hdr h;
+		char data[8];
+		assert_true(guest_recv(f, &h, data, sizeof(data)));
+		refused = h.op == RST;
+	}
+	assert_true(refused);
+	close(l);
+	unlink(p);
 }
 
 static void credit_respected(void **state)
@@ -313,6 +360,41 @@ static void credit_respected(void **state)
 	close(s);
 	close(l);
 	unlink(p);
+}
+
+static void streams_share_the_rx_queue(void **state)
+{
+	struct fixture *f = *state;
+	char p1[160], p2[160];
+	snprintf(p1, sizeof(p1), "%s_61", f->path);
+	snprintf(p2, sizeof(p2), "%s_62", f->path);
+	int l1 = listen_at(p1), l2 = listen_at(p2);
+	guest_send(f, 6100, 61, REQUEST, 0, NULL, 0);
+	guest_send(f, 6200, 62, REQUEST, 0, NULL, 0);
+	int s1 = accept(l1, NULL, NULL), s2 = accept(l2, NULL, NULL);
+	expect_packet(f, RESPONSE, 0, 0, NULL);
+	expect_packet(f, RESPONSE, 0, 0, NULL);
+	/* Both streams have far more than one rx buffer's worth waiting. */
+	static char big[32768];
+	assert_int_equal(write(s1, big, sizeof(big)), sizeof(big));
+	assert_int_equal(write(s2, big, sizeof(big)), sizeof(big));
+	virtio_mmio_poll(f->d.dev); /* the event loop: both sockets turned readable */
+	unsigned from[2] = {0, 0};
+	for (int i = 0; i < 8; i++) {
+		struct hdr h;
+		static char data[4096];
+		assert_true(guest_recv(f, &h, data, sizeof(data)));
+		assert_int_equal(h.op, RW);
+		from[h.dst_port == 6200]++;
+	}
+	/* Neither stream starved the other. */
+	assert_true(from[0] >= 3 && from[1] >= 3);
+	close(s1);
+	close(s2);
+	close(l1);
+	close(l2);
+	unlink(p1);
+	unlink(p2);
 }
 
 static void guest_ignores_credit(void **state)
@@ -408,9 +490,12 @@ int main(void)
 	    T(config_cid),
 	    T(guest_connects_to_host),
 	    T(host_connects_to_guest),
+	    T(host_connect_times_out),
 	    T(host_bad_connect_line),
 	    T(guest_refused),
+	    T(host_backlog_full),
 	    T(credit_respected),
+	    T(streams_share_the_rx_queue),
 	    T(guest_ignores_credit),
 	    T(junk_packets),
 	    T(reset_closes_connections),

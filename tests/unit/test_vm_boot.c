@@ -128,7 +128,8 @@ static void bzimage_loads_at_1m_with_zero_page(void **state)
 	assert_int_equal(arch_write_boot_params(&f->vm, &err), 0);
 	assert_int_equal(zp->hdr.type_of_loader, LOADER_TYPE_UNDEFINED);
 	assert_int_equal(zp->hdr.cmd_line_ptr, LAYOUT_CMDLINE);
-	assert_string_equal(guest_mem_ptr(&f->vm.mem, LAYOUT_CMDLINE, 1), "console=ttyS0 root=/dev/vda");
+	assert_string_equal(guest_mem_ptr(&f->vm.mem, LAYOUT_CMDLINE, 1),
+			    "console=ttyS0 root=/dev/vda");
 	assert_int_equal(zp->e820_entries, 3);
 	assert_int_equal(zp->e820_table[0].addr, 0);
 	assert_int_equal(zp->e820_table[0].size, LAYOUT_EBDA);
@@ -220,10 +221,13 @@ static void make_elf(struct elf_img *e, bool pvh)
 	e->eh.e_phoff = offsetof(struct elf_img, ph);
 	e->eh.e_phentsize = sizeof(Elf64_Phdr);
 	e->eh.e_phnum = pvh ? 2 : 1;
-	e->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD, .p_offset = offsetof(struct elf_img, text),
-				.p_paddr = 0x200000, .p_filesz = sizeof(e->text),
+	e->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
+				.p_offset = offsetof(struct elf_img, text),
+				.p_paddr = 0x200000,
+				.p_filesz = sizeof(e->text),
 				.p_memsz = 0x3000};
-	e->ph[1] = (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = offsetof(struct elf_img, note),
+	e->ph[1] = (Elf64_Phdr){.p_type = PT_NOTE,
+				.p_offset = offsetof(struct elf_img, note),
 				.p_filesz = sizeof(e->note)};
 	e->note.n = (Elf64_Nhdr){.n_namesz = 4, .n_descsz = 4, .n_type = XEN_ELFNOTE_PHYS32_ENTRY};
 	memcpy(e->note.name, "Xen", 4);
@@ -255,7 +259,7 @@ static void elf_with_pvh_note_boots_pvh(void **state)
 	assert_int_equal(si->nr_modules, 0);
 	assert_int_equal(si->memmap_entries, 3);
 	const struct hvm_memmap_table_entry *mm =
-		guest_mem_ptr(&f->vm.mem, si->memmap_paddr, 3 * sizeof(*mm));
+	    guest_mem_ptr(&f->vm.mem, si->memmap_paddr, 3 * sizeof(*mm));
 	assert_int_equal(mm[2].addr + mm[2].size, 16 << 20);
 	fixture_free(f);
 }
@@ -378,14 +382,14 @@ static void mptable_lists_cpus_ioapic_and_irqs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
-		cmocka_unit_test(bzimage_rejects_bad_headers),
-		cmocka_unit_test(cmdline_longer_than_kernel_allows),
-		cmocka_unit_test(elf_with_pvh_note_boots_pvh),
-		cmocka_unit_test(elf_without_note_takes_64bit_entry),
-		cmocka_unit_test(elf_rejects_bad_images),
-		cmocka_unit_test(e820_splits_around_the_hole),
-		cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs),
+	    cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
+	    cmocka_unit_test(bzimage_rejects_bad_headers),
+	    cmocka_unit_test(cmdline_longer_than_kernel_allows),
+	    cmocka_unit_test(elf_with_pvh_note_boots_pvh),
+	    cmocka_unit_test(elf_without_note_takes_64bit_entry),
+	    cmocka_unit_test(elf_rejects_bad_images),
+	    cmocka_unit_test(e820_splits_around_the_hole),
+	    cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

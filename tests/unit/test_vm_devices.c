@@ -93,12 +93,12 @@ static void uart_thr_empty_interrupt(void **state)
 {
 	struct uart *u = uart_new();
 	assert_int_equal(rd(u, IIR) & 0x0f, 0x01); /* none pending */
-	wr(u, IER, 0x02);                           /* ETBEI: fires at once, THR is empty */
+	wr(u, IER, 0x02);			   /* ETBEI: fires at once, THR is empty */
 	assert_int_equal(rd(u, IIR) & 0x0f, 0x02);
 	assert_int_equal(rd(u, IIR) & 0x0f, 0x01); /* reading IIR cleared it */
 	wr(u, THR, 'a');
 	assert_int_equal(rd(u, IIR) & 0x0f, 0x02); /* again after a byte went out */
-	wr(u, IIR, 0x01);                           /* FCR: FIFO on */
+	wr(u, IIR, 0x01);			   /* FCR: FIFO on */
 	assert_int_equal(rd(u, IIR) & 0xc0, 0xc0);
 	char c;
 	assert_int_equal(read(u->out[0], &c, 1), 1);
@@ -135,9 +135,12 @@ static void dev_mmio(struct vm_device *d, uint64_t off, uint8_t *data, unsigned 
 static void mmio_bus_dispatches_and_refuses_overlap(void **state)
 {
 	struct mmio_bus bus = {0};
-	struct vm_device a = {.name = "a", .mmio_base = 0xd0000000, .mmio_size = 0x200, .mmio = dev_mmio};
-	struct vm_device b = {.name = "b", .mmio_base = 0xd0000100, .mmio_size = 0x200, .mmio = dev_mmio};
-	struct vm_device c = {.name = "c", .mmio_base = 0xd0001000, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct vm_device a = {
+	    .name = "a", .mmio_base = 0xd0000000, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct vm_device b = {
+	    .name = "b", .mmio_base = 0xd0000100, .mmio_size = 0x200, .mmio = dev_mmio};
+	struct vm_device c = {
+	    .name = "c", .mmio_base = 0xd0001000, .mmio_size = 0x200, .mmio = dev_mmio};
 	struct husk_err *err = NULL;
 	assert_int_equal(mmio_bus_add(&bus, &a, &err), 0);
 	assert_true(mmio_bus_add(&bus, &b, &err) < 0);
@@ -168,8 +171,8 @@ static void cpuid_is_normalized_per_vcpu(void **state)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 8 * sizeof(c->entries[0]));
 	c->nent = 7;
-	c->entries[0] = (struct kvm_cpuid_entry2){.function = 1, .eax = 0x806c1, .ebx = 0xff0800ab,
-						   .ecx = 0x7ffafbff, .edx = 0xbfebfbff};
+	c->entries[0] = (struct kvm_cpuid_entry2){
+	    .function = 1, .eax = 0x806c1, .ebx = 0xff0800ab, .ecx = 0x7ffafbff, .edx = 0xbfebfbff};
 	c->entries[1] = (struct kvm_cpuid_entry2){.function = 4, .index = 0, .eax = 0xfc004121};
 	c->entries[2] = (struct kvm_cpuid_entry2){.function = 4, .index = 3, .eax = 0xfc03c163};
 	c->entries[3] = (struct kvm_cpuid_entry2){.function = 0xa, .eax = 0x07300805, .edx = 0x603};
@@ -178,9 +181,9 @@ static void cpuid_is_normalized_per_vcpu(void **state)
 	c->entries[6] = (struct kvm_cpuid_entry2){.function = 0x80000001, .ecx = 0x00800121};
 	cpuid_normalize(c, 3, 4);
 	struct kvm_cpuid_entry2 *e = find(c, 1, 0);
-	assert_true(e->ecx & (1u << 31));      /* hypervisor */
-	assert_false(e->ecx & (1u << 15));     /* PDCM */
-	assert_int_equal(e->ebx >> 24, 3);     /* initial APIC id */
+	assert_true(e->ecx & (1u << 31));  /* hypervisor */
+	assert_false(e->ecx & (1u << 15)); /* PDCM */
+	assert_int_equal(e->ebx >> 24, 3); /* initial APIC id */
 	assert_int_equal((e->ebx >> 16) & 0xff, 4);
 	assert_int_equal(e->ebx & 0xffff, 0x00ab);
 	assert_int_equal(find(c, 4, 0)->eax >> 26, 3);
@@ -188,7 +191,7 @@ static void cpuid_is_normalized_per_vcpu(void **state)
 	assert_int_equal((find(c, 4, 3)->eax >> 14) & 0xfff, 3); /* L3 shared by all */
 	e = find(c, 0xa, 0);
 	assert_int_equal(e->eax | e->ebx | e->ecx | e->edx, 0); /* no PMU */
-	assert_int_equal(find(c, 0xb, 0)->edx, 3);             /* x2APIC id */
+	assert_int_equal(find(c, 0xb, 0)->edx, 3);		/* x2APIC id */
 	assert_int_equal(find(c, 0xb, 0)->ebx, 1);
 	assert_int_equal(find(c, 0xb, 1)->ebx, 4);
 	assert_int_equal(find(c, 0xb, 1)->eax, 2);
@@ -201,12 +204,12 @@ static void cpuid_is_normalized_per_vcpu(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(uart_transmits_and_reports_empty),
-		cmocka_unit_test(uart_divisor_latch),
-		cmocka_unit_test(uart_thr_empty_interrupt),
-		cmocka_unit_test(uart_loopback_receives),
-		cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
-		cmocka_unit_test(cpuid_is_normalized_per_vcpu),
+	    cmocka_unit_test(uart_transmits_and_reports_empty),
+	    cmocka_unit_test(uart_divisor_latch),
+	    cmocka_unit_test(uart_thr_empty_interrupt),
+	    cmocka_unit_test(uart_loopback_receives),
+	    cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
+	    cmocka_unit_test(cpuid_is_normalized_per_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /* virtio-console, port 0 only (no MULTIPORT, no SIZE): the guest's hvc0.
  * transmitq -> out_fd; in_fd -> receiveq.  The device does not own the fds.
  *
- * Input is read into a bounce buffer only when the guest has posted receive
- * buffers; while it has none, in_fd is taken off the event loop so a pending
- * keystroke cannot make the loop spin, and the next receiveq kick puts it back. */
+ * in_fd is watched edge-triggered for the device's whole life: input is read
+ * (into a bounce buffer) only while the guest has receive buffers posted, so
+ * with none posted a pending keystroke cannot make the loop spin, and the next
+ * receiveq kick reads what waited.  No add/del churn on the loop either. */
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -26,20 +27,16 @@ struct console {
 
 static void console_in_ready(void *arg, int fd, uint32_t events);
 
-static void set_watch(struct console *c, bool on)
+static void watch_input(struct console *c)
 {
-	if (c->in_fd < 0 || c->watching == on || !c->vm.env.loop)
+	struct husk_err *err = NULL;
+	if (c->in_fd < 0 || !c->vm.env.loop)
 		return;
-	if (on) {
-		struct husk_err *err = NULL;
-		if (virtio_mmio_watch(&c->vm, c->in_fd, EPOLLIN, console_in_ready, c, &err) < 0) {
-			husk_err_free(&err); /* no input then; output still works */
-			return;
-		}
-	} else {
-		virtio_mmio_unwatch(&c->vm, c->in_fd);
-	}
-	c->watching = on;
+	/* Not every fd can be polled (/dev/null cannot): input then only
+	 * moves when the guest kicks its receive queue. */
+	if (virtio_mmio_watch(&c->vm, c->in_fd, EPOLLIN | EPOLLET, console_in_ready, c, &err) == 0)
+		c->watching = true;
+	husk_err_free(&err);
 }
 
 static bool input_ready(int fd)
@@ -57,7 +54,6 @@ static bool refill(struct console *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
 	if (n <= 0) {
-		set_watch(c, false);
 		c->in_eof = true;
 		return false;
 	}
@@ -74,10 +70,8 @@ static void console_rx(struct console *c)
 	for (;;) {
 		if (c->rx_off == c->rx_len && !refill(c))
 			break;
-		if (!virtq_has_avail(vq)) {
-			set_watch(c, false); /* until the guest posts buffers */
-			break;
-		}
+		if (!virtq_has_avail(vq))
+			break; /* the rest waits for the guest's next receive buffers */
 		if (virtq_pop(vq, c->vm.chain) <= 0)
 			break;
 		struct virtq_chain *ch = c->vm.chain;
@@ -86,8 +80,6 @@ static void console_rx(struct console *c)
 		c->rx_off += n;
 		virtq_push(vq, ch->head, (uint32_t)n);
 	}
-	if (!vq->broken && virtq_has_avail(vq) && !c->in_eof)
-		set_watch(c, true);
 	virtio_mmio_notify_used(&c->vm, vq);
 }
 
@@ -135,13 +127,15 @@ static void console_driver_ok(struct virtio_mmio *vm)
 static void console_reset(struct virtio_mmio *vm)
 {
 	struct console *c = (struct console *)vm;
-	set_watch(c, false);
 	c->rx_len = c->rx_off = 0;
 }
 
 static void console_destroy(struct virtio_mmio *vm)
 {
-	set_watch((struct console *)vm, false);
+	struct console *c = (struct console *)vm;
+	if (c->watching)
+		virtio_mmio_unwatch(vm, c->in_fd);
+	c->watching = false;
 }
 
 static const struct virtio_dev_ops console_ops = {
@@ -169,5 +163,6 @@ struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_
 		free(c);
 		return NULL;
 	}
+	watch_input(c);
 	return &c->vm.dev;
 }

@@ -3,8 +3,9 @@
  * 12-byte virtio_net_hdr with no flags, and each receive buffer holds a whole
  * frame (no MRG_RXBUF).  One rx/tx queue pair, no control queue.
  *
- * Like the console, the tap is read only when the guest has posted receive
- * buffers, and leaves the event loop while it has none. */
+ * Like the console, the tap is watched edge-triggered for the device's life
+ * and read only while the guest has receive buffers posted; frames that
+ * arrive meanwhile wait in the tap's queue for the next receive kick. */
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -45,20 +46,14 @@ struct net {
 
 static void net_rx_ready(void *arg, int fd, uint32_t events);
 
-static void set_watch(struct net *n, bool on)
+static int watch_backend(struct net *n, struct husk_err **err)
 {
-	if (n->watching == on || !n->vm.env.loop)
-		return;
-	if (on) {
-		struct husk_err *err = NULL;
-		if (virtio_mmio_watch(&n->vm, n->fd, EPOLLIN, net_rx_ready, n, &err) < 0) {
-			husk_err_free(&err);
-			return;
-		}
-	} else {
-		virtio_mmio_unwatch(&n->vm, n->fd);
-	}
-	n->watching = on;
+	if (!n->vm.env.loop)
+		return 0;
+	if (virtio_mmio_watch(&n->vm, n->fd, EPOLLIN | EPOLLET, net_rx_ready, n, err) < 0)
+		return husk_err_wrap(err, "virtio-net: watch backend");
+	n->watching = true;
+	return 0;
 }
 
 /* Read one frame into the chain.  Returns bytes written into it, 0 when the
@@ -101,14 +96,11 @@ static void net_rx(struct net *n)
 		return;
 	for (;;) {
 		int p = virtq_pop(vq, n->vm.chain);
-		if (p <= 0) {
-			set_watch(n, false); /* until the guest posts buffers (or resets) */
-			break;
-		}
+		if (p <= 0)
+			break; /* frames wait in the backend for the next buffers */
 		ssize_t r = rx_one(n, n->vm.chain);
 		if (r == 0) {
 			virtq_unpop(vq); /* nothing to read: keep the buffer for later */
-			set_watch(n, true);
 			break;
 		}
 		virtq_push(vq, n->vm.chain->head, r < 0 ? 0 : (uint32_t)r);
@@ -160,15 +152,12 @@ static void net_poll(struct virtio_mmio *vm)
 	net_rx((struct net *)vm);
 }
 
-static void net_reset(struct virtio_mmio *vm)
-{
-	set_watch((struct net *)vm, false);
-}
-
 static void net_destroy(struct virtio_mmio *vm)
 {
 	struct net *n = (struct net *)vm;
-	set_watch(n, false);
+	if (n->watching)
+		virtio_mmio_unwatch(vm, n->fd);
+	n->watching = false;
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
@@ -178,7 +167,6 @@ static const struct virtio_dev_ops net_ops = {
     .device_id = VIRTIO_ID_NET,
     .queue_notify = net_notify,
     .driver_ok = net_poll,
-    .reset = net_reset,
     .destroy = net_destroy,
     .poll = net_poll,
 };
@@ -225,6 +213,10 @@ static struct vm_device *net_create(const struct vm_device_env *env, int fd, boo
 			     sizeof(n->config), err) < 0) {
 		net_destroy(&n->vm);
 		free(n);
+		return NULL;
+	}
+	if (watch_backend(n, err) < 0) {
+		virtio_mmio_free(&n->vm);
 		return NULL;
 	}
 	return &n->vm.dev;

@@ -182,11 +182,6 @@ struct virtio_mmio {
 	unsigned nqueues;
 	uint16_t queue_num_max;
 	struct virtq queues[4];
-	int ioeventfds[4]; /* -1 when the doorbell comes through mmio() */
-	struct virtio_kick {
-		struct virtio_mmio *vm;
-		unsigned q;
-	} kicks[4];
 
 	uint8_t *config; /* device-specific config space */
 	size_t config_len;
@@ -195,8 +190,8 @@ struct virtio_mmio {
 	void *priv;		   /* the device model's own state */
 };
 
-/* Initialise the transport part of a device (features must include VERSION_1).
- * Registers ioeventfds when env->vm_fd >= 0. */
+/* Initialise the transport part of a device (VERSION_1 is always offered).
+ * KVM ioeventfds for QueueNotify are the core's (vm-sandbox/devices.c). */
 int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, const char *name,
 		     const struct virtio_dev_ops *ops, uint64_t features, unsigned nqueues,
 		     void *config, size_t config_len, struct husk_err **err);

@@ -1,30 +1,18 @@
 /* virtio-mmio transport, version 2 ("modern").  One instance per device; the
  * device model supplies its id, features, queues, config space and handlers.
- * Register semantics follow the virtio 1.2 spec, section 4.2.2. */
-#include <linux/kvm.h>
+ * Register semantics follow the virtio 1.2 spec, section 4.2.2.
+ *
+ * Doorbells: the monitor core owns the KVM side (an ioeventfd per queue on
+ * QueueNotify, see vm-sandbox/devices.c) and replays each kick through
+ * mmio() on its I/O thread, so a QueueNotify write is handled here the same
+ * way whether it came from a vCPU exit, an ioeventfd or a unit test. */
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vm-sandbox/virtio/virtio.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-
-/* Until the monitor core links its event loop in, synchronous mode is all a
- * binary without it can have: these weak fallbacks are overridden by the
- * core's definitions. */
-__attribute__((weak)) int vm_event_loop_add(struct vm_event_loop *loop, int fd, uint32_t events,
-					    vm_event_cb cb, void *arg, struct husk_err **err)
-{
-	return husk_err_set(err, ENOSYS, "no event loop linked in");
-}
-
-__attribute__((weak)) int vm_event_loop_del(struct vm_event_loop *loop, int fd)
-{
-	return -ENOSYS;
-}
 
 static void raise_irq(struct virtio_mmio *vm, uint32_t why)
 {
@@ -303,71 +291,6 @@ static void virtio_mmio_access(struct vm_device *dev, uint64_t offset, uint8_t *
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void ioeventfd_ready(void *arg, int fd, uint32_t events)
-{
-	struct virtio_kick *k = arg;
-	uint64_t n;
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return;
-	pthread_mutex_lock(&k->vm->lock);
-	queue_kick(k->vm, k->q);
-	pthread_mutex_unlock(&k->vm->lock);
-}
-
-static int ioeventfd_assign(struct virtio_mmio *vm, unsigned q, int fd, bool deassign)
-{
-	struct kvm_ioeventfd io = {
-	    .datamatch = q,
-	    .addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
-	    .len = 4,
-	    .fd = fd,
-	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
-	};
-	return ioctl(vm->env.vm_fd, KVM_IOEVENTFD, &io);
-}
-
-static void ioeventfds_release(struct virtio_mmio *vm)
-{
-	for (unsigned q = 0; q < vm->nqueues; q++) {
-		int fd = vm->ioeventfds[q];
-		if (fd < 0)
-			continue;
-		virtio_mmio_unwatch(vm, fd);
-		ioeventfd_assign(vm, q, fd, true);
-		close(fd);
-		vm->ioeventfds[q] = -1;
-	}
-}
-
-/* One eventfd per queue, matched on the queue index written to QueueNotify,
- * so a guest kick never exits to userspace on the vCPU thread. */
-static int ioeventfds_setup(struct virtio_mmio *vm, struct husk_err **err)
-{
-	if (vm->env.vm_fd < 0 || !vm->env.loop)
-		return 0;
-	for (unsigned q = 0; q < vm->nqueues; q++) {
-		int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0) {
-			husk_err_sys(err, "%s: eventfd for queue %u", vm->dev.name, q);
-			goto fail;
-		}
-		if (ioeventfd_assign(vm, q, fd, false) < 0) {
-			husk_err_sys(err, "%s: KVM_IOEVENTFD for queue %u", vm->dev.name, q);
-			close(fd);
-			goto fail;
-		}
-		vm->ioeventfds[q] = fd;
-		if (virtio_mmio_watch(vm, fd, EPOLLIN, ioeventfd_ready, &vm->kicks[q], err) < 0) {
-			husk_err_wrap(err, "%s: watch queue %u", vm->dev.name, q);
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	ioeventfds_release(vm);
-	return husk_err_code(*err);
-}
-
 static void virtio_mmio_destroy(struct vm_device *dev)
 {
 	virtio_mmio_free(to_virtio_mmio(dev));
@@ -392,19 +315,10 @@ int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, co
 	vm->queue_num_max = VIRTQ_MAX_SIZE;
 	vm->config = config;
 	vm->config_len = config_len;
-	for (unsigned q = 0; q < ARRAY_SIZE(vm->ioeventfds); q++) {
-		vm->ioeventfds[q] = -1;
-		vm->kicks[q] = (struct virtio_kick){vm, q};
-	}
 	vm->chain = malloc(sizeof(*vm->chain));
 	if (!vm->chain)
 		return husk_err_set(err, ENOMEM, "%s: allocate chain", name);
 	pthread_mutex_init(&vm->lock, NULL);
-	if (ioeventfds_setup(vm, err) < 0) {
-		pthread_mutex_destroy(&vm->lock);
-		free(steal_ptr(&vm->chain));
-		return husk_err_code(*err);
-	}
 	return 0;
 }
 
@@ -412,7 +326,6 @@ void virtio_mmio_free(struct virtio_mmio *vm)
 {
 	if (!vm)
 		return;
-	ioeventfds_release(vm);
 	if (vm->ops->destroy)
 		vm->ops->destroy(vm);
 	pthread_mutex_destroy(&vm->lock);

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ enum {
 #define VSOCK_RST_RING	     64
 #define VSOCK_LINE_MAX	     32
 #define VSOCK_EPHEMERAL_BASE (1u << 30)
+/* How long a host-initiated connection waits for the guest's RESPONSE. */
+#define VSOCK_CONNECT_TIMEOUT_NS (2000ull * 1000 * 1000)
 
 struct vsock_hdr {
 	uint64_t src_cid;
@@ -87,7 +90,8 @@ struct vconn {
 	bool host_eof;	  /* fd reached EOF */
 	bool peer_no_rcv; /* guest said it will not receive */
 	bool dead;	  /* reap at the end of this handler */
-	uint32_t watched; /* epoll events currently registered */
+	bool watched;	  /* fd is on the event loop (edge-triggered, for its whole life) */
+	unsigned long long deadline; /* CONN_CONNECTING: give up at this now_ns() */
 	char line[VSOCK_LINE_MAX];
 	size_t line_len;
 };
@@ -100,6 +104,7 @@ struct vsock {
 	int listen_fd;
 	bool bound;	/* we created the socket file at path */
 	bool listening; /* listen_fd is on the event loop */
+	int timer_fd;	/* expires CONN_CONNECTING connections (event-loop mode) */
 	struct vconn *conns;
 	unsigned nconns;
 	uint32_t next_port;
@@ -130,28 +135,6 @@ static struct vconn *conn_by_fd(struct vsock *v, int fd)
 
 static void conn_event(void *arg, int fd, uint32_t events);
 
-/* Keep the fd's epoll registration in line with what the connection wants. */
-static void conn_update_watch(struct vsock *v, struct vconn *c)
-{
-	uint32_t want = 0;
-	if (!c->dead) {
-		if (c->state == CONN_AWAIT_LINE || (c->state == CONN_ESTABLISHED && !c->readable &&
-						    !c->host_eof && !c->peer_no_rcv))
-			want |= EPOLLIN;
-		if (c->wlen)
-			want |= EPOLLOUT;
-	}
-	if (want == c->watched || !v->vm.env.loop)
-		return;
-	if (c->watched)
-		virtio_mmio_unwatch(&v->vm, c->fd);
-	c->watched = 0;
-	struct husk_err *err = NULL;
-	if (want && virtio_mmio_watch(&v->vm, c->fd, want, conn_event, v, &err) == 0)
-		c->watched = want;
-	husk_err_free(&err);
-}
-
 static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 {
 	if (v->nconns >= VSOCK_MAX_CONNS)
@@ -161,6 +144,18 @@ static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 		return NULL;
 	c->fd = fd;
 	c->state = state;
+	if (v->vm.env.loop) {
+		/* Edge-triggered: one registration per socket; readiness is kept in
+		 * c->readable / c->wlen between edges. */
+		struct husk_err *err = NULL;
+		if (virtio_mmio_watch(&v->vm, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v,
+				      &err) < 0) {
+			husk_err_free(&err);
+			free(c);
+			return NULL;
+		}
+		c->watched = true;
+	}
 	c->next = v->conns;
 	v->conns = c;
 	v->nconns++;
@@ -319,6 +314,20 @@ static uint32_t conn_data(struct vsock *v, struct vconn *c, const struct virtq_c
 	return (uint32_t)(sizeof(h) + r);
 }
 
+static void conn_to_tail(struct vsock *v, struct vconn *c)
+{
+	struct vconn **pp = &v->conns;
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (!*pp || !c->next)
+		return;
+	*pp = c->next;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = c;
+	c->next = NULL;
+}
+
 /* What one rx buffer should carry next; returns false when nothing is owed. */
 static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 {
@@ -340,8 +349,10 @@ static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 		    !peer_credit(c))
 			continue;
 		*len = conn_data(v, c, ch, &sent);
-		if (sent)
+		if (sent) {
+			conn_to_tail(v, c); /* round robin: a busy stream cannot starve the rest */
 			return true;
+		}
 		/* EOF just turned into a SHUTDOWN owed: send it in this buffer. */
 		*len = conn_ctrl(v, c, ch, &sent);
 		if (sent)
@@ -391,6 +402,34 @@ static void conn_flush(struct vsock *v, struct vconn *c)
 		c->need_credit = true;
 }
 
+/* Point the timer at the earliest pending connect deadline (or disarm it). */
+static void arm_timer(struct vsock *v)
+{
+	unsigned long long first = 0;
+	for (struct vconn *c = v->conns; c; c = c->next)
+		if (!c->dead && c->state == CONN_CONNECTING && (!first || c->deadline < first))
+			first = c->deadline;
+	if (v->timer_fd < 0)
+		return;
+	struct itimerspec its = {0};
+	if (first) {
+		its.it_value.tv_sec = (time_t)(first / 1000000000ull);
+		its.it_value.tv_nsec = (long)(first % 1000000000ull);
+	}
+	timerfd_settime(v->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* A guest that never answers a host connection gets a RST; the host client
+ * sees its socket close instead of waiting forever. */
+static void expire_connecting(struct vsock *v)
+{
+	unsigned long long now = now_ns();
+	for (struct vconn *c = v->conns; c; c = c->next)
+		if (!c->dead && c->state == CONN_CONNECTING && c->deadline <= now)
+			conn_reset(v, c);
+	arm_timer(v);
+}
+
 static void conn_line(struct vsock *v, struct vconn *c)
 {
 	while (c->line_len < sizeof(c->line)) {
@@ -416,6 +455,8 @@ static void conn_line(struct vsock *v, struct vconn *c)
 			v->next_port = VSOCK_EPHEMERAL_BASE;
 		c->state = CONN_CONNECTING;
 		c->need_request = true;
+		c->deadline = now_ns() + VSOCK_CONNECT_TIMEOUT_NS;
+		arm_timer(v);
 		return;
 	}
 	c->dead = true; /* EOF, garbage or an overlong line */
@@ -432,12 +473,10 @@ static void accept_pending(struct vsock *v)
 	}
 }
 
-/* Everything that follows a change: data to move, packets owed, watches. */
+/* Everything that follows a change: data to move, packets owed, the dead. */
 static void vsock_settle(struct vsock *v)
 {
 	vsock_rx(v);
-	for (struct vconn *c = v->conns; c; c = c->next)
-		conn_update_watch(v, c);
 	conns_reap(v);
 }
 
@@ -460,6 +499,19 @@ static void conn_event(void *arg, int fd, uint32_t events)
 	pthread_mutex_unlock(&v->vm.lock);
 }
 
+static void timer_event(void *arg, int fd, uint32_t events)
+{
+	struct vsock *v = arg;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0) {
+		/* spurious: expiring again below is harmless */
+	}
+	pthread_mutex_lock(&v->vm.lock);
+	expire_connecting(v);
+	vsock_settle(v);
+	pthread_mutex_unlock(&v->vm.lock);
+}
+
 static void listen_event(void *arg, int fd, uint32_t events)
 {
 	struct vsock *v = arg;
@@ -475,10 +527,11 @@ static int connect_host_port(struct vsock *v, uint32_t port)
 	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", v->path, port);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
 		return -1;
-	cleanup_fd int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking from the start: a host service whose backlog is full
+	 * makes connect() fail with EAGAIN (the guest gets a RST) instead of
+	 * stalling the I/O thread for every device. */
+	cleanup_fd int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		return -1;
 	return steal_fd(&fd);
 }
@@ -655,22 +708,12 @@ static void vsock_notify(struct virtio_mmio *vm, unsigned q)
 		vsock_settle(v);
 }
 
-static void vsock_driver_ok(struct virtio_mmio *vm)
-{
-	struct vsock *v = (struct vsock *)vm;
-	if (v->listening || !vm->env.loop)
-		return;
-	struct husk_err *err = NULL;
-	if (virtio_mmio_watch(vm, v->listen_fd, EPOLLIN, listen_event, v, &err) == 0)
-		v->listening = true;
-	husk_err_free(&err);
-}
-
 /* Synchronous mode: what the event loop would do for every ready fd. */
 static void vsock_poll(struct virtio_mmio *vm)
 {
 	struct vsock *v = (struct vsock *)vm;
 	accept_pending(v);
+	expire_connecting(v);
 	for (struct vconn *c = v->conns; c; c = c->next) {
 		if (c->state == CONN_AWAIT_LINE) {
 			conn_line(v, c);
@@ -700,6 +743,11 @@ static void vsock_destroy(struct virtio_mmio *vm)
 			unlink(v->path);
 	}
 	v->listen_fd = -1;
+	if (v->timer_fd >= 0) {
+		virtio_mmio_unwatch(vm, v->timer_fd);
+		close(v->timer_fd);
+	}
+	v->timer_fd = -1;
 	free(v->path);
 	v->path = NULL;
 }
@@ -707,7 +755,6 @@ static void vsock_destroy(struct virtio_mmio *vm)
 static const struct virtio_dev_ops vsock_ops = {
     .device_id = VIRTIO_ID_VSOCK,
     .queue_notify = vsock_notify,
-    .driver_ok = vsock_driver_ok,
     .reset = vsock_reset,
     .destroy = vsock_destroy,
     .poll = vsock_poll,
@@ -761,6 +808,7 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 		return NULL;
 	}
 	v->listen_fd = -1;
+	v->timer_fd = -1;
 	v->next_port = VSOCK_EPHEMERAL_BASE;
 	if (vsock_parse(v, spec, err) < 0 || vsock_listen(v, err) < 0)
 		goto fail;
@@ -768,6 +816,28 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 	if (virtio_mmio_init(&v->vm, env, "virtio-vsock", &vsock_ops, features, 3, &v->guest_cid,
 			     sizeof(v->guest_cid), err) < 0)
 		goto fail;
+	if (env->loop) {
+		if (virtio_mmio_watch(&v->vm, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v,
+				      err) < 0) {
+			husk_err_wrap(err, "virtio-vsock: watch %s", v->path);
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
+		v->listening = true;
+		v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (v->timer_fd < 0) {
+			husk_err_sys(err, "virtio-vsock: timerfd");
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
+		if (virtio_mmio_watch(&v->vm, v->timer_fd, EPOLLIN, timer_event, v, err) < 0) {
+			close(v->timer_fd); /* not watched: destroy must not unwatch it */
+			v->timer_fd = -1;
+			husk_err_wrap(err, "virtio-vsock: watch timer");
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
+	}
 	return &v->vm.dev;
 fail:
 	vsock_destroy(&v->vm);

@@ -14,9 +14,9 @@
 #include "vm-sandbox/vm_internal.h"
 #include "vm-sandbox/x86/boot.h"
 
-#define PTE_P   0x1ull
-#define PTE_RW  0x2ull
-#define PTE_PS  0x80ull
+#define PTE_P	 0x1ull
+#define PTE_RW	 0x2ull
+#define PTE_PS	 0x80ull
 #define PD_PAGES 4 /* 4 x 512 x 2 MiB = 4 GiB */
 
 uint64_t boot_low_ram_end(const struct vm *vm)
@@ -76,14 +76,14 @@ int arch_load_kernel(struct vm *vm, struct husk_err **err)
 unsigned boot_e820(const struct vm *vm, struct boot_e820_entry *out, unsigned max)
 {
 	struct boot_e820_entry all[4] = {
-		{0, LAYOUT_EBDA, E820_RAM},
-		{LAYOUT_EBDA, LAYOUT_HIGH_START - LAYOUT_EBDA, E820_RESERVED},
-		{LAYOUT_HIGH_START, boot_low_ram_end(vm) - LAYOUT_HIGH_START, E820_RAM},
+	    {0, LAYOUT_EBDA, E820_RAM},
+	    {LAYOUT_EBDA, LAYOUT_HIGH_START - LAYOUT_EBDA, E820_RESERVED},
+	    {LAYOUT_HIGH_START, boot_low_ram_end(vm) - LAYOUT_HIGH_START, E820_RAM},
 	};
 	unsigned n = 3;
 	if (vm->mem.n > 1)
-		all[n++] = (struct boot_e820_entry){vm->mem.regions[1].gpa,
-						    vm->mem.regions[1].size, E820_RAM};
+		all[n++] = (struct boot_e820_entry){vm->mem.regions[1].gpa, vm->mem.regions[1].size,
+						    E820_RAM};
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(all[0]));
@@ -95,7 +95,7 @@ static void write_gdt(struct vm *vm)
 	uint64_t *gdt = guest_mem_ptr(&vm->mem, LAYOUT_GDT, BOOT_GDT_ENTRIES * 8);
 	memset(gdt, 0, BOOT_GDT_ENTRIES * 8);
 	gdt[BOOT_GDT_CS / 8] =
-		vm->boot.mode == BOOT_LINUX64 ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull;
+	    vm->boot.mode == BOOT_LINUX64 ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull;
 	gdt[BOOT_GDT_DS / 8] = 0x00cf93000000ffffull;
 	gdt[BOOT_GDT_TSS / 8] = 0x00008b0000000067ull;
 	memset(guest_mem_ptr(&vm->mem, LAYOUT_IDT, 8), 0, 8);
@@ -165,7 +165,8 @@ static void write_pvh_start_info(struct vm *vm)
 	struct boot_e820_entry e820[8];
 	unsigned n = boot_e820(vm, e820, 8);
 	for (unsigned i = 0; i < n; i++)
-		mm[i] = (struct hvm_memmap_table_entry){e820[i].addr, e820[i].size, e820[i].type, 0};
+		mm[i] =
+		    (struct hvm_memmap_table_entry){e820[i].addr, e820[i].size, e820[i].type, 0};
 	si->memmap_paddr = LAYOUT_PVH_INFO + 0x80;
 	si->memmap_entries = n;
 }
@@ -186,9 +187,9 @@ static void write_zero_page(struct vm *vm)
 int arch_write_boot_params(struct vm *vm, struct husk_err **err)
 {
 	if (vm->cmdline_len > vm->boot.cmdline_max)
-		return husk_err_set(err, E2BIG,
-				    "kernel command line is %zu bytes; this kernel takes at most %u",
-				    vm->cmdline_len, vm->boot.cmdline_max);
+		return husk_err_set(
+		    err, E2BIG, "kernel command line is %zu bytes; this kernel takes at most %u",
+		    vm->cmdline_len, vm->boot.cmdline_max);
 	memcpy(guest_mem_ptr(&vm->mem, LAYOUT_CMDLINE, vm->cmdline_len + 1), vm->cmdline,
 	       vm->cmdline_len + 1);
 	if (vm->cfg->initrd && load_initrd(vm, err) < 0)

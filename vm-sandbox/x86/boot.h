@@ -12,9 +12,9 @@
 struct vm;
 
 /* The boot GDT: Linux's boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18. */
-#define BOOT_GDT_CS      0x10
-#define BOOT_GDT_DS      0x18
-#define BOOT_GDT_TSS     0x20
+#define BOOT_GDT_CS	 0x10
+#define BOOT_GDT_DS	 0x18
+#define BOOT_GDT_TSS	 0x20
 #define BOOT_GDT_ENTRIES 6 /* null, null, code, data, TSS (16 bytes) */
 
 #define BOOT_HEAD_LEN 1024 /* what the format sniffers see of the file */

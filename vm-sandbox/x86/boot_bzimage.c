@@ -39,9 +39,9 @@ int boot_bzimage_load(struct vm *vm, int fd, uint64_t file_size, const uint8_t *
 	if (h->boot_flag != SETUP_BOOT_FLAG)
 		return husk_err_set(err, ENOEXEC, "bzImage: bad boot flag %#x", h->boot_flag);
 	if (h->version < BOOT_PROTO_MIN)
-		return husk_err_set(err, ENOEXEC,
-				    "bzImage: boot protocol %u.%02u is too old (need 2.12 or later)",
-				    h->version >> 8, h->version & 0xff);
+		return husk_err_set(
+		    err, ENOEXEC, "bzImage: boot protocol %u.%02u is too old (need 2.12 or later)",
+		    h->version >> 8, h->version & 0xff);
 	if (!(h->xloadflags & XLF_KERNEL_64))
 		return husk_err_set(err, ENOEXEC, "bzImage: no 64-bit entry (XLF_KERNEL_64 unset)");
 	if (!(h->loadflags & LOADED_HIGH))
@@ -50,10 +50,9 @@ int boot_bzimage_load(struct vm *vm, int fd, uint64_t file_size, const uint8_t *
 	uint64_t setup_size = ((uint64_t)(h->setup_sects ? h->setup_sects : 4) + 1) * 512;
 	uint64_t sys_size = (uint64_t)h->syssize * 16;
 	if (file_size <= setup_size || file_size - setup_size < sys_size)
-		return husk_err_set(err, ENOEXEC,
-				    "bzImage truncated: header promises %llu bytes, file has %llu",
-				    (unsigned long long)(setup_size + sys_size),
-				    (unsigned long long)file_size);
+		return husk_err_set(
+		    err, ENOEXEC, "bzImage truncated: header promises %llu bytes, file has %llu",
+		    (unsigned long long)(setup_size + sys_size), (unsigned long long)file_size);
 	uint64_t kernel_size = file_size - setup_size;
 	uint64_t need = kernel_size > h->init_size ? kernel_size : h->init_size;
 	if (LAYOUT_KERNEL + need > boot_low_ram_end(vm))
@@ -72,12 +71,12 @@ int boot_bzimage_load(struct vm *vm, int fd, uint64_t file_size, const uint8_t *
 	memcpy(&zp->hdr, h, header_len(h));
 	zp->hdr.code32_start = LAYOUT_KERNEL;
 	vm->boot = (struct boot_info){
-		.mode = BOOT_LINUX64,
-		.entry = LAYOUT_KERNEL + ENTRY64_OFFSET,
-		.params = LAYOUT_ZERO_PAGE,
-		.kernel_end = LAYOUT_KERNEL + need,
-		.initrd_max = h->initrd_addr_max,
-		.cmdline_max = h->cmdline_size ? h->cmdline_size : 255,
+	    .mode = BOOT_LINUX64,
+	    .entry = LAYOUT_KERNEL + ENTRY64_OFFSET,
+	    .params = LAYOUT_ZERO_PAGE,
+	    .kernel_end = LAYOUT_KERNEL + need,
+	    .initrd_max = h->initrd_addr_max,
+	    .cmdline_max = h->cmdline_size ? h->cmdline_size : 255,
 	};
 	if (vm->boot.cmdline_max > LAYOUT_CMDLINE_MAX - 1)
 		vm->boot.cmdline_max = LAYOUT_CMDLINE_MAX - 1;

@@ -13,8 +13,8 @@
 #include "vm-sandbox/vm_internal.h"
 #include "vm-sandbox/x86/boot.h"
 
-#define MAX_PHDRS  64
-#define MAX_NOTES  (64 * 1024)
+#define MAX_PHDRS	    64
+#define MAX_NOTES	    (64 * 1024)
 #define ELF_INITRD_ADDR_MAX 0x7fffffffu /* what a bzImage of the same kernel says */
 
 bool boot_is_elf(const uint8_t *head, size_t len)
@@ -123,8 +123,7 @@ int boot_elf_load(struct vm *vm, int fd, uint64_t file_size, struct husk_err **e
 		return husk_err_set(err, ENOEXEC, "ELF: bad program header table (%u x %u)",
 				    eh.e_phnum, eh.e_phentsize);
 	Elf64_Phdr ph[MAX_PHDRS];
-	if (read_exact(fd, ph, eh.e_phnum * sizeof(ph[0]), eh.e_phoff, "program headers", err) <
-	    0)
+	if (read_exact(fd, ph, eh.e_phnum * sizeof(ph[0]), eh.e_phoff, "program headers", err) < 0)
 		return -1;
 
 	vm->boot = (struct boot_info){.cmdline_max = LAYOUT_CMDLINE_MAX - 1};

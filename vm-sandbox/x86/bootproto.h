@@ -60,17 +60,17 @@ struct setup_header {
 	uint32_t kernel_info_offset;
 } __attribute__((packed));
 
-#define SETUP_HDR_OFFSET   0x1f1
-#define SETUP_HDR_MAGIC    0x53726448u /* "HdrS" */
-#define SETUP_BOOT_FLAG    0xaa55
-#define LOADED_HIGH        0x01
-#define KEEP_SEGMENTS      0x40
-#define CAN_USE_HEAP       0x80
-#define XLF_KERNEL_64      0x01
+#define SETUP_HDR_OFFSET	   0x1f1
+#define SETUP_HDR_MAGIC		   0x53726448u /* "HdrS" */
+#define SETUP_BOOT_FLAG		   0xaa55
+#define LOADED_HIGH		   0x01
+#define KEEP_SEGMENTS		   0x40
+#define CAN_USE_HEAP		   0x80
+#define XLF_KERNEL_64		   0x01
 #define XLF_CAN_BE_LOADED_ABOVE_4G 0x02
-#define BOOT_PROTO_MIN     0x020c
-#define LOADER_TYPE_UNDEFINED 0xff
-#define E820_MAX_ZEROPAGE  128
+#define BOOT_PROTO_MIN		   0x020c
+#define LOADER_TYPE_UNDEFINED	   0xff
+#define E820_MAX_ZEROPAGE	   128
 
 struct boot_params {
 	uint8_t screen_info[0x40];
@@ -120,7 +120,7 @@ _Static_assert(__builtin_offsetof(struct boot_params, hdr.xloadflags) == 0x236, 
 
 /* PVH: the ELF note that names the 32-bit entry, and what it finds in %ebx. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define HVM_START_MAGIC          0x336ec578u
+#define HVM_START_MAGIC		 0x336ec578u
 
 struct hvm_start_info {
 	uint32_t magic;
@@ -180,7 +180,7 @@ struct mpc_table {
 } __attribute__((packed));
 
 #define MP_PROCESSOR 0
-#define MP_BUS       1
+#define MP_BUS	     1
 #define MP_IOAPIC    2
 #define MP_INTSRC    3
 #define MP_LINTSRC   4

@@ -13,7 +13,7 @@
 
 #define CPUID_1_ECX_PDCM       (1u << 15)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_1_EDX_HTT        (1u << 28)
+#define CPUID_1_EDX_HTT	       (1u << 28)
 #define CPUID_8_1_ECX_PERFCTR  (1u << 23)
 
 int cpuid_supported(int kvm_fd, struct kvm_cpuid2 **out, struct husk_err **err)

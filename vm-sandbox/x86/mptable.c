@@ -12,7 +12,7 @@
 #define IOAPIC_VERSION 0x11
 #define ISA_IRQS       16
 #define CPU_ENABLED    1
-#define CPU_BSP        2
+#define CPU_BSP	       2
 #define MPC_MAX_SIZE   0x10000
 
 static uint8_t checksum(const void *p, size_t len)
@@ -43,7 +43,7 @@ int mptable_write(struct vm *vm, struct husk_err **err)
 		c->apicid = i;
 		c->apicver = APIC_VERSION;
 		c->cpuflag = CPU_ENABLED | (i == 0 ? CPU_BSP : 0);
-		c->cpufeature = 0x600; /* family 6 */
+		c->cpufeature = 0x600;	/* family 6 */
 		c->featureflag = 0x201; /* FPU, APIC */
 		p += sizeof(*c);
 	}

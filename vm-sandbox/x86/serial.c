@@ -14,23 +14,23 @@
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 
-#define IER_RDI  0x01
-#define IER_THRI 0x02
-#define IIR_NONE 0x01
-#define IIR_THRI 0x02
-#define IIR_RDI  0x04
-#define IIR_FIFO 0xc0
-#define FCR_FIFO 0x01
+#define IER_RDI	   0x01
+#define IER_THRI   0x02
+#define IIR_NONE   0x01
+#define IIR_THRI   0x02
+#define IIR_RDI	   0x04
+#define IIR_FIFO   0xc0
+#define FCR_FIFO   0x01
 #define FCR_CLR_RX 0x02
-#define LCR_DLAB 0x80
-#define LSR_DR   0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define MCR_LOOP 0x10
-#define MSR_CTS  0x10
-#define MSR_DSR  0x20
-#define MSR_RI   0x40
-#define MSR_DCD  0x80
+#define LCR_DLAB   0x80
+#define LSR_DR	   0x01
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define MCR_LOOP   0x10
+#define MSR_CTS	   0x10
+#define MSR_DSR	   0x20
+#define MSR_RI	   0x40
+#define MSR_DCD	   0x80
 
 #define RX_SIZE 1024
 
@@ -211,8 +211,7 @@ int serial_create(struct vm *vm, int in_fd, int out_fd, struct serial **out, str
 	s->out_fd = out_fd;
 	s->mcr = 0x08; /* OUT2 */
 	pthread_mutex_init(&s->lock, NULL);
-	if (in_fd >= 0 &&
-	    vm_event_loop_add(vm->loop, in_fd, EPOLLIN, on_input, s, err) < 0) {
+	if (in_fd >= 0 && vm_event_loop_add(vm->loop, in_fd, EPOLLIN, on_input, s, err) < 0) {
 		/* A regular file or /dev/null cannot be polled: no input then. */
 		if (!*err || (*err)->errnum != EPERM) {
 			serial_destroy(s);

@@ -12,34 +12,34 @@
 #include "vm-sandbox/x86/boot.h"
 #include "vm-sandbox/x86/cpuid.h"
 
-#define MSR_IA32_TSC            0x10
-#define MSR_IA32_SYSENTER_CS    0x174
-#define MSR_IA32_SYSENTER_ESP   0x175
-#define MSR_IA32_SYSENTER_EIP   0x176
-#define MSR_IA32_MISC_ENABLE    0x1a0
-#define MSR_MTRR_DEF_TYPE       0x2ff
-#define MSR_STAR                0xc0000081
-#define MSR_LSTAR               0xc0000082
-#define MSR_CSTAR               0xc0000083
-#define MSR_SYSCALL_MASK        0xc0000084
-#define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_IA32_TSC		0x10
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MSR_MTRR_DEF_TYPE	0x2ff
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_KERNEL_GS_BASE	0xc0000102
 #define MISC_ENABLE_FAST_STRING 1
-#define MTRR_ENABLE_WB          ((1u << 11) | 6)
+#define MTRR_ENABLE_WB		((1u << 11) | 6)
 
-#define CR0_PE 0x1u
-#define CR0_ET 0x10u
-#define CR0_NE 0x20u
-#define CR0_NW (1u << 29)
-#define CR0_CD (1u << 30)
-#define CR0_PG (1u << 31)
-#define CR4_PAE 0x20u
+#define CR0_PE	 0x1u
+#define CR0_ET	 0x10u
+#define CR0_NE	 0x20u
+#define CR0_NW	 (1u << 29)
+#define CR0_CD	 (1u << 30)
+#define CR0_PG	 (1u << 31)
+#define CR4_PAE	 0x20u
 #define EFER_LME 0x100u
 #define EFER_LMA 0x400u
 
-#define APIC_LVT0      0x350
-#define APIC_LVT1      0x360
-#define APIC_MODE_MASK 0x700
-#define APIC_MODE_NMI    (4u << 8)
+#define APIC_LVT0	 0x350
+#define APIC_LVT1	 0x360
+#define APIC_MODE_MASK	 0x700
+#define APIC_MODE_NMI	 (4u << 8)
 #define APIC_MODE_EXTINT (7u << 8)
 
 static int set_cpuid(struct vm *vm, struct vcpu *v, struct husk_err **err)
@@ -61,11 +61,17 @@ static int set_msrs(struct vcpu *v, struct husk_err **err)
 		uint32_t index;
 		uint64_t data;
 	} boot_msrs[] = {
-		{MSR_IA32_SYSENTER_CS, 0}, {MSR_IA32_SYSENTER_ESP, 0}, {MSR_IA32_SYSENTER_EIP, 0},
-		{MSR_STAR, 0},		   {MSR_LSTAR, 0},	       {MSR_CSTAR, 0},
-		{MSR_SYSCALL_MASK, 0},	   {MSR_KERNEL_GS_BASE, 0},    {MSR_IA32_TSC, 0},
-		{MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
-		{MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WB},
+	    {MSR_IA32_SYSENTER_CS, 0},
+	    {MSR_IA32_SYSENTER_ESP, 0},
+	    {MSR_IA32_SYSENTER_EIP, 0},
+	    {MSR_STAR, 0},
+	    {MSR_LSTAR, 0},
+	    {MSR_CSTAR, 0},
+	    {MSR_SYSCALL_MASK, 0},
+	    {MSR_KERNEL_GS_BASE, 0},
+	    {MSR_IA32_TSC, 0},
+	    {MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
+	    {MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WB},
 	};
 	struct {
 		struct kvm_msrs hdr;
@@ -120,16 +126,16 @@ static int set_lint(struct vcpu *v, struct husk_err **err)
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool code64)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code64 ? 0 : 1,
-		.s = 1,
-		.l = code64 ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = sel,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = code64 ? 0 : 1,
+	    .s = 1,
+	    .l = code64 ? 1 : 0,
+	    .g = 1,
 	};
 }
 
@@ -142,7 +148,7 @@ static int set_boot_regs(struct vm *vm, struct vcpu *v, struct husk_err **err)
 	s.cs = flat_segment(BOOT_GDT_CS, 0xb, lm);
 	s.ds = s.es = s.fs = s.gs = s.ss = flat_segment(BOOT_GDT_DS, 0x3, false);
 	s.tr = (struct kvm_segment){
-		.selector = BOOT_GDT_TSS, .limit = 0x67, .type = 0xb, .present = 1};
+	    .selector = BOOT_GDT_TSS, .limit = 0x67, .type = 0xb, .present = 1};
 	s.gdt.base = LAYOUT_GDT;
 	s.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
 	s.idt.base = LAYOUT_IDT;

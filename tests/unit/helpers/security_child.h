@@ -4,6 +4,7 @@
 #define HUSK_TESTS_SECURITY_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,6 +28,25 @@ struct sec_hooks {
 /* Returns the child's wait status; *out is zeroed with rc=-999 when the child
  * died before reporting. */
 int sec_run_child(const struct oci_config *cfg, const struct sec_hooks *h, struct sec_result *out);
+
+/* Test memory: everything the helpers (and tests, through sec_calloc /
+ * sec_strdup) allocate for hand-built configs is released at once by
+ * sec_group_teardown, so the suites stay clean under LeakSanitizer. */
+void *sec_calloc(size_t n, size_t size);
+char *sec_strdup(const char *s);
+int sec_group_teardown(void **state);
+
+/* Valgrind cannot run code under a seccomp filter (its own system calls would
+ * be filtered) and emulates some calls (openat2, setrlimit NOFILE) its own
+ * way: tests that need the real kernel behaviour skip under it. */
+bool sec_under_valgrind(void);
+#define SEC_SKIP_UNDER_VALGRIND(why)                                                               \
+	do {                                                                                       \
+		if (sec_under_valgrind()) {                                                        \
+			print_message("# skip: under valgrind: %s\n", why);                       \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
 
 oci_strv sec_strv(const char *first, ...); /* NULL-terminated list */
 struct oci_config *sec_new_cfg(uint32_t uid, uint32_t gid);

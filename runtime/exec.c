@@ -1,0 +1,452 @@
+/* `exec`: a new process in an existing container.
+ *
+ * husk forks a helper that joins every namespace of the container's init in one
+ * setns(pidfd) call (race-free against pid reuse, user namespace first), after
+ * the parent moved it into the container's cgroup.  The pid and time
+ * namespaces apply to children, so the helper forks the process itself
+ * (CLONE_PARENT: husk's child, for wait and signals) and exits. */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/container.h"
+#include "runtime/exec_pidfd.h"
+#include "runtime/process_security.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct exec_ctx {
+	const struct container_exec_opts *o;
+	const struct oci_config *cfg;
+	const struct oci_process *proc;
+	const struct container_state *st;
+	int pidfd;
+	unsigned long ns_flags;
+	int sync_fd;
+	sigset_t orig_mask;
+	pid_t parent;
+};
+
+/* Namespaces of the init that differ from ours. */
+static unsigned long namespaces_to_join(pid_t pid)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
+		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
+	unsigned long flags = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		char theirs[64], ours[64];
+		struct stat a, b;
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns[i].name);
+		if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 && a.st_ino != b.st_ino)
+			flags |= ns[i].flag;
+	}
+	return flags;
+}
+
+static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
+{
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
+		*out = xstrdup(name);
+		return 0;
+	}
+	const char *path = DEFAULT_PATH;
+	for (char *const *e = env; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	for (const char *p = path;;) {
+		size_t n = strcspn(p, ":");
+		cleanup_free char *cand = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+			*out = steal_ptr(&cand);
+			return 0;
+		}
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
+{
+	const struct oci_process *proc = x->proc;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return husk_err_sys(err, "set parent death signal");
+	cleanup_fd int slave = -1;
+	if (proc->terminal) {
+		cleanup_fd int master = -1;
+		if (terminal_open(proc, &master, &slave, err) < 0 ||
+		    sync_send(x->sync_fd, SYNC_PTY, err) < 0 ||
+		    terminal_send_fd(x->sync_fd, master, "-", err) < 0)
+			return -1;
+	}
+	struct process_security *ps = NULL;
+	struct process_security_opts pso = {.cfg = x->cfg,
+					    .proc = proc,
+					    .container_id = x->o->id,
+					    .bundle = x->st->bundle,
+					    .container_pid = x->st->pid,
+					    .userns = x->st->userns,
+					    .state_root = x->o->root};
+	if (process_security_prepare(&pso, &ps, err) < 0)
+		return -1;
+	if (slave >= 0) {
+		if (terminal_become_stdio(slave, err) < 0)
+			return -1;
+		close(steal_fd(&slave));
+	}
+	int keep = (int)x->o->preserve_fds;
+	if (keep) {
+		int moved = fcntl(x->sync_fd, F_DUPFD_CLOEXEC, 3 + keep);
+		if (moved < 0)
+			return husk_err_sys(err, "move control socket");
+		close(x->sync_fd);
+		x->sync_fd = moved;
+		for (int fd = 3; fd < 3 + keep; fd++)
+			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
+				return husk_err_sys(err, "preserve fd %d", fd);
+	}
+	if (process_close_inherited_fds(3 + keep, err) < 0)
+		return -1;
+	if (process_chdir_checked(proc->cwd ? proc->cwd : "/", err) < 0)
+		return -1;
+	if (process_security_apply(ps, err) < 0)
+		return -1;
+	cleanup_free char *exe = NULL;
+	if (find_exe(proc->args.v[0], proc->env.v, &exe, err) < 0)
+		return -1;
+	/* The process outlives husk (exec -d, or husk killed), as with runc. */
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return husk_err_sys(err, "clear parent death signal");
+	sigprocmask(SIG_SETMASK, &x->orig_mask, NULL);
+	if (process_security_load_seccomp(ps, err) < 0)
+		return -1;
+	char *noenv[] = {NULL};
+	execve(exe, proc->args.v, proc->env.n ? proc->env.v : noenv);
+	return husk_err_sys(err, "exec %s", exe);
+}
+
+/* Fork the real process as husk's child (CLONE_PARENT).  This process tells the
+ * parent the new pid and exits; the child waits for that exit (EOF on a pipe)
+ * before it speaks on the shared socket, so messages never interleave.
+ * Returns 0 in the child. */
+static pid_t fork_after_pid_message(int sync_fd, struct husk_err **err)
+{
+	int barrier[2];
+	if (pipe2(barrier, O_CLOEXEC) < 0)
+		return husk_err_sys(err, "pipe");
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) {
+		close(barrier[0]);
+		close(barrier[1]);
+		return husk_err_sys(err, "fork");
+	}
+	if (pid > 0) {
+		close(barrier[0]);
+		if (sync_send_blob(sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(barrier[1]);
+	char b;
+	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(barrier[0]);
+	return 0;
+}
+
+__attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
+{
+	struct husk_err *err = NULL;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0) {
+		husk_err_sys(&err, "prctl");
+		goto fail;
+	}
+	if (getppid() != x->parent) {
+		husk_err_set(&err, ESRCH, "husk exited");
+		goto fail;
+	}
+	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
+		goto fail;
+	if (x->ns_flags && setns(x->pidfd, (int)x->ns_flags) < 0) {
+		husk_err_sys(&err, "join the namespaces of container %s", x->o->id);
+		goto fail;
+	}
+	close(x->pidfd);
+	pid_t pid = fork_after_pid_message(x->sync_fd, &err);
+	if (pid < 0)
+		goto fail;
+	exec_process_setup(x, &err);
+fail:
+	if (sync_send(x->sync_fd, SYNC_ERROR, NULL) == 0)
+		husk_err_send(x->sync_fd, err);
+	_exit(1);
+}
+
+static int check_status(const struct container_exec_opts *o, const struct container_state *st,
+			struct husk_err **err)
+{
+	enum oci_status s = container_status(o->root, st);
+	if (s == OCI_STATUS_STOPPED)
+		return container_err(err, EINVAL, "cannot exec in a stopped container");
+	if (s == OCI_STATUS_PAUSED && !o->ignore_paused)
+		return container_err(err, EINVAL,
+				     "cannot exec in a paused container (use --ignore-paused to override)");
+	return 0;
+}
+
+/* Talk to the helper and then the process until its execve (EOF). */
+static int exec_converse(struct exec_ctx *x, pid_t helper, struct exec_result *res,
+			 struct husk_err **err)
+{
+	for (;;) {
+		enum sync_type t;
+		struct husk_err *eof = NULL;
+		if (sync_recv_type(x->sync_fd, &t, &eof) < 0) {
+			husk_err_free(&eof);
+			if (res->pid > 0)
+				return 0; /* the socket closed on execve */
+			return husk_err_set(err, ECHILD, "exec helper exited early");
+		}
+		switch (t) {
+		case SYNC_PID: {
+			char *buf = NULL;
+			uint32_t len;
+			if (sync_recv_blob(x->sync_fd, &buf, &len, err) < 0)
+				return -1;
+			if (len == sizeof(pid_t))
+				memcpy(&res->pid, buf, sizeof(pid_t));
+			free(buf);
+			while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		case SYNC_PTY: {
+			cleanup_fd int master = -1;
+			if (terminal_recv_fd(x->sync_fd, &master, err) < 0)
+				return -1;
+			if (x->o->console_socket && *x->o->console_socket) {
+				if (terminal_send_to_console_socket(x->o->console_socket, master, err) < 0)
+					return -1;
+			} else {
+				res->pty_master = steal_fd(&master);
+			}
+			break;
+		}
+		case SYNC_ERROR:
+			husk_err_recv(x->sync_fd, err);
+			return -1;
+		default:
+			return husk_err_set(err, EPROTO, "exec: unexpected message %d", (int)t);
+		}
+	}
+}
+
+static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err **err)
+{
+	const struct container_exec_opts *o = x->o;
+	const struct oci_process *proc = x->proc;
+	if (!proc->args.n)
+		return husk_err_set(err, EINVAL, "exec: no command given (args are empty)");
+	bool socket = o->console_socket && *o->console_socket;
+	if (proc->terminal && !socket && !o->block)
+		return husk_err_set(err, EINVAL,
+				    "exec: a terminal needs --console-socket when detached");
+	if (!proc->terminal && socket)
+		return husk_err_set(err, EINVAL, "exec: --console-socket given but terminal is false");
+	struct cgroup_manager *cm = NULL;
+	if (x->st->cgroup && cgroup_manager_load(x->st->cgroup, &cm, err) < 0)
+		return -1;
+	x->pidfd = (int)syscall(SYS_pidfd_open, x->st->pid, 0);
+	if (x->pidfd < 0 || !container_pid_alive(x->st)) {
+		if (cm)
+			cgroup_manager_free(cm);
+		return container_err(err, ESRCH, "container not running");
+	}
+	x->ns_flags = namespaces_to_join(x->st->pid);
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		if (cm)
+			cgroup_manager_free(cm);
+		return husk_err_sys(err, "socketpair");
+	}
+	sigprocmask(SIG_SETMASK, NULL, &x->orig_mask);
+	if (o->block)
+		sigprocmask(SIG_BLOCK, o->block, &x->orig_mask);
+	x->parent = getpid();
+	pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (helper == 0) {
+		close(sv[0]);
+		x->sync_fd = sv[1];
+		exec_helper(x);
+	}
+	close(sv[1]);
+	x->sync_fd = sv[0];
+	int r = 0;
+	if (helper < 0)
+		r = husk_err_sys(err, "fork exec helper");
+	else if (cm && cgroup_enter(cm, helper, err) < 0)
+		r = -1;
+	else if (sync_send(x->sync_fd, SYNC_GO, err) < 0)
+		r = -1;
+	if (r == 0)
+		r = exec_converse(x, helper, res, err);
+	if (r < 0) {
+		if (res->pid > 0) {
+			kill(res->pid, SIGKILL);
+			while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		if (helper > 0) {
+			kill(helper, SIGKILL);
+			waitpid(helper, NULL, 0);
+		}
+		res->pid = 0;
+		if (res->pty_master >= 0)
+			close(res->pty_master);
+		res->pty_master = -1;
+	}
+	close(x->sync_fd);
+	close(x->pidfd);
+	if (cm)
+		cgroup_manager_free(cm);
+	if (r == 0 && o->pid_file && *o->pid_file) {
+		char pid[24];
+		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
+		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
+			r = husk_err_wrap(err, "pid file");
+	}
+	if (r == 0 && o->pidfd_socket &&
+	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
+		r = -1;
+	if (r < 0 && res->pid > 0) {
+		/* Nobody will know about the process: do not leave it behind. */
+		kill(res->pid, SIGKILL);
+		while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		res->pid = 0;
+		if (res->pty_master >= 0)
+			close(res->pty_master);
+		res->pty_master = -1;
+	}
+	return r;
+}
+
+static void strv_set(oci_strv *sv, char *const *v, size_t n)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		sv->v[i] = xstrdup(v[i]);
+	sv->n = n;
+}
+
+static void strv_append(oci_strv *sv, const char *const *v, size_t n)
+{
+	sv->v = xrealloc(sv->v, (sv->n + n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		sv->v[sv->n++] = xstrdup(v[i]);
+	sv->v[sv->n] = NULL;
+}
+
+/* runc's exec without --process: the container's process, changed by the flags. */
+static void apply_overrides(struct oci_process *p, const struct exec_overrides *ov)
+{
+	strv_set(&p->args, ov->args, ov->nargs);
+	strv_append(&p->env, ov->env, ov->nenv);
+	if (ov->cwd) {
+		free(p->cwd);
+		p->cwd = xstrdup(ov->cwd);
+	}
+	if (ov->user_set) {
+		p->user.uid = ov->uid;
+		p->user.gid = ov->gid;
+	}
+	p->terminal = ov->tty;
+	if (ov->no_new_privs)
+		p->no_new_privileges = true;
+	if (ov->ncaps) {
+		p->capabilities.present = true;
+		strv_append(&p->capabilities.bounding, ov->caps, ov->ncaps);
+		strv_append(&p->capabilities.effective, ov->caps, ov->ncaps);
+		strv_append(&p->capabilities.permitted, ov->caps, ov->ncaps);
+		/* Ambient capabilities need their inheritable bit: like runc, add
+		 * them only when the process already has an inheritable set. */
+		if (p->capabilities.inheritable.n)
+			strv_append(&p->capabilities.ambient, ov->caps, ov->ncaps);
+	}
+	if (ov->ngids) {
+		free(p->user.additional_gids);
+		p->user.additional_gids = xcalloc(ov->ngids, sizeof(uint32_t));
+		memcpy(p->user.additional_gids, ov->additional_gids, ov->ngids * sizeof(uint32_t));
+		p->user.n_additional_gids = ov->ngids;
+	}
+	if (ov->apparmor) {
+		free(p->apparmor_profile);
+		p->apparmor_profile = xstrdup(ov->apparmor);
+	}
+	if (ov->process_label) {
+		free(p->selinux_label);
+		p->selinux_label = xstrdup(ov->process_label);
+	}
+}
+
+int container_exec(const struct container_exec_opts *o, struct exec_result *res,
+		   struct husk_err **err)
+{
+	res->pid = 0;
+	res->pty_master = -1;
+	struct container_state *st = NULL;
+	cleanup_fd int lock = -1;
+	if (container_lock(o->root, o->id, false, &lock, err) < 0 ||
+	    container_state_load(o->root, o->id, &st, err) < 0)
+		return -1;
+	int r = check_status(o, st, err);
+	struct oci_config *cfg = r == 0 ? container_saved_config(st) : NULL;
+	if (r == 0 && !cfg)
+		r = husk_err_set(err, ENOENT, "exec: the container's saved config is missing");
+	/* Nothing else may change the container while we read it; the process
+	 * itself does not need the lock. */
+	close(steal_fd(&lock));
+	if (r == 0 && !o->proc && o->ov)
+		apply_overrides(&cfg->process, o->ov);
+	if (r == 0) {
+		struct exec_ctx x = {.o = o, .cfg = cfg, .st = st, .pidfd = -1, .sync_fd = -1,
+				     .proc = o->proc ? o->proc : &cfg->process};
+		r = exec_in(&x, res, err);
+	}
+	if (cfg)
+		oci_config_free(cfg);
+	container_state_free(st);
+	if (r < 0)
+		return husk_err_wrap(err, "exec in container %s", o->id);
+	return 0;
+}
