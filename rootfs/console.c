@@ -86,8 +86,8 @@ int bind_console(int dev_fd, int pty_fd, bool dev_is_ours, struct husk_err **err
 	return 0;
 }
 
-int rootfs_open_console(const struct oci_config *cfg, const struct rootfs_opts *opts,
-			int *master_out, int *slave_out, struct husk_err **err)
+int rootfs_open_console(const struct rootfs_opts *opts, int *master_out, int *slave_out,
+			struct husk_err **err)
 {
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "console: no rootfs path");
@@ -113,7 +113,9 @@ int rootfs_open_console(const struct oci_config *cfg, const struct rootfs_opts *
 	cleanup_fd int dev = open_in_root_raw(root, "/dev", O_PATH | O_DIRECTORY, 0);
 	if (dev < 0)
 		return husk_err_set(err, -dev, "console: open /dev");
-	if (bind_console(dev, s, !config_dev_is_bind(cfg), err) < 0)
+	/* whether /dev is ours was decided by rootfs_prepare (same process); when
+	 * unknown, only cover the entry */
+	if (bind_console(dev, s, rootfs_dev_is_ours, err) < 0)
 		return -1;
 	*master_out = steal_fd(&m);
 	*slave_out = steal_fd(&s);

@@ -258,10 +258,13 @@ static int dev_symlinks(int dev_fd, struct husk_err **err)
 	return 0;
 }
 
+bool rootfs_dev_is_ours;
+
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
 	bool own_dev = !config_dev_is_bind(cfg);
+	rootfs_dev_is_ours = own_dev;
 	int pty = ctx->opts->console_pty_fd;
 	if (!own_dev && pty < 0)
 		return 0;

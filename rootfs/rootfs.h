@@ -54,8 +54,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
  * /dev/console.  Use it instead of passing console_pty_fd to rootfs_prepare;
  * the caller sends *master to the console socket and makes *slave the stdio.
  * Fails (ENOENT) when the config mounts no devpts on /dev/pts. */
-int rootfs_open_console(const struct oci_config *cfg, const struct rootfs_opts *opts, int *master,
-			int *slave, struct husk_err **err);
+int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
+			struct husk_err **err);
 
 /* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
  * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */

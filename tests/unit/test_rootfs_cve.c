@@ -346,7 +346,7 @@ static void check_planted_ptmx(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int m = -1, s = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->cfg, &fx->opts, &m, &s, &e) < 0,
+	CHECK(rootfs_open_console(&fx->opts, &m, &s, &e) < 0,
 	      "console from a planted ptmx");
 	CHECK(e->errnum == ELOOP || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }

@@ -518,7 +518,7 @@ static void check_container_console(struct fixture *fx, void *arg)
 	(void)arg;
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
-	MUST(rootfs_open_console(&fx->cfg, &fx->opts, &master, &slave, &_e));
+	MUST(rootfs_open_console(&fx->opts, &master, &slave, &_e));
 	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
 	struct stat sst, cst, pts;
 	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 &&
@@ -550,7 +550,7 @@ static void check_console_without_devpts(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->cfg, &fx->opts, &master, &slave, &e) < 0,
+	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0,
 	      "no devpts, yet a console");
 	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }
