@@ -26,7 +26,7 @@
 #include "rootfs/internal.h"
 
 #define UNIX98_PTY_SLAVE_MAJOR_FIRST 136
-#define UNIX98_PTY_SLAVE_MAJOR_LAST 143
+#define UNIX98_PTY_SLAVE_MAJOR_LAST  143
 
 static int check_pty_slave(int fd, struct husk_err **err)
 {
@@ -44,7 +44,8 @@ int bind_console(int dev_fd, int pty_fd, struct husk_err **err)
 {
 	if (check_pty_slave(pty_fd, err) < 0)
 		return -1;
-	cleanup_fd int src = open_tree(pty_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	cleanup_fd int src =
+	    open_tree(pty_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (src < 0)
 		return husk_err_sys(err, "console: clone pty");
 	if (unlinkat(dev_fd, "console", 0) < 0 && errno != ENOENT)
@@ -56,7 +57,8 @@ int bind_console(int dev_fd, int pty_fd, struct husk_err **err)
 	if (target < 0 || fstat(target, &st) < 0)
 		return husk_err_sys(err, "console: open /dev/console");
 	if (!S_ISREG(st.st_mode))
-		return husk_err_set(err, EEXIST, "console: /dev/console was replaced while mounting");
+		return husk_err_set(err, EEXIST,
+				    "console: /dev/console was replaced while mounting");
 	if (attach_mount(src, target) < 0)
 		return husk_err_sys(err, "console: bind pty onto /dev/console");
 	return 0;

@@ -28,9 +28,9 @@ struct dev_spec {
 };
 
 static const struct dev_spec default_devices[] = {
-	{ "/dev/null", S_IFCHR, 1, 3, 0666, 0, 0 },    { "/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0 },
-	{ "/dev/full", S_IFCHR, 1, 7, 0666, 0, 0 },    { "/dev/random", S_IFCHR, 1, 8, 0666, 0, 0 },
-	{ "/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0 }, { "/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0 },
+    {"/dev/null", S_IFCHR, 1, 3, 0666, 0, 0},	 {"/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0},
+    {"/dev/full", S_IFCHR, 1, 7, 0666, 0, 0},	 {"/dev/random", S_IFCHR, 1, 8, 0666, 0, 0},
+    {"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0}, {"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0},
 };
 
 bool config_dev_is_bind(const struct oci_config *cfg)
@@ -45,7 +45,8 @@ bool config_dev_is_bind(const struct oci_config *cfg)
 		if (m->type && strcmp(m->type, "bind") == 0)
 			return true;
 		for (size_t j = 0; j < m->options.n; j++)
-			if (strcmp(m->options.v[j], "bind") == 0 || strcmp(m->options.v[j], "rbind") == 0)
+			if (strcmp(m->options.v[j], "bind") == 0 ||
+			    strcmp(m->options.v[j], "rbind") == 0)
 				return true;
 	}
 	return false;
@@ -62,7 +63,7 @@ static bool is_device(const struct stat *st, const struct dev_spec *d)
 
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err)
 {
-	static const struct dev_spec null_dev = { "/dev/null", S_IFCHR, 1, 3, 0, 0, 0 };
+	static const struct dev_spec null_dev = {"/dev/null", S_IFCHR, 1, 3, 0, 0, 0};
 	cleanup_fd int fd = open_in_root_raw(dir_fd, path, O_PATH | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return husk_err_set(err, -fd, "open %s", path);
@@ -165,7 +166,7 @@ static int create_device(struct rootfs_ctx *ctx, int dev_fd, const struct dev_sp
 	if (!*name)
 		return husk_err_set(err, EINVAL, "device \"%s\": bad path", d->path);
 	int r = ctx->opts->userns && d->type != S_IFIFO ? bind_host_device(dir, name, d, err)
-							 : mknod_device(dir, name, d, err);
+							: mknod_device(dir, name, d, err);
 	if (r < 0)
 		return husk_err_wrap(err, "device \"%s\"", d->path);
 	return 0;
@@ -186,8 +187,8 @@ static int spec_from_config(const struct oci_device *cd, struct dev_spec *d, siz
 	else
 		return husk_err_set(err, EINVAL, "linux.devices[%zu] \"%s\": bad type \"%s\"", idx,
 				    cd->path, t);
-	if (d->type != S_IFIFO && (cd->major < 0 || cd->minor < 0 || cd->major > 0xfff ||
-				   cd->minor > 0xfffff))
+	if (d->type != S_IFIFO &&
+	    (cd->major < 0 || cd->minor < 0 || cd->major > 0xfff || cd->minor > 0xfffff))
 		return husk_err_set(err, EINVAL, "linux.devices[%zu] \"%s\": bad major/minor", idx,
 				    cd->path);
 	d->path = cd->path;
@@ -214,10 +215,10 @@ static bool config_has_device(const struct oci_config *cfg, const char *path)
 static int dev_symlinks(int dev_fd, struct husk_err **err)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][0], dev_fd, links[i][1]) < 0 && errno != EEXIST)

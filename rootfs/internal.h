@@ -55,11 +55,11 @@ struct mount_opts {
 	uint64_t attr_set, attr_clr;   /* MOUNT_ATTR_* on the top mount */
 	uint64_t rattr_set, rattr_clr; /* MOUNT_ATTR_* on the whole tree */
 	unsigned long propagation;     /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, 0: none */
-	bool propagation_rec;          /* rshared, rslave, ... */
-	unsigned extra;                /* enum mount_opt_extra */
-	char **sb_flags;               /* NULL-terminated: "sync", "nomand", ... (fsconfig flags) */
+	bool propagation_rec;	       /* rshared, rslave, ... */
+	unsigned extra;		       /* enum mount_opt_extra */
+	char **sb_flags;	       /* NULL-terminated: "sync", "nomand", ... (fsconfig flags) */
 	size_t n_sb_flags;
-	char *data;                    /* unknown options joined by ',' (NULL: none) */
+	char *data; /* unknown options joined by ',' (NULL: none) */
 };
 
 int mount_opts_parse(const oci_strv *options, struct mount_opts *out, struct husk_err **err);
@@ -76,8 +76,8 @@ int sys_statx_mnt(int fd, uint64_t *mnt_id, struct statx *stx);
 int sys_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation);
 /* Make a detached filesystem mount: fsopen(type) + options + create + fsmount.
  * Returns the mount fd; on failure, err carries the kernel's fs_context message. */
-int fs_new_mount(const char *type, const char *source, const struct mount_opts *o,
-		 uint64_t attrs, struct husk_err **err);
+int fs_new_mount(const char *type, const char *source, const struct mount_opts *o, uint64_t attrs,
+		 struct husk_err **err);
 /* Attach a detached mount (fd from fsmount/open_tree) onto target_fd. */
 int attach_mount(int mnt_fd, int target_fd);
 

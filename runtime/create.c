@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct create_job {
 	size_t config_len;
 	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
 	struct cgroup_manager *cm;
+	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
 	pid_t child, init;
 	bool dir_created;
 	sigset_t orig_mask;
@@ -106,9 +109,10 @@ static void job_free(struct create_job *j)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
-	for (int *fd = &j->dir_fd; fd <= &j->pty_master; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	int fds[] = {j->dir_fd, j->lock_fd, j->sync_fd, j->fifo_fd, j->pty_master};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (j->mask_changed)
 		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
 	free(j->bundle);
@@ -219,6 +223,26 @@ static void leave_for_children(int saved[2])
 	}
 }
 
+/* clone3 with CLONE_INTO_CGROUP puts the child straight into its v2 cgroup
+ * (into_fd >= 0); kernels or hosts without it get a plain clone. */
+static pid_t clone_init(unsigned long flags, int into_fd, bool *cloned_into)
+{
+	*cloned_into = false;
+	if (into_fd >= 0) {
+		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP,
+					  .exit_signal = SIGCHLD,
+					  .cgroup = (uint64_t)into_fd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*cloned_into = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
 	int sv[2];
@@ -244,12 +268,16 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	unsigned long flags = 0;
 	if (ctx.fast)
 		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
+	/* In the fast path without a new user ns the init joins its cgroups itself. */
+	bool self_join = ctx.fast && !j->plan.user_new;
+	int into_fd = self_join ? cgroup_clone_fd(j->cm) : -1;
 	int saved[2] = {-1, -1};
 	int r = join_for_children(j, saved, err);
 	pid_t pid = -1;
 	if (r == 0) {
-		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+		pid = clone_init(flags, into_fd, &ctx.cloned_into_v2);
 		if (pid == 0) {
+			ctx.cgroup = self_join ? j->cm : NULL;
 			/* The state dir fd carries the flock: `start` must be able to take it. */
 			close(j->dir_fd);
 			close(j->lock_fd);
@@ -266,6 +294,7 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 		return husk_err_set(err, clone_errno, "clone container init");
 	j->child = pid;
 	j->init = ctx.fast || !(j->plan.new_flags & CLONE_NEWPID) ? pid : 0;
+	j->cgroup_joined_by_init = self_join;
 	return 0;
 }
 
@@ -275,13 +304,13 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
  * rules not yet). */
 static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
 {
-	if (j->cfg->linux_.resources_present && cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
-		return -1;
-	return 0;
+	return cgroup_apply_config(j->cm, &j->cfg->linux_, err);
 }
 
 static int setup_cgroup(struct create_job *j, struct husk_err **err)
 {
+	if (j->cgroup_joined_by_init)
+		return 0;
 	return cgroup_enter(j->cm, j->child, err);
 }
 
@@ -368,10 +397,13 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->pid = j->init;
 	st->pid_start_time = proc_start_time(j->init);
 	st->created = rfc3339_now();
-	struct passwd *pw = getpwuid(geteuid());
-	st->owner = xstrdup(pw ? pw->pw_name : "");
+	/* uid 0 is root everywhere; anything else goes through NSS (slow, so only then). */
+	struct passwd *pw = geteuid() == 0 ? NULL : getpwuid(geteuid());
+	st->owner = xstrdup(geteuid() == 0 ? "root" : pw ? pw->pw_name : "");
 	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
+	st->poststart_hooks = j->cfg->hooks.poststart.n > 0;
+	st->poststop_hooks = j->cfg->hooks.poststop.n > 0;
 	const oci_kvv *a = &j->cfg->annotations;
 	st->annotations.v = xcalloc(a->n + 1, sizeof(struct oci_kv));
 	for (size_t i = 0; i < a->n; i++) {

@@ -112,7 +112,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .container_id = x->o->id,
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
-					    .userns = x->st->userns};
+					    .userns = x->st->userns,
+					    .state_root = x->o->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (slave >= 0) {
@@ -151,6 +152,35 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 	return husk_err_sys(err, "exec %s", exe);
 }
 
+/* Fork the real process as husk's child (CLONE_PARENT).  This process tells the
+ * parent the new pid and exits; the child waits for that exit (EOF on a pipe)
+ * before it speaks on the shared socket, so messages never interleave.
+ * Returns 0 in the child. */
+static pid_t fork_after_pid_message(int sync_fd, struct husk_err **err)
+{
+	int barrier[2];
+	if (pipe2(barrier, O_CLOEXEC) < 0)
+		return husk_err_sys(err, "pipe");
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) {
+		close(barrier[0]);
+		close(barrier[1]);
+		return husk_err_sys(err, "fork");
+	}
+	if (pid > 0) {
+		close(barrier[0]);
+		if (sync_send_blob(sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(barrier[1]);
+	char b;
+	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(barrier[0]);
+	return 0;
+}
+
 __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 {
 	struct husk_err *err = NULL;
@@ -169,30 +199,9 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 		goto fail;
 	}
 	close(x->pidfd);
-	/* Both the helper and the process write to the control socket, and a
-	 * message is more than one write: the process waits for the helper to
-	 * exit (its end of this pipe closes) before it says anything. */
-	int gate[2];
-	if (pipe2(gate, O_CLOEXEC) < 0) {
-		husk_err_sys(&err, "pipe");
+	pid_t pid = fork_after_pid_message(x->sync_fd, &err);
+	if (pid < 0)
 		goto fail;
-	}
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) {
-		husk_err_sys(&err, "fork the exec'd process");
-		goto fail;
-	}
-	if (pid > 0) {
-		close(gate[0]);
-		if (sync_send_blob(x->sync_fd, SYNC_PID, &pid, sizeof(pid), &err) < 0)
-			goto fail;
-		_exit(0);
-	}
-	close(gate[1]);
-	char c;
-	while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-		;
-	close(gate[0]);
 	exec_process_setup(x, &err);
 fail:
 	if (sync_send(x->sync_fd, SYNC_ERROR, NULL) == 0)

@@ -118,14 +118,24 @@ static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
 		return 0;
 	/* unshare(CLONE_NEWPID) applies to children: the next process is the init.
 	 * CLONE_PARENT makes it husk's child, so `run` can wait for it. */
+	int barrier[2];
+	if (pipe2(barrier, O_CLOEXEC) < 0)
+		return husk_err_sys(err, "pipe");
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)
 		return husk_err_sys(err, "fork container init");
 	if (pid > 0) {
+		close(barrier[0]);
 		if (sync_send_blob(ctx->sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
 			init_fail(ctx, *err);
 		_exit(0);
 	}
+	/* Speak on the shared socket only after our parent sent SYNC_PID and exited. */
+	close(barrier[1]);
+	char b;
+	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(barrier[0]);
 	return set_parent_death_signal(ctx, err);
 }
 
@@ -292,6 +302,8 @@ static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opt
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
+	if (ctx->cgroup && cgroup_enter_self(ctx->cgroup, ctx->cloned_into_v2, err) < 0)
+		return -1;
 	if (set_parent_death_signal(ctx, err) < 0 || setup_namespaces(ctx, err) < 0)
 		return -1;
 	ns_plan_close((struct ns_plan *)ctx->plan);
@@ -327,7 +339,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .container_id = ctx->opts->id,
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
-					    .userns = ropts.userns};
+					    .userns = ropts.userns,
+					    .state_root = ctx->opts->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)

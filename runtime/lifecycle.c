@@ -108,7 +108,7 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 		r = -1;
 		goto out;
 	}
-	struct oci_config *cfg = container_saved_config(st);
+	struct oci_config *cfg = st->poststart_hooks ? container_saved_config(st) : NULL;
 	if (cfg && cfg->hooks.poststart.n) {
 		cleanup_free char *json = container_state_json(st, OCI_STATUS_RUNNING, st->pid, false);
 		hooks_run_warn(&cfg->hooks.poststart, "poststart", json);
@@ -233,7 +233,7 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 		r = husk_err_wrap(err, "delete container %s", id);
 		goto out;
 	}
-	struct oci_config *cfg = container_saved_config(st);
+	struct oci_config *cfg = st->poststop_hooks ? container_saved_config(st) : NULL;
 	if (container_dir_remove(root, id, err) < 0)
 		r = -1;
 	if (cfg && cfg->hooks.poststop.n) {

@@ -114,6 +114,10 @@ int container_state_save(const char *root, const struct container_state *st,
 	gen_str(g, "config_path", st->config_path);
 	yajl_gen_string(g, (const unsigned char *)"userns", 6);
 	yajl_gen_bool(g, st->userns);
+	yajl_gen_string(g, (const unsigned char *)"poststart_hooks", 15);
+	yajl_gen_bool(g, st->poststart_hooks);
+	yajl_gen_string(g, (const unsigned char *)"poststop_hooks", 14);
+	yajl_gen_bool(g, st->poststop_hooks);
 	yajl_gen_string(g, (const unsigned char *)"annotations", 11);
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < st->annotations.n; i++)
@@ -199,6 +203,9 @@ int container_state_load(const char *root, const char *id, struct container_stat
 		st->pid_start_time = 0;
 	const char *userns_path[] = {"userns", NULL};
 	st->userns = YAJL_IS_TRUE(yajl_tree_get(doc, userns_path, yajl_t_true));
+	const char *ps_path[] = {"poststart_hooks", NULL}, *pst_path[] = {"poststop_hooks", NULL};
+	st->poststart_hooks = YAJL_IS_TRUE(yajl_tree_get(doc, ps_path, yajl_t_true));
+	st->poststop_hooks = YAJL_IS_TRUE(yajl_tree_get(doc, pst_path, yajl_t_true));
 	const char *ann_path[] = {"annotations", NULL};
 	yajl_val ann = yajl_tree_get(doc, ann_path, yajl_t_object);
 	if (ann && YAJL_GET_OBJECT(ann)->len) {

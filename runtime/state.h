@@ -28,6 +28,8 @@ struct container_state {
 	char *cgroup;           /* cgroup_manager_serialize() output, NULL if none */
 	char *config_path;      /* bundle/config.json as used at create */
 	bool userns;
+	bool poststart_hooks;   /* the saved config has poststart/poststop hooks: only */
+	bool poststop_hooks;    /* then do start/delete read it back */
 	oci_kvv annotations;
 };
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/flags.h"
@@ -123,6 +124,29 @@ static void test_help_and_stop_at_positional(void **state)
 	cli_args_free(&a);
 }
 
+static void test_repeatable(void **state)
+{
+	struct cli_strv env = {0};
+	const char *user = NULL;
+	struct cli_flag f[] = {{"env|e", CLI_FLAG_STRV, &env, NULL, NULL},
+			       {"user|u", CLI_FLAG_STRING, &user, NULL, NULL},
+			       {0}};
+	char *argv[] = {"exec", "-e", "A=1", "--env=B=2", "-u", "0", "ID", "sh", "-c", "x", NULL};
+	struct cli_args a;
+	struct husk_err *err = NULL;
+	int next = 0;
+	/* exec stops at the id: the command's own flags are not ours. */
+	assert_int_equal(cli_parse_flags(f, 10, argv, 1, true, &a, &next, &err), 0);
+	assert_int_equal(env.n, 2);
+	assert_string_equal(env.v[0], "A=1");
+	assert_string_equal(env.v[1], "B=2");
+	assert_null(env.v[2]);
+	assert_string_equal(user, "0");
+	assert_int_equal(next, 6);
+	cli_args_free(&a);
+	free(env.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_negative_number_is_positional),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help_and_stop_at_positional),
+		cmocka_unit_test(test_repeatable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

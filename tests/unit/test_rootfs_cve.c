@@ -118,7 +118,7 @@ static void check_masking_refused(struct fixture *fx, void *arg)
 	struct husk_err *e = NULL;
 	CHECK(rootfs_finalize(&fx->cfg, &fx->opts, &e) < 0, "masking used a fake /dev/null");
 	CHECK(strstr(e->msg, "maskedPaths[0] \"/proc/timer_list\"") &&
-		      strstr(e->msg, "is not the null device"),
+		  strstr(e->msg, "is not the null device"),
 	      "message: %s", e->msg);
 }
 
@@ -129,7 +129,7 @@ static void run_fake_null(enum fake_null kind)
 	struct fixture *fx = fx_new();
 	char *hostsecret = host_path(fx, "hostsecret");
 	fx_write(hostsecret, "secret");
-	static const char *const dirs[] = { "mydev", NULL };
+	static const char *const dirs[] = {"mydev", NULL};
 	fx_mkdirs(fx->bundle, dirs);
 	char *null = xasprintf("%s/mydev/null", fx->bundle);
 	switch (kind) {
@@ -369,16 +369,16 @@ int main(void)
 	if (fx_skip_unless_mount_api())
 		return 0;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_destination_symlink_to_host),
-		cmocka_unit_test(test_fake_null_regular_file),
-		cmocka_unit_test(test_fake_null_symlink_to_host),
-		cmocka_unit_test(test_fake_null_other_device),
-		cmocka_unit_test(test_image_null_symlink_replaced),
-		cmocka_unit_test(test_console_symlink_to_host),
-		cmocka_unit_test(test_console_fd_must_be_pty),
-		cmocka_unit_test(test_planted_ptmx),
-		cmocka_unit_test(test_ro_and_masked_symlinks_to_host),
-		cmocka_unit_test(test_relative_bind_source),
+	    cmocka_unit_test(test_destination_symlink_to_host),
+	    cmocka_unit_test(test_fake_null_regular_file),
+	    cmocka_unit_test(test_fake_null_symlink_to_host),
+	    cmocka_unit_test(test_fake_null_other_device),
+	    cmocka_unit_test(test_image_null_symlink_replaced),
+	    cmocka_unit_test(test_console_symlink_to_host),
+	    cmocka_unit_test(test_console_fd_must_be_pty),
+	    cmocka_unit_test(test_planted_ptmx),
+	    cmocka_unit_test(test_ro_and_masked_symlinks_to_host),
+	    cmocka_unit_test(test_relative_bind_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
