@@ -329,3 +329,33 @@ no-fd-5" ]
 	[ "$rc" -eq 3 ]
 	[ "$(cat "$BUNDLE/rootfs/fwd")" = got-term ]
 }
+
+@test "create --pidfd-socket and run --pidfd-socket hand over a pidfd of the init" {
+	python3 "$REPO_ROOT/tests/engines/recv-fd.py" "$TEST_TMP/c.sock" "$TEST_TMP/c.out" --timeout 20 &
+	wait_file "$TEST_TMP/c.out.ready"
+	husk create --pidfd-socket "$TEST_TMP/c.sock" --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	wait_file "$TEST_TMP/c.out"
+	cat "$TEST_TMP/c.out"
+	grep -qx 'payload=standard' "$TEST_TMP/c.out"
+	grep -qx 'fd=anon_inode:\[pidfd\]' "$TEST_TMP/c.out"
+	grep -qx "pid=$(state_pid)" "$TEST_TMP/c.out"
+	python3 "$REPO_ROOT/tests/engines/recv-fd.py" "$TEST_TMP/r.sock" "$TEST_TMP/r.out" --timeout 20 &
+	wait_file "$TEST_TMP/r.out.ready"
+	cp -a "$BUNDLE" "$TEST_TMP/bundle-r"
+	jq --arg cg "$CGROUP_PATH-r" '.linux.cgroupsPath = $cg' "$BUNDLE/config.json" >"$TEST_TMP/bundle-r/config.json"
+	husk run -d --pidfd-socket "$TEST_TMP/r.sock" --bundle "$TEST_TMP/bundle-r" "$CID-r" </dev/null >/dev/null 2>&1
+	wait_file "$TEST_TMP/r.out"
+	grep -qx 'payload=standard' "$TEST_TMP/r.out"
+	grep -qx "pid=$(state_pid "$CID-r")" "$TEST_TMP/r.out"
+	husk kill "$CID-r" KILL
+	wait_status stopped "$CID-r"
+	husk delete "$CID-r"
+	# A socket nobody listens on fails create and leaves nothing behind.
+	husk delete -f "$CID"
+	status=0
+	husk create --pidfd-socket "$TEST_TMP/nobody.sock" --bundle "$BUNDLE" "$CID-x" </dev/null >/dev/null 2>&1 || status=$?
+	[ "$status" -ne 0 ]
+	run husk state "$CID-x"
+	[ "$status" -ne 0 ]
+	assert_no_leftovers "$CID-x"
+}
