@@ -285,6 +285,8 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		return -1;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->st->pid, 0);
 	if (x->pidfd < 0 || !container_pid_alive(x->st)) {
+		if (x->pidfd >= 0)
+			close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return container_err(err, ESRCH, "container not running");
@@ -292,6 +294,7 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	x->ns_flags = namespaces_to_join(x->st->pid);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return husk_err_sys(err, "socketpair");
