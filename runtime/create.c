@@ -315,13 +315,23 @@ static int setup_cgroup(struct create_job *j, struct husk_err **err)
 	return cgroup_enter(j->cm, j->child, err);
 }
 
+/* runtime.md "State" puts "created" right after lifecycle step 2 (the
+ * environment exists) and prestart is step 3, so prestart hooks see "created",
+ * as crun's do and as the runtime-tools suite (hooks_stdin) checks.  runc says
+ * "creating" here; createRuntime keeps that, which hook consumers rely on. */
+static int run_prestart(struct create_job *j, struct container_state *st, struct husk_err **err)
+{
+	cleanup_free char *json = container_state_json(st, OCI_STATUS_CREATED, j->init, false);
+	return hooks_run(&j->cfg->hooks.prestart, "prestart", json, err);
+}
+
 static int send_hook_state(struct create_job *j, struct husk_err **err)
 {
 	struct container_state st = {
 	    .id = (char *)j->o->id, .bundle = j->bundle, .annotations = j->cfg->annotations};
 	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
 	const struct oci_hooks *h = &j->cfg->hooks;
-	if (h->prestart.n && hooks_run(&h->prestart, "prestart", json, err) < 0)
+	if (h->prestart.n && run_prestart(j, &st, err) < 0)
 		return -1;
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
