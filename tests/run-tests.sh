@@ -36,7 +36,7 @@ for t in "$BUILD"/tests/unit/test_*; do
 	[[ "$t" =~ $filter ]] || continue
 	echo "# unit: $(basename "$t")"
 	wrap=()
-	[ -n "${VALGRIND:-}" ] && wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no)
+	[ -n "${VALGRIND:-}" ] && wrap=(valgrind -q --suppressions=tests/valgrind/husk.supp --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no)
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "${wrap[@]}" "$t" >"$out" 2>&1
 	rc=$?
 	cat "$out"
