@@ -75,9 +75,10 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check-only
 
-# The unit suites under valgrind (memcheck, leaks are errors).
+# The unit suites under valgrind (memcheck, leaks are errors), and husk itself
+# on the main CLI paths (tests/bats/valgrind_cli.bats).
 valgrind: husk unit
-	VALGRIND=1 TESTS=$${TESTS:-tests/unit} HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
+	VALGRIND=1 VALGRIND_CLI=1 TESTS="$${TESTS:-tests/unit|tests/bats/valgrind_cli}" HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
 
 bench: husk
 	bench/run-bench.sh $(HUSK)

@@ -28,8 +28,8 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 	};
 	struct cli_args a;
 	int rc;
-	if (!cli_cmd_parse("create", "[command options] <container-id>", flags, argc, argv, 1, 1, &a,
-			   &rc))
+	if (!cli_cmd_parse("create", "[command options] <container-id>", flags, argc, argv, 1, 1,
+			   &a, &rc))
 		return rc;
 	o.id = a.pos[0];
 	o.preserve_fds = (unsigned)preserve;
@@ -49,4 +49,5 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_create, {.name = "create", .summary = "create a container", .run = cmd_create_run});
+HUSK_COMMAND(cmd_create,
+	     {.name = "create", .summary = "create a container", .run = cmd_create_run});

@@ -91,4 +91,5 @@ out:
 	return rc;
 }
 
-HUSK_COMMAND(cmd_run, {.name = "run", .summary = "create and start a container", .run = cmd_run_run});
+HUSK_COMMAND(cmd_run,
+	     {.name = "run", .summary = "create and start a container", .run = cmd_run_run});

@@ -135,7 +135,8 @@ static int load_config(struct create_job *j, struct husk_err **err)
 		return -1;
 	const struct oci_config *cfg = j->cfg;
 	if (!cfg->process.present)
-		return husk_err_set(err, EINVAL, "%s: process is required to run a container", path);
+		return husk_err_set(err, EINVAL, "%s: process is required to run a container",
+				    path);
 	if (!cfg->process.args.n)
 		return husk_err_set(err, EINVAL, "%s: process.args must not be empty", path);
 	if (!cfg->root.path || !*cfg->root.path)
@@ -314,20 +315,29 @@ static int setup_cgroup(struct create_job *j, struct husk_err **err)
 	return cgroup_enter(j->cm, j->child, err);
 }
 
+/* runtime.md "State" puts "created" right after lifecycle step 2 (the
+ * environment exists) and prestart is step 3, so prestart hooks see "created",
+ * as crun's do and as the runtime-tools suite (hooks_stdin) checks.  runc says
+ * "creating" here; createRuntime keeps that, which hook consumers rely on. */
+static int run_prestart(struct create_job *j, struct container_state *st, struct husk_err **err)
+{
+	cleanup_free char *json = container_state_json(st, OCI_STATUS_CREATED, j->init, false);
+	return hooks_run(&j->cfg->hooks.prestart, "prestart", json, err);
+}
+
 static int send_hook_state(struct create_job *j, struct husk_err **err)
 {
-	struct container_state st = {.id = (char *)j->o->id,
-				     .bundle = j->bundle,
-				     .annotations = j->cfg->annotations};
+	struct container_state st = {
+	    .id = (char *)j->o->id, .bundle = j->bundle, .annotations = j->cfg->annotations};
 	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
 	const struct oci_hooks *h = &j->cfg->hooks;
-	if (h->prestart.n && hooks_run(&h->prestart, "prestart", json, err) < 0)
+	if (h->prestart.n && run_prestart(j, &st, err) < 0)
 		return -1;
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
-	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "", need ? strlen(json) : 0,
-			      err);
+	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
+			      need ? strlen(json) : 0, err);
 }
 
 static int handle_pty(struct create_job *j, struct husk_err **err)
@@ -447,8 +457,9 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (container_id_validate(o->id, err) < 0)
 		return -1;
 	if (o->systemd_cgroup)
-		return husk_err_set(err, ENOTSUP,
-				    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+		return husk_err_set(
+		    err, ENOTSUP,
+		    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
@@ -489,12 +500,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
-	struct create_job j = {.o = o,
-			       .dir_fd = -1,
-			       .lock_fd = -1,
-			       .sync_fd = -1,
-			       .fifo_fd = -1,
-			       .pty_master = -1};
+	struct create_job j = {
+	    .o = o, .dir_fd = -1, .lock_fd = -1, .sync_fd = -1, .fifo_fd = -1, .pty_master = -1};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		job_abort(&j);
@@ -547,7 +554,8 @@ int container_run_start(const char *root, struct container_handle *h, struct hus
 	close(h->sync_fd);
 	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {
-		cleanup_free char *json = container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
+		cleanup_free char *json =
+		    container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
 		hooks_run_warn(&h->cfg->hooks.poststart, "poststart", json);
 	}
 	return 0;

@@ -51,8 +51,8 @@ static unsigned long namespaces_to_join(pid_t pid)
 	static const struct {
 		const char *name;
 		unsigned long flag;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+	} ns[] = {{"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+		  {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
 		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
 	unsigned long flags = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
@@ -258,8 +258,9 @@ static int check_status(const struct container_exec_opts *o, const struct contai
 	if (s == OCI_STATUS_STOPPED)
 		return container_err(err, EINVAL, "cannot exec in a stopped container");
 	if (s == OCI_STATUS_PAUSED && !o->ignore_paused)
-		return container_err(err, EINVAL,
-				     "cannot exec in a paused container (use --ignore-paused to override)");
+		return container_err(
+		    err, EINVAL,
+		    "cannot exec in a paused container (use --ignore-paused to override)");
 	return 0;
 }
 
@@ -294,7 +295,8 @@ static int exec_converse(struct exec_ctx *x, pid_t helper, struct exec_result *r
 			if (terminal_recv_fd(x->sync_fd, &master, err) < 0)
 				return -1;
 			if (x->o->console_socket && *x->o->console_socket) {
-				if (terminal_send_to_console_socket(x->o->console_socket, master, err) < 0)
+				if (terminal_send_to_console_socket(x->o->console_socket, master,
+								    err) < 0)
 					return -1;
 			} else {
 				res->pty_master = steal_fd(&master);
@@ -321,7 +323,8 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		return husk_err_set(err, EINVAL,
 				    "exec: a terminal needs --console-socket when detached");
 	if (!proc->terminal && socket)
-		return husk_err_set(err, EINVAL, "exec: --console-socket given but terminal is false");
+		return husk_err_set(err, EINVAL,
+				    "exec: --console-socket given but terminal is false");
 	struct cgroup_manager *cm = NULL;
 	if (x->st->cgroup && cgroup_manager_load(x->st->cgroup, &cm, err) < 0)
 		return -1;
@@ -484,7 +487,11 @@ int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 	if (r == 0 && !o->proc && o->ov)
 		apply_overrides(&cfg->process, o->ov);
 	if (r == 0) {
-		struct exec_ctx x = {.o = o, .cfg = cfg, .st = st, .pidfd = -1, .sync_fd = -1,
+		struct exec_ctx x = {.o = o,
+				     .cfg = cfg,
+				     .st = st,
+				     .pidfd = -1,
+				     .sync_fd = -1,
 				     .proc = o->proc ? o->proc : &cfg->process};
 		r = exec_in(&x, res, err);
 	}

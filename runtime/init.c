@@ -33,7 +33,8 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 	if (ctx->fifo_started) {
 		/* `start` is waiting on the fifo: the error goes to it. */
 		const char *msg = err && err->msg ? err->msg : "container init failed";
-		if (write(ctx->fifo_fd, "E", 1) == 1 && write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
+		if (write(ctx->fifo_fd, "E", 1) == 1 &&
+		    write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
 			_exit(1);
 	}
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
@@ -91,8 +92,7 @@ static int enter_late_namespaces(const struct init_ctx *ctx, struct husk_err **e
 		/* Children and our own execve enter it; offsets go in before that. */
 		if (unshare_checked(CLONE_NEWTIME, err) < 0)
 			return -1;
-		if (ctx->plan->time_offsets &&
-		    ns_write_time_offsets(0, &ctx->cfg->linux_, err) < 0)
+		if (ctx->plan->time_offsets && ns_write_time_offsets(0, &ctx->cfg->linux_, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -154,7 +154,8 @@ static int setup_namespaces(struct init_ctx *ctx, struct husk_err **err)
 static int setup_uts_and_keyring(const struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
-	if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+	if (cfg->hostname && *cfg->hostname &&
+	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return husk_err_sys(err, "sethostname %s", cfg->hostname);
 	if (cfg->domainname && *cfg->domainname &&
 	    setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
