@@ -75,27 +75,31 @@ start_container() {
 	# here by design: it seals only `runc init`, the process containers see.)
 	cp "$(readlink -f "$HUSK")" "$TEST_TMP/husk-copy"
 	start_container
-	"$TEST_TMP/husk-copy" --root "$HUSK_ROOT" exec "$CID" sleep 1 </dev/null >/dev/null 2>&1 &
+	"$TEST_TMP/husk-copy" --root "$HUSK_ROOT" exec "$CID" sleep 2 </dev/null >/dev/null 2>&1 &
 	HPID=$!
 	run python3 - "$HPID" <<'PY'
 import os, sys, time
 pid = int(sys.argv[1])
 fd = None
-for _ in range(200):            # catch husk after its own re-exec, if any
+deadline = time.time() + 10
+# Hold the exe once husk is settled (past any re-exec of its own) and waits
+# for the exec'd process; the same moment as an attacker inside would.
+while fd is None and time.time() < deadline:
     try:
-        fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
-        target = os.readlink("/proc/%d/exe" % pid)
+        if os.path.exists("/proc/%d/task" % pid) and len(os.listdir("/proc/%d/task" % pid)) >= 1:
+            time.sleep(0.3)
+            fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
+    except OSError:
+        time.sleep(0.02)
+if fd is None:
+    print("NOFD")
+    sys.exit(1)
+while True:
+    try:
+        if open("/proc/%d/stat" % pid).read().split()[2] == "Z":
+            break
     except OSError:
         break
-    time.sleep(0.02)
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-    fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
-    if "exec" in open("/proc/%d/cmdline" % pid).read():
-        break
-while os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().split()[2] != "Z":
     time.sleep(0.05)
 try:
     w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_APPEND)
