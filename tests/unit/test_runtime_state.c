@@ -115,9 +115,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_validate),
-		cmocka_unit_test(test_round_trip_and_status),
-		cmocka_unit_test(test_missing),
+	    cmocka_unit_test(test_id_validate),
+	    cmocka_unit_test(test_round_trip_and_status),
+	    cmocka_unit_test(test_missing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
