@@ -10,19 +10,40 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/process_security.h"
 #include "runtime/terminal.h"
 
 static int parse_user(const char *s, struct exec_overrides *ov, struct husk_err **err)
 {
-	char uid[32], *colon = strchr(s, ':');
-	unsigned long long u, g = 0;
-	snprintf(uid, sizeof(uid), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
-	if (parse_u64(uid, &u) < 0 || u > UINT32_MAX ||
-	    (colon && (parse_u64(colon + 1, &g) < 0 || g > UINT32_MAX)))
-		return husk_err_set(err, EINVAL, "--user %s: expected uid[:gid] as numbers", s);
+	bool has_gid = false;
+	uint32_t gid = 0;
+	if (process_user_parse(s, &ov->uid, &gid, &has_gid, err) < 0)
+		return husk_err_wrap(err, "--user");
 	ov->user_set = true;
-	ov->uid = (uint32_t)u;
-	ov->gid = (uint32_t)g;
+	ov->gid = has_gid ? gid : 0;
+	return 0;
+}
+
+/* -g GID, repeatable; each value may also be a comma-separated list. */
+static int parse_gids(const struct cli_strv *in, uint32_t **out, size_t *n, struct husk_err **err)
+{
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		cleanup_free char *copy = xstrdup(in->v[i]);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			unsigned long long g;
+			if (parse_u64(t, &g) < 0 || g >= UINT32_MAX) {
+				free(*out);
+				*out = NULL;
+				return husk_err_set(err, EINVAL,
+						    "--additional-gids %s: expected a numeric gid", t);
+			}
+			*out = xrealloc(*out, (*n + 1) * sizeof(uint32_t));
+			(*out)[(*n)++] = (uint32_t)g;
+		}
+	}
 	return 0;
 }
 
@@ -39,29 +60,34 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_exec_opts o = {.root = g->root};
 	struct exec_overrides ov = {0};
-	const char *process = NULL, *user = NULL, *label = NULL, *apparmor = NULL, *cgroup = NULL;
+	const char *process = NULL, *user = NULL, *cgroup = NULL;
 	struct cli_strv env = {0}, caps = {0}, gids = {0};
 	bool detach = false;
 	unsigned long long preserve = 0;
+	uint32_t *gid_list = NULL;
 	const struct cli_flag flags[] = {
-	    {"console-socket", CLI_FLAG_STRING, &o.console_socket,
-	     "unix socket that receives the pty master", "PATH"},
-	    {"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
-	    {"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
-	    {"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
-	    {"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
-	    {"additional-gids|g", CLI_FLAG_STRV, &gids, "not supported", "GID"},
-	    {"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
-	    {"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
-	    {"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
-	    {"process-label", CLI_FLAG_STRING, &label, "SELinux label (not supported)", "LABEL"},
-	    {"apparmor", CLI_FLAG_STRING, &apparmor, "AppArmor profile (not supported)", "PROFILE"},
-	    {"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
-	    {"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
-	    {"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
-	    {"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
-	    {"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
-	    {0},
+		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
+		 "unix socket that receives the pty master", "PATH"},
+		{"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
+		{"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
+		{"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
+		{"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
+		{"additional-gids|g", CLI_FLAG_STRV, &gids, "additional group (repeatable)", "GID"},
+		{"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
+		{"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
+		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
+		{"pidfd-socket", CLI_FLAG_STRING, &o.pidfd_socket,
+		 "unix socket that receives a pidfd of the process", "PATH"},
+		{"process-label", CLI_FLAG_STRING, &ov.process_label, "SELinux label for the process",
+		 "LABEL"},
+		{"apparmor", CLI_FLAG_STRING, &ov.apparmor, "AppArmor profile for the process",
+		 "PROFILE"},
+		{"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
+		{"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
+		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
+		{"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
+		{"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
+		{0},
 	};
 	struct cli_args a;
 	struct husk_err *err = NULL;
@@ -87,9 +113,8 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		rc = cli_usage_error("exec", "\"exec\" requires a command or --process");
 		goto out_flags;
 	}
-	if (gids.n || label || apparmor || cgroup) {
-		rc = cli_usage_error("exec", "--additional-gids, --process-label, --apparmor and "
-					     "--cgroup are not supported");
+	if (cgroup) {
+		rc = cli_usage_error("exec", "--cgroup (a sub-cgroup for the process) is not supported");
 		goto out_flags;
 	}
 	o.id = argv[next];
@@ -102,6 +127,11 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	ov.ncaps = caps.n;
 	o.ov = &ov;
 	struct oci_process *proc = NULL;
+	if (parse_gids(&gids, &gid_list, &ov.ngids, &err) < 0) {
+		rc = cli_fail_free(&err);
+		goto out_flags;
+	}
+	ov.additional_gids = gid_list;
 	if (user && parse_user(user, &ov, &err) < 0) {
 		rc = cli_fail_free(&err);
 		goto out_flags;
@@ -136,6 +166,7 @@ out:
 	if (proc)
 		oci_process_free(proc);
 out_flags:
+	free(gid_list);
 	free(env.v);
 	free(caps.v);
 	free(gids.v);

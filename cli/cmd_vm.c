@@ -135,8 +135,10 @@ static int cmd_vm(struct husk_globals *g, int argc, char **argv)
 		return r;
 	cleanup_err struct husk_err *err = NULL;
 	enum vm_stop stop;
-	if (vm_boot(&c, &stop, &err) < 0)
-		return cli_fail(husk_err_wrap(&err, "vm boot") < 0 ? err : err);
+	if (vm_boot(&c, &stop, &err) < 0) {
+		husk_err_wrap(&err, "vm boot");
+		return cli_fail(err);
+	}
 	return stop == VM_STOP_SIGNAL ? 2 : 0;
 }
 

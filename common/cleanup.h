@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <errno.h>
 
 static inline void husk_cleanup_freep(void *p)
 {

@@ -32,7 +32,7 @@ static bool has_cgroupns(const struct oci_config *cfg)
 /* A fresh mount of one hierarchy (cgroup namespace case). */
 static int new_hierarchy_mount(const char *ctrls, uint64_t attrs, struct husk_err **err)
 {
-	struct mount_opts o = { 0 };
+	struct mount_opts o = {0};
 	cleanup_free char *data = NULL;
 	if (!ctrls)
 		return fs_new_mount("cgroup2", "cgroup", NULL, attrs, err);
@@ -72,7 +72,8 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 			return husk_err_wrap(err, "cgroup hierarchy %s", name);
 	} else {
 		cleanup_free char *src = xasprintf("%s%s", name, cgpath);
-		tree = open_tree(host_root_fd, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		tree = open_tree(host_root_fd, src,
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (tree < 0) {
 			if (errno == ENOENT)
 				return 0; /* hierarchy not mounted at the conventional place */
@@ -82,12 +83,11 @@ static int mount_one_hierarchy(int tmpfs_fd, int host_root_fd, const char *ctrls
 		    sys_setattr(tree, false, o->attr_set, o->attr_clr, 0) < 0)
 			return husk_err_sys(err, "set attributes of %s", name);
 	}
-	if (mkdirat(tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
+	/* A fresh directory in our own, still private tmpfs: attached by name,
+	 * without following symlinks (no MOVE_MOUNT_T_SYMLINKS). */
+	if (mkdirat(tmpfs_fd, name, 0755) < 0)
 		return husk_err_sys(err, "mkdir %s", name);
-	cleanup_fd int target = openat(tmpfs_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0)
-		return husk_err_sys(err, "open %s", name);
-	if (attach_mount(tree, target) < 0)
+	if (move_mount(tree, "", tmpfs_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return husk_err_sys(err, "move_mount %s", name);
 	if (strchr(name, ',')) {
 		cleanup_free char *parts = xstrdup(name);
@@ -127,14 +127,16 @@ static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct
 		if (!*ctrls) {
 			/* the v2 part of a hybrid host, only if it is mounted */
 			struct statfs sfs;
-			if (statfs(CGROUP_ROOT "/unified", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+			if (statfs(CGROUP_ROOT "/unified", &sfs) < 0 ||
+			    sfs.f_type != CGROUP2_SUPER_MAGIC)
 				continue;
 			ctrls = NULL;
 		}
 		if (mount_one_hierarchy(tmpfs, host_root, ctrls, path, cgns, o, err) < 0)
 			return -1;
 	}
-	if ((o->attr_set & MOUNT_ATTR_RDONLY) && sys_setattr(tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
+	if ((o->attr_set & MOUNT_ATTR_RDONLY) &&
+	    sys_setattr(tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
 		return husk_err_sys(err, "make %s read-only", dest);
 	if (o->propagation && sys_setattr(tmpfs, o->propagation_rec, 0, 0, o->propagation) < 0)
 		return husk_err_sys(err, "set propagation");
@@ -145,10 +147,15 @@ static int populate_v1_tree(int tmpfs, bool cgns, const char *dest, const struct
  * runtime may still be moving us into our cgroups while rootfs_prepare runs:
  * only the tmpfs is mounted here, rootfs_cgroup_populate() fills it in from
  * rootfs_finalize(), before pivot_root. */
+/* The tmpfs mounts rootfs_prepare made for that, by mount id: rootfs_finalize
+ * fills in only these (both run in the container's init). */
+static uint64_t pending_tmpfs[16];
+static size_t n_pending_tmpfs;
+
 static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o,
 			 struct husk_err **err)
 {
-	struct mount_opts t = { .data = (char *)"mode=755" };
+	struct mount_opts t = {.data = (char *)"mode=755"};
 	uint64_t attrs = (o->attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
 			 MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	cleanup_fd int tmpfs = fs_new_mount("tmpfs", "tmpfs", &t, attrs, err);
@@ -156,9 +163,15 @@ static int mount_v1_tree(struct rootfs_ctx *ctx, const char *dest, const struct 
 		return -1;
 	if (place_mount(ctx, tmpfs, dest, TARGET_DIR, err) < 0)
 		return -1;
-	if (!has_cgroupns(ctx->cfg))
-		return 0;
-	return populate_v1_tree(tmpfs, true, dest, o, err);
+	if (has_cgroupns(ctx->cfg))
+		return populate_v1_tree(tmpfs, true, dest, o, err);
+	uint64_t id;
+	if (sys_statx_mnt(tmpfs, &id, NULL) < 0)
+		return husk_err_sys(err, "statx");
+	if (n_pending_tmpfs == ARRAY_SIZE(pending_tmpfs))
+		return husk_err_set(err, E2BIG, "too many cgroup mounts");
+	pending_tmpfs[n_pending_tmpfs++] = id;
+	return 0;
 }
 
 static bool is_cgroup_entry(const struct oci_mount *m)
@@ -196,17 +209,20 @@ int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct hus
 		cleanup_free char *dest = clean_path(m->destination);
 		/* it must still be the tmpfs rootfs_prepare put there */
 		cleanup_fd int fd = open_in_root_raw(root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
-		struct statfs sfs;
-		struct statx stx;
-		int r;
+		uint64_t id = 0;
+		int r = 0;
 		if (fd < 0)
 			r = husk_err_set(err, -fd, "open");
-		else if (fstatfs(fd, &sfs) < 0 ||
-			 statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
-			r = husk_err_sys(err, "stat");
-		else if (sfs.f_type != TMPFS_MAGIC || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-			r = husk_err_set(err, EXDEV, "no longer the cgroup tmpfs");
-		else
+		else if (sys_statx_mnt(fd, &id, NULL) < 0)
+			r = husk_err_sys(err, "statx");
+		bool ours = false;
+		for (size_t j = 0; r == 0 && j < n_pending_tmpfs; j++)
+			if (pending_tmpfs[j] == id) {
+				ours = true;
+				pending_tmpfs[j] = 0; /* fill each one once */
+			}
+		/* not our tmpfs (a later config mount covers it): nothing to fill in */
+		if (r == 0 && ours)
 			r = populate_v1_tree(fd, false, dest, &o, err);
 		mount_opts_free(&o);
 		if (r < 0)

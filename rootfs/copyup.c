@@ -20,8 +20,9 @@ static int copy_file(int src_dir, int dst_dir, const char *name, const struct st
 	cleanup_fd int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return husk_err_sys(err, "open %s", name);
-	cleanup_fd int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				    st->st_mode & 07777);
+	cleanup_fd int out =
+	    openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		   st->st_mode & 07777);
 	if (out < 0)
 		return husk_err_sys(err, "create %s", name);
 	off_t left = st->st_size;
@@ -64,8 +65,10 @@ static int copy_dir(int src_fd, int dst_fd, int depth, struct husk_err **err)
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(dst_fd, name, st.st_mode & 07777) < 0)
 				return husk_err_sys(err, "mkdir %s", name);
-			cleanup_fd int s = openat(dirfd(d), name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			cleanup_fd int t = openat(dst_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_fd int s =
+			    openat(dirfd(d), name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_fd int t =
+			    openat(dst_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (s < 0 || t < 0)
 				return husk_err_sys(err, "open %s", name);
 			r = copy_dir(s, t, depth + 1, err);

@@ -28,9 +28,9 @@ struct dev_spec {
 };
 
 static const struct dev_spec default_devices[] = {
-	{ "/dev/null", S_IFCHR, 1, 3, 0666, 0, 0 },    { "/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0 },
-	{ "/dev/full", S_IFCHR, 1, 7, 0666, 0, 0 },    { "/dev/random", S_IFCHR, 1, 8, 0666, 0, 0 },
-	{ "/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0 }, { "/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0 },
+    {"/dev/null", S_IFCHR, 1, 3, 0666, 0, 0},	 {"/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0},
+    {"/dev/full", S_IFCHR, 1, 7, 0666, 0, 0},	 {"/dev/random", S_IFCHR, 1, 8, 0666, 0, 0},
+    {"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0}, {"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0},
 };
 
 bool config_dev_is_bind(const struct oci_config *cfg)
@@ -45,7 +45,8 @@ bool config_dev_is_bind(const struct oci_config *cfg)
 		if (m->type && strcmp(m->type, "bind") == 0)
 			return true;
 		for (size_t j = 0; j < m->options.n; j++)
-			if (strcmp(m->options.v[j], "bind") == 0 || strcmp(m->options.v[j], "rbind") == 0)
+			if (strcmp(m->options.v[j], "bind") == 0 ||
+			    strcmp(m->options.v[j], "rbind") == 0)
 				return true;
 	}
 	return false;
@@ -62,7 +63,7 @@ static bool is_device(const struct stat *st, const struct dev_spec *d)
 
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err)
 {
-	static const struct dev_spec null_dev = { "/dev/null", S_IFCHR, 1, 3, 0, 0, 0 };
+	static const struct dev_spec null_dev = {"/dev/null", S_IFCHR, 1, 3, 0, 0, 0};
 	cleanup_fd int fd = open_in_root_raw(dir_fd, path, O_PATH | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return husk_err_set(err, -fd, "open %s", path);
@@ -74,19 +75,27 @@ int open_verified_null(int dir_fd, const char *path, struct husk_err **err)
 	return steal_fd(&fd);
 }
 
-/* The directory that will hold d->path, and the node's name in it. */
+/* The directory that will hold d->path, and the node's name in it; *direct
+ * when that directory is /dev itself. */
 static int device_parent(struct rootfs_ctx *ctx, int dev_fd, const char *path, char **clean,
-			 const char **name)
+			 const char **name, bool *direct)
 {
 	*clean = clean_path(path);
 	char *slash = strrchr(*clean, '/');
 	*name = slash + 1;
-	if (slash - *clean == 4 && strncmp(*clean, "/dev", 4) == 0)
+	*direct = slash - *clean == 4 && strncmp(*clean, "/dev", 4) == 0;
+	if (*direct)
 		return fcntl(dev_fd, F_DUPFD_CLOEXEC, 0);
 	*slash = '\0';
 	int fd = open_or_create_in_root(ctx->root_fd, **clean ? *clean : "/", TARGET_DIR, 0755);
 	*slash = '/';
 	return fd;
+}
+
+static bool same_mount(int a, int b)
+{
+	uint64_t ia, ib;
+	return sys_statx_mnt(a, &ia, NULL) == 0 && sys_statx_mnt(b, &ib, NULL) == 0 && ia == ib;
 }
 
 static int bind_host_device(int dir_fd, const char *name, const struct dev_spec *d,
@@ -112,7 +121,10 @@ static int bind_host_device(int dir_fd, const char *name, const struct dev_spec 
 	return 0;
 }
 
-static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d,
+/* ours: dir_fd is on the container's own /dev mount, so an existing entry may
+ * be replaced or re-owned; elsewhere (a config bind inside /dev, maybe of a host
+ * directory) an existing entry is only accepted when it is the device asked. */
+static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d, bool ours,
 			struct husk_err **err)
 {
 	dev_t rdev = d->type == S_IFIFO ? 0 : makedev(d->major, d->minor);
@@ -130,11 +142,16 @@ static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d,
 			st.st_uid = stx.stx_uid;
 			st.st_gid = stx.stx_gid;
 			if (is_device(&st, d)) {
-				if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+				if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || !ours)
 					return 0;
 				goto owner;
 			}
 		}
+		if (!ours)
+			return husk_err_set(
+			    err, EEXIST,
+			    "exists, is not the device asked for, and is not on the "
+			    "container's own /dev");
 		if (unlinkat(dir_fd, name, 0) < 0)
 			return husk_err_sys(err, "replace existing file");
 		if (mknodat(dir_fd, name, d->type | (d->mode & 07777), rdev) < 0)
@@ -159,13 +176,15 @@ static int create_device(struct rootfs_ctx *ctx, int dev_fd, const struct dev_sp
 {
 	cleanup_free char *clean = NULL;
 	const char *name;
-	cleanup_fd int dir = device_parent(ctx, dev_fd, d->path, &clean, &name);
+	bool direct;
+	cleanup_fd int dir = device_parent(ctx, dev_fd, d->path, &clean, &name, &direct);
 	if (dir < 0)
 		return husk_err_set(err, -dir, "device \"%s\": parent directory", d->path);
 	if (!*name)
 		return husk_err_set(err, EINVAL, "device \"%s\": bad path", d->path);
-	int r = ctx->opts->userns && d->type != S_IFIFO ? bind_host_device(dir, name, d, err)
-							 : mknod_device(dir, name, d, err);
+	int r = ctx->opts->userns && d->type != S_IFIFO
+		    ? bind_host_device(dir, name, d, err)
+		    : mknod_device(dir, name, d, direct || same_mount(dir, dev_fd), err);
 	if (r < 0)
 		return husk_err_wrap(err, "device \"%s\"", d->path);
 	return 0;
@@ -186,8 +205,8 @@ static int spec_from_config(const struct oci_device *cd, struct dev_spec *d, siz
 	else
 		return husk_err_set(err, EINVAL, "linux.devices[%zu] \"%s\": bad type \"%s\"", idx,
 				    cd->path, t);
-	if (d->type != S_IFIFO && (cd->major < 0 || cd->minor < 0 || cd->major > 0xfff ||
-				   cd->minor > 0xfffff))
+	if (d->type != S_IFIFO &&
+	    (cd->major < 0 || cd->minor < 0 || cd->major > 0xfff || cd->minor > 0xfffff))
 		return husk_err_set(err, EINVAL, "linux.devices[%zu] \"%s\": bad major/minor", idx,
 				    cd->path);
 	d->path = cd->path;
@@ -214,10 +233,10 @@ static bool config_has_device(const struct oci_config *cfg, const char *path)
 static int dev_symlinks(int dev_fd, struct husk_err **err)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][0], dev_fd, links[i][1]) < 0 && errno != EEXIST)
@@ -239,10 +258,13 @@ static int dev_symlinks(int dev_fd, struct husk_err **err)
 	return 0;
 }
 
+bool rootfs_dev_is_ours;
+
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
 	bool own_dev = !config_dev_is_bind(cfg);
+	rootfs_dev_is_ours = own_dev;
 	int pty = ctx->opts->console_pty_fd;
 	if (!own_dev && pty < 0)
 		return 0;
@@ -265,7 +287,7 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		if (r < 0 || dev_symlinks(dev_fd, err) < 0)
 			return -1;
 	}
-	if (pty >= 0 && bind_console(dev_fd, pty, err) < 0)
+	if (pty >= 0 && bind_console(dev_fd, pty, own_dev, err) < 0)
 		return -1;
 	return 0;
 }

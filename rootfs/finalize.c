@@ -3,6 +3,7 @@
  * new "/" (every path resolved inside it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -37,10 +38,91 @@ static int pivot(int new_root, struct husk_err **err)
 	return 0;
 }
 
+/* mountinfo escapes ' ', '\t', '\n' and '\\' as \ooo */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+static bool is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static int by_depth_desc(const void *a, const void *b)
+{
+	return (int)strlen(*(char *const *)b) - (int)strlen(*(char *const *)a);
+}
+
+/* Without pivot_root the host's mounts stay in the namespace under the moved
+ * rootfs, reachable by anyone who escapes the chroot.  Like runc, detach every
+ * mount that is neither the rootfs, inside it, nor one of its ancestors (or
+ * cover it with an empty read-only tmpfs when it cannot be detached).  The
+ * slow --no-pivot path is the one place that reads mountinfo. */
+static int detach_host_mounts(const char *rootfs, struct husk_err **err)
+{
+	cleanup_free char *info = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
+		return -1;
+	size_t n = 0, cap = 16;
+	char **points = xcalloc(cap, sizeof(char *));
+	for (char *line = info, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		char *f = line;
+		for (int i = 0; i < 4 && f; i++) { /* the 5th field is the mount point */
+			f = strchr(f, ' ');
+			if (f)
+				f++;
+		}
+		if (!f)
+			continue;
+		char *end = strchr(f, ' ');
+		if (end)
+			*end = '\0';
+		unescape_octal(f);
+		if (strcmp(f, "/") == 0 || is_under(f, rootfs) || is_under(rootfs, f))
+			continue;
+		if (n + 1 >= cap)
+			points = xrealloc(points, (cap *= 2) * sizeof(char *));
+		points[n++] = f;
+	}
+	qsort(points, n, sizeof(char *), by_depth_desc);
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (umount2(points[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0 || errno == EINVAL ||
+		    errno == ENOENT)
+			continue;
+		if (mount("tmpfs", points[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0") < 0)
+			r = husk_err_sys(err, "detach host mount %s", points[i]);
+	}
+	free(points);
+	return r;
+}
+
 /* --no-pivot (rootfs on a ramfs, where pivot_root is impossible): move the
  * rootfs mount over "/" and chroot into it. */
-static int move_root(int new_root, struct husk_err **err)
+static int move_root(const char *rootfs, int new_root, struct husk_err **err)
 {
+	/* mountinfo names the real path */
+	cleanup_free char *real = realpath(rootfs, NULL);
+	if (!real)
+		return husk_err_sys(err, "realpath %s", rootfs);
+	if (detach_host_mounts(real, err) < 0)
+		return -1;
 	if (fchdir(new_root) < 0)
 		return husk_err_sys(err, "chdir to the rootfs");
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
@@ -62,7 +144,7 @@ static int readonly_path(int root_fd, const char *path, struct husk_err **err)
 	/* Bind onto itself and make that read-only; mount_setattr keeps the
 	 * nosuid/nodev/noexec the mount had. */
 	cleanup_fd int tree =
-		open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	    open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return husk_err_sys(err, "bind");
 	if (sys_setattr(tree, true, MOUNT_ATTR_RDONLY, 0, 0) < 0)
@@ -100,8 +182,8 @@ static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 			src->tmpfs_fd = t;
 			return 0;
 		}
-		cleanup_fd int c =
-			open_tree(src->tmpfs_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		cleanup_fd int c = open_tree(src->tmpfs_fd, "",
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (c < 0 || attach_mount(c, fd) < 0)
 			return husk_err_sys(err, "mount read-only tmpfs");
 		return 0;
@@ -114,7 +196,7 @@ static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 			return husk_err_wrap(err, "mask source");
 	}
 	cleanup_fd int c =
-		open_tree(src->null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	    open_tree(src->null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (c < 0 || attach_mount(c, fd) < 0)
 		return husk_err_sys(err, "bind /dev/null");
 	return 0;
@@ -126,7 +208,7 @@ static int mask_and_protect(const struct oci_config *cfg, int root_fd, struct hu
 	for (size_t i = 0; i < ro->n; i++)
 		if (readonly_path(root_fd, ro->v[i], err) < 0)
 			return husk_err_wrap(err, "readonlyPaths[%zu] \"%s\"", i, ro->v[i]);
-	struct mask_sources src = { -1, -1 };
+	struct mask_sources src = {-1, -1};
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < mp->n; i++)
 		if ((r = masked_path(root_fd, mp->v[i], &src, err)) < 0)
@@ -144,16 +226,18 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(err, EINVAL,
-				    "rootfs: the config has no mount namespace; refusing to change the "
-				    "host's mounts");
+		return husk_err_set(
+		    err, EINVAL,
+		    "rootfs: the config has no mount namespace; refusing to change the "
+		    "host's mounts");
 	{
 		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (new_root < 0)
 			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
 		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
 			return -1;
-		if ((opts->no_pivot ? move_root(new_root, err) : pivot(new_root, err)) < 0)
+		if ((opts->no_pivot ? move_root(opts->rootfs, new_root, err)
+				    : pivot(new_root, err)) < 0)
 			return -1;
 	}
 	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -167,7 +251,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 	if (p && *p) {
 		unsigned long flags = mount_propagation_flags(p);
 		if (!flags)
-			return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+			return husk_err_set(err, EINVAL,
+					    "linux.rootfsPropagation: unknown value \"%s\"", p);
 		if (mount(NULL, "/", NULL, flags, NULL) < 0)
 			return husk_err_sys(err, "rootfsPropagation %s", p);
 	}

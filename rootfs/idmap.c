@@ -120,7 +120,7 @@ int apply_idmap(int tree_fd, const struct oci_config *cfg, const struct oci_moun
 	cleanup_fd int ns = userns_fd_for(uid, nu, gid, ng, err);
 	if (ns < 0)
 		return -1;
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
 	if (mount_setattr(tree_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
 			  sizeof(attr)) < 0)
 		return husk_err_sys(err, "idmap: mount_setattr");

@@ -55,11 +55,11 @@ struct mount_opts {
 	uint64_t attr_set, attr_clr;   /* MOUNT_ATTR_* on the top mount */
 	uint64_t rattr_set, rattr_clr; /* MOUNT_ATTR_* on the whole tree */
 	unsigned long propagation;     /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, 0: none */
-	bool propagation_rec;          /* rshared, rslave, ... */
-	unsigned extra;                /* enum mount_opt_extra */
-	char **sb_flags;               /* NULL-terminated: "sync", "nomand", ... (fsconfig flags) */
+	bool propagation_rec;	       /* rshared, rslave, ... */
+	unsigned extra;		       /* enum mount_opt_extra */
+	char **sb_flags;	       /* NULL-terminated: "sync", "nomand", ... (fsconfig flags) */
 	size_t n_sb_flags;
-	char *data;                    /* unknown options joined by ',' (NULL: none) */
+	char *data; /* unknown options joined by ',' (NULL: none) */
 };
 
 int mount_opts_parse(const oci_strv *options, struct mount_opts *out, struct husk_err **err);
@@ -76,8 +76,8 @@ int sys_statx_mnt(int fd, uint64_t *mnt_id, struct statx *stx);
 int sys_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation);
 /* Make a detached filesystem mount: fsopen(type) + options + create + fsmount.
  * Returns the mount fd; on failure, err carries the kernel's fs_context message. */
-int fs_new_mount(const char *type, const char *source, const struct mount_opts *o,
-		 uint64_t attrs, struct husk_err **err);
+int fs_new_mount(const char *type, const char *source, const struct mount_opts *o, uint64_t attrs,
+		 struct husk_err **err);
 /* Attach a detached mount (fd from fsmount/open_tree) onto target_fd. */
 int attach_mount(int mnt_fd, int target_fd);
 
@@ -134,9 +134,13 @@ int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
 
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err);
 bool config_dev_is_bind(const struct oci_config *cfg);
-/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev),
- * after checking that it is a pty slave and replacing whatever the image had. */
-int bind_console(int dev_fd, int pty_fd, struct husk_err **err);
+/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev)
+ * after checking that it is a pty slave.  dev_is_ours: the entry may be
+ * replaced (our tmpfs or the image's /dev), else it is only covered. */
+int bind_console(int dev_fd, int pty_fd, bool dev_is_ours, struct husk_err **err);
+/* Set by rootfs_prepare: /dev is a tmpfs of ours or the image's, not a config
+ * bind (false until then). */
+extern bool rootfs_dev_is_ours;
 /* fd (O_PATH) of a verified /dev/null char device (1:3); -1 with err otherwise. */
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err);
 

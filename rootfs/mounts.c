@@ -108,8 +108,8 @@ static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const c
 			return -1;
 	}
 	bool rec = o->extra & MOPT_RBIND;
-	cleanup_fd int tree = open_tree(dirfd, m->source,
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+	cleanup_fd int tree = open_tree(
+	    dirfd, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return husk_err_sys(err, "source");
 	if (apply_attrs(tree, o, true, err) < 0)
@@ -154,9 +154,11 @@ static int remount_entry(struct rootfs_ctx *ctx, const char *dest, const struct 
  * (masked paths live there).  Like runc: /proc itself must be a procfs, and below
  * it only the files that lxcfs-style tools legitimately overlay may be mounted. */
 static const char *const proc_allowed[] = {
-	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-	"/proc/swaps",   "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
-	"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+    "/proc/cpuinfo", "/proc/diskstats",
+    "/proc/meminfo", "/proc/stat",
+    "/proc/swaps",   "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 };
 
 static bool proc_target_allowed(const char *dest)
@@ -167,14 +169,14 @@ static bool proc_target_allowed(const char *dest)
 	return strncmp(dest, "/proc/pressure/", 15) == 0;
 }
 
-static int check_proc_dest(const char *dest, const char *type, bool bind,
-			   struct husk_err **err)
+static int check_proc_dest(const char *dest, const char *type, bool bind, struct husk_err **err)
 {
 	if (strcmp(dest, "/") == 0)
 		return husk_err_set(err, EINVAL, "a mount on \"/\" would hide the rootfs");
 	if (strcmp(dest, "/proc") == 0) {
 		if (bind || !type || strcmp(type, "proc") != 0)
-			return husk_err_set(err, EPERM, "only a proc filesystem may be mounted on /proc");
+			return husk_err_set(err, EPERM,
+					    "only a proc filesystem may be mounted on /proc");
 		return 0;
 	}
 	if (strncmp(dest, "/proc/", 6) != 0 || proc_target_allowed(dest))
@@ -189,7 +191,8 @@ static int check_target(int target_fd, const char *dest, struct husk_err **err)
 	struct statfs sfs;
 	if (fstatfs(target_fd, &sfs) < 0)
 		return husk_err_sys(err, "statfs target");
-	if (sfs.f_type == PROC_SUPER_MAGIC && strcmp(dest, "/proc") != 0 && !proc_target_allowed(dest))
+	if (sfs.f_type == PROC_SUPER_MAGIC && strcmp(dest, "/proc") != 0 &&
+	    !proc_target_allowed(dest))
 		return husk_err_set(err, EPERM, "the target is inside a procfs");
 	return 0;
 }
@@ -222,7 +225,8 @@ static int fs_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const cha
 	if (apply_attrs(mfd, o, false, err) < 0)
 		return -1;
 	if ((o->extra & MOPT_TMPCOPYUP) && strcmp(m->type, "tmpfs") == 0) {
-		cleanup_fd int src = open_in_root_raw(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
+		cleanup_fd int src =
+		    open_in_root_raw(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0);
 		if (src >= 0 && copy_tree(src, mfd, err) < 0)
 			return husk_err_wrap(err, "tmpcopyup");
 	}
@@ -241,7 +245,8 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 	struct mount_opts o;
 	if (mount_opts_parse(&m->options, &o, err) < 0)
 		return husk_err_wrap(err, "mount \"%s\" on \"%s\"", what, m->destination);
-	bool bind = (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
+	bool bind =
+	    (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
 	int r;
 	if (check_proc_dest(dest, m->type, bind, err) < 0)
 		r = -1;

@@ -11,8 +11,7 @@
 #include "rootfs/internal.h"
 
 /* rootfsPropagation as MS_* flags; 0 when absent. */
-static int root_propagation(const struct oci_config *cfg, unsigned long *out,
-			    struct husk_err **err)
+static int root_propagation(const struct oci_config *cfg, unsigned long *out, struct husk_err **err)
 {
 	const char *p = cfg->linux_.rootfs_propagation;
 	*out = 0;
@@ -20,7 +19,8 @@ static int root_propagation(const struct oci_config *cfg, unsigned long *out,
 		return 0;
 	*out = mount_propagation_flags(p);
 	if (!*out)
-		return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+		return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"",
+				    p);
 	return 0;
 }
 
@@ -53,7 +53,7 @@ static int make_parent_mount_private(const char *rootfs, struct husk_err **err)
 static int bind_rootfs(const char *rootfs, int *root_fd, struct husk_err **err)
 {
 	cleanup_fd int tree =
-		open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	    open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
 		return husk_err_sys(err, "bind rootfs %s", rootfs);
 	cleanup_fd int target = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -73,9 +73,10 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
 	/* Everything below changes the mount namespace we are in: never the host's. */
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(err, EINVAL,
-				    "rootfs: the config has no mount namespace; refusing to change the "
-				    "host's mounts");
+		return husk_err_set(
+		    err, EINVAL,
+		    "rootfs: the config has no mount namespace; refusing to change the "
+		    "host's mounts");
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;
@@ -88,7 +89,7 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 	if ((prop & MS_SHARED) && make_parent_mount_private(opts->rootfs, err) < 0)
 		return husk_err_wrap(err, "rootfs");
 
-	struct rootfs_ctx ctx = { .cfg = cfg, .opts = opts, .root_fd = -1, .bundle_fd = -1 };
+	struct rootfs_ctx ctx = {.cfg = cfg, .opts = opts, .root_fd = -1, .bundle_fd = -1};
 	int r = bind_rootfs(opts->rootfs, &ctx.root_fd, err);
 	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++)
 		r = mount_config_entry(&ctx, i, err);

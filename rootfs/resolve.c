@@ -20,7 +20,7 @@
 #include "rootfs/internal.h"
 
 #define MAX_SYMLINKS 40
-#define MAX_DEPTH 256
+#define MAX_DEPTH    256
 
 bool rootfs_force_walk;
 static bool openat2_missing;
@@ -85,7 +85,7 @@ static void walk_pop_all(struct walk *w)
 
 int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
-	struct walk w = { .fds = { root_fd }, .depth = 0 };
+	struct walk w = {.fds = {root_fd}, .depth = 0};
 	cleanup_free char *todo = xstrdup(path);
 	int links = 0, ret;
 	bool nofollow = flags & O_NOFOLLOW;
@@ -95,7 +95,8 @@ int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 		while (*rest == '/')
 			rest++;
 		if (!*rest) {
-			/* path ended on a directory (or was "/"): reopen it with the caller's flags */
+			/* path ended on a directory (or was "/"): reopen it with the caller's flags
+			 */
 			ret = openat(w.fds[w.depth], ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC, mode);
 			if (ret < 0)
 				ret = -errno;
@@ -193,8 +194,8 @@ int open_in_root_raw(int root_fd, const char *path, int flags, mode_t mode)
 	if (!*path)
 		path = "/";
 	if (!openat2_missing && !rootfs_force_walk) {
-		int fd = sys_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC), mode,
-				     ROOTFS_RESOLVE);
+		int fd =
+		    sys_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC), mode, ROOTFS_RESOLVE);
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOSYS)
@@ -269,7 +270,7 @@ static int create_walk(int root_fd, char *p, enum target_kind kind, mode_t mode,
 		creating = true;
 		fd = openat(dir, s,
 			    O_PATH | O_NOFOLLOW | O_CLOEXEC |
-				    (last && kind == TARGET_FILE ? 0 : O_DIRECTORY));
+				(last && kind == TARGET_FILE ? 0 : O_DIRECTORY));
 		*e = saved;
 		if (fd < 0)
 			return -errno;

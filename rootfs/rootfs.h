@@ -15,11 +15,12 @@
 #include "oci/spec.h"
 
 struct rootfs_opts {
-	const char *bundle;     /* absolute bundle dir: relative root.path and bind sources resolve here */
-	const char *rootfs;     /* absolute path of the rootfs (root.path resolved against bundle) */
-	bool no_pivot;          /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
-	bool userns;            /* a new user namespace was created: device nodes get bind-mounted */
-	int console_pty_fd;     /* pty slave to bind onto /dev/console, -1 when no terminal */
+	const char
+	    *bundle; /* absolute bundle dir: relative root.path and bind sources resolve here */
+	const char *rootfs; /* absolute path of the rootfs (root.path resolved against bundle) */
+	bool no_pivot;	    /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+	bool userns;	    /* a new user namespace was created: device nodes get bind-mounted */
+	int console_pty_fd; /* pty slave to bind onto /dev/console, -1 when no terminal */
 };
 
 /* Phase 1 (before createContainer hooks): make / private (or as rootfsPropagation

@@ -13,11 +13,15 @@
 
 int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
-	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
-	int fd;
+	/* openat2 rejects a mode without O_CREAT/O_TMPFILE */
+	if (!(flags & (O_CREAT | __O_TMPFILE)))
+		mode = 0;
+	struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+	int fd, tries = 0;
+	/* EAGAIN: a concurrent rename made ".." resolution unsafe; bounded retry */
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
 	return fd;
 }
 
@@ -37,9 +41,7 @@ int sys_statx_mnt(int fd, uint64_t *mnt_id, struct statx *stx)
 
 int sys_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation)
 {
-	struct mount_attr attr = {
-		.attr_set = set, .attr_clr = clr, .propagation = propagation
-	};
+	struct mount_attr attr = {.attr_set = set, .attr_clr = clr, .propagation = propagation};
 	/* An atime mode is a 3-state field: changing it needs the whole field cleared. */
 	if ((set & MOUNT_ATTR__ATIME) || (clr & MOUNT_ATTR__ATIME))
 		attr.attr_clr |= MOUNT_ATTR__ATIME;
@@ -99,8 +101,8 @@ static int fs_config_data(int fsfd, const char *data, struct husk_err **err)
 	return 0;
 }
 
-int fs_new_mount(const char *type, const char *source, const struct mount_opts *o,
-		 uint64_t attrs, struct husk_err **err)
+int fs_new_mount(const char *type, const char *source, const struct mount_opts *o, uint64_t attrs,
+		 struct husk_err **err)
 {
 	cleanup_fd int fsfd = fsopen(type, FSOPEN_CLOEXEC);
 	if (fsfd < 0) {

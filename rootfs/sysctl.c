@@ -21,8 +21,8 @@ bool rootfs_has_ns(const struct oci_config *cfg, enum oci_ns_type t)
 }
 
 static const char *const ipc_sysctls[] = {
-	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",        "kernel.sem",
-	"kernel.shmall", "kernel.shmmax", "kernel.shmmni",        "kernel.shm_rmid_forced",
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
 };
 
 int sysctl_validate(const struct oci_config *cfg, const char *name, struct husk_err **err)
@@ -41,26 +41,27 @@ int sysctl_validate(const struct oci_config *cfg, const char *name, struct husk_
 		ipc = strcmp(key, ipc_sysctls[i]) == 0;
 	if (ipc) {
 		if (!rootfs_has_ns(cfg, OCI_NS_IPC))
-			return husk_err_set(err, EPERM,
-					    "sysctl \"%s\" is not allowed in the host's ipc namespace",
-					    name);
+			return husk_err_set(
+			    err, EPERM, "sysctl \"%s\" is not allowed in the host's ipc namespace",
+			    name);
 		return 0;
 	}
 	if (strncmp(key, "net.", 4) == 0) {
 		if (!rootfs_has_ns(cfg, OCI_NS_NETWORK))
-			return husk_err_set(err, EPERM,
-					    "sysctl \"%s\" is not allowed in the host's network namespace",
-					    name);
+			return husk_err_set(
+			    err, EPERM,
+			    "sysctl \"%s\" is not allowed in the host's network namespace", name);
 		return 0;
 	}
 	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
 		if (!rootfs_has_ns(cfg, OCI_NS_UTS))
-			return husk_err_set(err, EPERM,
-					    "sysctl \"%s\" is not allowed in the host's uts namespace",
-					    name);
+			return husk_err_set(
+			    err, EPERM, "sysctl \"%s\" is not allowed in the host's uts namespace",
+			    name);
 		return 0;
 	}
-	return husk_err_set(err, EPERM, "sysctl \"%s\" is not in a separate kernel namespace", name);
+	return husk_err_set(err, EPERM, "sysctl \"%s\" is not in a separate kernel namespace",
+			    name);
 }
 
 int apply_sysctls(const struct oci_config *cfg, int root_fd, struct husk_err **err)
@@ -88,9 +89,9 @@ int apply_sysctls(const struct oci_config *cfg, int root_fd, struct husk_err **e
 			for (char *p = rel; *p; p++)
 				if (*p == '.')
 					*p = '/';
-		cleanup_fd int fd = sys_openat2(sys, rel, O_WRONLY | O_CLOEXEC, 0,
-						RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-							RESOLVE_NO_XDEV);
+		cleanup_fd int fd =
+		    sys_openat2(sys, rel, O_WRONLY | O_CLOEXEC, 0,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
 		if (fd < 0)
 			return husk_err_sys(err, "sysctl \"%s\"", key);
 		if (write_all(fd, val, strlen(val)) < 0)

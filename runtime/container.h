@@ -76,8 +76,13 @@ struct exec_overrides {
 	uint32_t uid, gid;
 	bool tty;
 	bool no_new_privs;
-	const char *const *caps; /* added to bounding, effective and permitted */
+	const char *const *caps;   /* added to bounding, effective and permitted (and
+				    * ambient when the inheritable set is not empty) */
 	size_t ncaps;
+	const uint32_t *additional_gids; /* replace user.additionalGids when ngids > 0 */
+	size_t ngids;
+	const char *apparmor;      /* process.apparmorProfile */
+	const char *process_label; /* process.selinuxLabel */
 };
 
 struct container_exec_opts {
@@ -88,6 +93,7 @@ struct container_exec_opts {
 	const struct exec_overrides *ov;
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
 	unsigned preserve_fds;
 	bool ignore_paused;
 	const sigset_t *block; /* kept blocked in husk, restored in the process */

@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct create_job {
 	size_t config_len;
 	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
 	struct cgroup_manager *cm;
+	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
 	pid_t child, init;
 	bool dir_created;
 	sigset_t orig_mask;
@@ -221,6 +224,26 @@ static void leave_for_children(int saved[2])
 	}
 }
 
+/* clone3 with CLONE_INTO_CGROUP puts the child straight into its v2 cgroup
+ * (into_fd >= 0); kernels or hosts without it get a plain clone. */
+static pid_t clone_init(unsigned long flags, int into_fd, bool *cloned_into)
+{
+	*cloned_into = false;
+	if (into_fd >= 0) {
+		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP,
+					  .exit_signal = SIGCHLD,
+					  .cgroup = (uint64_t)into_fd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*cloned_into = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
 	int sv[2];
@@ -246,12 +269,16 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	unsigned long flags = 0;
 	if (ctx.fast)
 		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
+	/* In the fast path without a new user ns the init joins its cgroups itself. */
+	bool self_join = ctx.fast && !j->plan.user_new;
+	int into_fd = self_join ? cgroup_clone_fd(j->cm) : -1;
 	int saved[2] = {-1, -1};
 	int r = join_for_children(j, saved, err);
 	pid_t pid = -1;
 	if (r == 0) {
-		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+		pid = clone_init(flags, into_fd, &ctx.cloned_into_v2);
 		if (pid == 0) {
+			ctx.cgroup = self_join ? j->cm : NULL;
 			/* The state dir fd carries the flock: `start` must be able to take it. */
 			close(j->dir_fd);
 			close(j->lock_fd);
@@ -268,6 +295,7 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 		return husk_err_set(err, clone_errno, "clone container init");
 	j->child = pid;
 	j->init = ctx.fast || !(j->plan.new_flags & CLONE_NEWPID) ? pid : 0;
+	j->cgroup_joined_by_init = self_join;
 	return 0;
 }
 
@@ -277,15 +305,24 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
  * rules not yet). */
 static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
 {
-	if (j->cfg->linux_.resources_present &&
-	    cgroup_apply(j->cm, &j->cfg->linux_.resources, err) < 0)
-		return -1;
-	return 0;
+	return cgroup_apply_config(j->cm, &j->cfg->linux_, err);
 }
 
 static int setup_cgroup(struct create_job *j, struct husk_err **err)
 {
+	if (j->cgroup_joined_by_init)
+		return 0;
 	return cgroup_enter(j->cm, j->child, err);
+}
+
+/* runtime.md "State" puts "created" right after lifecycle step 2 (the
+ * environment exists) and prestart is step 3, so prestart hooks see "created",
+ * as crun's do and as the runtime-tools suite (hooks_stdin) checks.  runc says
+ * "creating" here; createRuntime keeps that, which hook consumers rely on. */
+static int run_prestart(struct create_job *j, struct container_state *st, struct husk_err **err)
+{
+	cleanup_free char *json = container_state_json(st, OCI_STATUS_CREATED, j->init, false);
+	return hooks_run(&j->cfg->hooks.prestart, "prestart", json, err);
 }
 
 static int send_hook_state(struct create_job *j, struct husk_err **err)
@@ -294,7 +331,7 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 	    .id = (char *)j->o->id, .bundle = j->bundle, .annotations = j->cfg->annotations};
 	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
 	const struct oci_hooks *h = &j->cfg->hooks;
-	if (h->prestart.n && hooks_run(&h->prestart, "prestart", json, err) < 0)
+	if (h->prestart.n && run_prestart(j, &st, err) < 0)
 		return -1;
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;

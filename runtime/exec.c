@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/exec_pidfd.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -63,6 +64,50 @@ static unsigned long namespaces_to_join(pid_t pid)
 			flags |= ns[i].flag;
 	}
 	return flags;
+}
+
+/* setns(pidfd, flags) joins all at once (Linux 5.8+).  Older kernels answer
+ * EINVAL: join through the files in /proc/PID/ns instead, every fd opened before the
+ * first setns (the mount namespace changes what /proc shows), the user
+ * namespace first, and the pidfd proving afterwards that PID was still the
+ * init while the fds were opened (a live pid cannot be reused). */
+static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
+{
+	if (!x->ns_flags)
+		return 0;
+	if (setns(x->pidfd, (int)x->ns_flags) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return husk_err_sys(err, "join the namespaces of container %s", x->o->id);
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
+		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},      {"cgroup", CLONE_NEWCGROUP},
+		     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
+	int fds[ARRAY_SIZE(order)];
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		fds[i] = -1;
+		if (r < 0 || !(x->ns_flags & order[i].flag))
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, order[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			r = husk_err_sys(err, "open %s", path);
+	}
+	if (r == 0 && syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
+		r = container_err(err, ESRCH, "container %s: its init exited", x->o->id);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (fds[i] < 0)
+			continue;
+		if (r == 0 && setns(fds[i], (int)order[i].flag) < 0)
+			r = husk_err_sys(err, "join the %s namespace of container %s", order[i].name,
+					 x->o->id);
+		close(fds[i]);
+	}
+	return r;
 }
 
 static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
@@ -111,7 +156,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .container_id = x->o->id,
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
-					    .userns = x->st->userns};
+					    .userns = x->st->userns,
+					    .state_root = x->o->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (slave >= 0) {
@@ -192,10 +238,8 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 	}
 	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
 		goto fail;
-	if (x->ns_flags && setns(x->pidfd, (int)x->ns_flags) < 0) {
-		husk_err_sys(&err, "join the namespaces of container %s", x->o->id);
+	if (join_namespaces(x, &err) < 0)
 		goto fail;
-	}
 	close(x->pidfd);
 	pid_t pid = fork_after_pid_message(x->sync_fd, &err);
 	if (pid < 0)
@@ -286,6 +330,8 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		return -1;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->st->pid, 0);
 	if (x->pidfd < 0 || !container_pid_alive(x->st)) {
+		if (x->pidfd >= 0)
+			close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return container_err(err, ESRCH, "container not running");
@@ -293,6 +339,7 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	x->ns_flags = namespaces_to_join(x->st->pid);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return husk_err_sys(err, "socketpair");
@@ -341,7 +388,20 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		char pid[24];
 		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
 		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
-			return husk_err_wrap(err, "pid file");
+			r = husk_err_wrap(err, "pid file");
+	}
+	if (r == 0 && o->pidfd_socket &&
+	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
+		r = -1;
+	if (r < 0 && res->pid > 0) {
+		/* Nobody will know about the process: do not leave it behind. */
+		kill(res->pid, SIGKILL);
+		while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		res->pid = 0;
+		if (res->pty_master >= 0)
+			close(res->pty_master);
+		res->pty_master = -1;
 	}
 	return r;
 }
@@ -386,6 +446,24 @@ static void apply_overrides(struct oci_process *p, const struct exec_overrides *
 		strv_append(&p->capabilities.bounding, ov->caps, ov->ncaps);
 		strv_append(&p->capabilities.effective, ov->caps, ov->ncaps);
 		strv_append(&p->capabilities.permitted, ov->caps, ov->ncaps);
+		/* Ambient capabilities need their inheritable bit: like runc, add
+		 * them only when the process already has an inheritable set. */
+		if (p->capabilities.inheritable.n)
+			strv_append(&p->capabilities.ambient, ov->caps, ov->ncaps);
+	}
+	if (ov->ngids) {
+		free(p->user.additional_gids);
+		p->user.additional_gids = xcalloc(ov->ngids, sizeof(uint32_t));
+		memcpy(p->user.additional_gids, ov->additional_gids, ov->ngids * sizeof(uint32_t));
+		p->user.n_additional_gids = ov->ngids;
+	}
+	if (ov->apparmor) {
+		free(p->apparmor_profile);
+		p->apparmor_profile = xstrdup(ov->apparmor);
+	}
+	if (ov->process_label) {
+		free(p->selinux_label);
+		p->selinux_label = xstrdup(ov->process_label);
 	}
 }
 

@@ -65,6 +65,10 @@ int process_chdir_checked(const char *cwd, struct husk_err **err)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	cleanup_fd int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+	/* No openat2 (kernel < 5.6, valgrind): the getcwd() proof below still
+	 * refuses any cwd outside the root. */
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ELOOP)
 		return husk_err_set(err, ELOOP,
 				    "process.cwd \"%s\": refused, it goes through a magic link "

@@ -329,6 +329,8 @@ static int receive_go(struct init_ctx *ctx, struct husk_err **err)
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
+	if (ctx->cgroup && cgroup_enter_self(ctx->cgroup, ctx->cloned_into_v2, err) < 0)
+		return -1;
 	if (set_parent_death_signal(ctx, err) < 0 || setup_namespaces(ctx, err) < 0)
 		return -1;
 	ns_plan_close((struct ns_plan *)ctx->plan);
@@ -371,7 +373,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 					    .container_id = ctx->opts->id,
 					    .bundle = ctx->bundle,
 					    .container_pid = 0,
-					    .userns = ropts.userns};
+					    .userns = ropts.userns,
+					    .state_root = ctx->opts->root};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (rootfs_finalize(cfg, &ropts, err) < 0)

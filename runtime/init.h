@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "cgroups/cgroup.h"
 #include "ns/ns.h"
 #include "oci/spec.h"
 #include "runtime/container.h"
@@ -24,6 +25,10 @@ struct init_ctx {
 	const char *rootfs;  /* absolute */
 	unsigned listen_fds; /* LISTEN_FDS handed to the container (socket activation) */
 	pid_t parent_pid;
+	/* Joining its cgroups itself is much cheaper than being moved by the parent
+	 * (see cgroups/cgroup.h); only possible before entering a new user ns. */
+	struct cgroup_manager *cgroup;  /* set: join it first thing */
+	bool cloned_into_v2;            /* clone3(CLONE_INTO_CGROUP) placed us in v2 */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting. */

@@ -2,8 +2,9 @@
  *
  * Labels are written to /proc/self/attr files opened through a verified procfs
  * (proc_self_open), so a symlinked or overmounted /proc in the rootfs cannot
- * swallow the write and leave the container unconfined.  The files are opened
- * as root, before the user switch, and written last, after NNP. */
+ * swallow the write and leave the container unconfined.  They are written as
+ * root, before the user switch and NNP (runc's order); the kernel applies them
+ * at execve. */
 #include "runtime/process_security_internal.h"
 
 #include <fcntl.h>

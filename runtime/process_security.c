@@ -3,12 +3,14 @@
  * apply() order, and why:
  *   rlimits, oomScoreAdj, scheduler, ioPriority, personality, memoryPolicy
  *                        as root: raising limits/priorities needs privileges
- *   open LSM attr files  as root: /proc/self is root-owned once non-dumpable
+ *   LSM exec labels      as root (/proc/self is root-owned once non-dumpable)
+ *                        and before NNP, which restricts LSM transitions; like
+ *                        runc, they only take effect at execve
  *   bounding set         needs CAP_SETPCAP, which the user switch may drop
  *   KEEPCAPS + setgroups/setresgid/setresuid
  *                        so the permitted set survives a switch to non-root
  *   capset (E, P, I), ambient
- *   NNP, LSM exec labels
+ *   NNP
  * load_seccomp() then installs the filter as the very last step.
  *
  * Without NNP, installing a filter needs CAP_SYS_ADMIN in the effective set.
@@ -24,6 +26,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/caps.h"
 #include "runtime/process_security_internal.h"
@@ -89,7 +92,10 @@ int process_security_prepare(const struct process_security_opts *opts,
 		goto fail;
 	const struct oci_seccomp *sc = &opts->cfg->linux_.seccomp;
 	if (sc->present) {
-		if (seccomp_prog_build(sc, &ps->seccomp, err) < 0)
+		cleanup_free char *cache = opts->state_root && opts->state_root[0] == '/'
+						   ? xasprintf("%s/.seccomp-cache", opts->state_root)
+						   : NULL;
+		if (seccomp_prog_build_cached(sc, cache, &ps->seccomp, err) < 0)
 			goto fail;
 		/* The listener lives at a host path: connect while the host is visible. */
 		if (ps->seccomp->uses_notify &&
@@ -140,7 +146,8 @@ int process_security_apply(struct process_security *ps, struct husk_err **err)
 	if (ps->applied)
 		return husk_err_set(err, EALREADY, "process security already applied");
 	ps->applied = true;
-	if (process_attrs_apply(ps->attrs, err) < 0 || lsm_open(&ps->lsm, err) < 0)
+	if (process_attrs_apply(ps->attrs, err) < 0 || lsm_open(&ps->lsm, err) < 0 ||
+	    lsm_apply(&ps->lsm, err) < 0)
 		return -1;
 	if (ps->caps_present && caps_limit_bounding(ps->caps.bounding, err) < 0)
 		return husk_err_wrap(err, "process.capabilities.bounding");
@@ -166,7 +173,7 @@ int process_security_apply(struct process_security *ps, struct husk_err **err)
 	}
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return husk_err_sys(err, "process.noNewPrivileges");
-	return lsm_apply(&ps->lsm, err);
+	return 0;
 }
 
 int process_security_load_seccomp(struct process_security *ps, struct husk_err **err)

@@ -30,6 +30,8 @@ struct process_security_opts {
 	const char *bundle;
 	pid_t container_pid;            /* for the seccomp listener state (0 if unknown) */
 	bool userns;                    /* running inside a new user namespace */
+	const char *state_root;         /* husk --root: compiled seccomp filters are cached in
+					 * <state_root>/.seccomp-cache (NULL: no cache) */
 };
 
 int process_security_prepare(const struct process_security_opts *opts,

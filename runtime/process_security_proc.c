@@ -3,6 +3,7 @@
 #include "runtime/process_security_internal.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -30,6 +31,41 @@ static int open_proc_root(struct husk_err **err)
 	return steal_fd(&fd);
 }
 
+/* Without openat2 (kernel < 5.6, valgrind): the same walk by hand, one
+ * component at a time, no symlinks except "self", never leaving the mount. */
+static int walk_proc(int root, const char *path, int flags)
+{
+	struct stat rst;
+	if (fstat(root, &rst) < 0)
+		return -1;
+	cleanup_free char *copy = xstrdup(path);
+	cleanup_fd int dir = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		bool last = save == NULL || *save == '\0';
+		bool self = strcmp(c, "self") == 0 && dir >= 0 && c == copy;
+		int f = last ? flags | O_CLOEXEC | O_NOCTTY : O_PATH | O_DIRECTORY | O_CLOEXEC;
+		if (!self)
+			f |= O_NOFOLLOW;
+		if (strcmp(c, "..") == 0) {
+			errno = EXDEV;
+			return -1;
+		}
+		int next = openat(dir, c, f);
+		if (next < 0)
+			return -1;
+		struct stat st;
+		if (fstat(next, &st) < 0 || st.st_dev != rst.st_dev) {
+			close(next);
+			errno = EXDEV;
+			return -1;
+		}
+		close(dir);
+		dir = next;
+	}
+	return steal_fd(&dir);
+}
+
 int proc_self_open(const char *rel, int flags, struct husk_err **err)
 {
 	cleanup_fd int root = open_proc_root(err);
@@ -41,6 +77,8 @@ int proc_self_open(const char *rel, int flags, struct husk_err **err)
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
 	cleanup_fd int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = walk_proc(root, path, flags);
 	if (fd < 0)
 		return husk_err_sys(err, "opening /proc/%s", path);
 	struct statfs sfs;

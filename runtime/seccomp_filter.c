@@ -207,6 +207,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *na
 	return 0;
 }
 
+/* ctx NULL: the validation pass (errors, warnings, counts, no libseccomp
+ * work); ctx set: the compile pass, silent, on input the first pass accepted. */
 static int add_syscall(scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, size_t idx,
 		       uint32_t def_action, struct seccomp_prog *p, struct husk_err **err)
 {
@@ -243,22 +245,23 @@ static int add_syscall(scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc
 		const char *name = sc->names.v[n];
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
-			log_warn("linux.seccomp: unknown syscall \"%s\", skipping it", name);
-			p->n_skipped++;
-			continue;
-		}
-		if (!split) {
-			if (add_rule(ctx, action, nr, name, (unsigned)sc->n_args, cmps, err) < 0)
-				return husk_err_wrap(err, "linux.seccomp.syscalls[%zu]", idx);
-			p->n_rules++;
+			if (!ctx) {
+				log_warn("linux.seccomp: unknown syscall \"%s\", skipping it", name);
+				p->n_skipped++;
+			}
 			continue;
 		}
 		/* Several conditions on one argument: libseccomp cannot AND them, so each
 		 * becomes its own rule (OR), which is what runc does. */
-		for (size_t i = 0; i < sc->n_args; i++) {
-			if (add_rule(ctx, action, nr, name, 1, &cmps[i], err) < 0)
+		size_t rules = split ? sc->n_args : 1;
+		if (!ctx) {
+			p->n_rules += rules;
+			continue;
+		}
+		for (size_t i = 0; i < rules; i++) {
+			unsigned n_cmp = split ? 1 : (unsigned)sc->n_args;
+			if (add_rule(ctx, action, nr, name, n_cmp, split ? &cmps[i] : cmps, err) < 0)
 				return husk_err_wrap(err, "linux.seccomp.syscalls[%zu]", idx);
-			p->n_rules++;
 		}
 	}
 	return 0;
@@ -287,8 +290,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_prog *p, struct husk_e
 	return 0;
 }
 
-static int build(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def_action,
-		 struct seccomp_prog *p, struct husk_err **err)
+static int add_arches(scmp_filter_ctx ctx, const struct oci_seccomp *s, struct husk_err **err)
 {
 	for (size_t i = 0; i < s->architectures.n; i++) {
 		uint32_t arch = 0;
@@ -299,6 +301,22 @@ static int build(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def_
 			return husk_err_set(err, -r, "linux.seccomp.architectures[%zu]: adding %s", i,
 					    s->architectures.v[i]);
 	}
+	return 0;
+}
+
+/* Everything but the (slow) compile: names, flags, arches, counts, warnings. */
+static int validate(const struct oci_seccomp *s, uint32_t def_action, struct seccomp_prog *p,
+		    struct husk_err **err)
+{
+	/* Adding arches to an empty filter is cheap and catches the ones libseccomp
+	 * cannot combine with the native one (EDOM). */
+	scmp_filter_ctx probe = seccomp_init(SCMP_ACT_ALLOW);
+	if (!probe)
+		return husk_err_set(err, ENOMEM, "seccomp_init");
+	int r = add_arches(probe, s, err);
+	seccomp_release(probe);
+	if (r < 0)
+		return -1;
 	for (size_t i = 0; i < s->flags.n; i++) {
 		unsigned int flag;
 		if (seccomp_flag_parse(s->flags.v[i], &flag, err) < 0)
@@ -310,7 +328,7 @@ static int build(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def_
 		p->flags |= flag;
 	}
 	for (size_t i = 0; i < s->n_syscalls; i++)
-		if (add_syscall(ctx, &s->syscalls[i], i, def_action, p, err) < 0)
+		if (add_syscall(NULL, &s->syscalls[i], i, def_action, p, err) < 0)
 			return -1;
 	/* It only changes how a notified task waits; the kernel refuses it without a
 	 * listener, and without NOTIFY rules there is nothing for it to change. */
@@ -319,11 +337,26 @@ static int build(scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def_
 	if (p->uses_notify && !s->listener_path)
 		return husk_err_set(err, EINVAL,
 				    "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
-	return export_bpf(ctx, p, err);
+	return 0;
 }
 
-int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
-		       struct husk_err **err)
+static int compile(const struct oci_seccomp *s, uint32_t def_action, struct seccomp_prog *p,
+		   struct husk_err **err)
+{
+	scmp_filter_ctx ctx = seccomp_init(def_action);
+	if (!ctx)
+		return husk_err_set(err, ENOMEM, "seccomp_init");
+	int r = add_arches(ctx, s, err);
+	for (size_t i = 0; r == 0 && i < s->n_syscalls; i++)
+		r = add_syscall(ctx, &s->syscalls[i], i, def_action, p, err);
+	if (r == 0)
+		r = export_bpf(ctx, p, err);
+	seccomp_release(ctx);
+	return r < 0 ? -1 : 0;
+}
+
+int seccomp_prog_build_cached(const struct oci_seccomp *s, const char *cache_dir,
+			      struct seccomp_prog **out, struct husk_err **err)
 {
 	uint32_t def_action;
 	if (seccomp_action_parse(s->default_action, &s->default_errno_ret, &def_action, err) < 0)
@@ -334,18 +367,28 @@ int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
 		return husk_err_set(err, EINVAL,
 				    "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "
 				    "default action");
-	scmp_filter_ctx ctx = seccomp_init(def_action);
-	if (!ctx)
-		return husk_err_set(err, ENOMEM, "seccomp_init");
 	struct seccomp_prog *p = xcalloc(1, sizeof(*p));
-	int r = build(ctx, s, def_action, p, err);
-	seccomp_release(ctx);
-	if (r < 0) {
-		seccomp_prog_free(p);
-		return -1;
+	if (validate(s, def_action, p, err) < 0)
+		goto fail;
+	if (cache_dir && seccomp_cache_load(cache_dir, s, p) == 0) {
+		p->from_cache = true;
+	} else {
+		if (compile(s, def_action, p, err) < 0)
+			goto fail;
+		if (cache_dir)
+			seccomp_cache_store(cache_dir, s, p);
 	}
 	*out = p;
 	return 0;
+fail:
+	seccomp_prog_free(p);
+	return -1;
+}
+
+int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
+		       struct husk_err **err)
+{
+	return seccomp_prog_build_cached(s, NULL, out, err);
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)

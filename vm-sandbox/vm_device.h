@@ -59,7 +59,10 @@ struct vm_device_env {
 	const struct guest_mem *mem;
 	uint64_t mmio_base;          /* where the core placed the device */
 	unsigned irq;                /* GSI */
-	int vm_fd;                   /* KVM VM fd for irqfd/ioeventfd; -1 in unit tests */
+	/* KVM VM fd; -1 in unit tests.  The core registers the QueueNotify
+	 * ioeventfds (devices.c) and replays each kick through mmio(): a device
+	 * must not register its own (KVM would refuse the core's with EEXIST). */
+	int vm_fd;
 	struct vm_event_loop *loop;  /* NULL in unit tests: devices then work synchronously */
 	/* Assert the device's edge interrupt (the core uses an irqfd). */
 	void (*irq_raise)(void *ctx, unsigned irq);

@@ -236,3 +236,11 @@ mnt_line() { echo "$1" | awk -v mp="$2" '$5 == mp' | tail -1; }
 	[ "$(stat -c %u:%g "$BUNDLE/vol/f")" = 0:0 ]
 	assert_no_leftovers "$CID"
 }
+
+@test "rootfs: a later bind over the cgroup mount wins (systemd-style -v /sys/fs/cgroup)" {
+	cfg '.mounts += [{"destination": "/sys/fs/cgroup", "type": "bind", "source": "/sys/fs/cgroup", "options": ["rbind", "ro"]}]'
+	run_in 'grep " /sys/fs/cgroup" /proc/self/mountinfo | tail -3; ls /sys/fs/cgroup'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "memory" ]]
+	assert_no_leftovers "$CID"
+}

@@ -163,3 +163,23 @@ start_agent() { # SYSCALL ERRNO ...
 	[[ "$output" == *nobody.sock* ]]
 	[[ "$output" != *RAN* ]]
 }
+
+@test "seccomp: a cached compiled filter behaves like a fresh one" {
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+		  syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 42}]}'
+	in_ctr 'mkdir /tmp/c1; echo "rc=$?"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"No message of desired type"* ]]
+	# The entry is there, root's, private.
+	[ "$(find "$HUSK_ROOT/.seccomp-cache" -name '*.bpf' -user root -perm 600 | wc -l)" -eq 1 ]
+	in_ctr 'mkdir /tmp/c2; echo "rc=$?"; grep ^Seccomp: /proc/self/status'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"No message of desired type"* ]]
+	[[ "$output" == *"Seccomp:"*2* ]]
+	[ ! -e rootfs/tmp/c2 ]
+	# A different profile gets its own entry and its own behaviour.
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
+	in_ctr 'mkdir /tmp/c3; echo "rc=$?"'
+	[[ "$output" == *"Permission denied"* ]]
+	[ "$(find "$HUSK_ROOT/.seccomp-cache" -name '*.bpf' | wc -l)" -eq 2 ]
+}

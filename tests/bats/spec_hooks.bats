@@ -100,7 +100,7 @@ log_lines() { tr '\n' ' ' <"$LOG" | sed 's/ $//'; }
 	hook slow 'exec sleep 30'
 	add_hook createRuntime slow 1
 	local t0=$SECONDS
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[ $((SECONDS - t0)) -lt 15 ]
@@ -111,7 +111,7 @@ log_lines() { tr '\n' ' ' <"$LOG" | sed 's/ $//'; }
 
 @test "config.md#posix-platform-hooks: a hook path that is not absolute is an error" {
 	cfg '.hooks.createRuntime = [{path: "bin/true"}]'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
@@ -120,7 +120,7 @@ log_lines() { tr '\n' ' ' <"$LOG" | sed 's/ $//'; }
 
 @test "config.md#posix-platform-hooks: a timeout that is not greater than zero is an error" {
 	cfg '.hooks.createRuntime = [{path: "/bin/true", timeout: 0}]'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	run husk state "$CID"
@@ -279,7 +279,7 @@ create_hook_failure() { # KIND
 	add_hook "$1" fail
 	add_hook "$1" after
 	cfg '.process.args = ["sh", "-c", "echo user > /user; sleep 1000"]'
-	run husk create --bundle "$BUNDLE" "$CID" </dev/null
+	try_create
 	echo "$output"
 	[ "$status" -ne 0 ]
 	# The container is stopped and destroyed: no state, process, cgroup or mount.
@@ -322,4 +322,17 @@ create_hook_failure() { # KIND
 	[ -z "$st" ] || [ "$st" = stopped ]
 	[ -z "$st" ] || husk delete "$CID"
 	assert_no_leftovers "$CID"
+}
+
+@test "runtime.md#state: prestart hooks (lifecycle step 3, after the environment exists) see status created, with the pid and annotations" {
+	hook prestart "cat > $TEST_TMP/state-prestart.json"
+	add_hook prestart prestart
+	cfg '.annotations = {"org.example.husk": "validation"}'
+	create_detached
+	local pid
+	pid=$(state_pid)
+	cat "$TEST_TMP/state-prestart.json"
+	jq -e --argjson pid "$pid" --arg id "$CID" --arg b "$BUNDLE" \
+		'.status == "created" and .pid == $pid and .id == $id and .bundle == $b and .annotations["org.example.husk"] == "validation"' \
+		"$TEST_TMP/state-prestart.json"
 }

@@ -3,7 +3,7 @@
 #     replay binary (gcc) that the bats suite runs;
 #   - a seccomp notify agent for the listenerPath integration tests.
 
-SEC_FUZZ_SRCS := $(wildcard oci/*.c) $(wildcard common/*.c) runtime/seccomp_filter.c
+SEC_FUZZ_SRCS := $(wildcard oci/*.c) $(wildcard common/*.c) runtime/seccomp_filter.c runtime/seccomp_cache.c
 SEC_BUILD_DIR := $(BUILD)/tests/security
 
 $(SEC_BUILD_DIR)/fuzz_seccomp_replay: tests/fuzz/fuzz_seccomp.c $(LIBHUSK)

@@ -1,6 +1,7 @@
 /* rootfs_prepare + rootfs_finalize for real, in a forked child with its own
  * mount namespace, checked through the kernel's view from inside (mountinfo,
  * stat, writes that must fail). */
+#include <dirent.h>
 #include <pty.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -31,7 +32,8 @@ static void check_default_container(struct fixture *fx, void *arg)
 	CHECK(has_opt(mi.opts, "nosuid") && !has_opt(mi.opts, "noexec"), "/dev opts %s", mi.opts);
 	CHECK(has_opt(mi.super, "mode=755") && has_opt(mi.super, "size=65536k"), "/dev super %s",
 	      mi.super);
-	CHECK(find_mount("/dev/pts", &mi) && strcmp(mi.type, "devpts") == 0, "/dev/pts %s", mi.type);
+	CHECK(find_mount("/dev/pts", &mi) && strcmp(mi.type, "devpts") == 0, "/dev/pts %s",
+	      mi.type);
 	CHECK(has_opt(mi.super, "ptmxmode=666") && has_opt(mi.super, "gid=5"), "devpts %s",
 	      mi.super);
 	CHECK(find_mount("/dev/shm", &mi) && has_opt(mi.opts, "nodev"), "shm %s", mi.opts);
@@ -45,14 +47,15 @@ static void check_default_container(struct fixture *fx, void *arg)
 	static const struct {
 		const char *p;
 		unsigned ma, mi;
-	} devs[] = { { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },   { "/dev/full", 1, 7 },
-		     { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 } };
+	} devs[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},	   {"/dev/full", 1, 7},
+		    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		struct stat st;
 		CHECK(lstat(devs[i].p, &st) == 0, "%s: %s", devs[i].p, strerror(errno));
 		CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == devs[i].ma &&
-			      minor(st.st_rdev) == devs[i].mi && (st.st_mode & 0777) == 0666,
-		      "%s is %x %u:%u", devs[i].p, st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+			  minor(st.st_rdev) == devs[i].mi && (st.st_mode & 0777) == 0666,
+		      "%s is %x %u:%u", devs[i].p, st.st_mode, major(st.st_rdev),
+		      minor(st.st_rdev));
 	}
 	char l[64];
 	ssize_t k = readlink("/dev/fd", l, sizeof(l) - 1);
@@ -68,8 +71,8 @@ static void check_default_container(struct fixture *fx, void *arg)
 	/* masked files read empty (the ones this kernel has) */
 	char buf[16];
 	int masked = 0;
-	static const char *const files[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
-					     "/proc/sched_debug" };
+	static const char *const files[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list",
+					    "/proc/sched_debug"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		fd = open(files[i], O_RDONLY);
 		if (fd < 0 && errno == ENOENT)
@@ -80,7 +83,7 @@ static void check_default_container(struct fixture *fx, void *arg)
 	}
 	CHECK(masked > 0, "no masked file to check");
 	CHECK(find_mount("/sys/firmware", &mi) && strcmp(mi.type, "tmpfs") == 0 &&
-		      has_opt(mi.opts, "ro"),
+		  has_opt(mi.opts, "ro"),
 	      "/sys/firmware %s %s", mi.type, mi.opts);
 	CHECK(mkdir("/sys/firmware/x", 0755) < 0 && errno == EROFS, "masked dir writable");
 
@@ -96,7 +99,7 @@ static void check_default_container(struct fixture *fx, void *arg)
 
 	/* a read-only path on a nosuid,nodev,noexec mount keeps those */
 	CHECK(find_mount("/dev/shm", &mi) && has_opt(mi.opts, "ro") && has_opt(mi.opts, "nosuid") &&
-		      has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noexec"),
+		  has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noexec"),
 	      "/dev/shm %s", mi.opts);
 
 	/* the rootfs itself stays writable (root.readonly is false) */
@@ -111,7 +114,7 @@ static void test_default_container(void **state)
 	fx_default_paths(fx);
 	fx_free_strv(&fx->cfg.linux_.readonly_paths);
 	fx->cfg.linux_.readonly_paths =
-		fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger,/dev/shm");
+	    fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger,/dev/shm");
 	fx_run(fx, 0, check_default_container, NULL);
 	fx_free(fx);
 }
@@ -152,7 +155,7 @@ static void check_binds(struct fixture *fx, void *arg)
 	      mi.optional);
 	/* noexec / nodev / noatime */
 	CHECK(find_mount("/data/rw", &mi) && has_opt(mi.opts, "noexec") &&
-		      has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noatime"),
+		  has_opt(mi.opts, "nodev") && has_opt(mi.opts, "noatime"),
 	      "/data/rw %s", mi.opts);
 }
 
@@ -169,7 +172,7 @@ static void test_bind_mounts_recursive(void **state)
 {
 	(void)state;
 	struct fixture *fx = fx_new();
-	static const char *const dirs[] = { "vol/ro", "vol/rw", "vol/tree/sub", NULL };
+	static const char *const dirs[] = {"vol/ro", "vol/rw", "vol/tree/sub", NULL};
 	fx_mkdirs(fx->bundle, dirs);
 	char *p = xasprintf("%s/vol/ro/hello", fx->bundle);
 	fx_write(p, "hello");
@@ -206,7 +209,7 @@ static void test_idmapped_bind(void **state)
 {
 	(void)state;
 	struct fixture *fx = fx_new();
-	static const char *const dirs[] = { "vol", NULL };
+	static const char *const dirs[] = {"vol", NULL};
 	fx_mkdirs(fx->bundle, dirs);
 	char *p = xasprintf("%s/vol/f", fx->bundle);
 	fx_write(p, "x");
@@ -217,10 +220,10 @@ static void test_idmapped_bind(void **state)
 	fx_mount(fx, "/plain", "bind", "vol", "rbind");
 	struct oci_mount *m = &fx->cfg.mounts[1];
 	m->uid_mappings = xcalloc(1, sizeof(*m->uid_mappings));
-	m->uid_mappings[0] = (struct oci_id_mapping){ 0, 1000, 1 };
+	m->uid_mappings[0] = (struct oci_id_mapping){0, 1000, 1};
 	m->n_uid_mappings = 1;
 	m->gid_mappings = xcalloc(1, sizeof(*m->gid_mappings));
-	m->gid_mappings[0] = (struct oci_id_mapping){ 0, 1001, 1 };
+	m->gid_mappings[0] = (struct oci_id_mapping){0, 1001, 1};
 	m->n_gid_mappings = 1;
 	fx_run(fx, 0, check_idmap, NULL);
 	free(m->uid_mappings);
@@ -235,7 +238,7 @@ static void check_tmpfs_options(struct fixture *fx, void *arg)
 	must_prepare_finalize(fx);
 	struct mnt_info mi;
 	CHECK(find_mount("/tmp", &mi) && has_opt(mi.super, "size=1024k") &&
-		      has_opt(mi.super, "mode=700") && has_opt(mi.opts, "nosuid"),
+		  has_opt(mi.super, "mode=700") && has_opt(mi.opts, "nosuid"),
 	      "/tmp %s %s", mi.opts, mi.super);
 	/* tmpcopyup: the image's /etc content is in the tmpfs, owner and mode kept */
 	struct stat st;
@@ -266,7 +269,7 @@ static void test_tmpfs_copyup_remount_readonly_root(void **state)
 	p = xasprintf("%s/etc/link", fx->rootfs);
 	assert_int_equal(symlink("conf", p), 0);
 	free(p);
-	static const char *const dirs[] = { "etc/sub", NULL };
+	static const char *const dirs[] = {"etc/sub", NULL};
 	fx_mkdirs(fx->rootfs, dirs);
 	p = xasprintf("%s/etc/sub/deep", fx->rootfs);
 	fx_write(p, "");
@@ -286,11 +289,12 @@ static void check_devices(struct fixture *fx, void *arg)
 	(void)arg;
 	must_prepare_finalize(fx);
 	struct stat st;
-	CHECK(lstat("/dev/mynull", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) &&
-		      (st.st_mode & 07777) == 0600 && st.st_uid == 1000 && st.st_gid == 1001,
+	CHECK(lstat("/dev/mynull", &st) == 0 && S_ISCHR(st.st_mode) &&
+		  st.st_rdev == makedev(1, 3) && (st.st_mode & 07777) == 0600 &&
+		  st.st_uid == 1000 && st.st_gid == 1001,
 	      "mynull mode %o uid %u gid %u", st.st_mode, st.st_uid, st.st_gid);
 	CHECK(lstat("/dev/sub/dir/loop", &st) == 0 && S_ISBLK(st.st_mode) &&
-		      st.st_rdev == makedev(7, 200),
+		  st.st_rdev == makedev(7, 200),
 	      "block device");
 	CHECK(lstat("/dev/fifo", &st) == 0 && S_ISFIFO(st.st_mode), "fifo");
 	CHECK(lstat("/dev/kmsg2", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 11),
@@ -313,11 +317,11 @@ static void add_device(struct fixture *fx, const char *type, const char *path, i
 	d->major = ma;
 	d->minor = mi;
 	if (mode >= 0)
-		d->file_mode = (oci_opt_u64){ true, (uint64_t)mode };
+		d->file_mode = (oci_opt_u64){true, (uint64_t)mode};
 	if (uid >= 0)
-		d->uid = (oci_opt_u64){ true, (uint64_t)uid };
+		d->uid = (oci_opt_u64){true, (uint64_t)uid};
 	if (gid >= 0)
-		d->gid = (oci_opt_u64){ true, (uint64_t)gid };
+		d->gid = (oci_opt_u64){true, (uint64_t)gid};
 }
 
 static void test_linux_devices(void **state)
@@ -383,6 +387,51 @@ static void test_bound_device_left_alone(void **state)
 	fx_free(fx);
 }
 
+/* linux.devices inside a config bind in /dev (a stand-in for a host directory):
+ * a matching node is used as is, anything else is an error, nothing is
+ * unlinked, chmod-ed or chown-ed there. */
+static void check_devices_in_bound_dir(struct fixture *fx, void *arg)
+{
+	const char *want = arg;
+	struct husk_err *e = NULL;
+	int r = rootfs_prepare(&fx->cfg, &fx->opts, &e);
+	if (!want)
+		CHECK(r == 0, "prepare: %s", e ? e->msg : "?");
+	else
+		CHECK(r < 0 && strstr(e->msg, want), "msg: %s", e ? e->msg : "(accepted)");
+}
+
+static void test_devices_in_bound_dir(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		struct fixture *fx = fx_new();
+		char *dir = xasprintf("%s/hostdevs", fx->dir);
+		char *x = xasprintf("%s/x", dir);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		if (variant == 0) {
+			fx_write(x, "host file");
+		} else {
+			assert_int_equal(mknod(x, S_IFCHR | 0666, makedev(1, 3)), 0);
+			assert_int_equal(chmod(x, 0666), 0);
+		}
+		struct stat before, after;
+		assert_int_equal(lstat(x, &before), 0);
+		fx_default_mounts(fx);
+		fx_mount(fx, "/dev/sub", "bind", dir, "bind");
+		add_device(fx, "c", "/dev/sub/x", 1, 3, 0600, 1000, 1000);
+		fx_run(fx, 0, check_devices_in_bound_dir,
+		       variant == 0 ? (void *)"is not on the container's own /dev" : NULL);
+		assert_int_equal(lstat(x, &after), 0);
+		assert_int_equal(before.st_ino, after.st_ino);
+		assert_int_equal(before.st_mode, after.st_mode);
+		assert_int_equal(before.st_uid, after.st_uid);
+		free(dir);
+		free(x);
+		fx_free(fx);
+	}
+}
+
 static void check_dev_bind_no_defaults(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -395,7 +444,7 @@ static void test_dev_bind_gets_no_defaults(void **state)
 {
 	(void)state;
 	struct fixture *fx = fx_new();
-	static const char *const dirs[] = { "mydev", NULL };
+	static const char *const dirs[] = {"mydev", NULL};
 	fx_mkdirs(fx->bundle, dirs);
 	char *p = xasprintf("%s/mydev/marker", fx->bundle);
 	fx_write(p, "");
@@ -408,6 +457,8 @@ static void test_dev_bind_gets_no_defaults(void **state)
 static void check_no_pivot(struct fixture *fx, void *arg)
 {
 	(void)arg;
+	int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(old_root >= 0, "open /");
 	fx->opts.no_pivot = true;
 	must_prepare_finalize(fx);
 	struct mnt_info mi;
@@ -415,6 +466,15 @@ static void check_no_pivot(struct fixture *fx, void *arg)
 	CHECK(access("/mnt/sandboxing", F_OK) < 0 && access("/data", F_OK) == 0, "not in rootfs");
 	char cwd[64];
 	CHECK(getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0, "cwd %s", cwd);
+	/* The host's mounts are gone from the namespace: seen through an fd of the
+	 * old root taken before, /proc and /sys are plain directories again. */
+	int fd = openat(old_root, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sfs;
+	CHECK(fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type != PROC_SUPER_MAGIC,
+	      "the host's /proc is still mounted");
+	close(fd);
+	fd = openat(old_root, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd < 0, "the host's /sys is still mounted");
 }
 
 static void test_no_pivot(void **state)
@@ -461,7 +521,8 @@ static void check_container_console(struct fixture *fx, void *arg)
 	MUST(rootfs_open_console(&fx->opts, &master, &slave, &_e));
 	MUST(rootfs_finalize(&fx->cfg, &fx->opts, &_e));
 	struct stat sst, cst, pts;
-	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 && stat("/dev/pts", &pts) == 0,
+	CHECK(fstat(slave, &sst) == 0 && stat("/dev/console", &cst) == 0 &&
+		  stat("/dev/pts", &pts) == 0,
 	      "stat");
 	CHECK(cst.st_rdev == sst.st_rdev, "/dev/console is not the slave");
 	/* the slave lives in the container's own devpts instance */
@@ -489,7 +550,8 @@ static void check_console_without_devpts(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0, "no devpts, yet a console");
+	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0,
+	      "no devpts, yet a console");
 	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }
 
@@ -529,13 +591,13 @@ static void check_sysctl(struct fixture *fx, void *arg)
 	struct husk_err *e = NULL;
 	char *s = NULL;
 	CHECK(read_file_at(AT_FDCWD, "/proc/sys/kernel/shmmni", &s, NULL, &e) == 0 &&
-		      strcmp(s, "1234\n") == 0,
+		  strcmp(s, "1234\n") == 0,
 	      "shmmni = %s", s ? s : "?");
 	free(s);
 	CHECK(gethostname(buf, sizeof(buf)) == 0 && strcmp(buf, "husk-sysctl") == 0, "hostname %s",
 	      buf);
 	CHECK(read_file_at(AT_FDCWD, "/proc/sys/fs/mqueue/msg_max", &s, NULL, &e) == 0 &&
-		      strcmp(s, "42\n") == 0,
+		  strcmp(s, "42\n") == 0,
 	      "msg_max = %s", s ? s : "?");
 	free(s);
 }
@@ -612,14 +674,14 @@ static void check_cgroup(struct fixture *fx, void *arg)
 		return;
 	}
 	CHECK(find_mount("/sys/fs/cgroup", &mi) && strcmp(mi.type, "tmpfs") == 0 &&
-		      has_opt(mi.opts, "ro"),
+		  has_opt(mi.opts, "ro"),
 	      "/sys/fs/cgroup %s %s", mi.type, mi.opts);
 	char *mem = strstr(self, ":memory:");
 	if (mem) {
 		char *path = mem + 8;
 		*strchrnul(path, '\n') = '\0';
 		CHECK(find_mount("/sys/fs/cgroup/memory", &mi) && strcmp(mi.type, "cgroup") == 0 &&
-			      strcmp(mi.root, path) == 0 && has_opt(mi.opts, "ro"),
+			  strcmp(mi.root, path) == 0 && has_opt(mi.opts, "ro"),
 		      "memory: %s root %s (want %s) %s", mi.type, mi.root, path, mi.opts);
 		CHECK(access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0, "cgroup.procs");
 		CHECK(open("/sys/fs/cgroup/memory/cgroup.procs", O_WRONLY) < 0 && errno == EROFS,
@@ -710,6 +772,64 @@ static void test_cgroup_mount_follows_late_cgroup_move(void **state)
 	assert_int_equal(rmdir_errno, 0);
 }
 
+/* A config bind over the cgroup mount must not get the cgroup directories
+ * created in it (it could be the host's own /sys/fs/cgroup tmpfs). */
+static void check_cgroup_covered(struct fixture *fx, void *arg)
+{
+	(void)arg;
+	char *fake = xasprintf("%s/fakecg", fx->dir);
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / private");
+	CHECK(mkdir(fake, 0755) == 0 && mount("tmpfs", fake, "tmpfs", 0, NULL) == 0, "fake tmpfs");
+	int fd = open(fake, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fx_mount(fx, "/sys/fs/cgroup", "bind", fake, "rbind");
+	must_prepare_finalize(fx);
+	DIR *d = fdopendir(fd);
+	CHECK(d, "opendir");
+	struct dirent *de;
+	while ((de = readdir(d)))
+		CHECK(de->d_name[0] == '.', "\"%s\" was created in the covering tmpfs", de->d_name);
+}
+
+static void test_cgroup_mount_covered_by_bind(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_cgroup_covered, NULL);
+	fx_free(fx);
+}
+
+/* A pure cgroup v2 host, simulated in the child's private mount namespace by
+ * mounting cgroup2 over /sys/fs/cgroup (made private first: nothing reaches the
+ * host). */
+static void check_cgroup_v2_host(struct fixture *fx, void *arg)
+{
+	bool cgns = arg != NULL;
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / private");
+	CHECK(mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0, "mount cgroup2: %s",
+	      strerror(errno));
+	if (cgns)
+		CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare cgroupns");
+	must_prepare_finalize(fx);
+	struct mnt_info mi;
+	CHECK(find_mount("/sys/fs/cgroup", &mi) && strcmp(mi.type, "cgroup2") == 0 &&
+		  has_opt(mi.opts, "ro"),
+	      "/sys/fs/cgroup is %s %s", mi.type, mi.opts);
+	CHECK(access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0, "no cgroup.procs");
+	CHECK(!find_mount("/sys/fs/cgroup/memory", &mi), "v1 hierarchies on a v2 host");
+}
+
+static void test_cgroup_mount_pure_v2(void **state)
+{
+	(void)state;
+	struct fixture *fx = fx_new();
+	fx_default_mounts(fx);
+	fx_run(fx, 0, check_cgroup_v2_host, NULL);
+	fx_ns(fx, OCI_NS_CGROUP);
+	fx_run(fx, 0, check_cgroup_v2_host, fx);
+	fx_free(fx);
+}
+
 static void check_mount_error(struct fixture *fx, void *arg)
 {
 	struct husk_err *e = NULL;
@@ -723,20 +843,20 @@ static void test_mount_errors(void **state)
 	static const struct {
 		const char *dest, *type, *src, *opts, *want;
 	} cases[] = {
-		{ "/x", "tmpfs", "tmpfs", "size=banana",
-		  "mount \"tmpfs\" on \"/x\": option size=banana: " },
-		{ "/x", "nosuchfs", "none", NULL, "unknown filesystem type \"nosuchfs\"" },
-		{ "/x", "bind", "/nonexistent-husk-src", "bind",
-		  "mount \"/nonexistent-husk-src\" on \"/x\": source: No such file" },
-		{ "/proc", "tmpfs", "tmpfs", NULL, "only a proc filesystem may be mounted on /proc" },
-		{ "/proc/sys/kernel", "bind", "/tmp", "bind", "mounting under /proc is only" },
-		{ "/x", NULL, "x", NULL, "type is required" },
-		{ "/x", "tmpfs", "tmpfs", "idmap", "idmap/ridmap are only supported on bind mounts" },
-		{ "/x", "bind", "/tmp", "rbind,idmap", "idmap needs uidMappings and gidMappings" },
-		{ "/", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
-		{ "/../", "tmpfs", "tmpfs", NULL, "would hide the rootfs" },
-		/* /myproc -> /proc in the rootfs (made by the test below) */
-		{ "/myproc/sys", "tmpfs", "tmpfs", NULL, "the target is inside a procfs" },
+	    {"/x", "tmpfs", "tmpfs", "size=banana",
+	     "mount \"tmpfs\" on \"/x\": option size=banana: "},
+	    {"/x", "nosuchfs", "none", NULL, "unknown filesystem type \"nosuchfs\""},
+	    {"/x", "bind", "/nonexistent-husk-src", "bind",
+	     "mount \"/nonexistent-husk-src\" on \"/x\": source: No such file"},
+	    {"/proc", "tmpfs", "tmpfs", NULL, "only a proc filesystem may be mounted on /proc"},
+	    {"/proc/sys/kernel", "bind", "/tmp", "bind", "mounting under /proc is only"},
+	    {"/x", NULL, "x", NULL, "type is required"},
+	    {"/x", "tmpfs", "tmpfs", "idmap", "idmap/ridmap are only supported on bind mounts"},
+	    {"/x", "bind", "/tmp", "rbind,idmap", "idmap needs uidMappings and gidMappings"},
+	    {"/", "tmpfs", "tmpfs", NULL, "would hide the rootfs"},
+	    {"/../", "tmpfs", "tmpfs", NULL, "would hide the rootfs"},
+	    /* /myproc -> /proc in the rootfs (made by the test below) */
+	    {"/myproc/sys", "tmpfs", "tmpfs", NULL, "the target is inside a procfs"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fixture *fx = fx_new();
@@ -756,7 +876,8 @@ static void check_proc_overlay(struct fixture *fx, void *arg)
 	must_prepare_finalize(fx);
 	char *s = NULL;
 	struct husk_err *e = NULL;
-	CHECK(read_file_at(AT_FDCWD, "/proc/uptime", &s, NULL, &e) == 0 && strcmp(s, "42.0 1.0\n") == 0,
+	CHECK(read_file_at(AT_FDCWD, "/proc/uptime", &s, NULL, &e) == 0 &&
+		  strcmp(s, "42.0 1.0\n") == 0,
 	      "/proc/uptime: %s", s ? s : "?");
 	free(s);
 }
@@ -846,29 +967,32 @@ int main(void)
 	if (fx_skip_unless_mount_api())
 		return 0;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_container),
-		cmocka_unit_test(test_bind_mounts_recursive),
-		cmocka_unit_test(test_tmpfs_copyup_remount_readonly_root),
-		cmocka_unit_test(test_idmapped_bind),
-		cmocka_unit_test(test_linux_devices),
-		cmocka_unit_test(test_bad_device_type),
-		cmocka_unit_test(test_dev_bind_gets_no_defaults),
-		cmocka_unit_test(test_bound_device_left_alone),
-		cmocka_unit_test(test_no_pivot),
-		cmocka_unit_test(test_console),
-		cmocka_unit_test(test_console_must_be_pty),
-		cmocka_unit_test(test_container_console),
-		cmocka_unit_test(test_console_needs_devpts),
-		cmocka_unit_test(test_sysctl),
-		cmocka_unit_test(test_sysctl_not_namespaced),
-		cmocka_unit_test(test_cgroup_mount),
-		cmocka_unit_test(test_cgroup_mount_cgroupns),
-		cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
-		cmocka_unit_test(test_mount_errors),
-		cmocka_unit_test(test_proc_allowlisted_bind),
-		cmocka_unit_test(test_rootfs_propagation),
-		cmocka_unit_test(test_bad_rootfs_propagation),
-		cmocka_unit_test(test_mount_namespace_required),
+	    cmocka_unit_test(test_default_container),
+	    cmocka_unit_test(test_bind_mounts_recursive),
+	    cmocka_unit_test(test_tmpfs_copyup_remount_readonly_root),
+	    cmocka_unit_test(test_idmapped_bind),
+	    cmocka_unit_test(test_linux_devices),
+	    cmocka_unit_test(test_bad_device_type),
+	    cmocka_unit_test(test_dev_bind_gets_no_defaults),
+	    cmocka_unit_test(test_bound_device_left_alone),
+	    cmocka_unit_test(test_devices_in_bound_dir),
+	    cmocka_unit_test(test_no_pivot),
+	    cmocka_unit_test(test_console),
+	    cmocka_unit_test(test_console_must_be_pty),
+	    cmocka_unit_test(test_container_console),
+	    cmocka_unit_test(test_console_needs_devpts),
+	    cmocka_unit_test(test_sysctl),
+	    cmocka_unit_test(test_sysctl_not_namespaced),
+	    cmocka_unit_test(test_cgroup_mount),
+	    cmocka_unit_test(test_cgroup_mount_cgroupns),
+	    cmocka_unit_test(test_cgroup_mount_follows_late_cgroup_move),
+	    cmocka_unit_test(test_cgroup_mount_pure_v2),
+	    cmocka_unit_test(test_cgroup_mount_covered_by_bind),
+	    cmocka_unit_test(test_mount_errors),
+	    cmocka_unit_test(test_proc_allowlisted_bind),
+	    cmocka_unit_test(test_rootfs_propagation),
+	    cmocka_unit_test(test_bad_rootfs_propagation),
+	    cmocka_unit_test(test_mount_namespace_required),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,55 +9,54 @@ struct opt_case {
 	unsigned long prop;
 	bool prop_rec;
 	unsigned extra;
-	const char *sb;   /* sb flags joined by ',' */
+	const char *sb;	  /* sb flags joined by ',' */
 	const char *data; /* NULL: none */
 };
 
 #define A(x) MOUNT_ATTR_##x
 
 static const struct opt_case cases[] = {
-	{ "ro", A(RDONLY), 0, 0, 0, 0, false, 0, "", NULL },
-	{ "ro,rw", 0, A(RDONLY), 0, 0, 0, false, 0, "", NULL },
-	{ "rw,ro", A(RDONLY), 0, 0, 0, 0, false, 0, "", NULL },
-	{ "nosuid,nodev,noexec", A(NOSUID) | A(NODEV) | A(NOEXEC), 0, 0, 0, 0, false, 0, "", NULL },
-	{ "suid,dev,exec", 0, A(NOSUID) | A(NODEV) | A(NOEXEC), 0, 0, 0, false, 0, "", NULL },
-	{ "noatime", A(NOATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "strictatime", A(STRICTATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "noatime,relatime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "atime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "norelatime", A(STRICTATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "nostrictatime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "nodiratime", A(NODIRATIME), 0, 0, 0, 0, false, 0, "", NULL },
-	{ "diratime", 0, A(NODIRATIME), 0, 0, 0, false, 0, "", NULL },
-	{ "nosymfollow", A(NOSYMFOLLOW), 0, 0, 0, 0, false, 0, "", NULL },
-	{ "rro,rnosuid", 0, 0, A(RDONLY) | A(NOSUID), 0, 0, false, 0, "", NULL },
-	{ "rrw,rsuid,rdev,rexec", 0, 0, 0, A(RDONLY) | A(NOSUID) | A(NODEV) | A(NOEXEC), 0, false,
-	  0, "", NULL },
-	{ "rnoatime", 0, 0, A(NOATIME), A(_ATIME), 0, false, 0, "", NULL },
-	{ "rnodiratime,rnosymfollow", 0, 0, A(NODIRATIME) | A(NOSYMFOLLOW), 0, 0, false, 0, "",
-	  NULL },
-	{ "private", 0, 0, 0, 0, MS_PRIVATE, false, 0, "", NULL },
-	{ "rprivate", 0, 0, 0, 0, MS_PRIVATE, true, 0, "", NULL },
-	{ "shared", 0, 0, 0, 0, MS_SHARED, false, 0, "", NULL },
-	{ "rshared", 0, 0, 0, 0, MS_SHARED, true, 0, "", NULL },
-	{ "slave", 0, 0, 0, 0, MS_SLAVE, false, 0, "", NULL },
-	{ "rslave", 0, 0, 0, 0, MS_SLAVE, true, 0, "", NULL },
-	{ "unbindable", 0, 0, 0, 0, MS_UNBINDABLE, false, 0, "", NULL },
-	{ "runbindable", 0, 0, 0, 0, MS_UNBINDABLE, true, 0, "", NULL },
-	{ "bind", 0, 0, 0, 0, 0, false, MOPT_BIND, "", NULL },
-	{ "rbind", 0, 0, 0, 0, 0, false, MOPT_RBIND, "", NULL },
-	{ "remount", 0, 0, 0, 0, 0, false, MOPT_REMOUNT, "", NULL },
-	{ "tmpcopyup", 0, 0, 0, 0, 0, false, MOPT_TMPCOPYUP, "", NULL },
-	{ "rbind,idmap", 0, 0, 0, 0, 0, false, MOPT_RBIND | MOPT_IDMAP, "", NULL },
-	{ "bind,ridmap", 0, 0, 0, 0, 0, false, MOPT_BIND | MOPT_RIDMAP, "", NULL },
-	{ "sync,dirsync,mand,lazytime", 0, 0, 0, 0, 0, false, 0, "sync,dirsync,mand,lazytime", NULL },
-	{ "async,nomand,nolazytime", 0, 0, 0, 0, 0, false, 0, "async,nomand,nolazytime", NULL },
-	{ "defaults,silent,loud,iversion,noiversion", 0, 0, 0, 0, 0, false, 0, "", NULL },
-	{ "mode=755,size=65536k", 0, 0, 0, 0, 0, false, 0, "", "mode=755,size=65536k" },
-	{ "nosuid,newinstance,ptmxmode=0666,gid=5", A(NOSUID), 0, 0, 0, 0, false, 0, "",
-	  "newinstance,ptmxmode=0666,gid=5" },
-	{ "rbind,ro,rprivate,nodev,uid=1", A(RDONLY) | A(NODEV), 0, 0, 0, MS_PRIVATE, true,
-	  MOPT_RBIND, "", "uid=1" },
+    {"ro", A(RDONLY), 0, 0, 0, 0, false, 0, "", NULL},
+    {"ro,rw", 0, A(RDONLY), 0, 0, 0, false, 0, "", NULL},
+    {"rw,ro", A(RDONLY), 0, 0, 0, 0, false, 0, "", NULL},
+    {"nosuid,nodev,noexec", A(NOSUID) | A(NODEV) | A(NOEXEC), 0, 0, 0, 0, false, 0, "", NULL},
+    {"suid,dev,exec", 0, A(NOSUID) | A(NODEV) | A(NOEXEC), 0, 0, 0, false, 0, "", NULL},
+    {"noatime", A(NOATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"strictatime", A(STRICTATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"noatime,relatime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"atime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"norelatime", A(STRICTATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"nostrictatime", A(RELATIME), A(_ATIME), 0, 0, 0, false, 0, "", NULL},
+    {"nodiratime", A(NODIRATIME), 0, 0, 0, 0, false, 0, "", NULL},
+    {"diratime", 0, A(NODIRATIME), 0, 0, 0, false, 0, "", NULL},
+    {"nosymfollow", A(NOSYMFOLLOW), 0, 0, 0, 0, false, 0, "", NULL},
+    {"rro,rnosuid", 0, 0, A(RDONLY) | A(NOSUID), 0, 0, false, 0, "", NULL},
+    {"rrw,rsuid,rdev,rexec", 0, 0, 0, A(RDONLY) | A(NOSUID) | A(NODEV) | A(NOEXEC), 0, false, 0, "",
+     NULL},
+    {"rnoatime", 0, 0, A(NOATIME), A(_ATIME), 0, false, 0, "", NULL},
+    {"rnodiratime,rnosymfollow", 0, 0, A(NODIRATIME) | A(NOSYMFOLLOW), 0, 0, false, 0, "", NULL},
+    {"private", 0, 0, 0, 0, MS_PRIVATE, false, 0, "", NULL},
+    {"rprivate", 0, 0, 0, 0, MS_PRIVATE, true, 0, "", NULL},
+    {"shared", 0, 0, 0, 0, MS_SHARED, false, 0, "", NULL},
+    {"rshared", 0, 0, 0, 0, MS_SHARED, true, 0, "", NULL},
+    {"slave", 0, 0, 0, 0, MS_SLAVE, false, 0, "", NULL},
+    {"rslave", 0, 0, 0, 0, MS_SLAVE, true, 0, "", NULL},
+    {"unbindable", 0, 0, 0, 0, MS_UNBINDABLE, false, 0, "", NULL},
+    {"runbindable", 0, 0, 0, 0, MS_UNBINDABLE, true, 0, "", NULL},
+    {"bind", 0, 0, 0, 0, 0, false, MOPT_BIND, "", NULL},
+    {"rbind", 0, 0, 0, 0, 0, false, MOPT_RBIND, "", NULL},
+    {"remount", 0, 0, 0, 0, 0, false, MOPT_REMOUNT, "", NULL},
+    {"tmpcopyup", 0, 0, 0, 0, 0, false, MOPT_TMPCOPYUP, "", NULL},
+    {"rbind,idmap", 0, 0, 0, 0, 0, false, MOPT_RBIND | MOPT_IDMAP, "", NULL},
+    {"bind,ridmap", 0, 0, 0, 0, 0, false, MOPT_BIND | MOPT_RIDMAP, "", NULL},
+    {"sync,dirsync,mand,lazytime", 0, 0, 0, 0, 0, false, 0, "sync,dirsync,mand,lazytime", NULL},
+    {"async,nomand,nolazytime", 0, 0, 0, 0, 0, false, 0, "async,nomand,nolazytime", NULL},
+    {"defaults,silent,loud,iversion,noiversion", 0, 0, 0, 0, 0, false, 0, "", NULL},
+    {"mode=755,size=65536k", 0, 0, 0, 0, 0, false, 0, "", "mode=755,size=65536k"},
+    {"nosuid,newinstance,ptmxmode=0666,gid=5", A(NOSUID), 0, 0, 0, 0, false, 0, "",
+     "newinstance,ptmxmode=0666,gid=5"},
+    {"rbind,ro,rprivate,nodev,uid=1", A(RDONLY) | A(NODEV), 0, 0, 0, MS_PRIVATE, true, MOPT_RBIND,
+     "", "uid=1"},
 };
 
 static void test_option_table(void **state)
@@ -109,31 +108,39 @@ static void test_propagation_names(void **state)
 static void test_sysctl_rules(void **state)
 {
 	(void)state;
-	struct oci_config none = { 0 };
-	struct oci_namespace ns[] = { { OCI_NS_IPC, NULL }, { OCI_NS_UTS, NULL },
-				      { OCI_NS_NETWORK, (char *)"/var/run/netns/x" } };
-	struct oci_config all = { 0 };
+	struct oci_config none = {0};
+	struct oci_namespace ns[] = {
+	    {OCI_NS_IPC, NULL}, {OCI_NS_UTS, NULL}, {OCI_NS_NETWORK, (char *)"/var/run/netns/x"}};
+	struct oci_config all = {0};
 	all.linux_.namespaces = ns;
 	all.linux_.n_namespaces = 3;
 	static const struct {
 		const char *key;
 		bool ok_none, ok_all;
 	} cases[] = {
-		{ "kernel.msgmax", false, true },      { "kernel.sem", false, true },
-		{ "kernel.shm_rmid_forced", false, true }, { "fs.mqueue.queues_max", false, true },
-		{ "fs/mqueue/msg_max", false, true },  { "net.ipv4.ip_forward", false, true },
-		{ "net/ipv4/conf/eth0.100/forwarding", false, true },
-		{ "kernel.hostname", false, true },    { "kernel.domainname", false, true },
-		{ "kernel.pid_max", false, false },    { "vm.swappiness", false, false },
-		{ "kernel.shmmax.", false, false },     { "net..x", false, false },
-		{ "../kernel/x", false, false },       { "", false, false },
-		{ "kernel.msgmaxx", false, false },
+	    {"kernel.msgmax", false, true},
+	    {"kernel.sem", false, true},
+	    {"kernel.shm_rmid_forced", false, true},
+	    {"fs.mqueue.queues_max", false, true},
+	    {"fs/mqueue/msg_max", false, true},
+	    {"net.ipv4.ip_forward", false, true},
+	    {"net/ipv4/conf/eth0.100/forwarding", false, true},
+	    {"kernel.hostname", false, true},
+	    {"kernel.domainname", false, true},
+	    {"kernel.pid_max", false, false},
+	    {"vm.swappiness", false, false},
+	    {"kernel.shmmax.", false, false},
+	    {"net..x", false, false},
+	    {"../kernel/x", false, false},
+	    {"", false, false},
+	    {"kernel.msgmaxx", false, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct husk_err *e = NULL;
 		bool ok = sysctl_validate(&none, cases[i].key, &e) == 0;
 		if (ok != cases[i].ok_none)
-			fail_msg("%s without namespaces: %s", cases[i].key, ok ? "accepted" : e->msg);
+			fail_msg("%s without namespaces: %s", cases[i].key,
+				 ok ? "accepted" : e->msg);
 		husk_err_free(&e);
 		ok = sysctl_validate(&all, cases[i].key, &e) == 0;
 		if (ok != cases[i].ok_all)
@@ -145,9 +152,9 @@ static void test_sysctl_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_option_table),
-		cmocka_unit_test(test_propagation_names),
-		cmocka_unit_test(test_sysctl_rules),
+	    cmocka_unit_test(test_option_table),
+	    cmocka_unit_test(test_propagation_names),
+	    cmocka_unit_test(test_sysctl_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

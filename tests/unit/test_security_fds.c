@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "helpers/security_child.h"
 #include "runtime/process_security.h"
 
 static char tmpdir[64];
@@ -58,7 +60,7 @@ static int in_container(int (*fn)(void *), void *arg)
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGABRT, SIG_DFL);
 		char p[128];
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(90);
 		snprintf(p, sizeof(p), "%s/rootfs/proc", tmpdir);
 		if (mount("proc", p, "proc", 0, NULL) < 0)
@@ -93,9 +95,28 @@ static int chdir_attack(void *arg)
 
 static void test_cwd_through_leaked_fd_is_refused(void **state)
 {
+	SEC_SKIP_UNDER_VALGRIND("it emulates /proc/self/fd");
 	assert_int_equal(in_container(chdir_attack, "/proc/self/fd/7"), 0);
 	assert_int_equal(in_container(chdir_attack, "/proc/self/fd/7/.."), 0);
 	assert_int_equal(in_container(chdir_attack, "/proc/thread-self/cwd/.."), 0);
+}
+
+/* Kernels before 5.6 (no openat2): the getcwd() proof alone must refuse. */
+static int chdir_attack_without_openat2(void *arg)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) < 0 ||
+	    seccomp_load(ctx) < 0)
+		return 94;
+	seccomp_release(ctx);
+	return chdir_attack(arg);
+}
+
+static void test_cwd_refused_without_openat2(void **state)
+{
+	SEC_SKIP_UNDER_VALGRIND("seccomp filters");
+	assert_int_equal(in_container(chdir_attack_without_openat2, "/proc/self/fd/7"), 0);
+	assert_int_equal(in_container(chdir_attack_without_openat2, "/proc/self/fd/7/.."), 0);
 }
 
 /* Control: a plain chdir really does reach the host through the fd. */
@@ -182,6 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_control_plain_chdir_escapes),
 		cmocka_unit_test(test_cwd_through_leaked_fd_is_refused),
+		cmocka_unit_test(test_cwd_refused_without_openat2),
 		cmocka_unit_test(test_cwd_inside_root_works),
 		cmocka_unit_test(test_cwd_must_be_absolute),
 		cmocka_unit_test(test_no_fd_reaches_the_exec),

@@ -8,7 +8,11 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -217,8 +221,128 @@ static void test_tables_agree_with_libseccomp(void **state)
 	assert_true(seccomp_arch_supported("SCMP_ARCH_AARCH64"));
 	assert_false(seccomp_arch_supported("SCMP_ARCH_x86_64"));
 	assert_false(seccomp_arch_supported("x86_64"));
+	SEC_SKIP_UNDER_VALGRIND("seccomp(SECCOMP_GET_ACTION_AVAIL)");
 	assert_true(seccomp_action_supported("SCMP_ACT_NOTIFY"));
 	assert_false(seccomp_action_supported("SCMP_ACT_NOPE"));
+}
+
+/* ---- compiled-filter cache -------------------------------------------- */
+
+static char cache_dir[64];
+
+static struct oci_seccomp cache_profile(int errno_ret)
+{
+	struct oci_seccomp s = base("SCMP_ACT_ALLOW");
+	struct oci_seccomp_syscall *r = sec_calloc(1, sizeof(*r));
+	r->names = sec_strv("mkdir", "mkdirat", "no_such_call_cache", NULL);
+	r->action = "SCMP_ACT_ERRNO";
+	r->errno_ret = (oci_opt_u64){true, (uint64_t)errno_ret};
+	s.syscalls = r;
+	s.n_syscalls = 1;
+	s.architectures = sec_strv("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", NULL);
+	return s;
+}
+
+static struct seccomp_prog *build_cached(const struct oci_seccomp *s)
+{
+	struct seccomp_prog *p = NULL;
+	struct husk_err *err = NULL;
+	if (seccomp_prog_build_cached(s, cache_dir, &p, &err) < 0)
+		fail_msg("%s", err->msg);
+	return p;
+}
+
+static void only_entry(char *path, size_t len)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "ls %s/*.bpf", cache_dir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(path, (int)len, f));
+	path[strcspn(path, "\n")] = 0;
+	assert_null(fgets(cmd, sizeof(cmd), f)); /* exactly one */
+	pclose(f);
+}
+
+static void test_cache_hit_is_identical(void **state)
+{
+	if (geteuid() != 0) {
+		print_message("# skip: the cache only trusts root-owned entries\n");
+		skip();
+	}
+	strcpy(cache_dir, "/tmp/husk-security-cache-XXXXXX");
+	assert_non_null(mkdtemp(cache_dir));
+	strcat(cache_dir, "/c");
+	struct oci_seccomp s = cache_profile(42);
+	struct seccomp_prog *cold = build_cached(&s);
+	assert_false(cold->from_cache);
+	struct seccomp_prog *warm = build_cached(&s);
+	assert_true(warm->from_cache);
+	assert_int_equal(cold->n_insns, warm->n_insns);
+	assert_memory_equal(cold->insns, warm->insns, cold->n_insns * sizeof(cold->insns[0]));
+	/* Validation still ran: the same counts and warnings either way. */
+	assert_int_equal(warm->n_skipped, 1);
+	assert_int_equal(warm->n_rules, cold->n_rules);
+	/* A different profile is a different entry, never the cached program. */
+	struct oci_seccomp other = cache_profile(43);
+	struct seccomp_prog *o = build_cached(&other);
+	assert_false(o->from_cache);
+	bool differs = o->n_insns != cold->n_insns ||
+		       memcmp(o->insns, cold->insns, cold->n_insns * sizeof(cold->insns[0])) != 0;
+	assert_true(differs);
+	seccomp_prog_free(cold);
+	seccomp_prog_free(warm);
+	seccomp_prog_free(o);
+}
+
+static void test_cache_rejects_tampering(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	char cmd[200], entry[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	assert_int_equal(system(cmd), 0);
+	struct oci_seccomp s = cache_profile(42);
+	seccomp_prog_free(build_cached(&s));
+	only_entry(entry, sizeof(entry));
+
+	/* Someone else could have written it: group-writable is a miss. */
+	assert_int_equal(chmod(entry, 0620), 0);
+	struct seccomp_prog *p = build_cached(&s);
+	assert_false(p->from_cache);
+	seccomp_prog_free(p);
+	assert_int_equal(chmod(entry, 0600), 0);
+
+	/* A filter stored under this key but for other input (a forged or
+	 * colliding entry): the stored key text differs, so it is a miss. */
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(read_file_at(AT_FDCWD, entry, &text, &len, NULL), 0);
+	char *hit = memmem(text, len, "errno 1 42", 10);
+	assert_non_null(hit);
+	hit[9] = '3';
+	assert_int_equal(write_file_atomic_at(AT_FDCWD, entry, text, len, 0600, NULL), 0);
+	free(text);
+	p = build_cached(&s);
+	assert_false(p->from_cache);
+	seccomp_prog_free(p);
+
+	/* Truncated: a miss, and the rebuilt entry works again. */
+	assert_int_equal(truncate(entry, 20), 0);
+	p = build_cached(&s);
+	assert_false(p->from_cache);
+	seccomp_prog_free(p);
+	p = build_cached(&s);
+	assert_true(p->from_cache);
+	seccomp_prog_free(p);
+
+	/* A directory others can write to is not used at all. */
+	assert_int_equal(chmod(cache_dir, 0777), 0);
+	p = build_cached(&s);
+	assert_false(p->from_cache);
+	seccomp_prog_free(p);
+	snprintf(cmd, sizeof(cmd), "rm -rf %.*s", (int)(strlen(cache_dir) - 2), cache_dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -234,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_build_default_errno_ret_in_bpf),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_tables_agree_with_libseccomp),
+		cmocka_unit_test(test_cache_hit_is_identical),
+		cmocka_unit_test(test_cache_rejects_tampering),
 	};
 	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

@@ -186,6 +186,7 @@ static void probe_rlimits(struct result *r, void *arg)
 
 static void test_rlimits_and_umask(void **state)
 {
+	SEC_SKIP_UNDER_VALGRIND("it emulates RLIMIT_NOFILE");
 	struct oci_config *c = new_cfg(1000, 1000);
 	struct oci_rlimit rl[2] = {{.type = "RLIMIT_NOFILE", .soft = 100, .hard = 200},
 				   {.type = "RLIMIT_CORE", .soft = 0, .hard = 4096}};

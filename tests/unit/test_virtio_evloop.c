@@ -249,6 +249,18 @@ static void vsock_host_connect_through_loop(void **state)
 	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
 	assert_int_equal(op, 1); /* REQUEST */
 	assert_int_equal(dst_port, 1024);
+
+	/* No RESPONSE from the guest: the device's timer gives up after 2 s. */
+	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
+	vdrv_kick(d, 0);
+	len = 0;
+	for (int i = 0; i < 30 && !vdrv_used(d, 0, NULL, &len); i++)
+		loop_once(&f->loop, 200);
+	assert_int_equal(len, 44);
+	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
+	assert_int_equal(op, 3); /* RST */
+	char c;
+	assert_int_equal(read(s, &c, 1), 0); /* the host client was let go */
 	vdrv_fini(d);
 	d->dev = NULL;
 	rmdir(dir);

@@ -263,6 +263,22 @@ static void host_connects_to_guest(void **state)
 	expect_packet(f, RST, host_port, 52, NULL);
 }
 
+static void host_connect_times_out(void **state)
+{
+	struct fixture *f = *state;
+	int s = connect_to(f->path);
+	assert_int_equal(write(s, "CONNECT 60\n", 11), 11);
+	struct hdr h;
+	expect_packet(f, REQUEST, 0, 60, &h);
+	/* The guest never answers: after 2 s the host client is let go and the
+	 * guest told to forget the half-open connection. */
+	usleep(2100 * 1000);
+	expect_packet(f, RST, h.src_port, 60, NULL);
+	char buf[8];
+	assert_int_equal(read_timeout(s, buf, sizeof(buf)), 0);
+	close(s);
+}
+
 static void host_bad_connect_line(void **state)
 {
 	struct fixture *f = *state;
@@ -474,6 +490,7 @@ int main(void)
 	    T(config_cid),
 	    T(guest_connects_to_host),
 	    T(host_connects_to_guest),
+	    T(host_connect_times_out),
 	    T(host_bad_connect_line),
 	    T(guest_refused),
 	    T(host_backlog_full),

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ enum {
 #define VSOCK_RST_RING	     64
 #define VSOCK_LINE_MAX	     32
 #define VSOCK_EPHEMERAL_BASE (1u << 30)
+/* How long a host-initiated connection waits for the guest's RESPONSE. */
+#define VSOCK_CONNECT_TIMEOUT_NS (2000ull * 1000 * 1000)
 
 struct vsock_hdr {
 	uint64_t src_cid;
@@ -88,6 +91,7 @@ struct vconn {
 	bool peer_no_rcv; /* guest said it will not receive */
 	bool dead;	  /* reap at the end of this handler */
 	bool watched;	  /* fd is on the event loop (edge-triggered, for its whole life) */
+	unsigned long long deadline; /* CONN_CONNECTING: give up at this now_ns() */
 	char line[VSOCK_LINE_MAX];
 	size_t line_len;
 };
@@ -100,6 +104,7 @@ struct vsock {
 	int listen_fd;
 	bool bound;	/* we created the socket file at path */
 	bool listening; /* listen_fd is on the event loop */
+	int timer_fd;	/* expires CONN_CONNECTING connections (event-loop mode) */
 	struct vconn *conns;
 	unsigned nconns;
 	uint32_t next_port;
@@ -397,6 +402,34 @@ static void conn_flush(struct vsock *v, struct vconn *c)
 		c->need_credit = true;
 }
 
+/* Point the timer at the earliest pending connect deadline (or disarm it). */
+static void arm_timer(struct vsock *v)
+{
+	unsigned long long first = 0;
+	for (struct vconn *c = v->conns; c; c = c->next)
+		if (!c->dead && c->state == CONN_CONNECTING && (!first || c->deadline < first))
+			first = c->deadline;
+	if (v->timer_fd < 0)
+		return;
+	struct itimerspec its = {0};
+	if (first) {
+		its.it_value.tv_sec = (time_t)(first / 1000000000ull);
+		its.it_value.tv_nsec = (long)(first % 1000000000ull);
+	}
+	timerfd_settime(v->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* A guest that never answers a host connection gets a RST; the host client
+ * sees its socket close instead of waiting forever. */
+static void expire_connecting(struct vsock *v)
+{
+	unsigned long long now = now_ns();
+	for (struct vconn *c = v->conns; c; c = c->next)
+		if (!c->dead && c->state == CONN_CONNECTING && c->deadline <= now)
+			conn_reset(v, c);
+	arm_timer(v);
+}
+
 static void conn_line(struct vsock *v, struct vconn *c)
 {
 	while (c->line_len < sizeof(c->line)) {
@@ -422,6 +455,8 @@ static void conn_line(struct vsock *v, struct vconn *c)
 			v->next_port = VSOCK_EPHEMERAL_BASE;
 		c->state = CONN_CONNECTING;
 		c->need_request = true;
+		c->deadline = now_ns() + VSOCK_CONNECT_TIMEOUT_NS;
+		arm_timer(v);
 		return;
 	}
 	c->dead = true; /* EOF, garbage or an overlong line */
@@ -461,6 +496,19 @@ static void conn_event(void *arg, int fd, uint32_t events)
 		}
 		vsock_settle(v);
 	}
+	pthread_mutex_unlock(&v->vm.lock);
+}
+
+static void timer_event(void *arg, int fd, uint32_t events)
+{
+	struct vsock *v = arg;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0) {
+		/* spurious: expiring again below is harmless */
+	}
+	pthread_mutex_lock(&v->vm.lock);
+	expire_connecting(v);
+	vsock_settle(v);
 	pthread_mutex_unlock(&v->vm.lock);
 }
 
@@ -665,6 +713,7 @@ static void vsock_poll(struct virtio_mmio *vm)
 {
 	struct vsock *v = (struct vsock *)vm;
 	accept_pending(v);
+	expire_connecting(v);
 	for (struct vconn *c = v->conns; c; c = c->next) {
 		if (c->state == CONN_AWAIT_LINE) {
 			conn_line(v, c);
@@ -694,6 +743,11 @@ static void vsock_destroy(struct virtio_mmio *vm)
 			unlink(v->path);
 	}
 	v->listen_fd = -1;
+	if (v->timer_fd >= 0) {
+		virtio_mmio_unwatch(vm, v->timer_fd);
+		close(v->timer_fd);
+	}
+	v->timer_fd = -1;
 	free(v->path);
 	v->path = NULL;
 }
@@ -754,6 +808,7 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 		return NULL;
 	}
 	v->listen_fd = -1;
+	v->timer_fd = -1;
 	v->next_port = VSOCK_EPHEMERAL_BASE;
 	if (vsock_parse(v, spec, err) < 0 || vsock_listen(v, err) < 0)
 		goto fail;
@@ -769,6 +824,19 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 			return NULL;
 		}
 		v->listening = true;
+		v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (v->timer_fd < 0) {
+			husk_err_sys(err, "virtio-vsock: timerfd");
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
+		if (virtio_mmio_watch(&v->vm, v->timer_fd, EPOLLIN, timer_event, v, err) < 0) {
+			close(v->timer_fd); /* not watched: destroy must not unwatch it */
+			v->timer_fd = -1;
+			husk_err_wrap(err, "virtio-vsock: watch timer");
+			virtio_mmio_free(&v->vm);
+			return NULL;
+		}
 	}
 	return &v->vm.dev;
 fail:

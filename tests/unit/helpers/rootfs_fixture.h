@@ -29,7 +29,7 @@
 #include "rootfs/rootfs.h"
 
 struct fixture {
-	char dir[128];    /* /tmp/husk-rootfs-test.XXXXXX */
+	char dir[128];	  /* /tmp/husk-rootfs-test.XXXXXX */
 	char bundle[160]; /* dir/bundle */
 	char rootfs[192]; /* dir/bundle/rootfs */
 	struct oci_config cfg;
@@ -63,7 +63,7 @@ static __attribute__((unused)) struct fixture *fx_new(void)
 		fail_msg("mkdtemp: %s", strerror(errno));
 	snprintf(fx->bundle, sizeof(fx->bundle), "%s/bundle", fx->dir);
 	snprintf(fx->rootfs, sizeof(fx->rootfs), "%s/rootfs", fx->bundle);
-	static const char *const dirs[] = { "proc", "sys", "dev", "tmp", "etc", "data", NULL };
+	static const char *const dirs[] = {"proc", "sys", "dev", "tmp", "etc", "data", NULL};
 	char *r = xstrdup(fx->rootfs);
 	fx_mkdirs(r, dirs);
 	free(r);
@@ -125,7 +125,7 @@ static __attribute__((unused)) void fx_free(struct fixture *fx)
 /* "a,b,c" -> oci_strv */
 static __attribute__((unused)) oci_strv fx_strv(const char *csv)
 {
-	oci_strv s = { 0 };
+	oci_strv s = {0};
 	if (!csv || !*csv)
 		return s;
 	char *copy = xstrdup(csv);
@@ -136,8 +136,8 @@ static __attribute__((unused)) oci_strv fx_strv(const char *csv)
 	return s;
 }
 
-static __attribute__((unused)) void fx_mount(struct fixture *fx, const char *dest, const char *type, const char *src,
-		     const char *opts)
+static __attribute__((unused)) void fx_mount(struct fixture *fx, const char *dest, const char *type,
+					     const char *src, const char *opts)
 {
 	struct oci_config *c = &fx->cfg;
 	c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
@@ -173,11 +173,11 @@ static __attribute__((unused)) void fx_default_mounts(struct fixture *fx)
 static __attribute__((unused)) void fx_default_paths(struct fixture *fx)
 {
 	fx->cfg.linux_.masked_paths =
-		fx_strv("/proc/acpi,/proc/asound,/proc/kcore,/proc/keys,/proc/latency_stats,"
-			"/proc/timer_list,/proc/timer_stats,/proc/sched_debug,/sys/firmware,"
-			"/proc/scsi");
+	    fx_strv("/proc/acpi,/proc/asound,/proc/kcore,/proc/keys,/proc/latency_stats,"
+		    "/proc/timer_list,/proc/timer_stats,/proc/sched_debug,/sys/firmware,"
+		    "/proc/scsi");
 	fx->cfg.linux_.readonly_paths =
-		fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger");
+	    fx_strv("/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger");
 }
 
 /* The tests that mount need root and the new mount API; say why they skip. */
@@ -203,7 +203,8 @@ static __attribute__((unused)) bool fx_skip_unless_mount_api(void)
 static __attribute__((unused)) int fx_report_fd = -1;
 
 /* Fail the child with a message (it reaches cmocka in the parent). */
-static __attribute__((unused)) void __attribute__((noreturn, format(printf, 1, 2))) cfail(const char *fmt, ...)
+static __attribute__((unused)) void __attribute__((noreturn, format(printf, 1, 2)))
+cfail(const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;
@@ -275,7 +276,7 @@ static __attribute__((unused)) void fx_run(struct fixture *fx, int extra_ns, chi
 
 struct mnt_info {
 	char type[64];
-	char opts[256];     /* per-mount options: rw,nosuid,... */
+	char opts[256];	    /* per-mount options: rw,nosuid,... */
 	char optional[128]; /* shared:N master:N ... */
 	char super[512];    /* superblock options */
 	char root[256];

@@ -36,6 +36,18 @@ void *sec_calloc(size_t n, size_t size);
 char *sec_strdup(const char *s);
 int sec_group_teardown(void **state);
 
+/* Valgrind cannot run code under a seccomp filter (its own system calls would
+ * be filtered) and emulates some calls (openat2, setrlimit NOFILE) its own
+ * way: tests that need the real kernel behaviour skip under it. */
+bool sec_under_valgrind(void);
+#define SEC_SKIP_UNDER_VALGRIND(why)                                                               \
+	do {                                                                                       \
+		if (sec_under_valgrind()) {                                                        \
+			print_message("# skip: under valgrind: %s\n", why);                       \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
 oci_strv sec_strv(const char *first, ...); /* NULL-terminated list */
 struct oci_config *sec_new_cfg(uint32_t uid, uint32_t gid);
 /* One syscalls[] entry; errno_ret < 0: unset. */
