@@ -471,18 +471,18 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
-	if (spawn_init(j, err) < 0)
-		return -1;
-	close(j->fifo_fd);
-	j->fifo_fd = -1;
-	/* The init works on its mounts meanwhile, still in husk's cgroup: the
-	 * container's cgroup is complete (resources written) before the init enters
-	 * it, so it never runs under a half-written device list. */
+	/* The manager exists before the clone: in the fast path the init joins its
+	 * cgroups itself with the directory fds it inherits. */
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
 		return -1;
 	if (apply_cgroup_resources(j, err) < 0)
 		return -1;
+	if (spawn_init(j, err) < 0)
+		return -1;
+	close(j->fifo_fd);
+	j->fifo_fd = -1;
+	/* The init works on its mounts meanwhile. */
 	if (setup_cgroup(j, err) < 0)
 		return -1;
 	if (j->plan.user_new && !j->plan.any_join &&
