@@ -471,6 +471,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
+	/* The manager exists before the clone: in the fast path the init joins its
+	 * cgroups itself with the directory fds it inherits. */
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
 		return -1;
