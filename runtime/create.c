@@ -442,14 +442,16 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	return 0;
 }
 
-/* CVE-2019-5736: a process of the container must never reach a husk process
- * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
- * execve) is alone in it and is non-dumpable, so the copy is not needed; when
- * the init shares a pid namespace with others (joined, or none), husk re-execs
- * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+/* CVE-2019-5736: husk must re-exec from a sealed, read-only copy before it
+ * enters a container, whatever namespaces it gets.  A new pid namespace is not
+ * enough: the init's own final execve can run husk's binary inside the
+ * container (an entrypoint of "#!/proc/self/exe"), and that process can keep
+ * the binary open and write it once the host's husk processes have exited
+ * (tests/bats/security_cve.bats, "own pid namespace").  Nothing exists yet to
+ * clean up. */
 static int protect_binary(struct create_job *j, struct husk_err **err)
 {
-	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+	if (!j->o->argv)
 		return 0;
 	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
 }
