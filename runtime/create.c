@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -456,6 +458,20 @@ static int protect_binary(struct create_job *j, struct husk_err **err)
 	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
 }
 
+/* linux.intelRdt asks for resctrl groups, which husk does not manage: the spec
+ * requires the runtime to fail rather than run the container without them. */
+static int check_intel_rdt(const struct oci_config *cfg, struct husk_err **err)
+{
+	if (!cfg->linux_.intel_rdt.present)
+		return 0;
+	struct statfs sfs;
+	if (statfs("/sys/fs/resctrl", &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)
+		return husk_err_set(err, ENOTSUP,
+				    "linux.intelRdt: the resctrl filesystem is not mounted at "
+				    "/sys/fs/resctrl");
+	return husk_err_set(err, ENOTSUP, "linux.intelRdt: resctrl groups are not supported yet");
+}
+
 static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
 {
 	const struct container_create_opts *o = j->o;
@@ -465,7 +481,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return husk_err_set(
 		    err, ENOTSUP,
 		    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
+	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0 ||
+	    check_intel_rdt(j->cfg, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
