@@ -323,3 +323,16 @@ create_hook_failure() { # KIND
 	[ -z "$st" ] || husk delete "$CID"
 	assert_no_leftovers "$CID"
 }
+
+@test "runtime.md#state: prestart hooks (lifecycle step 3, after the environment exists) see status created, with the pid and annotations" {
+	hook prestart "cat > $TEST_TMP/state-prestart.json"
+	add_hook prestart prestart
+	cfg '.annotations = {"org.example.husk": "validation"}'
+	create_detached
+	local pid
+	pid=$(state_pid)
+	cat "$TEST_TMP/state-prestart.json"
+	jq -e --argjson pid "$pid" --arg id "$CID" --arg b "$BUNDLE" \
+		'.status == "created" and .pid == $pid and .id == $id and .bundle == $b and .annotations["org.example.husk"] == "validation"' \
+		"$TEST_TMP/state-prestart.json"
+}
