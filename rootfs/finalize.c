@@ -53,7 +53,20 @@ static int detach_old_root_start(struct husk_err **err)
 	j->result = 0;
 	int flags = CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
 		    CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
-	if (clone(detach_thread, j->stack + sizeof(j->stack), flags, j, &j->tid, NULL, &j->tid) < 0) {
+	/* Born on this CPU: on a busy machine a thread queued on the other CPU
+	 * waits there for ms, and we would then wait for it. */
+	cpu_set_t all, here;
+	int cpu = sched_getcpu();
+	bool pinned = false;
+	if (cpu >= 0 && sched_getaffinity(0, sizeof(all), &all) == 0) {
+		CPU_ZERO(&here);
+		CPU_SET(cpu, &here);
+		pinned = sched_setaffinity(0, sizeof(here), &here) == 0;
+	}
+	long t = clone(detach_thread, j->stack + sizeof(j->stack), flags, j, &j->tid, NULL, &j->tid);
+	if (pinned)
+		sched_setaffinity(0, sizeof(all), &all);
+	if (t < 0) {
 		if (umount2(".", MNT_DETACH) < 0)
 			return husk_err_sys(err, "detach the old root");
 	}
