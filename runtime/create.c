@@ -53,12 +53,19 @@ struct create_job {
 static char *rfc3339_now(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char stamp[40];
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
+	/* Not gmtime_r/strftime: glibc's first call reads /etc/localtime (tzset) for
+	 * nothing.  Civil date from days since the epoch (proleptic Gregorian). */
+	long long days = ts.tv_sec / 86400, sod = ts.tv_sec % 86400;
+	long long z = days + 719468, era = z / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	long long year = yoe + era * 400 + (month <= 2);
+	return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", year, month, day,
+			 sod / 3600, sod / 60 % 60, sod % 60, ts.tv_nsec);
 }
 
 static unsigned listen_fds_from_env(void)
@@ -172,7 +179,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	if (mkdir_p_at(AT_FDCWD, j->o->root, 0711, err) < 0)
 		return husk_err_wrap(err, "state root %s", j->o->root);
 	j->dir = container_dir(j->o->root, j->o->id);
-	if (mkdir(j->dir, 0711) < 0) {
+	if (!container_dir_take_spare(j->o->root, j->dir) && mkdir(j->dir, 0711) < 0) {
 		if (errno == EEXIST)
 			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
 		return husk_err_sys(err, "create state dir %s", j->dir);
