@@ -5,8 +5,8 @@ static int cmd_delete_run(struct husk_globals *g, int argc, char **argv)
 {
 	bool force = false;
 	const struct cli_flag flags[] = {
-		{"force|f", CLI_FLAG_BOOL, &force, "kill the container first if it runs", NULL},
-		{0},
+	    {"force|f", CLI_FLAG_BOOL, &force, "kill the container first if it runs", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -25,4 +25,5 @@ static int cmd_delete_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_delete, {.name = "delete", .summary = "delete a container", .run = cmd_delete_run});
+HUSK_COMMAND(cmd_delete,
+	     {.name = "delete", .summary = "delete a container", .run = cmd_delete_run});

@@ -100,7 +100,8 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	}
 	cli_args_free(&a);
 	if (a.help) {
-		printf("USAGE:\n   husk exec [command options] <container-id> <command> [args...]\n\nOPTIONS:\n");
+		printf("USAGE:\n   husk exec [command options] <container-id> <command> "
+		       "[args...]\n\nOPTIONS:\n");
 		cli_print_flags(flags);
 		goto out_flags;
 	}
@@ -152,8 +153,9 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	if (!detach) {
 		int status = 0, sigfd = signalfd(-1, &fwd, SFD_CLOEXEC);
 		int r = sigfd < 0 ? husk_err_sys(&err, "signalfd")
-		    : res.pty_master >= 0 ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
-					  : cli_wait_forwarding(sigfd, res.pid, &status, &err);
+			: res.pty_master >= 0
+			    ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
+			    : cli_wait_forwarding(sigfd, res.pid, &status, &err);
 		rc = r < 0 ? cli_fail_free(&err) : cli_exit_code(status);
 		if (sigfd >= 0)
 			close(sigfd);
@@ -171,4 +173,6 @@ out_flags:
 	return rc;
 }
 
-HUSK_COMMAND(cmd_exec, {.name = "exec", .summary = "run a process in a running container", .run = cmd_exec_run});
+HUSK_COMMAND(cmd_exec, {.name = "exec",
+			.summary = "run a process in a running container",
+			.run = cmd_exec_run});

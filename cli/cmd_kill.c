@@ -8,8 +8,8 @@ static int cmd_kill_run(struct husk_globals *g, int argc, char **argv)
 {
 	bool all = false;
 	const struct cli_flag flags[] = {
-		{"all|a", CLI_FLAG_BOOL, &all, "signal every process of the container", NULL},
-		{0},
+	    {"all|a", CLI_FLAG_BOOL, &all, "signal every process of the container", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -27,4 +27,6 @@ static int cmd_kill_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_kill, {.name = "kill", .summary = "send a signal to a container's init", .run = cmd_kill_run});
+HUSK_COMMAND(cmd_kill, {.name = "kill",
+			.summary = "send a signal to a container's init",
+			.run = cmd_kill_run});

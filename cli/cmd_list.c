@@ -64,9 +64,14 @@ static void print_table(const struct row *rows, size_t n)
 	char pid[24];
 	for (size_t i = 0; i < n; i++) {
 		const struct container_state *st = rows[i].st;
-		const char *cells[6] = {st->id, pid, status_str(rows[i].status), st->bundle,
-					st->created ? st->created : "", st->owner ? st->owner : ""};
-		snprintf(pid, sizeof(pid), "%d", rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
+		const char *cells[6] = {st->id,
+					pid,
+					status_str(rows[i].status),
+					st->bundle,
+					st->created ? st->created : "",
+					st->owner ? st->owner : ""};
+		snprintf(pid, sizeof(pid), "%d",
+			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
 		for (int c = 0; c < 6; c++)
 			if (strlen(cells[c]) > w[c])
 				w[c] = strlen(cells[c]);
@@ -78,9 +83,14 @@ static void print_table(const struct row *rows, size_t n)
 		printf("%-*s%s", c < 5 ? (int)w[c] : 0, hdr[c], c < 5 ? "" : "\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct container_state *st = rows[i].st;
-		snprintf(pid, sizeof(pid), "%d", rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		const char *cells[6] = {st->id, pid, status_str(rows[i].status), st->bundle,
-					st->created ? st->created : "", st->owner ? st->owner : ""};
+		snprintf(pid, sizeof(pid), "%d",
+			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
+		const char *cells[6] = {st->id,
+					pid,
+					status_str(rows[i].status),
+					st->bundle,
+					st->created ? st->created : "",
+					st->owner ? st->owner : ""};
 		for (int c = 0; c < 6; c++)
 			printf("%-*s%s", c < 5 ? (int)w[c] : 0, cells[c], c < 5 ? "" : "\n");
 	}
@@ -132,9 +142,9 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 	const char *format = "table";
 	bool quiet = false;
 	const struct cli_flag flags[] = {
-		{"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
-		{"quiet|q", CLI_FLAG_BOOL, &quiet, "print only the ids", NULL},
-		{0},
+	    {"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
+	    {"quiet|q", CLI_FLAG_BOOL, &quiet, "print only the ids", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -143,7 +153,8 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 		return rc;
 	cli_args_free(&a);
 	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_usage_error("list", "invalid format option \"%s\" (table or json)", format);
+		return cli_usage_error("list", "invalid format option \"%s\" (table or json)",
+				       format);
 	struct row *rows;
 	size_t n = collect(g->root, &rows);
 	if (quiet)

@@ -7,6 +7,7 @@
 #include "cli/cmd_util.h"
 #include "common/log.h"
 #include "runtime/container.h"
+#include "runtime/exec_pidfd.h"
 #include "runtime/terminal.h"
 
 static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
@@ -17,12 +18,15 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 					  .argv = g->argv,
 					  .mode = CREATE_RUN};
 	unsigned long long preserve = 0;
+	const char *pidfd_socket = NULL;
 	bool detach = false, keep = false;
 	const struct cli_flag flags[] = {
 		{"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
 		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
 		 "unix socket that receives the pty master", "PATH"},
 		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
+		{"pidfd-socket", CLI_FLAG_STRING, &pidfd_socket,
+		 "unix socket that receives a pidfd of the init", "PATH"},
 		{"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
 		{"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
 		 "keep the caller's session keyring", NULL},
@@ -56,6 +60,8 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (pidfd_socket && pidfd_send_to_socket(pidfd_socket, h->pid, PIDFD_KIND_INIT, &err) < 0)
+		goto fail;
 	if (container_run_start(g->root, h, &err) < 0)
 		goto fail;
 	if (detach) {
@@ -85,4 +91,5 @@ out:
 	return rc;
 }
 
-HUSK_COMMAND(cmd_run, {.name = "run", .summary = "create and start a container", .run = cmd_run_run});
+HUSK_COMMAND(cmd_run,
+	     {.name = "run", .summary = "create and start a container", .run = cmd_run_run});

@@ -13,9 +13,9 @@ static int cmd_spec_run(struct husk_globals *g, int argc, char **argv)
 	bool rootless = false;
 	const char *bundle = ".";
 	const struct cli_flag flags[] = {
-		{"bundle|b", CLI_FLAG_STRING, &bundle, "write config.json into this directory", "DIR"},
-		{"rootless", CLI_FLAG_BOOL, &rootless, "a spec for a rootless container", NULL},
-		{0},
+	    {"bundle|b", CLI_FLAG_STRING, &bundle, "write config.json into this directory", "DIR"},
+	    {"rootless", CLI_FLAG_BOOL, &rootless, "a spec for a rootless container", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;
@@ -39,4 +39,5 @@ static int cmd_spec_run(struct husk_globals *g, int argc, char **argv)
 	return 0;
 }
 
-HUSK_COMMAND(cmd_spec, {.name = "spec", .summary = "write a default config.json", .run = cmd_spec_run});
+HUSK_COMMAND(cmd_spec,
+	     {.name = "spec", .summary = "write a default config.json", .run = cmd_spec_run});

@@ -14,4 +14,5 @@ static int cmd_start_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_start, {.name = "start", .summary = "start a created container", .run = cmd_start_run});
+HUSK_COMMAND(cmd_start,
+	     {.name = "start", .summary = "start a created container", .run = cmd_start_run});

@@ -30,4 +30,6 @@ static int cmd_state_run(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-HUSK_COMMAND(cmd_state, {.name = "state", .summary = "print a container's state as JSON", .run = cmd_state_run});
+HUSK_COMMAND(cmd_state, {.name = "state",
+			 .summary = "print a container's state as JSON",
+			 .run = cmd_state_run});

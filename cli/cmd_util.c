@@ -101,4 +101,3 @@ int cli_exit_code(int status)
 		return 128 + WTERMSIG(status);
 	return 1;
 }
-

@@ -57,8 +57,9 @@ static int set_value(const struct cli_flag *f, const char *name, size_t nlen, co
 	switch (f->kind) {
 	case CLI_FLAG_BOOL:
 		if (parse_bool(value, (bool *)f->target) < 0)
-			return husk_err_set(err, EINVAL, "invalid boolean value \"%s\" for flag -%.*s",
-					    value, (int)nlen, name);
+			return husk_err_set(err, EINVAL,
+					    "invalid boolean value \"%s\" for flag -%.*s", value,
+					    (int)nlen, name);
 		return 0;
 	case CLI_FLAG_STRING:
 		*(const char **)f->target = value;
@@ -161,7 +162,8 @@ void cli_print_flags(const struct cli_flag *flags)
 				p++;
 		}
 		if (f->kind != CLI_FLAG_BOOL)
-			snprintf(buf + used, sizeof(buf) - used, " %s", f->arg_name ? f->arg_name : "value");
+			snprintf(buf + used, sizeof(buf) - used, " %s",
+				 f->arg_name ? f->arg_name : "value");
 		printf("   %-32s %s\n", buf, f->help ? f->help : "");
 	}
 }

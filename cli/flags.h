@@ -27,23 +27,24 @@ struct cli_strv {
 };
 
 struct cli_flag {
-	const char *names;    /* "bundle|b": long name, then aliases */
+	const char *names; /* "bundle|b": long name, then aliases */
 	enum cli_flag_kind kind;
-	void *target;         /* bool *, const char **, unsigned long long *, struct cli_strv * */
+	void *target; /* bool *, const char **, unsigned long long *, struct cli_strv * */
 	const char *help;
 	const char *arg_name; /* shown in --help for valued flags */
 };
 
 struct cli_args {
-	char **pos;  /* positional arguments (borrowed from argv) */
+	char **pos; /* positional arguments (borrowed from argv) */
 	int npos;
-	bool help;   /* --help / -h seen */
+	bool help; /* --help / -h seen */
 };
 
 /* Parse argv[first..argc).  stop_at_positional: stop at the first positional
  * argument (global flags before the command) and report its index in *next. */
 int cli_parse_flags(const struct cli_flag *flags, int argc, char **argv, int first,
-		    bool stop_at_positional, struct cli_args *out, int *next, struct husk_err **err);
+		    bool stop_at_positional, struct cli_args *out, int *next,
+		    struct husk_err **err);
 void cli_args_free(struct cli_args *a);
 
 /* Print flag help lines to stdout. */

@@ -62,7 +62,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	struct husk_err e = {.errnum = 0, .msg = NULL};
 	char *full = NULL;
-	if (asprintf(&full, "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", msg ? msg : "usage error") < 0)
+	if (asprintf(&full, "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", msg ? msg : "usage error") <
+	    0)
 		full = NULL;
 	e.msg = full;
 	cli_fail(&e);
@@ -83,17 +84,18 @@ int main(int argc, char **argv)
 	bool version = false, help = false;
 	const char *criu = NULL, *rootless = NULL;
 	const struct cli_flag flags[] = {
-		{"root", CLI_FLAG_STRING, &g.root, "root directory for storage of container state", "DIR"},
-		{"log", CLI_FLAG_STRING, &g.log_path, "log file (default: stderr)", "FILE"},
-		{"log-format", CLI_FLAG_STRING, &g.log_format, "log format: text or json", "FORMAT"},
-		{"debug", CLI_FLAG_BOOL, &g.debug, "enable debug logging", NULL},
-		{"systemd-cgroup", CLI_FLAG_BOOL, &g.systemd_cgroup,
-		 "manage cgroups through systemd (not supported yet)", NULL},
-		{"rootless", CLI_FLAG_STRING, &rootless, "accepted for runc compatibility", "VALUE"},
-		{"criu", CLI_FLAG_STRING, &criu, "accepted for runc compatibility", "PATH"},
-		{"version|v", CLI_FLAG_BOOL, &version, "print the version", NULL},
-		{"help|h", CLI_FLAG_BOOL, &help, "show help", NULL},
-		{0},
+	    {"root", CLI_FLAG_STRING, &g.root, "root directory for storage of container state",
+	     "DIR"},
+	    {"log", CLI_FLAG_STRING, &g.log_path, "log file (default: stderr)", "FILE"},
+	    {"log-format", CLI_FLAG_STRING, &g.log_format, "log format: text or json", "FORMAT"},
+	    {"debug", CLI_FLAG_BOOL, &g.debug, "enable debug logging", NULL},
+	    {"systemd-cgroup", CLI_FLAG_BOOL, &g.systemd_cgroup,
+	     "manage cgroups through systemd (not supported yet)", NULL},
+	    {"rootless", CLI_FLAG_STRING, &rootless, "accepted for runc compatibility", "VALUE"},
+	    {"criu", CLI_FLAG_STRING, &criu, "accepted for runc compatibility", "PATH"},
+	    {"version|v", CLI_FLAG_BOOL, &version, "print the version", NULL},
+	    {"help|h", CLI_FLAG_BOOL, &help, "show help", NULL},
+	    {0},
 	};
 	struct cli_args args;
 	struct husk_err *err = NULL;

@@ -42,7 +42,8 @@ unsigned long ns_clone_flag(enum oci_ns_type t)
 
 static const char *ns_name(enum oci_ns_type t)
 {
-	static const char *names[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
+	static const char *names[] = {"pid", "network", "mount",  "ipc",
+				      "uts", "user",	"cgroup", "time"};
 	return t < OCI_NS_COUNT ? names[t] : "?";
 }
 
@@ -51,13 +52,14 @@ int ns_check_type(int fd, enum oci_ns_type t, const char *path, struct husk_err 
 	int type = ioctl(fd, NS_GET_NSTYPE);
 	if (type < 0) {
 		if (errno == ENOTTY || errno == EINVAL)
-			return husk_err_set(err, EINVAL, "%s namespace path %s: not a namespace file",
+			return husk_err_set(err, EINVAL,
+					    "%s namespace path %s: not a namespace file",
 					    ns_name(t), path);
 		return husk_err_sys(err, "%s namespace path %s", ns_name(t), path);
 	}
 	if ((unsigned long)type != ns_clone_flag(t))
-		return husk_err_set(err, EINVAL,
-				    "namespace path %s: is not a %s namespace", path, ns_name(t));
+		return husk_err_set(err, EINVAL, "namespace path %s: is not a %s namespace", path,
+				    ns_name(t));
 	return 0;
 }
 
@@ -85,8 +87,8 @@ static int plan_validate(const struct oci_config *cfg, const struct ns_plan *pla
 				    "linux.gidMappings");
 	(void)has_user;
 	if (plan->time_offsets && !(plan->new_flags & CLONE_NEWTIME))
-		return husk_err_set(err, EINVAL,
-				    "linux.timeOffsets given but no new time namespace is configured");
+		return husk_err_set(
+		    err, EINVAL, "linux.timeOffsets given but no new time namespace is configured");
 	/* A uts namespace joined by path is the container's too (runc's rule; the
 	 * runtime-tools suite's linux_ns_path joins one with hostname set): only
 	 * the runtime's own uts namespace must never be renamed. */
@@ -114,7 +116,8 @@ int ns_plan_build(const struct oci_config *cfg, struct ns_plan *plan, struct hus
 		}
 		if (seen[ns->type]) {
 			ns_plan_close(plan);
-			return husk_err_set(err, EINVAL, "linux.namespaces: %s namespace listed twice",
+			return husk_err_set(err, EINVAL,
+					    "linux.namespaces: %s namespace listed twice",
 					    ns_name(ns->type));
 		}
 		seen[ns->type] = true;

@@ -15,11 +15,11 @@
 #include "oci/spec.h"
 
 struct ns_plan {
-	unsigned long new_flags;     /* CLONE_NEW* of every namespace to create */
-	int join_fd[OCI_NS_COUNT];   /* fd of the namespace to join, -1 if none */
-	bool any_join;               /* at least one namespace is joined by path */
+	unsigned long new_flags;   /* CLONE_NEW* of every namespace to create */
+	int join_fd[OCI_NS_COUNT]; /* fd of the namespace to join, -1 if none */
+	bool any_join;		   /* at least one namespace is joined by path */
 	bool user_new, user_join;
-	bool time_offsets;           /* linux.timeOffsets set (time ns must be new) */
+	bool time_offsets; /* linux.timeOffsets set (time ns must be new) */
 };
 
 /* CLONE_NEW* flag of a namespace type. */

@@ -40,7 +40,37 @@ static int check_pty_slave(int fd, struct husk_err **err)
 	return 0;
 }
 
-int bind_console(int dev_fd, int pty_fd, struct husk_err **err)
+/* A config that bind-mounts its own /dev (maybe the host's) gets its
+ * /dev/console covered, never replaced: only a /dev of our own (a tmpfs we
+ * mounted, or the image's) may have the entry removed and recreated. */
+static int console_target(int dev_fd, bool dev_is_ours, struct husk_err **err)
+{
+	struct stat st;
+	if (dev_is_ours) {
+		if (unlinkat(dev_fd, "console", 0) < 0 && errno != ENOENT)
+			return husk_err_sys(err, "console: remove existing /dev/console");
+		if (mknodat(dev_fd, "console", S_IFREG | 0600, 0) < 0)
+			return husk_err_sys(err, "console: create /dev/console");
+	} else if (fstatat(dev_fd, "console", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT || mknodat(dev_fd, "console", S_IFREG | 0600, 0) < 0)
+			return husk_err_sys(err, "console: create /dev/console");
+	}
+	int target = openat(dev_fd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || fstat(target, &st) < 0) {
+		int e = errno;
+		if (target >= 0)
+			close(target);
+		return husk_err_set(err, e, "console: open /dev/console");
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		close(target);
+		return husk_err_set(err, EPERM,
+				    "console: /dev/console is not a file or character device");
+	}
+	return target;
+}
+
+int bind_console(int dev_fd, int pty_fd, bool dev_is_ours, struct husk_err **err)
 {
 	if (check_pty_slave(pty_fd, err) < 0)
 		return -1;
@@ -48,17 +78,9 @@ int bind_console(int dev_fd, int pty_fd, struct husk_err **err)
 	    open_tree(pty_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (src < 0)
 		return husk_err_sys(err, "console: clone pty");
-	if (unlinkat(dev_fd, "console", 0) < 0 && errno != ENOENT)
-		return husk_err_sys(err, "console: remove existing /dev/console");
-	if (mknodat(dev_fd, "console", S_IFREG | 0600, 0) < 0)
-		return husk_err_sys(err, "console: create /dev/console");
-	cleanup_fd int target = openat(dev_fd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (target < 0 || fstat(target, &st) < 0)
-		return husk_err_sys(err, "console: open /dev/console");
-	if (!S_ISREG(st.st_mode))
-		return husk_err_set(err, EEXIST,
-				    "console: /dev/console was replaced while mounting");
+	cleanup_fd int target = console_target(dev_fd, dev_is_ours, err);
+	if (target < 0)
+		return -1;
 	if (attach_mount(src, target) < 0)
 		return husk_err_sys(err, "console: bind pty onto /dev/console");
 	return 0;
@@ -91,7 +113,9 @@ int rootfs_open_console(const struct rootfs_opts *opts, int *master_out, int *sl
 	cleanup_fd int dev = open_in_root_raw(root, "/dev", O_PATH | O_DIRECTORY, 0);
 	if (dev < 0)
 		return husk_err_set(err, -dev, "console: open /dev");
-	if (bind_console(dev, s, err) < 0)
+	/* whether /dev is ours was decided by rootfs_prepare (same process); when
+	 * unknown, only cover the entry */
+	if (bind_console(dev, s, rootfs_dev_is_ours, err) < 0)
 		return -1;
 	*master_out = steal_fd(&m);
 	*slave_out = steal_fd(&s);

@@ -75,19 +75,27 @@ int open_verified_null(int dir_fd, const char *path, struct husk_err **err)
 	return steal_fd(&fd);
 }
 
-/* The directory that will hold d->path, and the node's name in it. */
+/* The directory that will hold d->path, and the node's name in it; *direct
+ * when that directory is /dev itself. */
 static int device_parent(struct rootfs_ctx *ctx, int dev_fd, const char *path, char **clean,
-			 const char **name)
+			 const char **name, bool *direct)
 {
 	*clean = clean_path(path);
 	char *slash = strrchr(*clean, '/');
 	*name = slash + 1;
-	if (slash - *clean == 4 && strncmp(*clean, "/dev", 4) == 0)
+	*direct = slash - *clean == 4 && strncmp(*clean, "/dev", 4) == 0;
+	if (*direct)
 		return fcntl(dev_fd, F_DUPFD_CLOEXEC, 0);
 	*slash = '\0';
 	int fd = open_or_create_in_root(ctx->root_fd, **clean ? *clean : "/", TARGET_DIR, 0755);
 	*slash = '/';
 	return fd;
+}
+
+static bool same_mount(int a, int b)
+{
+	uint64_t ia, ib;
+	return sys_statx_mnt(a, &ia, NULL) == 0 && sys_statx_mnt(b, &ib, NULL) == 0 && ia == ib;
 }
 
 static int bind_host_device(int dir_fd, const char *name, const struct dev_spec *d,
@@ -113,7 +121,10 @@ static int bind_host_device(int dir_fd, const char *name, const struct dev_spec 
 	return 0;
 }
 
-static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d,
+/* ours: dir_fd is on the container's own /dev mount, so an existing entry may
+ * be replaced or re-owned; elsewhere (a config bind inside /dev, maybe of a host
+ * directory) an existing entry is only accepted when it is the device asked. */
+static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d, bool ours,
 			struct husk_err **err)
 {
 	dev_t rdev = d->type == S_IFIFO ? 0 : makedev(d->major, d->minor);
@@ -131,11 +142,16 @@ static int mknod_device(int dir_fd, const char *name, const struct dev_spec *d,
 			st.st_uid = stx.stx_uid;
 			st.st_gid = stx.stx_gid;
 			if (is_device(&st, d)) {
-				if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+				if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || !ours)
 					return 0;
 				goto owner;
 			}
 		}
+		if (!ours)
+			return husk_err_set(
+			    err, EEXIST,
+			    "exists, is not the device asked for, and is not on the "
+			    "container's own /dev");
 		if (unlinkat(dir_fd, name, 0) < 0)
 			return husk_err_sys(err, "replace existing file");
 		if (mknodat(dir_fd, name, d->type | (d->mode & 07777), rdev) < 0)
@@ -160,13 +176,15 @@ static int create_device(struct rootfs_ctx *ctx, int dev_fd, const struct dev_sp
 {
 	cleanup_free char *clean = NULL;
 	const char *name;
-	cleanup_fd int dir = device_parent(ctx, dev_fd, d->path, &clean, &name);
+	bool direct;
+	cleanup_fd int dir = device_parent(ctx, dev_fd, d->path, &clean, &name, &direct);
 	if (dir < 0)
 		return husk_err_set(err, -dir, "device \"%s\": parent directory", d->path);
 	if (!*name)
 		return husk_err_set(err, EINVAL, "device \"%s\": bad path", d->path);
-	int r = ctx->opts->userns && d->type != S_IFIFO ? bind_host_device(dir, name, d, err)
-							: mknod_device(dir, name, d, err);
+	int r = ctx->opts->userns && d->type != S_IFIFO
+		    ? bind_host_device(dir, name, d, err)
+		    : mknod_device(dir, name, d, direct || same_mount(dir, dev_fd), err);
 	if (r < 0)
 		return husk_err_wrap(err, "device \"%s\"", d->path);
 	return 0;
@@ -240,10 +258,13 @@ static int dev_symlinks(int dev_fd, struct husk_err **err)
 	return 0;
 }
 
+bool rootfs_dev_is_ours;
+
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
 	bool own_dev = !config_dev_is_bind(cfg);
+	rootfs_dev_is_ours = own_dev;
 	int pty = ctx->opts->console_pty_fd;
 	if (!own_dev && pty < 0)
 		return 0;
@@ -266,7 +287,7 @@ int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err)
 		if (r < 0 || dev_symlinks(dev_fd, err) < 0)
 			return -1;
 	}
-	if (pty >= 0 && bind_console(dev_fd, pty, err) < 0)
+	if (pty >= 0 && bind_console(dev_fd, pty, own_dev, err) < 0)
 		return -1;
 	return 0;
 }

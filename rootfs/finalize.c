@@ -236,7 +236,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
 		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
 			return -1;
-		if ((opts->no_pivot ? move_root(opts->rootfs, new_root, err) : pivot(new_root, err)) < 0)
+		if ((opts->no_pivot ? move_root(opts->rootfs, new_root, err)
+				    : pivot(new_root, err)) < 0)
 			return -1;
 	}
 	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

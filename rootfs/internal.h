@@ -134,9 +134,13 @@ int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
 
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err);
 bool config_dev_is_bind(const struct oci_config *cfg);
-/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev),
- * after checking that it is a pty slave and replacing whatever the image had. */
-int bind_console(int dev_fd, int pty_fd, struct husk_err **err);
+/* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev)
+ * after checking that it is a pty slave.  dev_is_ours: the entry may be
+ * replaced (our tmpfs or the image's /dev), else it is only covered. */
+int bind_console(int dev_fd, int pty_fd, bool dev_is_ours, struct husk_err **err);
+/* Set by rootfs_prepare: /dev is a tmpfs of ours or the image's, not a config
+ * bind (false until then). */
+extern bool rootfs_dev_is_ours;
 /* fd (O_PATH) of a verified /dev/null char device (1:3); -1 with err otherwise. */
 int open_verified_null(int dir_fd, const char *path, struct husk_err **err);
 

@@ -14,13 +14,13 @@
 
 enum container_create_mode {
 	CREATE_WAIT_FIFO, /* `create`: init waits on exec.fifo for `start` */
-	CREATE_RUN,       /* `run`: the caller starts it with container_run_start */
+	CREATE_RUN,	  /* `run`: the caller starts it with container_run_start */
 };
 
 struct container_create_opts {
 	const char *root;
 	const char *id;
-	const char *bundle;          /* NULL: cwd */
+	const char *bundle; /* NULL: cwd */
 	const char *pid_file;
 	const char *console_socket;
 	bool no_pivot;
@@ -28,23 +28,23 @@ struct container_create_opts {
 	unsigned preserve_fds;
 	bool systemd_cgroup;
 	enum container_create_mode mode;
-	int argc;                    /* husk's command line, for the sealed-binary re-exec */
+	int argc; /* husk's command line, for the sealed-binary re-exec */
 	char **argv;
-	const sigset_t *block;       /* signals to keep blocked in husk (run's forwarding); the
-				      * init restores the original mask before execve */
+	const sigset_t *block; /* signals to keep blocked in husk (run's forwarding); the
+				* init restores the original mask before execve */
 };
 
 struct container_handle {
-	pid_t pid;                   /* container init, host pid namespace */
-	int sync_fd;                 /* run: control socket to the init */
-	int pty_master;              /* run without --console-socket: master to proxy, else -1 */
+	pid_t pid;	/* container init, host pid namespace */
+	int sync_fd;	/* run: control socket to the init */
+	int pty_master; /* run without --console-socket: master to proxy, else -1 */
 	struct oci_config *cfg;
 	struct container_state *st;
 };
 
 int container_create(const struct container_create_opts *opts, struct container_handle **out,
 		     struct husk_err **err);
-/* run: release the init and run poststart hooks. */
+/* run: the process has exec'd when container_create returns; this runs the poststart hooks. */
 int container_run_start(const char *root, struct container_handle *h, struct husk_err **err);
 void container_handle_free(struct container_handle *h);
 
@@ -67,9 +67,9 @@ struct oci_config *container_saved_config(const struct container_state *st);
  * security settings).  Returns once the process runs (its execve happened). */
 /* Changes to the container's own process when exec gets no --process file. */
 struct exec_overrides {
-	char *const *args;         /* the command (required) */
+	char *const *args; /* the command (required) */
 	size_t nargs;
-	const char *const *env;    /* appended */
+	const char *const *env; /* appended */
 	size_t nenv;
 	const char *cwd;
 	bool user_set;
@@ -96,12 +96,12 @@ struct container_exec_opts {
 	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
 	unsigned preserve_fds;
 	bool ignore_paused;
-	const sigset_t *block;          /* kept blocked in husk, restored in the process */
+	const sigset_t *block; /* kept blocked in husk, restored in the process */
 };
 
 struct exec_result {
-	pid_t pid;       /* the process, husk's child */
-	int pty_master;  /* process.terminal without --console-socket: to proxy, else -1 */
+	pid_t pid;	/* the process, husk's child */
+	int pty_master; /* process.terminal without --console-socket: to proxy, else -1 */
 };
 
 int container_exec(const struct container_exec_opts *o, struct exec_result *res,

@@ -135,7 +135,8 @@ static int load_config(struct create_job *j, struct husk_err **err)
 		return -1;
 	const struct oci_config *cfg = j->cfg;
 	if (!cfg->process.present)
-		return husk_err_set(err, EINVAL, "%s: process is required to run a container", path);
+		return husk_err_set(err, EINVAL, "%s: process is required to run a container",
+				    path);
 	if (!cfg->process.args.n)
 		return husk_err_set(err, EINVAL, "%s: process.args must not be empty", path);
 	if (!cfg->root.path || !*cfg->root.path)
@@ -326,9 +327,8 @@ static int run_prestart(struct create_job *j, struct container_state *st, struct
 
 static int send_hook_state(struct create_job *j, struct husk_err **err)
 {
-	struct container_state st = {.id = (char *)j->o->id,
-				     .bundle = j->bundle,
-				     .annotations = j->cfg->annotations};
+	struct container_state st = {
+	    .id = (char *)j->o->id, .bundle = j->bundle, .annotations = j->cfg->annotations};
 	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
 	const struct oci_hooks *h = &j->cfg->hooks;
 	if (h->prestart.n && run_prestart(j, &st, err) < 0)
@@ -336,8 +336,8 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
-	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "", need ? strlen(json) : 0,
-			      err);
+	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
+			      need ? strlen(json) : 0, err);
 }
 
 static int handle_pty(struct create_job *j, struct husk_err **err)
@@ -358,6 +358,9 @@ static int converse(struct create_job *j, struct husk_err **err)
 		enum sync_type t;
 		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
 			husk_err_free(err);
+			/* run: the socket is close-on-exec, EOF means the process runs. */
+			if (j->o->mode == CREATE_RUN && j->init > 0)
+				return 0;
 			return husk_err_set(err, ECHILD, "container init exited during set-up");
 		}
 		switch (t) {
@@ -457,8 +460,9 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (container_id_validate(o->id, err) < 0)
 		return -1;
 	if (o->systemd_cgroup)
-		return husk_err_set(err, ENOTSUP,
-				    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+		return husk_err_set(
+		    err, ENOTSUP,
+		    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
@@ -482,15 +486,15 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (j->plan.user_new && !j->plan.any_join &&
 	    ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0)
 		return -1;
-	/* GO tells the init that maps and cgroup are in place.  In the slow path with a
-	 * new user namespace it is sent on SYNC_USERNS instead (see converse()). */
-	bool go;
-	if (!j->plan.any_join)
-		go = j->plan.user_new || (j->plan.new_flags & CLONE_NEWCGROUP);
-	else
-		go = !j->plan.user_new;
-	if (go && sync_send(j->sync_fd, SYNC_GO, err) < 0)
-		return -1;
+	/* GO tells the init that maps and cgroup are in place.  Exactly one is sent:
+	 * here, or in the slow path with a new user namespace on SYNC_USERNS. */
+	if (!j->plan.any_join || !j->plan.user_new) {
+		/* If the init already failed, its error waits in the socket: converse()
+		 * reports that rather than our broken pipe. */
+		struct husk_err *go_err = NULL;
+		sync_send(j->sync_fd, SYNC_GO, &go_err);
+		husk_err_free(&go_err);
+	}
 	if (converse(j, err) < 0)
 		return -1;
 	return save_state(j, st, err);
@@ -499,12 +503,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
-	struct create_job j = {.o = o,
-			       .dir_fd = -1,
-			       .lock_fd = -1,
-			       .sync_fd = -1,
-			       .fifo_fd = -1,
-			       .pty_master = -1};
+	struct create_job j = {
+	    .o = o, .dir_fd = -1, .lock_fd = -1, .sync_fd = -1, .fifo_fd = -1, .pty_master = -1};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		job_abort(&j);
@@ -543,21 +543,9 @@ void container_handle_free(struct container_handle *h)
 
 int container_run_start(const char *root, struct container_handle *h, struct husk_err **err)
 {
-	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
-		return husk_err_wrap(err, "start container %s", h->st->id);
-	/* The socket is close-on-exec in the init: EOF means the process runs (or the
-	 * init died); a startContainer hook failure arrives as an error first. */
-	enum sync_type t;
-	struct husk_err *eof = NULL;
-	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
-		husk_err_recv(h->sync_fd, err);
-		return husk_err_wrap(err, "start container %s", h->st->id);
-	}
-	husk_err_free(&eof);
-	close(h->sync_fd);
-	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {
-		cleanup_free char *json = container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
+		cleanup_free char *json =
+		    container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
 		hooks_run_warn(&h->cfg->hooks.poststart, "poststart", json);
 	}
 	return 0;

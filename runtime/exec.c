@@ -51,8 +51,8 @@ static unsigned long namespaces_to_join(pid_t pid)
 	static const struct {
 		const char *name;
 		unsigned long flag;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+	} ns[] = {{"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+		  {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
 		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
 	unsigned long flags = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
@@ -64,6 +64,50 @@ static unsigned long namespaces_to_join(pid_t pid)
 			flags |= ns[i].flag;
 	}
 	return flags;
+}
+
+/* setns(pidfd, flags) joins all at once (Linux 5.8+).  Older kernels answer
+ * EINVAL: join through the files in /proc/PID/ns instead, every fd opened before the
+ * first setns (the mount namespace changes what /proc shows), the user
+ * namespace first, and the pidfd proving afterwards that PID was still the
+ * init while the fds were opened (a live pid cannot be reused). */
+static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
+{
+	if (!x->ns_flags)
+		return 0;
+	if (setns(x->pidfd, (int)x->ns_flags) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return husk_err_sys(err, "join the namespaces of container %s", x->o->id);
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
+		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},      {"cgroup", CLONE_NEWCGROUP},
+		     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
+	int fds[ARRAY_SIZE(order)];
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		fds[i] = -1;
+		if (r < 0 || !(x->ns_flags & order[i].flag))
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, order[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			r = husk_err_sys(err, "open %s", path);
+	}
+	if (r == 0 && syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
+		r = container_err(err, ESRCH, "container %s: its init exited", x->o->id);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (fds[i] < 0)
+			continue;
+		if (r == 0 && setns(fds[i], (int)order[i].flag) < 0)
+			r = husk_err_sys(err, "join the %s namespace of container %s", order[i].name,
+					 x->o->id);
+		close(fds[i]);
+	}
+	return r;
 }
 
 static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
@@ -194,10 +238,8 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 	}
 	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
 		goto fail;
-	if (x->ns_flags && setns(x->pidfd, (int)x->ns_flags) < 0) {
-		husk_err_sys(&err, "join the namespaces of container %s", x->o->id);
+	if (join_namespaces(x, &err) < 0)
 		goto fail;
-	}
 	close(x->pidfd);
 	pid_t pid = fork_after_pid_message(x->sync_fd, &err);
 	if (pid < 0)
@@ -216,8 +258,9 @@ static int check_status(const struct container_exec_opts *o, const struct contai
 	if (s == OCI_STATUS_STOPPED)
 		return container_err(err, EINVAL, "cannot exec in a stopped container");
 	if (s == OCI_STATUS_PAUSED && !o->ignore_paused)
-		return container_err(err, EINVAL,
-				     "cannot exec in a paused container (use --ignore-paused to override)");
+		return container_err(
+		    err, EINVAL,
+		    "cannot exec in a paused container (use --ignore-paused to override)");
 	return 0;
 }
 
@@ -252,7 +295,8 @@ static int exec_converse(struct exec_ctx *x, pid_t helper, struct exec_result *r
 			if (terminal_recv_fd(x->sync_fd, &master, err) < 0)
 				return -1;
 			if (x->o->console_socket && *x->o->console_socket) {
-				if (terminal_send_to_console_socket(x->o->console_socket, master, err) < 0)
+				if (terminal_send_to_console_socket(x->o->console_socket, master,
+								    err) < 0)
 					return -1;
 			} else {
 				res->pty_master = steal_fd(&master);
@@ -279,12 +323,15 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		return husk_err_set(err, EINVAL,
 				    "exec: a terminal needs --console-socket when detached");
 	if (!proc->terminal && socket)
-		return husk_err_set(err, EINVAL, "exec: --console-socket given but terminal is false");
+		return husk_err_set(err, EINVAL,
+				    "exec: --console-socket given but terminal is false");
 	struct cgroup_manager *cm = NULL;
 	if (x->st->cgroup && cgroup_manager_load(x->st->cgroup, &cm, err) < 0)
 		return -1;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->st->pid, 0);
 	if (x->pidfd < 0 || !container_pid_alive(x->st)) {
+		if (x->pidfd >= 0)
+			close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return container_err(err, ESRCH, "container not running");
@@ -292,6 +339,7 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	x->ns_flags = namespaces_to_join(x->st->pid);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
 		return husk_err_sys(err, "socketpair");
@@ -439,7 +487,11 @@ int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 	if (r == 0 && !o->proc && o->ov)
 		apply_overrides(&cfg->process, o->ov);
 	if (r == 0) {
-		struct exec_ctx x = {.o = o, .cfg = cfg, .st = st, .pidfd = -1, .sync_fd = -1,
+		struct exec_ctx x = {.o = o,
+				     .cfg = cfg,
+				     .st = st,
+				     .pidfd = -1,
+				     .sync_fd = -1,
 				     .proc = o->proc ? o->proc : &cfg->process};
 		r = exec_in(&x, res, err);
 	}

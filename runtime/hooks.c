@@ -155,9 +155,8 @@ static int hook_run_one(const struct oci_hook *h, const char *kind, size_t idx,
 		return 0;
 	}
 	if (WIFSIGNALED(status))
-		return husk_err_set(err, 0, "%s hook #%zu (%s): killed by signal %d%s%s", kind,
-				    idx, h->path, WTERMSIG(status), used ? ", output: " : "",
-				    output);
+		return husk_err_set(err, 0, "%s hook #%zu (%s): killed by signal %d%s%s", kind, idx,
+				    h->path, WTERMSIG(status), used ? ", output: " : "", output);
 	return husk_err_set(err, 0, "%s hook #%zu (%s): exit status %d%s%s", kind, idx, h->path,
 			    WEXITSTATUS(status), used ? ", output: " : "", output);
 }

@@ -15,14 +15,15 @@ struct init_ctx {
 	const struct oci_config *cfg;
 	const struct container_create_opts *opts;
 	const struct ns_plan *plan;
-	bool fast;            /* the clone created the namespaces (no joins) */
-	int sync_fd;          /* child's end of the control socket */
-	int fifo_fd;          /* exec.fifo opened O_RDWR (create), -1 (run) */
-	bool fifo_started;    /* `start` released us and waits on the fifo for execve */
-	sigset_t orig_mask;   /* restored before execve */
-	const char *bundle;   /* absolute */
-	const char *rootfs;   /* absolute */
-	unsigned listen_fds;  /* LISTEN_FDS handed to the container (socket activation) */
+	bool fast;	     /* the clone created the namespaces (no joins) */
+	int sync_fd;	     /* child's end of the control socket */
+	int fifo_fd;	     /* exec.fifo opened O_RDWR (create), -1 (run) */
+	bool got_go;	     /* SYNC_GO (cgroup entered, maps written) already read */
+	bool fifo_started;   /* `start` released us and waits on the fifo for execve */
+	sigset_t orig_mask;  /* restored before execve */
+	const char *bundle;  /* absolute */
+	const char *rootfs;  /* absolute */
+	unsigned listen_fds; /* LISTEN_FDS handed to the container (socket activation) */
 	pid_t parent_pid;
 	/* Joining its cgroups itself is much cheaper than being moved by the parent
 	 * (see cgroups/cgroup.h); only possible before entering a new user ns. */

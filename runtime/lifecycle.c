@@ -110,7 +110,8 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 	}
 	struct oci_config *cfg = st->poststart_hooks ? container_saved_config(st) : NULL;
 	if (cfg && cfg->hooks.poststart.n) {
-		cleanup_free char *json = container_state_json(st, OCI_STATUS_RUNNING, st->pid, false);
+		cleanup_free char *json =
+		    container_state_json(st, OCI_STATUS_RUNNING, st->pid, false);
 		hooks_run_warn(&cfg->hooks.poststart, "poststart", json);
 	}
 	if (cfg)
@@ -217,8 +218,8 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	struct cgroup_manager *cm = NULL;
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
-		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
-				 status_word(s));
+		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s",
+				  id, status_word(s));
 		goto out;
 	}
 	if (load_cgroup(st, &cm, err) < 0) {

@@ -93,8 +93,7 @@ static void gen_int(yajl_gen g, const char *k, long long v)
 	yajl_gen_integer(g, v);
 }
 
-int container_state_save(const char *root, const struct container_state *st,
-			 struct husk_err **err)
+int container_state_save(const char *root, const struct container_state *st, struct husk_err **err)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (!g)

@@ -10,14 +10,14 @@
 
 enum sync_type {
 	SYNC_USERNS = 1, /* child -> parent: user ns unshared, write the maps (slow path) */
-	SYNC_GO,         /* parent -> child: maps written, cgroup entered */
-	SYNC_PID,        /* child -> parent: body pid_t, the real init (slow path) */
-	SYNC_PTY,        /* child -> parent: pty master, SCM_RIGHTS on a 1-byte body */
-	SYNC_PREPARED,   /* child -> parent: mounts done, run prestart/createRuntime hooks */
+	SYNC_GO,	 /* parent -> child: maps written, cgroup entered */
+	SYNC_PID,	 /* child -> parent: body pid_t, the real init (slow path) */
+	SYNC_PTY,	 /* child -> parent: pty master, SCM_RIGHTS on a 1-byte body */
+	SYNC_PREPARED,	 /* child -> parent: mounts done, run prestart/createRuntime hooks */
 	SYNC_HOOKS_DONE, /* parent -> child: body u32 len + state JSON for container hooks */
-	SYNC_READY,      /* child -> parent: waiting for start */
-	SYNC_START,      /* parent -> child (run): execute the process */
-	SYNC_ERROR,      /* child -> parent: husk_err_send() body */
+	SYNC_READY,	 /* child -> parent: waiting for start */
+	SYNC_START,	 /* parent -> child (run): execute the process */
+	SYNC_ERROR,	 /* child -> parent: husk_err_send() body */
 };
 
 int sync_send(int fd, enum sync_type t, struct husk_err **err);

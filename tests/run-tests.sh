@@ -31,12 +31,21 @@ count_tap() { # $1: tap output file, $2: exit code, $3: suite name
 
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 
+# Leak check: cgroups under any husk parent and mounts of test dirs that exist
+# after the suite but not before it count as one failure each.
+husk_leftovers() {
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*/husk/*' 2>/dev/null | sort
+	awk '$5 ~ "^/tmp/husk-" {print "mount " $5}' /proc/self/mountinfo | sort
+}
+leftovers_before=$(mktemp); trap 'rm -f "$out" "$leftovers_before"' EXIT
+husk_leftovers >"$leftovers_before"
+
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	[[ "$t" =~ $filter ]] || continue
 	echo "# unit: $(basename "$t")"
 	wrap=()
-	[ -n "${VALGRIND:-}" ] && wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no)
+	[ -n "${VALGRIND:-}" ] && wrap=(valgrind -q --suppressions=tests/valgrind/husk.supp --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no)
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "${wrap[@]}" "$t" >"$out" 2>&1
 	rc=$?
 	cat "$out"
@@ -52,6 +61,18 @@ for t in tests/bats/*.bats; do
 	cat "$out"
 	count_tap "$out" "$rc" "$t"
 done
+
+if [ -z "${VALGRIND:-}" ] && [[ "$filter" == . ]]; then
+	leaked=$(husk_leftovers | comm -13 "$leftovers_before" -)
+	if [ -n "$leaked" ]; then
+		echo "not ok - the suite left cgroups or mounts behind:"
+		echo "$leaked" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	else
+		echo "ok - no cgroups or mounts left behind"
+		passed=$((passed + 1))
+	fi
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

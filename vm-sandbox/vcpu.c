@@ -133,9 +133,20 @@ static bool handle_exit(struct vcpu *v)
 		vcpu_crash(v, "KVM_RUN entry failed: hardware reason %#llx",
 			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
-		vcpu_crash(v, "KVM internal error, suberror %u", run->internal.suberror);
+	case KVM_EXIT_INTERNAL_ERROR: {
+		/* suberror 1 is an instruction KVM's emulator cannot do; the data
+		 * words carry its bytes and where it was. */
+		char data[96] = "";
+		int n = 0;
+		for (unsigned i = 0; i < run->internal.ndata && i < 4 && n < (int)sizeof(data); i++)
+			n += snprintf(data + n, sizeof(data) - n, " %#llx",
+				      (unsigned long long)run->internal.data[i]);
+		struct kvm_regs r;
+		unsigned long long rip = ioctl(v->fd, KVM_GET_REGS, &r) == 0 ? r.rip : 0;
+		vcpu_crash(v, "KVM internal error, suberror %u at rip %#llx (data:%s)",
+			   run->internal.suberror, rip, data[0] ? data : " none");
 		return false;
+	}
 	default:
 		vcpu_crash(v, "unexpected KVM exit reason %u", run->exit_reason);
 		return false;

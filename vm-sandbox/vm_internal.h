@@ -62,6 +62,10 @@ enum vm_phase {
 	VM_PHASES
 };
 
+/* The most queues any device model has (vsock: rx, tx, event). */
+#define VM_NOTIFY_QUEUES_PER_DEV 3
+struct vm_notify;
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -79,6 +83,12 @@ struct vm {
 	struct vm_event_loop *loop;
 	struct serial *serial;
 	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
+	/* QueueNotify doorbells: KVM signals these eventfds instead of exiting to
+	 * the monitor; the I/O thread replays each kick into the device. */
+	int ioeventfds[LAYOUT_MMIO_MAX * VM_NOTIFY_QUEUES_PER_DEV];
+	unsigned n_ioeventfds;
+	struct vm_notify *notifies[LAYOUT_MMIO_MAX * VM_NOTIFY_QUEUES_PER_DEV];
+	unsigned n_notifies;
 	int stop_efd; /* vCPUs write here when the guest stops */
 	int sig_fd;   /* SIGINT, SIGTERM, SIGHUP */
 	int null_fd;  /* /dev/null: input for devices that get none */

@@ -278,8 +278,8 @@ fuse-denied" ]
 	mkdir -p "$BUNDLE/rootfs/secretdir"
 	echo secret >"$BUNDLE/rootfs/secretdir/file"
 	echo secret >"$BUNDLE/rootfs/secretfile"
-	cfg '.linux.maskedPaths = ["/secretdir", "/secretfile", "/proc/kcore", "/does/not/exist"]'
-	run_proc '["sh", "-c", "ls -A /secretdir | wc -l; cat /secretfile | wc -c; cat /proc/kcore | wc -c"]'
+	cfg '.linux.maskedPaths = ["/secretdir", "/secretfile", "/proc/keys", "/does/not/exist"]'
+	run_proc '["sh", "-c", "ls -A /secretdir | wc -l; cat /secretfile | wc -c; cat /proc/keys | wc -c"]'
 	[ "$status" -eq 0 ]
 	[ "$output" = "0
 0
@@ -289,7 +289,7 @@ fuse-denied" ]
 @test "config-linux.md#readonly-paths: readonly paths cannot be written" {
 	mkdir -p "$BUNDLE/rootfs/rodir"
 	cfg '.linux.readonlyPaths = ["/rodir", "/proc/sys"]'
-	run_proc '["sh", "-c", "touch /rodir/x 2>/dev/null || echo rodir-ro; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo procsys-ro; touch /tmp/x && echo tmp-rw"]'
+	run_proc '["sh", "-c", "touch /rodir/x 2>/dev/null || echo rodir-ro; echo 1 2>/dev/null > /proc/sys/kernel/domainname || echo procsys-ro; touch /tmp/x && echo tmp-rw"]'
 	[ "$status" -eq 0 ]
 	[ "$output" = "rodir-ro
 procsys-ro

@@ -71,9 +71,13 @@ spec_bundle() {
 
 spec_teardown() {
 	teardown_bundle
+	# Tests assert on leftovers themselves; here, whatever a failed test left
+	# of its cgroups goes (rmdir only removes empty ones), then the parent.
 	local d
 	for d in /sys/fs/cgroup/*/"$SPEC_CGROUP_PARENT" /sys/fs/cgroup/"$SPEC_CGROUP_PARENT"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		[ -d "$d" ] || continue
+		[ -n "${CID:-}" ] && find "$d" -mindepth 1 -depth -type d -name "$CID*" -exec rmdir {} + 2>/dev/null
+		rmdir "$d" 2>/dev/null
 	done
 	return 0
 }

@@ -233,9 +233,11 @@ static void test_freeze_thaw(void **state)
 static void test_kill_all_other_signal(void **state)
 {
 	REQUIRE_V1();
+	/* The kids fork before the manager exists: a forked child exits with a
+	 * leak check under valgrind, and in it the parent's cm is unreachable. */
+	struct kid a = spawn_kid(), b = spawn_kid();
 	struct cgroup_manager *cm = make("sigterm");
 	struct husk_err *err = NULL;
-	struct kid a = spawn_kid(), b = spawn_kid();
 	assert_int_equal(cgroup_enter(cm, a.pid, &err), 0);
 	assert_int_equal(cgroup_enter(cm, b.pid, &err), 0);
 	assert_int_equal(cgroup_kill_all(cm, SIGTERM, &err), 0);
@@ -537,6 +539,17 @@ static void test_clone_into_and_enter_self(void **state)
 		ca.cgroup = (uint64_t)v2fd;
 	}
 	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0 && errno == ENOSYS) {
+		/* valgrind 3.19 does not know clone3 */
+		for (int i = 0; i < 2; i++) {
+			close(p[i]);
+			close(q[i]);
+		}
+		assert_int_equal(cgroup_destroy(cm, &err), 0);
+		cgroup_manager_free(cm);
+		print_message("# skip: clone3: ENOSYS (valgrind?)\n");
+		skip();
+	}
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct husk_err *e = NULL;

@@ -19,12 +19,12 @@ static struct cli_flag *flags_for(struct opts *o)
 {
 	static struct cli_flag f[6];
 	struct cli_flag tmp[] = {
-		{"bundle|b", CLI_FLAG_STRING, &o->bundle, NULL, NULL},
-		{"pid-file", CLI_FLAG_STRING, &o->pid_file, NULL, NULL},
-		{"detach|d", CLI_FLAG_BOOL, &o->detach, NULL, NULL},
-		{"keep", CLI_FLAG_BOOL, &o->keep, NULL, NULL},
-		{"preserve-fds", CLI_FLAG_UINT, &o->preserve, NULL, NULL},
-		{0},
+	    {"bundle|b", CLI_FLAG_STRING, &o->bundle, NULL, NULL},
+	    {"pid-file", CLI_FLAG_STRING, &o->pid_file, NULL, NULL},
+	    {"detach|d", CLI_FLAG_BOOL, &o->detach, NULL, NULL},
+	    {"keep", CLI_FLAG_BOOL, &o->keep, NULL, NULL},
+	    {"preserve-fds", CLI_FLAG_UINT, &o->preserve, NULL, NULL},
+	    {0},
 	};
 	memcpy(f, tmp, sizeof(tmp));
 	return f;
@@ -41,7 +41,8 @@ static void test_long_short_go_style(void **state)
 	struct opts o;
 	struct cli_args a;
 	struct husk_err *err = NULL;
-	char *argv[] = {"run", "--bundle", "/b", "-pid-file=/p", "-d", "--preserve-fds=3", "ID", NULL};
+	char *argv[] = {"run", "--bundle",	   "/b", "-pid-file=/p",
+			"-d",  "--preserve-fds=3", "ID", NULL};
 	assert_int_equal(parse(&o, &a, 7, argv, &err), 0);
 	assert_string_equal(o.bundle, "/b");
 	assert_string_equal(o.pid_file, "/p");
@@ -150,12 +151,12 @@ static void test_repeatable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_long_short_go_style),
-		cmocka_unit_test(test_flags_after_positional_and_dashdash),
-		cmocka_unit_test(test_negative_number_is_positional),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_help_and_stop_at_positional),
-		cmocka_unit_test(test_repeatable),
+	    cmocka_unit_test(test_long_short_go_style),
+	    cmocka_unit_test(test_flags_after_positional_and_dashdash),
+	    cmocka_unit_test(test_negative_number_is_positional),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_help_and_stop_at_positional),
+	    cmocka_unit_test(test_repeatable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,78 @@ static void test_console_symlink_to_host(void **state)
 	fx_free(fx);
 }
 
+/* A config that bind-mounts its own /dev (here a stand-in for the host's):
+ * /dev/console there is covered by the pty, never unlinked or replaced, and a
+ * symlink there is refused rather than followed. */
+static void check_console_on_bound_dev(struct fixture *fx, void *arg)
+{
+	bool expect_ok = arg != NULL;
+	int master, slave;
+	CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0, "openpty");
+	fx->opts.console_pty_fd = slave;
+	struct husk_err *e = NULL;
+	int r = rootfs_prepare(&fx->cfg, &fx->opts, &e);
+	if (expect_ok) {
+		CHECK(r == 0, "prepare: %s", e ? e->msg : "?");
+		char *c = xasprintf("%s/dev/console", fx->rootfs);
+		struct stat st, pst;
+		CHECK(stat(c, &st) == 0 && fstat(slave, &pst) == 0 && st.st_rdev == pst.st_rdev,
+		      "pty not on /dev/console");
+		free(c);
+	} else {
+		CHECK(r < 0 && strstr(e->msg, "not a file or character device"), "msg %s",
+		      e ? e->msg : "(accepted)");
+	}
+}
+
+static void run_bound_dev_console(bool symlink_console)
+{
+	struct fixture *fx = fx_new();
+	char *dev = xasprintf("%s/hostdev", fx->dir);
+	char *con = xasprintf("%s/console", dev);
+	char *secret = host_path(fx, "secret");
+	assert_int_equal(mkdir(dev, 0755), 0);
+	fx_write(secret, "secret");
+	if (symlink_console)
+		assert_int_equal(symlink(secret, con), 0);
+	else
+		fx_write(con, "host console");
+	struct stat before;
+	assert_int_equal(lstat(con, &before), 0);
+	fx_mount(fx, "/dev", "bind", dev, "rbind");
+	fx_run(fx, 0, check_console_on_bound_dev, symlink_console ? NULL : fx);
+	struct stat after;
+	assert_int_equal(lstat(con, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino); /* same entry, not recreated */
+	assert_false(is_mount_point(secret));
+	char *s = NULL;
+	struct husk_err *e = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, secret, &s, NULL, &e), 0);
+	assert_string_equal(s, "secret");
+	if (!symlink_console) {
+		free(s);
+		assert_int_equal(read_file_at(AT_FDCWD, con, &s, NULL, &e), 0);
+		assert_string_equal(s, "host console");
+	}
+	free(s);
+	free(dev);
+	free(con);
+	free(secret);
+	fx_free(fx);
+}
+
+static void test_console_on_bound_dev_is_covered_not_replaced(void **state)
+{
+	(void)state;
+	run_bound_dev_console(false);
+}
+
+static void test_console_symlink_on_bound_dev_refused(void **state)
+{
+	(void)state;
+	run_bound_dev_console(true);
+}
+
 static void check_console_fake_pty(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -274,7 +346,8 @@ static void check_planted_ptmx(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int m = -1, s = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->opts, &m, &s, &e) < 0, "console from a planted ptmx");
+	CHECK(rootfs_open_console(&fx->opts, &m, &s, &e) < 0,
+	      "console from a planted ptmx");
 	CHECK(e->errnum == ELOOP || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }
 
@@ -376,6 +449,8 @@ int main(void)
 	    cmocka_unit_test(test_image_null_symlink_replaced),
 	    cmocka_unit_test(test_console_symlink_to_host),
 	    cmocka_unit_test(test_console_fd_must_be_pty),
+	    cmocka_unit_test(test_console_on_bound_dev_is_covered_not_replaced),
+	    cmocka_unit_test(test_console_symlink_on_bound_dev_refused),
 	    cmocka_unit_test(test_planted_ptmx),
 	    cmocka_unit_test(test_ro_and_masked_symlinks_to_host),
 	    cmocka_unit_test(test_relative_bind_source),

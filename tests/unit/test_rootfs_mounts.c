@@ -387,6 +387,51 @@ static void test_bound_device_left_alone(void **state)
 	fx_free(fx);
 }
 
+/* linux.devices inside a config bind in /dev (a stand-in for a host directory):
+ * a matching node is used as is, anything else is an error, nothing is
+ * unlinked, chmod-ed or chown-ed there. */
+static void check_devices_in_bound_dir(struct fixture *fx, void *arg)
+{
+	const char *want = arg;
+	struct husk_err *e = NULL;
+	int r = rootfs_prepare(&fx->cfg, &fx->opts, &e);
+	if (!want)
+		CHECK(r == 0, "prepare: %s", e ? e->msg : "?");
+	else
+		CHECK(r < 0 && strstr(e->msg, want), "msg: %s", e ? e->msg : "(accepted)");
+}
+
+static void test_devices_in_bound_dir(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		struct fixture *fx = fx_new();
+		char *dir = xasprintf("%s/hostdevs", fx->dir);
+		char *x = xasprintf("%s/x", dir);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		if (variant == 0) {
+			fx_write(x, "host file");
+		} else {
+			assert_int_equal(mknod(x, S_IFCHR | 0666, makedev(1, 3)), 0);
+			assert_int_equal(chmod(x, 0666), 0);
+		}
+		struct stat before, after;
+		assert_int_equal(lstat(x, &before), 0);
+		fx_default_mounts(fx);
+		fx_mount(fx, "/dev/sub", "bind", dir, "bind");
+		add_device(fx, "c", "/dev/sub/x", 1, 3, 0600, 1000, 1000);
+		fx_run(fx, 0, check_devices_in_bound_dir,
+		       variant == 0 ? (void *)"is not on the container's own /dev" : NULL);
+		assert_int_equal(lstat(x, &after), 0);
+		assert_int_equal(before.st_ino, after.st_ino);
+		assert_int_equal(before.st_mode, after.st_mode);
+		assert_int_equal(before.st_uid, after.st_uid);
+		free(dir);
+		free(x);
+		fx_free(fx);
+	}
+}
+
 static void check_dev_bind_no_defaults(struct fixture *fx, void *arg)
 {
 	(void)arg;
@@ -505,7 +550,8 @@ static void check_console_without_devpts(struct fixture *fx, void *arg)
 	MUST(rootfs_prepare(&fx->cfg, &fx->opts, &_e));
 	int master = -1, slave = -1;
 	struct husk_err *e = NULL;
-	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0, "no devpts, yet a console");
+	CHECK(rootfs_open_console(&fx->opts, &master, &slave, &e) < 0,
+	      "no devpts, yet a console");
 	CHECK(e->errnum == ENOENT || e->errnum == EPERM, "errno %d: %s", e->errnum, e->msg);
 }
 
@@ -767,7 +813,7 @@ static void check_cgroup_v2_host(struct fixture *fx, void *arg)
 	must_prepare_finalize(fx);
 	struct mnt_info mi;
 	CHECK(find_mount("/sys/fs/cgroup", &mi) && strcmp(mi.type, "cgroup2") == 0 &&
-		      has_opt(mi.opts, "ro"),
+		  has_opt(mi.opts, "ro"),
 	      "/sys/fs/cgroup is %s %s", mi.type, mi.opts);
 	CHECK(access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0, "no cgroup.procs");
 	CHECK(!find_mount("/sys/fs/cgroup/memory", &mi), "v1 hierarchies on a v2 host");
@@ -929,6 +975,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_device_type),
 	    cmocka_unit_test(test_dev_bind_gets_no_defaults),
 	    cmocka_unit_test(test_bound_device_left_alone),
+	    cmocka_unit_test(test_devices_in_bound_dir),
 	    cmocka_unit_test(test_no_pivot),
 	    cmocka_unit_test(test_console),
 	    cmocka_unit_test(test_console_must_be_pty),

@@ -10,8 +10,8 @@
 
 #include "ns/ns.h"
 
-static struct oci_namespace ns_new[] = {{OCI_NS_PID, NULL}, {OCI_NS_NETWORK, NULL},
-					{OCI_NS_UTS, NULL}};
+static struct oci_namespace ns_new[] = {
+    {OCI_NS_PID, NULL}, {OCI_NS_NETWORK, NULL}, {OCI_NS_UTS, NULL}};
 
 static void test_new_flags(void **state)
 {
@@ -96,10 +96,10 @@ static void test_id_map_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_flags),
-		cmocka_unit_test(test_join_path_type_checked),
-		cmocka_unit_test(test_validation),
-		cmocka_unit_test(test_id_map_format),
+	    cmocka_unit_test(test_new_flags),
+	    cmocka_unit_test(test_join_path_type_checked),
+	    cmocka_unit_test(test_validation),
+	    cmocka_unit_test(test_id_map_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

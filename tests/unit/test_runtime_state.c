@@ -68,8 +68,10 @@ static void test_round_trip_and_status(void **state)
 
 	/* A zombie counts as stopped. */
 	pid_t child = fork();
-	if (child == 0)
+	if (child == 0) {
+		free(dir); /* its copy: valgrind checks a forked child's leaks too */
 		_exit(0);
+	}
 	st.pid = child;
 	st.pid_start_time = proc_start_time(child);
 	siginfo_t si;
@@ -113,9 +115,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_validate),
-		cmocka_unit_test(test_round_trip_and_status),
-		cmocka_unit_test(test_missing),
+	    cmocka_unit_test(test_id_validate),
+	    cmocka_unit_test(test_round_trip_and_status),
+	    cmocka_unit_test(test_missing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
