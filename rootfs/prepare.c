@@ -80,8 +80,12 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;
-	/* Nothing done in this mount namespace may propagate back to the host. */
-	unsigned long first = MS_REC | (prop ? (prop & ~(unsigned long)MS_REC) : MS_PRIVATE);
+	/* Nothing done in this mount namespace may propagate back to the host.  An
+	 * unbindable tree could not be bound onto itself below: it starts private,
+	 * and finalize makes the new / unbindable once it is in place. */
+	unsigned long first = MS_REC | (prop && !(prop & MS_UNBINDABLE)
+					    ? (prop & ~(unsigned long)MS_REC)
+					    : MS_PRIVATE);
 	if (mount(NULL, "/", NULL, first, NULL) < 0)
 		return husk_err_sys(err, "rootfs: make / %s",
 				    cfg->linux_.rootfs_propagation ? cfg->linux_.rootfs_propagation

@@ -274,6 +274,13 @@ fuse-denied" ]
 	[[ "$output" != *master:* ]]
 }
 
+@test "config-linux.md#rootfs-mount-propagation: unbindable makes the rootfs mount unbindable (and the container still starts)" {
+	cfg '.linux.rootfsPropagation = "unbindable"'
+	run_proc '["sh", "-c", "awk \"\\$5 == \\\"/\\\"\" /proc/self/mountinfo"]'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" unbindable "* ]]
+}
+
 @test "config-linux.md#masked-paths: masked files and directories cannot be read" {
 	mkdir -p "$BUNDLE/rootfs/secretdir"
 	echo secret >"$BUNDLE/rootfs/secretdir/file"
