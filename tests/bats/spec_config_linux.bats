@@ -75,6 +75,15 @@ hold_ns() {
 	done
 }
 
+@test "config.md#hostname: a uts namespace joined by path gets the hostname; the runtime's own never does" {
+	hold_ns --uts
+	cfg --arg p "/proc/$HOLDER/ns/uts" '.hostname = "husk-joined-uts" | .linux.namespaces |= map(select(.type != "uts")) + [{type: "uts", path: $p}]'
+	create_detached
+	[ "$(readlink /proc/"$(state_pid)"/ns/uts)" = "$(readlink /proc/$HOLDER/ns/uts)" ]
+	[ "$(nsenter -t "$HOLDER" -u hostname)" = husk-joined-uts ]
+	[ "$(hostname)" != husk-joined-uts ]
+}
+
 @test "config-linux.md#namespaces: a path that is not a namespace of that type is an error" {
 	hold_ns --net --uts
 	cfg --arg p "/proc/$HOLDER/ns/uts" '.linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "network", path: $p}]'
@@ -263,6 +272,13 @@ fuse-denied" ]
 	[ "$status" -eq 0 ]
 	[[ "$output" != *shared:* ]]
 	[[ "$output" != *master:* ]]
+}
+
+@test "config-linux.md#rootfs-mount-propagation: unbindable makes the rootfs mount unbindable (and the container still starts)" {
+	cfg '.linux.rootfsPropagation = "unbindable"'
+	run_proc '["sh", "-c", "awk \"\\$5 == \\\"/\\\"\" /proc/self/mountinfo"]'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" unbindable "* ]]
 }
 
 @test "config-linux.md#masked-paths: masked files and directories cannot be read" {
