@@ -44,7 +44,7 @@ struct container_handle {
 
 int container_create(const struct container_create_opts *opts, struct container_handle **out,
 		     struct husk_err **err);
-/* run: release the init and run poststart hooks. */
+/* run: the process has exec'd when container_create returns; this runs the poststart hooks. */
 int container_run_start(const char *root, struct container_handle *h, struct husk_err **err);
 void container_handle_free(struct container_handle *h);
 

@@ -358,6 +358,9 @@ static int converse(struct create_job *j, struct husk_err **err)
 		enum sync_type t;
 		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
 			husk_err_free(err);
+			/* run: the socket is close-on-exec, EOF means the process runs. */
+			if (j->o->mode == CREATE_RUN && j->init > 0)
+				return 0;
 			return husk_err_set(err, ECHILD, "container init exited during set-up");
 		}
 		switch (t) {
@@ -468,6 +471,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
+	/* The manager exists before the clone: in the fast path the init joins its
+	 * cgroups itself with the directory fds it inherits. */
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
 		return -1;
@@ -483,15 +488,15 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	if (j->plan.user_new && !j->plan.any_join &&
 	    ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0)
 		return -1;
-	/* GO tells the init that maps and cgroup are in place.  In the slow path with a
-	 * new user namespace it is sent on SYNC_USERNS instead (see converse()). */
-	bool go;
-	if (!j->plan.any_join)
-		go = j->plan.user_new || (j->plan.new_flags & CLONE_NEWCGROUP);
-	else
-		go = !j->plan.user_new;
-	if (go && sync_send(j->sync_fd, SYNC_GO, err) < 0)
-		return -1;
+	/* GO tells the init that maps and cgroup are in place.  Exactly one is sent:
+	 * here, or in the slow path with a new user namespace on SYNC_USERNS. */
+	if (!j->plan.any_join || !j->plan.user_new) {
+		/* If the init already failed, its error waits in the socket: converse()
+		 * reports that rather than our broken pipe. */
+		struct husk_err *go_err = NULL;
+		sync_send(j->sync_fd, SYNC_GO, &go_err);
+		husk_err_free(&go_err);
+	}
 	if (converse(j, err) < 0)
 		return -1;
 	return save_state(j, st, err);
@@ -540,19 +545,6 @@ void container_handle_free(struct container_handle *h)
 
 int container_run_start(const char *root, struct container_handle *h, struct husk_err **err)
 {
-	if (sync_send(h->sync_fd, SYNC_START, err) < 0)
-		return husk_err_wrap(err, "start container %s", h->st->id);
-	/* The socket is close-on-exec in the init: EOF means the process runs (or the
-	 * init died); a startContainer hook failure arrives as an error first. */
-	enum sync_type t;
-	struct husk_err *eof = NULL;
-	if (sync_recv_type(h->sync_fd, &t, &eof) == 0 && t == SYNC_ERROR) {
-		husk_err_recv(h->sync_fd, err);
-		return husk_err_wrap(err, "start container %s", h->st->id);
-	}
-	husk_err_free(&eof);
-	close(h->sync_fd);
-	h->sync_fd = -1;
 	if (h->cfg->hooks.poststart.n) {
 		cleanup_free char *json =
 		    container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);

@@ -112,6 +112,7 @@ static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 	if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
 		return -1;
+	ctx->got_go = true;
 	if (enter_late_namespaces(ctx, err) < 0)
 		return -1;
 	if (!(plan->new_flags & CLONE_NEWPID))
@@ -147,6 +148,7 @@ static int setup_namespaces(struct init_ctx *ctx, struct husk_err **err)
 	if (plan->user_new || (plan->new_flags & CLONE_NEWCGROUP)) {
 		if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
 			return -1;
+		ctx->got_go = true;
 	}
 	return enter_late_namespaces(ctx, err);
 }
@@ -240,10 +242,14 @@ static int setup_inherited_fds(struct init_ctx *ctx, struct husk_err **err)
 	return 0;
 }
 
+/* create: READY, then block on exec.fifo until `start`.  run: go on at once;
+ * the parent learns of the execve from the socket closing. */
 static int wait_for_start(struct init_ctx *ctx, struct husk_err **err)
 {
 	if (ctx->fifo_fd < 0)
-		return sync_expect(ctx->sync_fd, SYNC_START, err);
+		return 0;
+	if (sync_send(ctx->sync_fd, SYNC_READY, err) < 0)
+		return -1;
 	/* `create` is returning: nobody listens on the socket any more. */
 	close(ctx->sync_fd);
 	ctx->sync_fd = -1;
@@ -300,6 +306,26 @@ static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opt
 	return send_terminal(ctx, master, err);
 }
 
+static bool has_cgroup_mount(const struct oci_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].type && (!strcmp(cfg->mounts[i].type, "cgroup") ||
+					    !strcmp(cfg->mounts[i].type, "cgroup2")))
+			return true;
+	return false;
+}
+
+/* The parent's one SYNC_GO (cgroup entered, id maps written), if not read yet. */
+static int receive_go(struct init_ctx *ctx, struct husk_err **err)
+{
+	if (ctx->got_go)
+		return 0;
+	if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
+		return -1;
+	ctx->got_go = true;
+	return 0;
+}
+
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
@@ -320,19 +346,26 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
+	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
+	if (has_cgroup_mount(cfg) && receive_go(ctx, err) < 0)
+		return -1;
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;
 	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;
 
-	if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
-	    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0)
-		return -1;
+	/* Only hooks need the round trip: prestart/createRuntime run in the parent
+	 * now, and the container-side ones need the state it sends back. */
 	cleanup_free char *hook_state = NULL;
-	if (sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
-		return -1;
-	if (hooks_run(&cfg->hooks.create_container, "createContainer", hook_state, err) < 0)
-		return -1;
+	const struct oci_hooks *h = &cfg->hooks;
+	if (h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n) {
+		if (receive_go(ctx, err) < 0 || sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
+		    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0 ||
+		    sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
+			return -1;
+		if (hooks_run(&h->create_container, "createContainer", hook_state, err) < 0)
+			return -1;
+	}
 
 	struct process_security *ps = NULL;
 	struct process_security_opts pso = {.cfg = cfg,
@@ -362,11 +395,13 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 	cleanup_free char *exe = NULL;
 	if (find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
 		return -1;
+	/* The parent sent GO once the cgroup was entered; it is normally here long
+	 * before we get this far, so this does not wait. */
+	if (receive_go(ctx, err) < 0)
+		return -1;
 	/* From here on the container outlives husk (create returns). */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
 		return husk_err_sys(err, "clear parent death signal");
-	if (sync_send(ctx->sync_fd, SYNC_READY, err) < 0)
-		return -1;
 	if (wait_for_start(ctx, err) < 0)
 		return -1;
 	if (cfg->hooks.start_container.n) {

@@ -18,6 +18,7 @@ struct init_ctx {
 	bool fast;	     /* the clone created the namespaces (no joins) */
 	int sync_fd;	     /* child's end of the control socket */
 	int fifo_fd;	     /* exec.fifo opened O_RDWR (create), -1 (run) */
+	bool got_go;	     /* SYNC_GO (cgroup entered, maps written) already read */
 	bool fifo_started;   /* `start` released us and waits on the fifo for execve */
 	sigset_t orig_mask;  /* restored before execve */
 	const char *bundle;  /* absolute */

@@ -2,14 +2,29 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/util.h"
 
+/* send() with MSG_NOSIGNAL: a peer that died must be an error, not SIGPIPE. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
 int sync_send(int fd, enum sync_type t, struct husk_err **err)
 {
 	uint8_t b = t;
-	if (write_all(fd, &b, 1) != 1)
+	if (send_all(fd, &b, 1) < 0)
 		return husk_err_sys(err, "sync: send message %d", (int)t);
 	return 0;
 }
@@ -18,8 +33,7 @@ int sync_send_blob(int fd, enum sync_type t, const void *buf, uint32_t len, stru
 {
 	uint8_t hdr[5] = {t};
 	memcpy(hdr + 1, &len, 4);
-	if (write_all(fd, hdr, sizeof(hdr)) != sizeof(hdr) ||
-	    (len && write_all(fd, buf, len) != (ssize_t)len))
+	if (send_all(fd, hdr, sizeof(hdr)) < 0 || (len && send_all(fd, buf, len) < 0))
 		return husk_err_sys(err, "sync: send message %d", (int)t);
 	return 0;
 }

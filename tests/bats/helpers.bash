@@ -69,3 +69,9 @@ wait_status() { # ID STATUS
 	echo "container $1 never reached status $2"
 	return 1
 }
+
+# Is $HUSK the ASan+UBSan build (make asan)?  Its shadow memory and allocator
+# need more than a tiny cgroup memory limit allows before the execve.
+husk_is_asan() {
+	ldd "$HUSK" 2>/dev/null | grep -q libasan
+}
