@@ -89,13 +89,16 @@ static int plan_validate(const struct oci_config *cfg, const struct ns_plan *pla
 	if (plan->time_offsets && !(plan->new_flags & CLONE_NEWTIME))
 		return husk_err_set(
 		    err, EINVAL, "linux.timeOffsets given but no new time namespace is configured");
-	bool uts = (plan->new_flags & CLONE_NEWUTS) != 0;
+	/* A uts namespace joined by path is the container's too (runc's rule; the
+	 * runtime-tools suite's linux_ns_path joins one with hostname set): only
+	 * the runtime's own uts namespace must never be renamed. */
+	bool uts = (plan->new_flags & CLONE_NEWUTS) || plan->join_fd[OCI_NS_UTS] >= 0;
 	if (cfg->hostname && *cfg->hostname && !uts)
 		return husk_err_set(err, EINVAL,
-				    "hostname is set but the container has no new uts namespace");
+				    "hostname is set but the container has no uts namespace of its own");
 	if (cfg->domainname && *cfg->domainname && !uts)
 		return husk_err_set(err, EINVAL,
-				    "domainname is set but the container has no new uts namespace");
+				    "domainname is set but the container has no uts namespace of its own");
 	return 0;
 }
 
