@@ -18,7 +18,10 @@
 #     cgroup (--all) and deletes the stopped container.
 #   - the sealed-binary re-exec (runtime/sealed_binary.c; always for `exec`,
 #     for create/run only without a new pid namespace) execs husk again, and
-#     with --trace-children=no that copy runs natively: `exec` is not covered.
+#     with --trace-children=no that copy would run natively; valgrind 3.19
+#     fails its execveat(fd, "", AT_EMPTY_PATH) with ENOENT, so where create
+#     and run re-exec they are checked on that failure path; `exec` is not
+#     covered.
 load helpers
 
 VG_REPORT=99
@@ -126,11 +129,15 @@ vg_run() { # [ARG...]: bats `run` of vg_husk, then no memcheck report
 		[ "$status" -eq 0 ]
 	else
 		[ "$status" -eq 1 ]
-		[[ "$output" == *"Function not implemented"* ]]
+		# valgrind's ENOSYS for the mount API, or its ENOENT for the
+		# execveat(fd, "", AT_EMPTY_PATH) of the sealed-binary re-exec
+		[[ "$output" == *"Function not implemented"* ||
+			"$output" == *"re-executing the protected husk binary"* ]]
 	fi
 	assert_no_leftovers "$CID"
 	vg_run run --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ] || [[ "$output" == *"Function not implemented"* ]]
+	[ "$status" -eq 0 ] || [[ "$output" == *"Function not implemented"* ||
+		"$output" == *"re-executing the protected husk binary"* ]]
 	assert_no_leftovers "$CID"
 }
 
