@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/util.h"
 #include "runtime/state.h"
 
@@ -109,6 +110,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	/* container_dir_remove keeps an emptied dir for the next create */
+	cleanup_free char *spare = xasprintf("%s/.spare-state-dir", root);
+	rmdir(spare);
 	return rmdir(root);
 }
 
