@@ -14,7 +14,11 @@ CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
 OPT       ?= -O2
 CFLAGS    ?=
 CFLAGS    += $(OPT) $(CFLAGS_BASE)
-LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# yajl, libseccomp and libcap are linked statically (Debian's -dev packages ship
+# the .a): each shared object costs the dynamic loader time at every husk start
+# (husk --version: 1.07 -> 0.67 ms task-clock).
+STATIC_LIBS := -Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic
+LDLIBS    += $(STATIC_LIBS) $(shell pkg-config --libs libarchive 2>/dev/null) -lpthread
 LDFLAGS   ?=
 
 LIB_SRCS  := $(filter-out cli/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c) $(wildcard $(m)/*/*.c)))

@@ -16,6 +16,7 @@ while getopts n:r: o; do case $o in n) runs=$OPTARG;; r) rounds=$OPTARG;; *) exi
 husk=$(readlink -f "$husk")
 
 view=$repo/../shared/tools/cgroup-v1-view
+[ -x "$view" ] || view=/work/shared/tools/cgroup-v1-view
 [ -x "$view" ] || view=""
 [ -n "$view" ] || echo "# note: shared/tools/cgroup-v1-view not found; crun may refuse this host"
 

@@ -142,8 +142,9 @@ int cgroup_apply_config(struct cgroup_manager *cm, const struct oci_linux *lnx,
 	static const struct oci_resources none;
 	const struct oci_resources *res = lnx && lnx->resources_present ? &lnx->resources : &none;
 	struct cg_dev_rules rules = {0};
-	cg_devices_merge(res->devices, res->n_devices, lnx ? lnx->devices : NULL,
-			 lnx ? lnx->n_devices : 0, &rules);
+	/* linux.devices get no rule of their own, as with runc: the config's rules
+	 * decide, in order (engines add allow rules for the devices they pass). */
+	cg_devices_merge(res->devices, res->n_devices, NULL, 0, &rules);
 	/* Without a single rule from the config the default is allow-all: then
 	 * the default allow list changes nothing and nothing is written. */
 	if (!res->n_devices)

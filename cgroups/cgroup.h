@@ -44,8 +44,7 @@ int cgroup_enter_self(struct cgroup_manager *cm, bool cloned_into_v2, struct hus
 /* Write linux.resources (also used by `update`, with only the fields that are set). */
 int cgroup_apply(struct cgroup_manager *cm, const struct oci_resources *res, struct husk_err **err);
 /* The create-time apply: linux.resources, and the device rules runc gives a
- * container (the config's rules, then the standard /dev nodes, then an allow
- * rule per linux.devices entry).  Prefer this over cgroup_apply at create. */
+ * container (the config's rules, then the standard /dev nodes).  Prefer this over cgroup_apply at create. */
 int cgroup_apply_config(struct cgroup_manager *cm, const struct oci_linux *lnx,
 			struct husk_err **err);
 int cgroup_freeze(struct cgroup_manager *cm, bool frozen, struct husk_err **err);

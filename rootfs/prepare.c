@@ -80,16 +80,22 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;
-	/* Nothing done in this mount namespace may propagate back to the host.  An
-	 * unbindable tree could not be bound onto itself below: it starts private,
-	 * and finalize makes the new / unbindable once it is in place. */
-	unsigned long first = MS_REC | (prop && !(prop & MS_UNBINDABLE)
-					    ? (prop & ~(unsigned long)MS_REC)
-					    : MS_PRIVATE);
+	/* Nothing done in this mount namespace may propagate back to the host.  The
+	 * default is runc's rslave: host mounts still reach the container, which
+	 * "rslave" bind mounts (Kubernetes' HostToContainer propagation) rely on.
+	 * An unbindable tree could not be bound onto itself below: it starts
+	 * private, and finalize makes the new / unbindable once it is in place. */
+	unsigned long first;
+	if (!prop)
+		first = MS_REC | MS_SLAVE;
+	else if (prop & MS_UNBINDABLE)
+		first = MS_REC | MS_PRIVATE;
+	else
+		first = MS_REC | (prop & ~(unsigned long)MS_REC);
 	if (mount(NULL, "/", NULL, first, NULL) < 0)
 		return husk_err_sys(err, "rootfs: make / %s",
 				    cfg->linux_.rootfs_propagation ? cfg->linux_.rootfs_propagation
-								   : "rprivate");
+								   : "rslave");
 	if ((prop & MS_SHARED) && make_parent_mount_private(opts->rootfs, err) < 0)
 		return husk_err_wrap(err, "rootfs");
 

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,12 +53,19 @@ struct create_job {
 static char *rfc3339_now(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char stamp[40];
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
+	/* Not gmtime_r/strftime: glibc's first call reads /etc/localtime (tzset) for
+	 * nothing.  Civil date from days since the epoch (proleptic Gregorian). */
+	long long days = ts.tv_sec / 86400, sod = ts.tv_sec % 86400;
+	long long z = days + 719468, era = z / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	long long year = yoe + era * 400 + (month <= 2);
+	return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", year, month, day,
+			 sod / 3600, sod / 60 % 60, sod % 60, ts.tv_nsec);
 }
 
 static unsigned listen_fds_from_env(void)
@@ -170,7 +179,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	if (mkdir_p_at(AT_FDCWD, j->o->root, 0711, err) < 0)
 		return husk_err_wrap(err, "state root %s", j->o->root);
 	j->dir = container_dir(j->o->root, j->o->id);
-	if (mkdir(j->dir, 0711) < 0) {
+	if (!container_dir_take_spare(j->o->root, j->dir) && mkdir(j->dir, 0711) < 0) {
 		if (errno == EEXIST)
 			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
 		return husk_err_sys(err, "create state dir %s", j->dir);
@@ -442,16 +451,32 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	return 0;
 }
 
-/* CVE-2019-5736: a process of the container must never reach a husk process
- * through /proc/PID/exe.  With a new pid namespace, the init (husk until its
- * execve) is alone in it and is non-dumpable, so the copy is not needed; when
- * the init shares a pid namespace with others (joined, or none), husk re-execs
- * from a sealed, read-only copy first.  Nothing exists yet to clean up. */
+/* CVE-2019-5736: husk must re-exec from a sealed, read-only copy before it
+ * enters a container, whatever namespaces it gets.  A new pid namespace is not
+ * enough: the init's own final execve can run husk's binary inside the
+ * container (an entrypoint of "#!/proc/self/exe"), and that process can keep
+ * the binary open and write it once the host's husk processes have exited
+ * (tests/bats/security_cve.bats, "own pid namespace").  Nothing exists yet to
+ * clean up. */
 static int protect_binary(struct create_job *j, struct husk_err **err)
 {
-	if ((j->plan.new_flags & CLONE_NEWPID) || !j->o->argv)
+	if (!j->o->argv)
 		return 0;
 	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+}
+
+/* linux.intelRdt asks for resctrl groups, which husk does not manage: the spec
+ * requires the runtime to fail rather than run the container without them. */
+static int check_intel_rdt(const struct oci_config *cfg, struct husk_err **err)
+{
+	if (!cfg->linux_.intel_rdt.present)
+		return 0;
+	struct statfs sfs;
+	if (statfs("/sys/fs/resctrl", &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)
+		return husk_err_set(err, ENOTSUP,
+				    "linux.intelRdt: the resctrl filesystem is not mounted at "
+				    "/sys/fs/resctrl");
+	return husk_err_set(err, ENOTSUP, "linux.intelRdt: resctrl groups are not supported yet");
 }
 
 static int create_steps(struct create_job *j, struct container_state **st, struct husk_err **err)
@@ -463,7 +488,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return husk_err_set(
 		    err, ENOTSUP,
 		    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0)
+	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0 ||
+	    check_intel_rdt(j->cfg, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
@@ -471,6 +497,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (make_state_dir(j, err) < 0)
 		return -1;
+	/* The manager exists before the clone: in the fast path the init joins its
+	 * cgroups itself with the directory fds it inherits. */
 	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
 				  err) < 0)
 		return -1;

@@ -306,6 +306,15 @@ static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opt
 	return send_terminal(ctx, master, err);
 }
 
+static bool has_cgroup_mount(const struct oci_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].type && (!strcmp(cfg->mounts[i].type, "cgroup") ||
+					    !strcmp(cfg->mounts[i].type, "cgroup2")))
+			return true;
+	return false;
+}
+
 /* The parent's one SYNC_GO (cgroup entered, id maps written), if not read yet. */
 static int receive_go(struct init_ctx *ctx, struct husk_err **err)
 {
@@ -337,6 +346,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
+	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
+	if (has_cgroup_mount(cfg) && receive_go(ctx, err) < 0)
+		return -1;
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;
 	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)

@@ -41,6 +41,9 @@ int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
 
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);
+/* Take the parked, emptied state dir of a removed container as DIR (<root>/<id>);
+ * false when there is none (or DIR exists): mkdir it then. */
+bool container_dir_take_spare(const char *root, const char *dir);
 /* Remove <root>/<id> and everything in it (it holds only plain files). */
 int container_dir_remove(const char *root, const char *id, struct husk_err **err);
 /* /proc/PID/stat field 22 (start time in clock ticks); 0 if the process is gone or

@@ -216,3 +216,68 @@ wait_result() { # MARKER WORD
 	! grep -q WROTE "$res"
 	[ "$(sha256sum "$HUSK_COPY" | cut -d' ' -f1)" = "$sha_before" ]
 }
+
+# The container has its own pid namespace, so husk's init is alone in it until
+# its execve.  The entrypoint is a script whose interpreter is /proc/self/exe:
+# the kernel runs husk's own binary as the container's pid 1, and a library the
+# image preloads into it keeps that binary open and writes it once no host
+# husk executes it any more (create + start, the way engines run containers).
+@test "CVE-2019-5736: own pid namespace: #!/proc/self/exe with a preloaded library cannot write husk" {
+	command -v cc >/dev/null || skip "no C compiler to build the attacker's library"
+	copy_husk
+	cat > "$TEST_TMP/evil.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static void say(const char *what)
+{
+	int r = open("/result", O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (r >= 0) {
+		dprintf(r, "%s\n", what);
+		close(r);
+	}
+}
+__attribute__((constructor)) static void evil(void)
+{
+	int exe = open("/proc/self/exe", O_PATH);
+	if (exe < 0)
+		return;
+	say("opened");
+	if (fork() == 0) {
+		/* The holder must not run husk's code itself (that keeps the file
+		 * busy): the image's shell gets the fd and keeps trying. */
+		dup2(exe, 3);
+		execl("/bin/sh", "sh", "-c",
+		      "for i in $(seq 200); do "
+		      "  if echo PWNED 2>/dev/null >/proc/self/fd/3; then echo WROTE >>/result; exit; fi; "
+		      "  e=$( (echo x >/proc/self/fd/3) 2>&1 ); "
+		      "  case \"$e\" in *busy*) sleep 0.05 ;; *) echo \"GAVEUP $e\" >>/result; exit ;; esac; "
+		      "done; echo 'GAVEUP timeout' >>/result",
+		      (char *)0);
+		_exit(1);
+	}
+	/* pid 1 stops being husk, so only the host's husk processes hold it busy */
+	execl("/bin/sleep", "sleep", "30", (char *)0);
+}
+C
+	cc -D_GNU_SOURCE -shared -fPIC -o "$BUNDLE/rootfs/evil.so" "$TEST_TMP/evil.c"
+	local lib
+	for lib in $(ldd "$HUSK_COPY" | awk '/=> \// {print $3} /^\t\/.*ld-linux/ {print $1}'); do
+		mkdir -p "$BUNDLE/rootfs$(dirname "$lib")"
+		cp -L "$lib" "$BUNDLE/rootfs$lib"
+	done
+	printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/evil"
+	chmod +x "$BUNDLE/rootfs/evil"
+	cfg '.process.args = ["/evil"] | .process.env += ["LD_PRELOAD=/evil.so"]'
+	jq -e '.linux.namespaces | map(.type) | index("pid")' "$BUNDLE/config.json" >/dev/null
+	husk_copy create --bundle "$BUNDLE" "$CID" </dev/null
+	husk_copy start "$CID"
+	for _ in $(seq 300); do grep -qE "WROTE|GAVEUP|NOT-WRITTEN" "$BUNDLE/rootfs/result" 2>/dev/null && break; sleep 0.05; done
+	cat "$BUNDLE/rootfs/result" || true
+	husk_copy delete --force "$CID"
+	grep -q opened "$BUNDLE/rootfs/result"
+	! grep -q WROTE "$BUNDLE/rootfs/result"
+	[ "$(sha256sum "$HUSK_COPY" | cut -d' ' -f1)" = "$sha_before" ]
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # runtime-spec config.md: root, mounts, process (POSIX and Linux), hostname,
 # annotations, extensibility and valid values.  HUSK=/usr/sbin/runc runs them
-# against runc.
+# against runc.  runc 1.1.5 predates process.domainname and handles
+# capabilities it cannot grant, or does not know, differently (see those tests).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -27,11 +28,13 @@ run_proc() { # jq filter for .process.args, e.g. '["sh","-c","id -u"]'
 
 @test "config.md#root: readonly true makes the root filesystem read-only" {
 	cfg '.root.readonly = true'
-	run_proc '["sh", "-c", "touch /newfile; echo rc=$?; awk \"\\$5 == \\\"/\\\" {print \\$6}\" /proc/self/mountinfo"]'
+	run_proc '["sh", "-c", "touch /newfile 2>/dev/null; echo rc=$?; awk \"\\$5 == \\\"/\\\" {print \\\"root-opts=\\\" \\$6}\" /proc/self/mountinfo"]'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"rc=1"* ]]
-	[[ "$output" == *"Read-only file system"* ]]
-	[[ ",$(tail -n1 <<<"$output")," == *",ro,"* ]]
+	local opts
+	opts=$(grep '^root-opts=' <<<"$output" | tail -n1)
+	[[ ",${opts#root-opts=}," == *",ro,"* ]]
+	[ ! -e "$BUNDLE/rootfs/newfile" ]
 }
 
 @test "config.md#root: readonly false (the default) leaves it writable" {

@@ -117,9 +117,23 @@ ctrd_remove_all() {
 	done
 }
 
+# Last resort for containers the shim could not delete: the runtime's own
+# state lives under our private --runc-root.
+ctrd_runtime_sweep() {
+	local root id
+	for root in "$CTRD_DIR"/runtime-root/*/; do
+		[ -d "$root" ] || continue
+		for id in $("$RUNTIME" --root "$root" list -q 2>/dev/null); do
+			timeout 30 "$RUNTIME" --root "$root" delete -f "$id" >/dev/null 2>&1
+		done
+	done
+	return 0
+}
+
 ctrd_stop() {
 	[ -n "${CTRD_DIR:-}" ] && [ -d "$CTRD_DIR" ] || return 0
 	ctrd_remove_all
+	ctrd_runtime_sweep
 	local pids p i
 	pids=$(ctrd_own_pids)
 	[ -n "$pids" ] && kill $pids 2>/dev/null

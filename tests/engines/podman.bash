@@ -76,13 +76,27 @@ pdm_own_pids() {
 }
 
 pdm_remove_all() {
-	pdm_ rm -f -a -t 0 >/dev/null 2>&1
+	ENGINE_TIMEOUT=120 pdm_ rm -f -a -t 0 >/dev/null 2>&1
+	return 0
+}
+
+# Last resort when podman could not remove a container (a timeout on a loaded
+# machine): podman runs the runtime with its default state root, so ask the
+# runtime itself for containers whose bundle is ours and delete them.
+pdm_runtime_sweep() {
+	local id
+	"$RUNTIME" list --format json 2>/dev/null |
+		jq -r --arg d "$PDM_DIR/" '.[]? | select(.bundle | startswith($d)) | .id' 2>/dev/null |
+		while read -r id; do
+			[ -n "$id" ] && timeout 30 "$RUNTIME" delete -f "$id" >/dev/null 2>&1
+		done
 	return 0
 }
 
 pdm_stop() {
 	[ -n "${PDM_DIR:-}" ] && [ -d "$PDM_DIR" ] || return 0
 	pdm_remove_all
+	pdm_runtime_sweep
 	local pids p i
 	pids=$(pdm_own_pids)
 	[ -n "$pids" ] && kill $pids 2>/dev/null
