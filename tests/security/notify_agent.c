@@ -104,5 +104,8 @@ int main(int argc, char **argv)
 		free(name);
 		ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, resp);
 	}
+	free(req);
+	free(resp);
+	close(nfd);
 	return 0;
 }
