@@ -1,4 +1,5 @@
 /* The state dir: round trip, id validation, liveness from the kernel's view. */
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	/* A removed container's directory is kept, emptied, for the next create. */
+	char spare[sizeof(root) + 32];
+	snprintf(spare, sizeof(spare), "%s/.spare-state-dir", root);
+	rmdir(spare);
 	return rmdir(root);
 }
 
