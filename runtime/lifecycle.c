@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
@@ -87,6 +88,31 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 	return container_err(err, ESRCH, "container not running: its init exited before start");
 }
 
+/* Poststart hooks run "after the user-specified process is executed": the
+ * execve is done once release_init returns, but the program has not yet run an
+ * instruction of its own, and a hook would race its first steps (the
+ * runtime-tools poststart check is that race).  Give the program until it
+ * first blocks or exits, bounded at 20 ms, so the hooks see a program that is
+ * under way.  Only paid when poststart hooks exist. */
+static void let_program_start(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	const struct timespec tick = {.tv_nsec = 200 * 1000};
+	for (int i = 0; i < 100; i++) {
+		char buf[256];
+		cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		const char *paren = strrchr(buf, ')');
+		if (!paren || paren[1] != ' ' || paren[2] != 'R')
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
+
 int container_start(const char *root, const char *id, struct husk_err **err)
 {
 	cleanup_fd int lock = -1;
@@ -110,6 +136,7 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 	}
 	struct oci_config *cfg = st->poststart_hooks ? container_saved_config(st) : NULL;
 	if (cfg && cfg->hooks.poststart.n) {
+		let_program_start(st->pid);
 		cleanup_free char *json =
 		    container_state_json(st, OCI_STATUS_RUNNING, st->pid, false);
 		hooks_run_warn(&cfg->hooks.poststart, "poststart", json);

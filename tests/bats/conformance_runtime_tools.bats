@@ -14,9 +14,9 @@ load helpers
 
 @test "runtime-tools validation suite: husk passes the selected files" {
 	src=${RUNTIME_TOOLS_SRC:-/usr/share/gocode/src/github.com/opencontainers/runtime-tools}
-	command -v go >/dev/null || skip "go not installed (scripts/deps.d/validation.txt)"
 	[ -d "$src/validation" ] && [ -d "$src/cmd/runtimetest" ] ||
 		skip "runtime-tools validation programs not available: $src has no validation/ (Debian ships only the library); set RUNTIME_TOOLS_SRC"
+	# the harness installs Go (Debian's golang-go) on demand
 	filter=${RUNTIME_TOOLS_FILTER:-'^(create|state|kill|kill_no_effect|killsig|hooks_stdin|prestart_fail|poststart|poststart_fail|poststop|poststop_fail|config_updates_without_affect|process_capabilities_fail|linux_ns_nopath|linux_ns_path|linux_ns_path_type|linux_cgroups_pids|linux_cgroups_relative_pids|linux_cgroups_cpus|linux_cgroups_devices|delete_resources|delete_only_create_resources)$'}
 	run env BUILD="${BUILD:-$REPO_ROOT/build}" HUSK="$HUSK" TIMEOUT=60 \
 		"$REPO_ROOT/tests/conformance/run-runtime-tools.sh" "$HUSK" "$filter"
