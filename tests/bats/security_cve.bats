@@ -223,6 +223,7 @@ wait_result() { # MARKER WORD
 # image preloads into it keeps that binary open and writes it once no host
 # husk executes it any more (create + start, the way engines run containers).
 @test "CVE-2019-5736: own pid namespace: #!/proc/self/exe with a preloaded library cannot write husk" {
+	husk_is_asan && skip "the ASan husk refuses to start with a preloaded library first (ASan runtime must come first)"
 	command -v cc >/dev/null || skip "no C compiler to build the attacker's library"
 	copy_husk
 	cat > "$TEST_TMP/evil.c" <<'C'
