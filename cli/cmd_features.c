@@ -102,17 +102,17 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	f.linux_.cgroup.systemd_user = (oci_opt_bool){true, false};
 	f.linux_.cgroup.rdma = (oci_opt_bool){true, true};
 
-	cleanup_free const char **actions = filter_names(seccomp_action_names, seccomp_action_supported);
-	cleanup_free const char **ops = filter_names(seccomp_op_names, seccomp_op_supported);
-	cleanup_free const char **archs = filter_names(seccomp_arch_names, seccomp_arch_supported);
+	cleanup_free const char **actions = filter_names(oci_seccomp_action_names, seccomp_action_supported);
+	cleanup_free const char **ops = filter_names(oci_seccomp_op_names, seccomp_op_supported);
+	cleanup_free const char **archs = filter_names(oci_seccomp_arch_names, seccomp_arch_supported);
 	cleanup_free const char **sflags =
-		filter_names(seccomp_flag_names, seccomp_flag_name_supported);
+		filter_names(oci_seccomp_flag_names, seccomp_flag_name_supported);
 	f.linux_.seccomp.present = true;
 	f.linux_.seccomp.enabled = (oci_opt_bool){true, true};
 	f.linux_.seccomp.actions = actions;
 	f.linux_.seccomp.operators = ops;
 	f.linux_.seccomp.archs = archs;
-	f.linux_.seccomp.known_flags = seccomp_flag_names;
+	f.linux_.seccomp.known_flags = oci_seccomp_flag_names;
 	f.linux_.seccomp.supported_flags = sflags;
 
 	f.linux_.apparmor = (struct oci_features_toggle){true, {true, lsm_apparmor_enabled()}};

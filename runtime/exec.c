@@ -165,18 +165,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 			return -1;
 		close(steal_fd(&slave));
 	}
-	int keep = (int)x->o->preserve_fds;
-	if (keep) {
-		int moved = fcntl(x->sync_fd, F_DUPFD_CLOEXEC, 3 + keep);
-		if (moved < 0)
-			return husk_err_sys(err, "move control socket");
-		close(x->sync_fd);
-		x->sync_fd = moved;
-		for (int fd = 3; fd < 3 + keep; fd++)
-			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
-				return husk_err_sys(err, "preserve fd %d", fd);
-	}
-	if (process_close_inherited_fds(3 + keep, err) < 0)
+	int *const own[] = {&x->sync_fd};
+	if (process_pass_fds((int)x->o->preserve_fds, own, 1, err) < 0)
 		return -1;
 	if (process_chdir_checked(proc->cwd ? proc->cwd : "/", err) < 0)
 		return -1;

@@ -86,3 +86,23 @@ int process_chdir_checked(const char *cwd, struct husk_err **err)
 				    "process.cwd \"%s\" resolves outside the container root", cwd);
 	return 0;
 }
+
+int process_pass_fds(int keep, int *const own[], size_t n_own, struct husk_err **err)
+{
+	if (keep) {
+		/* husk's own channels must not sit inside the passed range. */
+		for (size_t i = 0; i < n_own; i++) {
+			if (*own[i] < 0)
+				continue;
+			int moved = fcntl(*own[i], F_DUPFD_CLOEXEC, 3 + keep);
+			if (moved < 0)
+				return husk_err_sys(err, "move fd %d above the preserved fds", *own[i]);
+			close(*own[i]);
+			*own[i] = moved;
+		}
+		for (int fd = 3; fd < 3 + keep; fd++)
+			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
+				return husk_err_sys(err, "preserve fd %d", fd);
+	}
+	return process_close_inherited_fds(3 + keep, err);
+}

@@ -218,28 +218,8 @@ static char **build_env(const struct init_ctx *ctx)
 /* fds 3 .. 3+N-1 pass to the process; everything else husk holds closes at execve. */
 static int setup_inherited_fds(struct init_ctx *ctx, struct husk_err **err)
 {
-	int keep = (int)(ctx->listen_fds + ctx->opts->preserve_fds);
-	if (keep) {
-		/* Our own channels must not sit inside the passed range. */
-		int moved = fcntl(ctx->sync_fd, F_DUPFD_CLOEXEC, 3 + keep);
-		if (moved < 0)
-			return husk_err_sys(err, "move control socket");
-		close(ctx->sync_fd);
-		ctx->sync_fd = moved;
-		if (ctx->fifo_fd >= 0) {
-			moved = fcntl(ctx->fifo_fd, F_DUPFD_CLOEXEC, 3 + keep);
-			if (moved < 0)
-				return husk_err_sys(err, "move exec fifo");
-			close(ctx->fifo_fd);
-			ctx->fifo_fd = moved;
-		}
-		for (int fd = 3; fd < 3 + keep; fd++)
-			if (fcntl(fd, F_SETFD, 0) < 0 && errno != EBADF)
-				return husk_err_sys(err, "preserve fd %d", fd);
-	}
-	if (process_close_inherited_fds(3 + keep, err) < 0)
-		return -1;
-	return 0;
+	int *const own[] = {&ctx->sync_fd, &ctx->fifo_fd};
+	return process_pass_fds((int)(ctx->listen_fds + ctx->opts->preserve_fds), own, 2, err);
 }
 
 /* create: READY, then block on exec.fifo until `start`.  run: go on at once;

@@ -42,6 +42,10 @@ void process_security_free(struct process_security *ps);
 
 /* CVE-2024-21626: mark every fd >= first_fd CLOEXEC (preserve-fds ends below it). */
 int process_close_inherited_fds(int first_fd, struct husk_err **err);
+/* fds 3..3+keep-1 pass to the process (preserve-fds, LISTEN_FDS); the fds in
+ * own[] (husk's channels, updated in place) move above that range first; every
+ * other fd is closed at execve. */
+int process_pass_fds(int keep, int *const own[], size_t n_own, struct husk_err **err);
 /* chdir, then prove the cwd is inside the current root. */
 int process_chdir_checked(const char *cwd, struct husk_err **err);
 

@@ -26,38 +26,13 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-const char *const seccomp_action_names[] = {
-	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-	"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",	   "SCMP_ACT_ALLOW",	   "SCMP_ACT_LOG",
-	"SCMP_ACT_NOTIFY", NULL,
-};
-
-const char *const seccomp_op_names[] = {
-	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
-	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
-};
+/* Index-aligned with oci_seccomp_op_names (oci/names.c). */
 static const int seccomp_op_values[] = {
 	SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ,
 	SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ,
 };
 
-/* The runtime-spec's list; which of them libseccomp knows is asked at run time. */
-const char *const seccomp_arch_names[] = {
-	"SCMP_ARCH_X86",	 "SCMP_ARCH_X86_64",	"SCMP_ARCH_X32",      "SCMP_ARCH_ARM",
-	"SCMP_ARCH_AARCH64",	 "SCMP_ARCH_MIPS",	"SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",
-	"SCMP_ARCH_MIPSEL",	 "SCMP_ARCH_MIPSEL64",	"SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-	"SCMP_ARCH_PPC64",	 "SCMP_ARCH_PPC64LE",	"SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
-	"SCMP_ARCH_PARISC",	 "SCMP_ARCH_PARISC64",	"SCMP_ARCH_RISCV64",  "SCMP_ARCH_LOONGARCH64",
-	"SCMP_ARCH_M68K",	 "SCMP_ARCH_SH",	"SCMP_ARCH_SHEB",     NULL,
-};
-
-const char *const seccomp_flag_names[] = {
-	"SECCOMP_FILTER_FLAG_TSYNC",
-	"SECCOMP_FILTER_FLAG_LOG",
-	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-	NULL,
-};
+/* Index-aligned with oci_seccomp_flag_names (oci/names.c). */
 static const unsigned int seccomp_flag_values[] = {
 	SECCOMP_FILTER_FLAG_TSYNC,
 	SECCOMP_FILTER_FLAG_LOG,
@@ -148,7 +123,7 @@ bool seccomp_arch_supported(const char *name)
 
 int seccomp_op_parse(const char *name, int *op, struct husk_err **err)
 {
-	int i = find_name(seccomp_op_names, name);
+	int i = find_name(oci_seccomp_op_names, name);
 	if (i < 0)
 		return husk_err_set(err, EINVAL, "unknown seccomp operator \"%s\"", name ? name : "");
 	*op = seccomp_op_values[i];
@@ -157,7 +132,7 @@ int seccomp_op_parse(const char *name, int *op, struct husk_err **err)
 
 int seccomp_flag_parse(const char *name, unsigned int *flag, struct husk_err **err)
 {
-	int i = find_name(seccomp_flag_names, name);
+	int i = find_name(oci_seccomp_flag_names, name);
 	if (i < 0)
 		return husk_err_set(err, EINVAL, "unknown seccomp flag \"%s\"", name ? name : "");
 	*flag = seccomp_flag_values[i];

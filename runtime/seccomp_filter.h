@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "oci/names.h"
 #include "oci/spec.h"
 
 struct seccomp_prog {
@@ -26,10 +27,7 @@ int seccomp_arch_parse(const char *name, uint32_t *arch, struct husk_err **err);
 int seccomp_op_parse(const char *name, int *op, struct husk_err **err);
 int seccomp_flag_parse(const char *name, unsigned int *flag, struct husk_err **err);
 
-extern const char *const seccomp_action_names[]; /* NULL-terminated, spec spelling */
-extern const char *const seccomp_op_names[];
-extern const char *const seccomp_arch_names[];
-extern const char *const seccomp_flag_names[];
+/* The name lists are the parser's: oci_seccomp_{action,op,arch,flag}_names. */
 /* Whether libseccomp (API level) and the kernel support this action / flag. */
 bool seccomp_action_supported(const char *name);
 bool seccomp_flag_supported(unsigned int flag);

@@ -212,9 +212,9 @@ static void test_build_errors(void **state)
 static void test_tables_agree_with_libseccomp(void **state)
 {
 	/* Every action name resolves; every listed arch that libseccomp knows resolves. */
-	for (size_t i = 0; seccomp_action_names[i]; i++) {
+	for (size_t i = 0; oci_seccomp_action_names[i]; i++) {
 		uint32_t act;
-		assert_int_equal(seccomp_action_parse(seccomp_action_names[i], NULL, &act, NULL), 0);
+		assert_int_equal(seccomp_action_parse(oci_seccomp_action_names[i], NULL, &act, NULL), 0);
 	}
 	uint32_t arch;
 	assert_int_equal(seccomp_arch_parse("SCMP_ARCH_X86_64", &arch, NULL), 0);
