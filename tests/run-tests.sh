@@ -9,6 +9,9 @@ set -u
 : "${BUILD:?BUILD must point at the build dir}"
 export HUSK BUILD
 cd "$(dirname "$0")/.."
+# The suite never reads the caller's terminal: CI may hand us a closed or odd
+# stdin, and script(1) spins on a closed one.
+exec </dev/null
 
 passed=0 failed=0 skipped=0
 filter=${TESTS:-.}

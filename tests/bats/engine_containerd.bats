@@ -43,7 +43,7 @@ teardown() {
 }
 
 @test "containerd: ctr run --tty gives the process a terminal" {
-	run script -qec "timeout 30 ctr --address $CTRD_SOCK --namespace $CTRD_NS run --runc-binary $RUNTIME --runc-root $CTRD_DIR/runtime-root --cgroup /$CTRD_NS/$ID --rm -t $CTRD_IMAGE $ID sh -c 'tty; test -t 0 && echo stdin-is-tty'" /dev/null
+	run run_on_pty 60 "ctr --address $CTRD_SOCK --namespace $CTRD_NS run --runc-binary $RUNTIME --runc-root $CTRD_DIR/runtime-root --cgroup /$CTRD_NS/$ID --rm -t $CTRD_IMAGE $ID sh -c 'tty; test -t 0 && echo stdin-is-tty'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/"* ]]
@@ -93,7 +93,7 @@ teardown() {
 @test "containerd: ctr task exec --tty gives the exec'd process a terminal" {
 	ctrd_run -d "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	run script -qec "timeout 30 ctr --address $CTRD_SOCK --namespace $CTRD_NS task exec -t --exec-id e1 $ID sh -c 'tty; test -t 1 && echo out-is-tty; exit 3'" /dev/null
+	run run_on_pty 60 "ctr --address $CTRD_SOCK --namespace $CTRD_NS task exec -t --exec-id e1 $ID sh -c 'tty; test -t 1 && echo out-is-tty; exit 3'"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"/dev/pts/"* ]]

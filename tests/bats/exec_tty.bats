@@ -21,7 +21,7 @@ start_container() {
 # Run a command line under a pty of our own (script), output in $output.
 under_pty() { # COMMAND-STRING [STDIN-TEXT]
 	status=0
-	printf '%s' "${2:-}" | timeout -k 5 30 script -qec "$1" /dev/null >"$TEST_TMP/pty.out" 2>&1 || status=$?
+	printf '%s' "${2:-}" | SHELL=/bin/bash timeout -k 5 30 script -qec "exec $1" /dev/null >"$TEST_TMP/pty.out" 2>&1 || status=$?
 	output=$(tr -d '\r' <"$TEST_TMP/pty.out")
 	echo "status $status"
 	echo "$output"

@@ -75,3 +75,15 @@ wait_status() { # ID STATUS
 husk_is_asan() {
 	ldd "$HUSK" 2>/dev/null | grep -q libasan
 }
+
+# Runs a shell command string on a fresh pseudoterminal (script(1)), as a
+# user's terminal would.  script runs the string with $SHELL, which CI may not
+# set (dash then), and a non-exec'ing shell leaves the command in a background
+# process group where a tcsetattr stops it with SIGTTOU.  So: bash, and exec,
+# which makes the command the session leader and the terminal's foreground.
+#   run run_on_pty SECONDS 'command string'
+run_on_pty() {
+	local seconds=$1
+	shift
+	SHELL=/bin/bash timeout -k 5 "$seconds" script -qec "exec $*" /dev/null
+}

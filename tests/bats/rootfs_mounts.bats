@@ -212,7 +212,7 @@ mnt_line() { echo "$1" | awk -v mp="$2" '$5 == mp' | tail -1; }
 	mkdir -p "$BUNDLE/rootfs/dev/pts"
 	ln -s "$TEST_TMP/hostfile" "$BUNDLE/rootfs/dev/console"
 	cfg '.process.args = ["sh", "-c", "stat -c \"%n %F %t\" /dev/console; grep \" /dev/console \" /proc/self/mountinfo"]'
-	run timeout 20 script -qec "$HUSK --root $HUSK_ROOT run $CID" /dev/null
+	run run_on_pty 20 "$HUSK --root $HUSK_ROOT run $CID"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "/dev/console character special file 88" ]]
 	[[ "$output" =~ " /dev/console ".*" - devpts " ]]

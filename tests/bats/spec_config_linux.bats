@@ -167,7 +167,7 @@ hold_ns() {
 
 @test "config-linux.md#default-devices: /dev/console is the pseudoterminal when terminal is true" {
 	cfg '.process.terminal = true | .process.args = ["sh", "-c", "stat -c \"%t %T\" /dev/console; tty"]'
-	run script -qec "timeout 30 $HUSK --root $HUSK_ROOT run --bundle $BUNDLE $CID" /dev/null
+	run run_on_pty 30 "$HUSK --root $HUSK_ROOT run --bundle $BUNDLE $CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	local tty major
