@@ -10,7 +10,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-husk=${1:-$repo/build/husk}; shift || true
+husk=$repo/build/husk
+if [ $# -gt 0 ] && [[ $1 != -* ]]; then husk=$1; shift; fi
 runs=20 rounds=5
 while getopts n:r: o; do case $o in n) runs=$OPTARG;; r) rounds=$OPTARG;; *) exit 2;; esac; done
 husk=$(readlink -f "$husk")

@@ -138,10 +138,11 @@ int main(int argc, char **argv)
 	const struct husk_command *cmd = find_command(name);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command \"%s\" (see husk --help)", name);
-	/* Only `exec` always needs the sealed binary (CVE-2019-5736): it puts a husk
-	 * process into a namespace where container processes already run.  create
-	 * and run decide once the config is read (container_create). */
-	if (!strcmp(name, "exec")) {
+	/* The commands that put a husk process into a container re-execute from the
+	 * protected binary first (CVE-2019-5736, runtime/sealed_binary.c), before
+	 * any work that the re-executed husk would only repeat.  container_create
+	 * checks again for callers that do not come through here. */
+	if (!strcmp(name, "exec") || !strcmp(name, "create") || !strcmp(name, "run")) {
 		if (ensure_sealed_binary(argc, argv, environ, &err) < 0) {
 			int r = cli_fail(err);
 			husk_err_free(&err);

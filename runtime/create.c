@@ -27,6 +27,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/netns_early.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -44,6 +45,7 @@ struct create_job {
 	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
 	struct cgroup_manager *cm;
 	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
+	struct netns_early netns;   /* made in parallel with the cgroups (fast path) */
 	pid_t child, init;
 	bool dir_created;
 	sigset_t orig_mask;
@@ -113,6 +115,7 @@ static void job_abort(struct create_job *j)
 
 static void job_free(struct create_job *j)
 {
+	netns_early_cancel(&j->netns);
 	ns_plan_close(&j->plan);
 	if (j->cm)
 		cgroup_manager_free(j->cm);
@@ -268,7 +271,8 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 			       .bundle = j->bundle,
 			       .rootfs = j->rootfs,
 			       .listen_fds = listen_fds_from_env(),
-			       .parent_pid = getpid()};
+			       .parent_pid = getpid(),
+			       .netns_fd = netns_early_take(&j->netns)};
 	sigprocmask(SIG_SETMASK, NULL, &ctx.orig_mask);
 	if (j->o->block) {
 		sigprocmask(SIG_BLOCK, j->o->block, &j->orig_mask);
@@ -278,6 +282,8 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	unsigned long flags = 0;
 	if (ctx.fast)
 		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
+	if (ctx.netns_fd >= 0)
+		flags &= ~(unsigned long)CLONE_NEWNET;
 	/* In the fast path without a new user ns the init joins its cgroups itself. */
 	bool self_join = ctx.fast && !j->plan.user_new;
 	int into_fd = self_join ? cgroup_clone_fd(j->cm) : -1;
@@ -296,6 +302,8 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 		}
 	}
 	int clone_errno = errno;
+	if (ctx.netns_fd >= 0)
+		close(ctx.netns_fd);
 	leave_for_children(saved);
 	close(sv[1]);
 	if (r < 0)
@@ -409,6 +417,24 @@ static int converse(struct create_job *j, struct husk_err **err)
 	}
 }
 
+/* The state's "owner", as runc reports it.  /etc/passwd is read directly, not
+ * through NSS: husk is a static binary, and a static glibc's NSS would load
+ * shared modules at run time. */
+static char *owner_name(uid_t uid)
+{
+	if (uid == 0)
+		return xstrdup("root");
+	FILE *f = fopen("/etc/passwd", "re");
+	char *name = NULL;
+	struct passwd *pw;
+	while (f && !name && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid)
+			name = xstrdup(pw->pw_name);
+	if (f)
+		fclose(f);
+	return name ? name : xstrdup("");
+}
+
 static int save_state(struct create_job *j, struct container_state **out, struct husk_err **err)
 {
 	struct container_state *st = xcalloc(1, sizeof(*st));
@@ -419,9 +445,7 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->pid = j->init;
 	st->pid_start_time = proc_start_time(j->init);
 	st->created = rfc3339_now();
-	/* uid 0 is root everywhere; anything else goes through NSS (slow, so only then). */
-	struct passwd *pw = geteuid() == 0 ? NULL : getpwuid(geteuid());
-	st->owner = xstrdup(geteuid() == 0 ? "root" : pw ? pw->pw_name : "");
+	st->owner = owner_name(geteuid());
 	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
 	st->userns = j->plan.user_new || j->plan.user_join;
 	st->poststart_hooks = j->cfg->hooks.poststart.n > 0;
@@ -495,6 +519,10 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (protect_binary(j, err) < 0)
 		return -1;
+	/* Only for a plain new network namespace: one that belongs to a new user
+	 * namespace must be made from inside it. */
+	if (!j->plan.any_join && !j->plan.user_new && (j->plan.new_flags & CLONE_NEWNET))
+		netns_early_start(&j->netns);
 	if (make_state_dir(j, err) < 0)
 		return -1;
 	/* The manager exists before the clone: in the fast path the init joins its
@@ -531,8 +559,13 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
-	struct create_job j = {
-	    .o = o, .dir_fd = -1, .lock_fd = -1, .sync_fd = -1, .fifo_fd = -1, .pty_master = -1};
+	struct create_job j = {.o = o,
+			       .dir_fd = -1,
+			       .lock_fd = -1,
+			       .sync_fd = -1,
+			       .fifo_fd = -1,
+			       .pty_master = -1,
+			       .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		job_abort(&j);

@@ -309,6 +309,12 @@ static int receive_go(struct init_ctx *ctx, struct husk_err **err)
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
+	if (ctx->netns_fd >= 0) {
+		if (setns(ctx->netns_fd, CLONE_NEWNET) < 0)
+			return husk_err_sys(err, "join the container's new network namespace");
+		close(ctx->netns_fd);
+		ctx->netns_fd = -1;
+	}
 	if (ctx->cgroup && cgroup_enter_self(ctx->cgroup, ctx->cloned_into_v2, err) < 0)
 		return -1;
 	if (set_parent_death_signal(ctx, err) < 0 || setup_namespaces(ctx, err) < 0)

@@ -29,6 +29,7 @@ struct init_ctx {
 	 * (see cgroups/cgroup.h); only possible before entering a new user ns. */
 	struct cgroup_manager *cgroup;  /* set: join it first thing */
 	bool cloned_into_v2;            /* clone3(CLONE_INTO_CGROUP) placed us in v2 */
+	int netns_fd; /* a new network ns made for us (runtime/netns_early.h), or -1 */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting. */

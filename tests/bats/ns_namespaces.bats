@@ -32,6 +32,29 @@ all_namespaces='[{"type":"pid"},{"type":"network"},{"type":"mount"},{"type":"ipc
 	assert_no_leftovers "$CID"
 }
 
+# The new network namespace is made ahead by a thread of husk and joined by the
+# init first thing (runtime/netns_early.h): it must still be a fresh, private
+# one, in place before /sys is mounted, and never shared between containers.
+@test "a new network namespace: only lo, in /proc and in the container's /sys" {
+	cfg '.process.args = ["sh", "-c", "ls /sys/class/net | tr \"\\n\" \" \"; echo; sed 1,2d /proc/net/dev | cut -d: -f1 | tr -d \" \" | tr \"\\n\" \" \"; echo; readlink /proc/self/ns/net; sleep 100"]'
+	husk run -d --pid-file "$TEST_TMP/pid" "$CID" >"$TEST_TMP/out"
+	local pid
+	pid=$(cat "$TEST_TMP/pid")
+	for _ in $(seq 100); do [ "$(wc -l <"$TEST_TMP/out")" -ge 3 ] && break; sleep 0.05; done
+	cat "$TEST_TMP/out"
+	[ "$(sed -n 1p "$TEST_TMP/out")" = "lo " ]
+	[ "$(sed -n 2p "$TEST_TMP/out")" = "lo " ]
+	# The init's own namespace, not the host's.
+	[ "$(sed -n 3p "$TEST_TMP/out")" = "$(readlink /proc/$pid/ns/net)" ]
+	[ "$(ns_inode "$pid" net)" != "$(ns_inode self net)" ]
+	# A second container gets another one; husk itself kept none open.
+	husk run -d --pid-file "$TEST_TMP/pid2" "$CID-2" >/dev/null
+	[ "$(ns_inode "$(cat "$TEST_TMP/pid2")" net)" != "$(ns_inode "$pid" net)" ]
+	husk delete -f "$CID-2"
+	husk delete -f "$CID"
+	assert_no_leftovers "$CID"
+}
+
 @test "a namespace left out of the config is the host's" {
 	cfg '.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))'
 	husk run -d --pid-file "$TEST_TMP/pid" "$CID"

@@ -83,8 +83,8 @@ JSON
 	sha=$(sha256sum "$hc" | cut -d' ' -f1)
 	# What the 2019 exploit did: the container replaces a binary the admin will
 	# exec with "#!/proc/self/exe"; runc (here husk) becomes the interpreter
-	# inside the container.  husk is dynamic: the container offers its loader
-	# and libraries (an attacker brings them anyway).
+	# inside the container.  If husk is dynamic, the container offers its
+	# loader and libraries (an attacker brings them anyway).
 	local lib
 	for lib in $(ldd "$hc" | awk '/=> \// {print $3} /^\t\/.*ld-linux/ {print $1}'); do
 		mkdir -p "rootfs$(dirname "$lib")"
