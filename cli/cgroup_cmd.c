@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_util.h"
+
 int cgroup_cmd_open(const struct husk_globals *g, const char *id, bool exclusive,
 		    struct cgroup_cmd *c, struct husk_err **err)
 {
@@ -39,4 +41,35 @@ void cgroup_cmd_close(struct cgroup_cmd *c)
 	container_state_free(c->st);
 	c->cm = NULL;
 	c->st = NULL;
+}
+
+int cgroup_cmd_set_frozen(struct husk_globals *g, const char *name, bool freeze, int argc,
+			  char **argv)
+{
+	struct cli_args a;
+	int rc;
+	const struct cli_flag flags[] = {{0}};
+	if (!cli_cmd_parse(name, "<container-id>", flags, argc, argv, 1, 1, &a, &rc))
+		return rc;
+	struct husk_err *err = NULL;
+	struct cgroup_cmd c;
+	rc = 0;
+	if (cgroup_cmd_open(g, a.pos[0], true, &c, &err) < 0) {
+		rc = cli_fail_free(&err);
+	} else {
+		/* runc pauses running and created containers ("container not running"
+		 * otherwise) and resumes only paused ones. */
+		bool ok = freeze ? c.status == OCI_STATUS_RUNNING || c.status == OCI_STATUS_CREATED
+				 : c.status == OCI_STATUS_PAUSED;
+		if (!ok)
+			container_err(&err, EINVAL,
+				      freeze ? "container not running" : "container not paused");
+		else
+			cgroup_freeze(c.cm, freeze, &err);
+		if (err)
+			rc = cli_fail_free(&err);
+		cgroup_cmd_close(&c);
+	}
+	cli_args_free(&a);
+	return rc;
 }

@@ -25,6 +25,11 @@ int cgroup_cmd_open(const struct husk_globals *g, const char *id, bool exclusive
 void cgroup_cmd_unlock(struct cgroup_cmd *c);
 void cgroup_cmd_close(struct cgroup_cmd *c);
 
+/* pause (freeze) and resume (thaw) <container-id>: one command, two directions.
+ * name is the command's name for usage and errors. */
+int cgroup_cmd_set_frozen(struct husk_globals *g, const char *name, bool freeze, int argc,
+			  char **argv);
+
 /* Parsers exposed for unit tests. */
 /* "-1", "512k", "64m", "1g", "1GiB": bytes (docker/runc RAMInBytes). */
 int update_parse_bytes(const char *s, int64_t *out);

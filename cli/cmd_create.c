@@ -14,17 +14,8 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 	unsigned long long preserve = 0;
 	const char *pidfd_socket = NULL;
 	const struct cli_flag flags[] = {
-		{"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
-		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
-		 "unix socket that receives the pty master", "PATH"},
-		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
-		{"pidfd-socket", CLI_FLAG_STRING, &pidfd_socket,
-		 "unix socket that receives a pidfd of the init", "PATH"},
-		{"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
-		{"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
-		 "keep the caller's session keyring", NULL},
-		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
-		{0},
+	    CLI_CREATE_FLAGS(o, preserve, pidfd_socket),
+	    {0},
 	};
 	struct cli_args a;
 	int rc;

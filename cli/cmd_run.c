@@ -21,19 +21,10 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	const char *pidfd_socket = NULL;
 	bool detach = false, keep = false;
 	const struct cli_flag flags[] = {
-		{"bundle|b", CLI_FLAG_STRING, &o.bundle, "bundle directory (default: cwd)", "DIR"},
-		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
-		 "unix socket that receives the pty master", "PATH"},
-		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the init's pid here", "FILE"},
-		{"pidfd-socket", CLI_FLAG_STRING, &pidfd_socket,
-		 "unix socket that receives a pidfd of the init", "PATH"},
-		{"no-pivot", CLI_FLAG_BOOL, &o.no_pivot, "do not use pivot_root", NULL},
-		{"no-new-keyring", CLI_FLAG_BOOL, &o.no_new_keyring,
-		 "keep the caller's session keyring", NULL},
-		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
-		{"detach|d", CLI_FLAG_BOOL, &detach, "return once the container started", NULL},
-		{"keep", CLI_FLAG_BOOL, &keep, "do not delete the container after it exits", NULL},
-		{0},
+	    CLI_CREATE_FLAGS(o, preserve, pidfd_socket),
+	    {"detach|d", CLI_FLAG_BOOL, &detach, "return once the container started", NULL},
+	    {"keep", CLI_FLAG_BOOL, &keep, "do not delete the container after it exits", NULL},
+	    {0},
 	};
 	struct cli_args a;
 	int rc;

@@ -25,7 +25,7 @@ static int cmd_spec_run(struct husk_globals *g, int argc, char **argv)
 	struct husk_err *err = NULL;
 	cleanup_free char *path = xasprintf("%s/config.json", bundle);
 	if (access(path, F_OK) == 0)
-		return husk_err_set(&err, EEXIST, "File %s exists. Remove it first", path),
+		return husk_err_set(&err, EEXIST, "spec: %s already exists; remove it first", path),
 		       cli_fail_free(&err);
 	cleanup_free char *json = NULL;
 	size_t len = 0;

@@ -19,6 +19,22 @@ int cli_fail_free(struct husk_err **err);
 
 /* The signals a foreground run/exec forwards to its process. */
 void cli_forward_set(sigset_t *set);
+
+/* The flags create and run share (runc's spellings), for their flag tables. */
+#define CLI_CREATE_FLAGS(opts, preserve, pidfd_socket)                                             \
+	{"bundle|b", CLI_FLAG_STRING, &(opts).bundle, "bundle directory (default: cwd)", "DIR"},   \
+	    {"console-socket", CLI_FLAG_STRING, &(opts).console_socket,                            \
+	     "unix socket that receives the pty master", "PATH"},                                  \
+	    {"pid-file", CLI_FLAG_STRING, &(opts).pid_file, "write the init's pid here", "FILE"},  \
+	    {"pidfd-socket", CLI_FLAG_STRING, &(pidfd_socket),                                     \
+	     "unix socket that receives a pidfd of the init", "PATH"},                             \
+	    {"no-pivot", CLI_FLAG_BOOL, &(opts).no_pivot, "do not use pivot_root", NULL},          \
+	    {"no-new-keyring", CLI_FLAG_BOOL, &(opts).no_new_keyring,                              \
+	     "keep the caller's session keyring", NULL},                                           \
+	{                                                                                          \
+		"preserve-fds", CLI_FLAG_UINT, &(preserve), "pass fds 3..3+N-1 to the container",  \
+		    "N"                                                                            \
+	}
 /* Forward signals read from sigfd to pid until it exits; *status is its wait status. */
 int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err);
 /* Exit status of husk for a wait status: the code, or 128+signal. */

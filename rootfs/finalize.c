@@ -1,6 +1,6 @@
-/* rootfs_finalize: switch to the container root, then sysctl, readonlyPaths,
- * maskedPaths, rootfsPropagation and root.readonly, all relative to an fd of the
- * new "/" (every path resolved inside it). */
+/* rootfs_finalize: sysctl, readonlyPaths and maskedPaths (resolved inside an fd
+ * of the rootfs), switch to the container root, then rootfsPropagation and
+ * root.readonly on the new "/". */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -18,10 +18,10 @@
 
 /* Detaching the old root costs an RCU grace period (synchronize_rcu_expedited in
  * namespace_unlock, 1-15 ms here), paid after the mounts are already gone from
- * the namespace.  So a thread does it while the init goes on with the steps
- * that resolve everything from the new root's fd (sysctl, masked and readonly
- * paths); rootfs_finalize joins it before returning, so nothing that could
- * setns into the namespace ever finds the old root.  The thread has its own fs
+ * the namespace.  So a thread does it while the init goes on; rootfs_finalize
+ * joins it before it resolves any path from the new "/" (a ".." at the root
+ * would cross into the stacked old root) and before returning, so nothing that
+ * could setns into the namespace ever finds the old root.  The thread has its own fs
  * (no CLONE_FS, its cwd stays the old root) and makes one raw system call: it
  * shares the init's TLS, so no errno. */
 #if defined(__x86_64__)
@@ -322,16 +322,19 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
 		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
 			return -1;
+		/* Before the switch, resolved inside new_root: once pivot_root has
+		 * stacked the old root on "/", a ".." at the root (a readonly path
+		 * that is a symlink to "../data") steps up into the old root's mounts
+		 * until the detach below has finished, and a bind made there is lost
+		 * with it (tests/unit/test_rootfs_cve.c, symlinks to the host). */
+		if (apply_sysctls(cfg, new_root, err) < 0 || mask_and_protect(cfg, new_root, err) < 0)
+			return -1;
 		if ((opts->no_pivot ? move_root(opts->rootfs, new_root, err)
 				    : pivot(new_root, err)) < 0)
 			return -1;
 	}
 	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = root_fd < 0 ? husk_err_sys(err, "open new /") : 0;
-	if (r == 0)
-		r = apply_sysctls(cfg, root_fd, err);
-	if (r == 0)
-		r = mask_and_protect(cfg, root_fd, err);
 	/* Joined on every path: the old root must be gone before anything else. */
 	if (!opts->no_pivot && detach_old_root_wait(r < 0 ? NULL : err) < 0)
 		r = -1;

@@ -42,9 +42,9 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err);
 
 /* Phase 2 (after createContainer hooks): fill in the cgroup v1 binds (see above),
- * pivot_root (or MS_MOVE+chroot), drop the old root, then sysctl, readonlyPaths,
- * maskedPaths, rootfsPropagation, root.readonly.  On return the process's "/"
- * is the container rootfs and cwd is "/". */
+ * sysctl, readonlyPaths, maskedPaths (all inside the rootfs), pivot_root (or
+ * MS_MOVE+chroot), drop the old root, then rootfsPropagation, root.readonly.
+ * On return the process's "/" is the container rootfs and cwd is "/". */
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err);
 

@@ -27,8 +27,8 @@ struct init_ctx {
 	pid_t parent_pid;
 	/* Joining its cgroups itself is much cheaper than being moved by the parent
 	 * (see cgroups/cgroup.h); only possible before entering a new user ns. */
-	struct cgroup_manager *cgroup;  /* set: join it first thing */
-	bool cloned_into_v2;            /* clone3(CLONE_INTO_CGROUP) placed us in v2 */
+	struct cgroup_manager *cgroup; /* set: join it first thing */
+	bool cloned_into_v2;	       /* clone3(CLONE_INTO_CGROUP) placed us in v2 */
 	int netns_fd; /* a new network ns made for us (runtime/netns_early.h), or -1 */
 };
 
