@@ -16,12 +16,12 @@
 #   - pidfd_open is unknown (ENOSYS): `kill` without --all and `delete
 #     --force` of a live container need it; the test kills through the
 #     cgroup (--all) and deletes the stopped container.
-#   - the sealed-binary re-exec (runtime/sealed_binary.c; always for `exec`,
-#     for create/run only without a new pid namespace) execs husk again, and
-#     with --trace-children=no that copy would run natively; valgrind 3.19
-#     fails its execveat(fd, "", AT_EMPTY_PATH) with ENOENT, so where create
-#     and run re-exec they are checked on that failure path; `exec` is not
-#     covered.
+#   - the sealed-binary re-exec (runtime/sealed_binary.c; create, run and exec,
+#     first thing in main) execs husk again, and with --trace-children=no that
+#     copy would run natively; valgrind 3.19 fails its execveat(fd, "",
+#     AT_EMPTY_PATH) with ENOENT, so create and run are checked on that failure
+#     path; the config parser is reached through a husk on a read-only mount,
+#     which needs no re-exec (ro_husk); `exec` is not covered.
 load helpers
 
 VG_REPORT=99
@@ -34,7 +34,18 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${VG_HUSK_BIN:-}" ]; then umount "$TEST_TMP/ro" 2>/dev/null || true; fi
 	teardown_bundle
+}
+
+# A copy of husk on a read-only bind mount: already protected, so it is not
+# re-executed and valgrind follows it into the config parser.
+ro_husk() {
+	mkdir -p "$TEST_TMP/ro"
+	cp "$HUSK" "$TEST_TMP/ro/husk"
+	mount --bind "$TEST_TMP/ro" "$TEST_TMP/ro"
+	mount -o remount,bind,ro "$TEST_TMP/ro"
+	VG_HUSK_BIN=$TEST_TMP/ro/husk
 }
 
 # husk with this test's state root, under memcheck.  Memcheck's reports go to
@@ -44,7 +55,7 @@ teardown() {
 vg_husk() {
 	valgrind -q --suppressions="$REPO_ROOT/tests/valgrind/husk.supp" --track-fds=yes \
 		--error-exitcode=$VG_REPORT --leak-check=full --errors-for-leak-kinds=definite \
-		--trace-children=no --log-file="$VG_LOG.%p" "$HUSK" --root "$HUSK_ROOT" "$@"
+		--trace-children=no --log-file="$VG_LOG.%p" "${VG_HUSK_BIN:-$HUSK}" --root "$HUSK_ROOT" "$@"
 }
 
 # The memcheck reports in a log: "==PID==" lines ("--PID--" ones are
@@ -105,6 +116,7 @@ vg_run() { # [ARG...]: bats `run` of vg_husk, then no memcheck report
 }
 
 @test "valgrind: bad config.json inputs fail cleanly" {
+	ro_husk
 	local bad
 	for bad in '{"ociVersion": ' '[]' '{"ociVersion":"1.0.2","process":{"args":"x"}}' \
 		'{"ociVersion":"1.0.2","root":{"path":7}}' '{"ociVersion":"1.0.2","linux":{"namespaces":[{"type":"nope"}]}}'; do
