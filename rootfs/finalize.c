@@ -3,8 +3,6 @@
  * root.readonly on the new "/". */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -15,90 +13,6 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "rootfs/internal.h"
-
-/* Detaching the old root costs an RCU grace period (synchronize_rcu_expedited in
- * namespace_unlock, 1-15 ms here), paid after the mounts are already gone from
- * the namespace.  So a thread does it while the init goes on; rootfs_finalize
- * joins it before it resolves any path from the new "/" (a ".." at the root
- * would cross into the stacked old root) and before returning, so nothing that
- * could setns into the namespace ever finds the old root.  The thread has its own fs
- * (no CLONE_FS, its cwd stays the old root) and makes one raw system call: it
- * shares the init's TLS, so no errno. */
-#if defined(__x86_64__)
-#define DETACH_IN_THREAD 1
-struct detach_job {
-	volatile pid_t tid; /* cleared (and futex-woken) by the kernel at thread exit */
-	volatile long result;
-	char stack[16384] __attribute__((aligned(16)));
-};
-static struct detach_job detach_job;
-
-static long raw_syscall2(long nr, long a, long b)
-{
-	long r;
-	__asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
-	return r;
-}
-
-static int detach_thread(void *arg)
-{
-	struct detach_job *j = arg;
-	j->result = raw_syscall2(SYS_umount2, (long)".", MNT_DETACH);
-	return 0;
-}
-
-static int detach_old_root_start(struct husk_err **err)
-{
-	struct detach_job *j = &detach_job;
-	j->result = 0;
-	int flags = CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
-		    CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
-	/* Born on this CPU: on a busy machine a thread queued on the other CPU
-	 * waits there for ms, and we would then wait for it. */
-	cpu_set_t all, here;
-	int cpu = sched_getcpu();
-	bool pinned = false;
-	if (cpu >= 0 && sched_getaffinity(0, sizeof(all), &all) == 0) {
-		CPU_ZERO(&here);
-		CPU_SET(cpu, &here);
-		pinned = sched_setaffinity(0, sizeof(here), &here) == 0;
-	}
-	long t = clone(detach_thread, j->stack + sizeof(j->stack), flags, j, &j->tid, NULL, &j->tid);
-	if (pinned)
-		sched_setaffinity(0, sizeof(all), &all);
-	if (t < 0) {
-		if (umount2(".", MNT_DETACH) < 0)
-			return husk_err_sys(err, "detach the old root");
-	}
-	return 0;
-}
-
-static int detach_old_root_wait(struct husk_err **err)
-{
-	struct detach_job *j = &detach_job;
-	pid_t t;
-	while ((t = j->tid) != 0)
-		syscall(SYS_futex, &j->tid, FUTEX_WAIT, t, NULL, NULL, 0);
-	if (j->result < 0) {
-		long r = j->result;
-		j->result = 0;
-		return husk_err_set(err, (int)-r, "detach the old root");
-	}
-	return 0;
-}
-#else
-static int detach_old_root_start(struct husk_err **err)
-{
-	if (umount2(".", MNT_DETACH) < 0)
-		return husk_err_sys(err, "detach the old root");
-	return 0;
-}
-
-static int detach_old_root_wait(struct husk_err **err)
-{
-	return 0;
-}
-#endif
 
 /* pivot_root(".", ".") stacks the old root on top of the new one at "/", so no
  * directory inside the rootfs (read-only? a symlink?) is needed to park it.  The
@@ -117,8 +31,8 @@ static int pivot(int new_root, struct husk_err **err)
 		return husk_err_sys(err, "chdir to the old root");
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return husk_err_sys(err, "make the old root rslave");
-	if (detach_old_root_start(err) < 0)
-		return -1;
+	if (umount2(".", MNT_DETACH) < 0)
+		return husk_err_sys(err, "detach the old root");
 	if (chdir("/") < 0)
 		return husk_err_sys(err, "chdir /");
 	return 0;
@@ -334,12 +248,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 			return -1;
 	}
 	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = root_fd < 0 ? husk_err_sys(err, "open new /") : 0;
-	/* Joined on every path: the old root must be gone before anything else. */
-	if (!opts->no_pivot && detach_old_root_wait(r < 0 ? NULL : err) < 0)
-		r = -1;
-	if (r < 0)
-		return -1;
+	if (root_fd < 0)
+		return husk_err_sys(err, "open new /");
 	const char *p = cfg->linux_.rootfs_propagation;
 	if (p && *p) {
 		unsigned long flags = mount_propagation_flags(p);

@@ -13,6 +13,8 @@
 # whose command line names our private socket), mounts under $CTRD_DIR are
 # undone and the namespace's cgroups are removed.
 
+source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
+
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
 
@@ -134,21 +136,6 @@ ctrd_stop() {
 	[ -n "${CTRD_DIR:-}" ] && [ -d "$CTRD_DIR" ] || return 0
 	ctrd_remove_all
 	ctrd_runtime_sweep
-	local pids p i
-	pids=$(ctrd_own_pids)
-	[ -n "$pids" ] && kill $pids 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		pids=$(ctrd_own_pids)
-		[ -z "$pids" ] && break
-		sleep 0.1
-	done
-	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
-	# Containers' leftovers: mounts (rootfs, snapshots) and the namespace's cgroups.
-	awk -v t="$CTRD_DIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null
-	for p in /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS"; do
-		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	rm -rf "$CTRD_DIR"
-	return 0
+	engine_end_processes ctrd_own_pids
+	engine_remove_tree "$CTRD_DIR" /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS"
 }

@@ -9,6 +9,8 @@
 # pdm_stop removes every container, ends leftover conmons by pid (only those
 # whose command line names $PDM_DIR), unmounts and removes $PDM_DIR and the cgroups.
 
+source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
+
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
 
@@ -97,22 +99,8 @@ pdm_stop() {
 	[ -n "${PDM_DIR:-}" ] && [ -d "$PDM_DIR" ] || return 0
 	pdm_remove_all
 	pdm_runtime_sweep
-	local pids p i
-	pids=$(pdm_own_pids)
-	[ -n "$pids" ] && kill $pids 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		pids=$(pdm_own_pids)
-		[ -z "$pids" ] && break
-		sleep 0.1
-	done
-	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
-	awk -v t="$PDM_DIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null
-	for p in /sys/fs/cgroup/*"$PDM_CGROUP_PARENT" /sys/fs/cgroup/*/"${PDM_CGROUP_PARENT#/}"; do
-		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	rm -rf "$PDM_DIR"
-	return 0
+	engine_end_processes pdm_own_pids
+	engine_remove_tree "$PDM_DIR" /sys/fs/cgroup/*"$PDM_CGROUP_PARENT" /sys/fs/cgroup/*/"${PDM_CGROUP_PARENT#/}"
 }
 
 # The container's init pid as podman sees it.
