@@ -46,6 +46,9 @@ int process_close_inherited_fds(int first_fd, struct husk_err **err);
  * own[] (husk's channels, updated in place) move above that range first; every
  * other fd is closed at execve. */
 int process_pass_fds(int keep, int *const own[], size_t n_own, struct husk_err **err);
+/* args[0] resolved against env's PATH (runc's rules): *out is a heap path. */
+int process_find_executable(const char *name, char *const *env, char **out,
+			    struct husk_err **err);
 /* chdir, then prove the cwd is inside the current root. */
 int process_chdir_checked(const char *cwd, struct husk_err **err);
 

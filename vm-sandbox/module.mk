@@ -55,3 +55,11 @@ $(BUILD)/bench/vm_blk: bench/vm_blk.c tests/unit/helpers/virtio_driver.c $(LIBHU
 .PHONY: bench-vm
 bench-vm: husk test-guests $(BUILD)/bench/vm_launch $(BUILD)/bench/vm_blk
 	BUILD=$(abspath $(BUILD)) bench/vm_bench.sh
+
+# Where vm_guest_kernel_find() looks (vm-sandbox/guest.h): the installed kernel,
+# then this build tree's (husk runs from a sealed copy, so it cannot find the
+# tree from /proc/self/exe).
+PREFIX ?= /usr/local
+$(BUILD)/vm-sandbox/guest_kernel.o: CFLAGS += \
+	-DHUSK_GUEST_KERNEL_INSTALLED='"$(PREFIX)/lib/husk/guest/vmlinux"' \
+	-DHUSK_GUEST_KERNEL_BUILD='"$(abspath $(BUILD))/guest-kernel/vmlinux"'

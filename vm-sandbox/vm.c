@@ -62,7 +62,10 @@ int vm_cmdline_append(struct vm *vm, const char *s, struct husk_err **err)
 
 static int open_kvm(struct vm *vm, struct husk_err **err)
 {
-	vm->kvm_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
+	if (vm->cfg->kvm_fd > 0)
+		vm->kvm_fd = fcntl(vm->cfg->kvm_fd, F_DUPFD_CLOEXEC, 0);
+	else
+		vm->kvm_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
 			return husk_err_set(err, ENOENT,
@@ -109,9 +112,11 @@ static int watch_stop_and_signals(struct vm *vm, sigset_t *old, struct husk_err 
 {
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	if (!vm->cfg->caller_signals) {
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+	}
 	sigprocmask(SIG_BLOCK, &set, old);
 	/* A console reader that goes away (husk vm boot | head) must not kill
 	 * the monitor: writes then fail with EPIPE and the output is dropped. */
@@ -124,7 +129,9 @@ static int watch_stop_and_signals(struct vm *vm, sigset_t *old, struct husk_err 
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return husk_err_sys(err, "eventfd");
-	if (vm_event_loop_add(vm->loop, vm->stop_efd, EPOLLIN, on_stop, vm, err) < 0 ||
+	if (vm_event_loop_add(vm->loop, vm->stop_efd, EPOLLIN, on_stop, vm, err) < 0)
+		return -1;
+	if (!vm->cfg->caller_signals &&
 	    vm_event_loop_add(vm->loop, vm->sig_fd, EPOLLIN, on_signal, vm, err) < 0)
 		return -1;
 	return 0;

@@ -28,6 +28,13 @@ struct vm_config {
 	enum vm_console console;
 	bool hugepages;
 	bool trace; /* timings and memory use on stderr */
+	/* The container monitor opens these before pivot_root: used instead of
+	 * /dev/kvm, kernel and initrd when > 0 (fd 0 is stdin, never one of
+	 * them); kernel and initrd then only name them in errors.  Not closed. */
+	int kvm_fd, kernel_fd, initrd_fd;
+	/* SIGINT, SIGTERM and SIGHUP belong to the caller (it forwards them to
+	 * the guest): they do not stop the VM. */
+	bool caller_signals;
 };
 
 #define VM_MEM_MIN_MIB 8

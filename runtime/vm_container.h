@@ -1,0 +1,65 @@
+/* A bundle in a microVM (`husk run --vm`, annotation org.husk.vm=true, or husk
+ * invoked as husk-vm): the container is created as usual, then its init
+ * becomes the KVM monitor (vm_boot()) instead of exec'ing process.args, and
+ * husk itself, as the guest's PID 1, runs the process inside the VM.
+ *
+ *   vm_plan_build()     in `create`, before anything exists: host check,
+ *                       guest size, kernel lookup
+ *   vm_monitor_prepare() in the init, before pivot_root: /dev/kvm, the
+ *                       kernel and the initramfs as fds
+ *   vm_monitor_run()    in the init, once started: drop privileges, boot,
+ *                       relay stdio and signals, exit with the workload's status
+ *   vm_guest_main()     husk as /init in the guest (cli/main.c) */
+#ifndef HUSK_RUNTIME_VM_CONTAINER_H
+#define HUSK_RUNTIME_VM_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "oci/spec.h"
+
+#define VM_ANNOTATION	     "org.husk.vm"
+#define VM_ANNOTATION_MEMORY "org.husk.vm.memory" /* MiB of guest RAM */
+#define VM_ANNOTATION_CPUS   "org.husk.vm.cpus"
+#define VM_ANNOTATION_KERNEL "org.husk.vm.kernel"
+
+/* Sizing defaults and limits (MiB), documented in vm-sandbox/README.md. */
+#define VM_DEFAULT_MEM_MIB	256
+#define VM_MONITOR_OVERHEAD_MIB 32 /* the monitor, its initramfs copy, virtio-fs buffers */
+#define VM_GUEST_MIN_MIB	64 /* the guest kernel and husk's agent need this to boot */
+
+struct vm_plan {
+	char *kernel;
+	uint64_t mem_mib;
+	unsigned cpus;
+};
+
+/* True when the annotation org.husk.vm says "true". */
+bool vm_annotation_selected(const struct oci_config *cfg);
+
+/* Guest RAM and vCPUs from the spec: annotations org.husk.vm.memory (MiB) and
+ * org.husk.vm.cpus first; else linux.resources.memory.limit minus the
+ * monitor's overhead, and the cpu quota/period (rounded up) or the cpuset's
+ * size (the smaller when both); else VM_DEFAULT_MEM_MIB and 1 vCPU.  Too
+ * little memory to boot is an error that says how much is needed. */
+int vm_sizing(const struct oci_config *cfg, uint64_t *mem_mib, unsigned *cpus,
+	      struct husk_err **err);
+
+int vm_plan_build(const struct oci_config *cfg, struct vm_plan *plan, struct husk_err **err);
+void vm_plan_free(struct vm_plan *plan);
+
+struct vm_monitor;
+/* Before pivot_root, while the host's files are visible. */
+int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
+		       struct vm_monitor **out, struct husk_err **err);
+/* Never returns: exits with the workload's exit code (128+N for signal N),
+ * or 1 after printing why the VM could not run it. */
+__attribute__((noreturn)) void vm_monitor_run(struct vm_monitor *m);
+
+/* husk as the guest's /init (HUSK_AGENT in its environment).  Never returns. */
+__attribute__((noreturn)) void vm_guest_main(void);
+/* True when this process is the guest agent: PID 1 with HUSK_AGENT set. */
+bool vm_guest_is_agent(void);
+
+#endif

@@ -1,0 +1,30 @@
+/* The monitor's side of the channel (channel.h): a thread that relays the
+ * runtime's stdio and signals to the guest agent and the workload's output
+ * and exit status back.  Runs next to vm_boot() in the container's init. */
+#ifndef HUSK_VM_AGENT_HOST_RELAY_H
+#define HUSK_VM_AGENT_HOST_RELAY_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "common/err.h"
+
+struct host_relay_opts {
+	int chan;	     /* the monitor's end of the virtio console's socket */
+	int in, out, err;    /* the runtime's stdio */
+	bool terminal;	     /* in is a terminal: its size goes to the guest */
+	const sigset_t *fwd; /* blocked in every thread: forwarded to the workload */
+};
+
+struct host_relay;
+
+int host_relay_start(const struct host_relay_opts *o, struct host_relay **out,
+		     struct husk_err **err);
+/* Stop the thread (the VM has stopped) and free it.  Returns 1 with *status
+ * (a wait status) when the guest reported the workload's end, 0 when it did
+ * not; *error (heap, or NULL) is what the agent reported instead. */
+int host_relay_finish(struct host_relay *r, int *status, char **error);
+/* ns since the workload's STARTED frame arrived (0: not yet), for the bench. */
+unsigned long long host_relay_started_ns(const struct host_relay *r);
+
+#endif
