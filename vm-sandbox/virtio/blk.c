@@ -321,3 +321,46 @@ fail:
 	free(b);
 	return NULL;
 }
+
+/* ---- registration: one instance per --disk ---- */
+
+static unsigned blk_count(const struct vm_config *cfg)
+{
+	return cfg->n_disks;
+}
+
+static const char *blk_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->disks[i];
+}
+
+/* The image exists and opens as asked, so a typo fails before the guest runs. */
+static int blk_check(const struct vm_config *cfg, unsigned i, struct husk_err **err)
+{
+	const char *spec = cfg->disks[i];
+	const char *comma = strchr(spec, ',');
+	cleanup_free char *path = comma ? strndup(spec, comma - spec) : xstrdup(spec);
+	if (!path)
+		return husk_err_set(err, ENOMEM, "virtio-blk: allocate");
+	bool ro = comma && strcmp(comma, ",ro") == 0;
+	if (access(path, ro ? R_OK : R_OK | W_OK) < 0)
+		return husk_err_sys(err, "%s", path);
+	return 0;
+}
+
+static struct vm_device *blk_create_instance(const struct vm_device_env *env,
+					     const struct vm_config *cfg, unsigned i,
+					     struct husk_err **err)
+{
+	return virtio_blk_create(env, cfg->disks[i], err);
+}
+
+VM_DEVICE_TYPE(blk_type, {
+			     .name = "virtio-blk",
+			     .option = "--disk",
+			     .order = 10,
+			     .count = blk_count,
+			     .describe = blk_describe,
+			     .check = blk_check,
+			     .create = blk_create_instance,
+			 });

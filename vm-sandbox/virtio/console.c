@@ -166,3 +166,29 @@ struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_
 	watch_input(c);
 	return &c->vm.dev;
 }
+
+/* ---- registration: the config's console ports (hvc0, hvc1, ...), or one
+ * output-only hvc0 where the serial console writes ---- */
+
+static unsigned console_count(const struct vm_config *cfg)
+{
+	return cfg->n_console_ports ? cfg->n_console_ports : 1;
+}
+
+static struct vm_device *console_create_instance(const struct vm_device_env *env,
+						 const struct vm_config *cfg, unsigned i,
+						 struct husk_err **err)
+{
+	if (cfg->n_console_ports == 0)
+		return virtio_console_create(env, -1, vm_console_out_fd(cfg), err);
+	const struct vm_console_port *p = &cfg->console_ports[i];
+	return virtio_console_create(env, p->in_fd, p->out_fd, err);
+}
+
+VM_DEVICE_TYPE(console_type, {
+				 .name = "virtio-console",
+				 .option = "virtio-console",
+				 .order = 40,
+				 .count = console_count,
+				 .create = console_create_instance,
+			     });

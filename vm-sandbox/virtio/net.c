@@ -278,3 +278,31 @@ struct vm_device *virtio_net_create(const struct vm_device_env *env, const char 
 		return NULL;
 	return net_create(env, fd, true, have_mac ? mac : NULL, err);
 }
+
+/* ---- registration: one instance per --net ---- */
+
+static unsigned net_count(const struct vm_config *cfg)
+{
+	return cfg->n_nets;
+}
+
+static const char *net_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->nets[i];
+}
+
+static struct vm_device *net_create_instance(const struct vm_device_env *env,
+					     const struct vm_config *cfg, unsigned i,
+					     struct husk_err **err)
+{
+	return virtio_net_create(env, cfg->nets[i], err);
+}
+
+VM_DEVICE_TYPE(net_type, {
+			     .name = "virtio-net",
+			     .option = "--net",
+			     .order = 20,
+			     .count = net_count,
+			     .describe = net_describe,
+			     .create = net_create_instance,
+			 });

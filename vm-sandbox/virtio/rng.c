@@ -56,3 +56,25 @@ struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk
 	}
 	return &vm->dev;
 }
+
+/* ---- registration: every VM has one ---- */
+
+static unsigned rng_count(const struct vm_config *cfg)
+{
+	return 1;
+}
+
+static struct vm_device *rng_create_instance(const struct vm_device_env *env,
+					     const struct vm_config *cfg, unsigned i,
+					     struct husk_err **err)
+{
+	return virtio_rng_create(env, err);
+}
+
+VM_DEVICE_TYPE(rng_type, {
+			     .name = "virtio-rng",
+			     .option = "virtio-rng",
+			     .order = 50,
+			     .count = rng_count,
+			     .create = rng_create_instance,
+			 });

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "vm-sandbox/vm.h"
 #include "vm-sandbox/vm_device.h"
 
 /* ---- constants from the virtio 1.2 specification ---- */
@@ -149,7 +150,7 @@ struct virtio_mmio;
 
 struct virtio_dev_ops {
 	uint32_t device_id;
-	/* A queue was notified (doorbell or ioeventfd).  Runs with the device lock held. */
+	/* A queue was notified (QueueNotify write or its ioeventfd).  Lock held. */
 	void (*queue_notify)(struct virtio_mmio *vm, unsigned q);
 	/* DRIVER_OK was set: start backends.  Lock held. */
 	void (*driver_ok)(struct virtio_mmio *vm);
@@ -163,6 +164,15 @@ struct virtio_dev_ops {
 	/* A config-space write (most devices ignore them).  Lock held. */
 	void (*config_write)(struct virtio_mmio *vm, uint64_t off, const uint8_t *data,
 			     unsigned len);
+};
+
+#define VIRTIO_MAX_QUEUES 4
+
+/* A queue's KVM ioeventfd on QueueNotify (virtio_mmio.c). */
+struct virtio_doorbell {
+	struct virtio_mmio *dev;
+	unsigned queue;
+	int fd; /* -1: none (no KVM, or the queue was never readied) */
 };
 
 struct virtio_mmio {
@@ -181,7 +191,8 @@ struct virtio_mmio {
 
 	unsigned nqueues;
 	uint16_t queue_num_max;
-	struct virtq queues[4];
+	struct virtq queues[VIRTIO_MAX_QUEUES];
+	struct virtio_doorbell doorbells[VIRTIO_MAX_QUEUES];
 
 	uint8_t *config; /* device-specific config space */
 	size_t config_len;
@@ -191,7 +202,7 @@ struct virtio_mmio {
 };
 
 /* Initialise the transport part of a device (VERSION_1 is always offered).
- * KVM ioeventfds for QueueNotify are the core's (vm-sandbox/devices.c). */
+ * The transport registers each queue's QueueNotify ioeventfd itself. */
 int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, const char *name,
 		     const struct virtio_dev_ops *ops, uint64_t features, unsigned nqueues,
 		     void *config, size_t config_len, struct husk_err **err);
@@ -222,6 +233,20 @@ int virtio_mmio_watch(struct virtio_mmio *vm, int fd, uint32_t events, vm_event_
 void virtio_mmio_unwatch(struct virtio_mmio *vm, int fd);
 /* Synchronous mode: run the device's ops->poll under its lock (tests, fuzzers). */
 void virtio_mmio_poll(struct vm_device *dev);
+
+/* ---- constructors, for tests, fuzzers and benchmarks ----
+ * The monitor reaches the devices through their VM_DEVICE_TYPE registrations;
+ * a unit test links libhusk.a as a plain archive and builds a device directly.
+ * spec strings are the CLI's: disk "PATH[,ro]", net "tap=NAME", vsock "CID:PATH". */
+struct vm_device *virtio_blk_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
+struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_fd, int out_fd,
+					struct husk_err **err);
+struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err);
+struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const char *spec,
+				      struct husk_err **err);
+struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
 
 /* Test hook for virtio-net: a device over an already-open packet fd (a tap, or
  * a SOCK_SEQPACKET socket standing in for one).  vnet_hdr: whether frames on

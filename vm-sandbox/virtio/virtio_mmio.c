@@ -2,12 +2,17 @@
  * device model supplies its id, features, queues, config space and handlers.
  * Register semantics follow the virtio 1.2 spec, section 4.2.2.
  *
- * Doorbells: the monitor core owns the KVM side (an ioeventfd per queue on
- * QueueNotify, see vm-sandbox/devices.c) and replays each kick through
- * mmio() on its I/O thread, so a QueueNotify write is handled here the same
- * way whether it came from a vCPU exit, an ioeventfd or a unit test. */
+ * Doorbells: when the driver readies a queue, the transport registers a KVM
+ * ioeventfd for that queue's index on QueueNotify, so a kick costs the vCPU
+ * no exit to the monitor; the I/O thread then runs the queue's handler
+ * directly.  Without KVM (unit tests, fuzzers) or if the registration fails,
+ * the kick arrives as an MMIO write instead and takes the same path. */
+#include <errno.h>
+#include <linux/kvm.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vm-sandbox/virtio/virtio.h"
@@ -78,6 +83,68 @@ static void queue_kick(struct virtio_mmio *vm, unsigned q)
 		virtio_mmio_device_error(vm);
 }
 
+static void doorbell_rang(void *arg, int fd, uint32_t events)
+{
+	struct virtio_doorbell *db = arg;
+	uint64_t kicks;
+	if (read(fd, &kicks, sizeof(kicks)) != sizeof(kicks))
+		return; /* nonblocking: someone else drained it */
+	pthread_mutex_lock(&db->dev->lock);
+	queue_kick(db->dev, db->queue);
+	pthread_mutex_unlock(&db->dev->lock);
+}
+
+/* Once per queue for the device's life: a queue the driver resets and
+ * readies again keeps its doorbell.  Each registration costs KVM an SRCU
+ * grace period, paid here by the vCPU that readies the queue.  A failure
+ * costs only speed: the kick then exits to the monitor as an MMIO write. */
+static void doorbell_register(struct virtio_mmio *vm, unsigned q)
+{
+	struct virtio_doorbell *db = &vm->doorbells[q];
+	if (db->fd >= 0 || vm->env.vm_fd < 0 || !vm->env.loop)
+		return;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return;
+	struct kvm_ioeventfd req = {
+	    .datamatch = q,
+	    .addr = vm->env.mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
+	    .len = 4,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	if (ioctl(vm->env.vm_fd, KVM_IOEVENTFD, &req) < 0) {
+		close(fd);
+		return;
+	}
+	struct husk_err *err = NULL;
+	db->dev = vm;
+	db->queue = q;
+	db->fd = fd;
+	if (vm_event_loop_add(vm->env.loop, fd, EPOLLIN, doorbell_rang, db, &err) < 0) {
+		/* KVM keeps signalling an fd nobody reads; unregister it. */
+		req.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+		ioctl(vm->env.vm_fd, KVM_IOEVENTFD, &req);
+		close(fd);
+		db->fd = -1;
+		husk_err_free(&err);
+	}
+}
+
+/* The ioeventfds stay registered with KVM until the VM fd closes (a device
+ * lives as long as its VM; deassigning would cost a grace period each). */
+static void doorbells_release(struct virtio_mmio *vm)
+{
+	for (unsigned q = 0; q < ARRAY_SIZE(vm->doorbells); q++) {
+		struct virtio_doorbell *db = &vm->doorbells[q];
+		if (db->fd < 0)
+			continue;
+		virtio_mmio_unwatch(vm, db->fd);
+		close(db->fd);
+		db->fd = -1;
+	}
+}
+
 static void device_reset(struct virtio_mmio *vm)
 {
 	if (vm->ops->reset)
@@ -141,8 +208,11 @@ static void queue_ready(struct virtio_mmio *vm, struct virtq *vq, uint32_t val)
 	if (vq->ready || !(vm->status & VIRTIO_STATUS_FEATURES_OK))
 		return;
 	if (virtq_activate(vq, vm->env.mem, virtio_has_feature(vm, VIRTIO_RING_F_INDIRECT_DESC),
-			   virtio_has_feature(vm, VIRTIO_RING_F_EVENT_IDX)) < 0)
+			   virtio_has_feature(vm, VIRTIO_RING_F_EVENT_IDX)) < 0) {
 		virtio_mmio_device_error(vm);
+		return;
+	}
+	doorbell_register(vm, (unsigned)(vq - vm->queues));
 }
 
 static void reg_write(struct virtio_mmio *vm, uint64_t off, uint32_t val)
@@ -315,6 +385,8 @@ int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, co
 	vm->queue_num_max = VIRTQ_MAX_SIZE;
 	vm->config = config;
 	vm->config_len = config_len;
+	for (unsigned q = 0; q < ARRAY_SIZE(vm->doorbells); q++)
+		vm->doorbells[q].fd = -1;
 	vm->chain = malloc(sizeof(*vm->chain));
 	if (!vm->chain)
 		return husk_err_set(err, ENOMEM, "%s: allocate chain", name);
@@ -326,6 +398,7 @@ void virtio_mmio_free(struct virtio_mmio *vm)
 {
 	if (!vm)
 		return;
+	doorbells_release(vm);
 	if (vm->ops->destroy)
 		vm->ops->destroy(vm);
 	pthread_mutex_destroy(&vm->lock);

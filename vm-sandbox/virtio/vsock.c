@@ -844,3 +844,31 @@ fail:
 	free(v);
 	return NULL;
 }
+
+/* ---- registration: one instance for --vsock ---- */
+
+static unsigned vsock_count(const struct vm_config *cfg)
+{
+	return cfg->vsock ? 1 : 0;
+}
+
+static const char *vsock_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->vsock;
+}
+
+static struct vm_device *vsock_create_instance(const struct vm_device_env *env,
+					       const struct vm_config *cfg, unsigned i,
+					       struct husk_err **err)
+{
+	return virtio_vsock_create(env, cfg->vsock, err);
+}
+
+VM_DEVICE_TYPE(vsock_type, {
+			       .name = "virtio-vsock",
+			       .option = "--vsock",
+			       .order = 30,
+			       .count = vsock_count,
+			       .describe = vsock_describe,
+			       .create = vsock_create_instance,
+			   });
