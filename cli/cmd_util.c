@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,4 +101,11 @@ int cli_exit_code(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return 1;
+}
+
+bool cli_invoked_as_vm(const struct husk_globals *g)
+{
+	const char *slash = g->argv0 ? strrchr(g->argv0, '/') : NULL;
+	const char *base = slash ? slash + 1 : g->argv0;
+	return base && !strcmp(base, "husk-vm");
 }

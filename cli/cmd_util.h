@@ -31,10 +31,15 @@ void cli_forward_set(sigset_t *set);
 	    {"no-pivot", CLI_FLAG_BOOL, &(opts).no_pivot, "do not use pivot_root", NULL},          \
 	    {"no-new-keyring", CLI_FLAG_BOOL, &(opts).no_new_keyring,                              \
 	     "keep the caller's session keyring", NULL},                                           \
+	    {"vm", CLI_FLAG_BOOL, &(opts).vm, "run the bundle in a microVM (as husk-vm does)",     \
+	     NULL},                                                                                \
 	{                                                                                          \
 		"preserve-fds", CLI_FLAG_UINT, &(preserve), "pass fds 3..3+N-1 to the container",  \
 		    "N"                                                                            \
 	}
+/* husk invoked as husk-vm (argv[0]'s basename): create and run use a VM. */
+bool cli_invoked_as_vm(const struct husk_globals *g);
+
 /* Forward signals read from sigfd to pid until it exits; *status is its wait status. */
 int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err);
 /* Exit status of husk for a wait status: the code, or 128+signal. */

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "oci/spec.h"
 #include "runtime/process_security.h"
+#include "runtime/vm_container.h"
 
 extern const struct husk_command *const __start_husk_commands[];
 extern const struct husk_command *const __stop_husk_commands[];
@@ -76,6 +77,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+	/* /init in a `husk run --vm` guest: the agent, not the CLI. */
+	if (vm_guest_is_agent())
+		vm_guest_main();
 	struct husk_globals g = {.root = "/run/husk",
 				 .log_format = "text",
 				 .argv0 = argv[0],

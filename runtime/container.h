@@ -27,6 +27,7 @@ struct container_create_opts {
 	bool no_new_keyring;
 	unsigned preserve_fds;
 	bool systemd_cgroup;
+	bool vm; /* run the bundle in a microVM (also: annotation org.husk.vm=true) */
 	enum container_create_mode mode;
 	int argc; /* husk's command line, for the sealed-binary re-exec */
 	char **argv;

@@ -31,6 +31,7 @@
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/vm_container.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -50,6 +51,8 @@ struct create_job {
 	bool dir_created;
 	sigset_t orig_mask;
 	bool mask_changed;
+	bool vm_mode;
+	struct vm_plan vm;
 };
 
 static char *rfc3339_now(void)
@@ -127,6 +130,7 @@ static void job_free(struct create_job *j)
 			close(fds[i]);
 	if (j->mask_changed)
 		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
+	vm_plan_free(&j->vm);
 	free(j->bundle);
 	free(j->rootfs);
 	free(j->dir);
@@ -272,7 +276,10 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 			       .rootfs = j->rootfs,
 			       .listen_fds = listen_fds_from_env(),
 			       .parent_pid = getpid(),
-			       .netns_fd = netns_early_take(&j->netns)};
+			       .netns_fd = netns_early_take(&j->netns),
+			       .vm = j->vm_mode ? &j->vm : NULL,
+			       .config_text = j->config_text,
+			       .config_len = j->config_len};
 	sigprocmask(SIG_SETMASK, NULL, &ctx.orig_mask);
 	if (j->o->block) {
 		sigprocmask(SIG_BLOCK, j->o->block, &j->orig_mask);
@@ -514,6 +521,11 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
 	if (load_config(j, err) < 0 || check_terminal_flags(j, err) < 0 ||
 	    check_intel_rdt(j->cfg, err) < 0)
+		return -1;
+	/* A VM that cannot run is an error before anything exists, never a
+	 * container instead. */
+	j->vm_mode = o->vm || vm_annotation_selected(j->cfg);
+	if (j->vm_mode && vm_plan_build(j->cfg, &j->vm, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;

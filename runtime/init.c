@@ -275,6 +275,43 @@ static int receive_go(struct init_ctx *ctx, struct husk_err **err)
 	return 0;
 }
 
+/* VM mode: the same container around the monitor, which replaces the
+ * process (vm_container.h).  Its files are opened before pivot_root; the
+ * process settings are the guest agent's to apply. */
+static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *ropts,
+			       int *slave, const char *hook_state, struct husk_err **err)
+{
+	const struct oci_config *cfg = ctx->cfg;
+	struct vm_monitor *m = NULL;
+	if (vm_monitor_prepare(ctx->vm, cfg, ctx->config_text, ctx->config_len, &m, err) < 0 ||
+	    rootfs_finalize(cfg, ropts, err) < 0)
+		return -1;
+	if (*slave >= 0) {
+		if (terminal_become_stdio(*slave, err) < 0)
+			return -1;
+		close(steal_fd(slave));
+	}
+	if (setup_inherited_fds(ctx, err) < 0 || receive_go(ctx, err) < 0)
+		return -1;
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return husk_err_sys(err, "clear parent death signal");
+	if (wait_for_start(ctx, err) < 0)
+		return -1;
+	if (cfg->hooks.start_container.n &&
+	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
+		return -1;
+	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
+	/* What execve would have closed: `start` and `run` learn from these
+	 * that the container's process runs. */
+	if (ctx->fifo_fd >= 0)
+		close(ctx->fifo_fd);
+	if (ctx->sync_fd >= 0)
+		close(ctx->sync_fd);
+	ctx->fifo_fd = ctx->sync_fd = -1;
+	ctx->fifo_started = false;
+	vm_monitor_run(m);
+}
+
 static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
@@ -322,6 +359,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 			return -1;
 	}
 
+	if (ctx->vm)
+		return init_become_monitor(ctx, &ropts, &slave, hook_state, err);
 	struct process_security *ps = NULL;
 	struct process_security_opts pso = {.cfg = cfg,
 					    .proc = &cfg->process,

@@ -10,6 +10,7 @@
 #include "ns/ns.h"
 #include "oci/spec.h"
 #include "runtime/container.h"
+#include "runtime/vm_container.h"
 
 struct init_ctx {
 	const struct oci_config *cfg;
@@ -30,6 +31,11 @@ struct init_ctx {
 	struct cgroup_manager *cgroup; /* set: join it first thing */
 	bool cloned_into_v2;	       /* clone3(CLONE_INTO_CGROUP) placed us in v2 */
 	int netns_fd; /* a new network ns made for us (runtime/netns_early.h), or -1 */
+	/* Set: the init becomes the KVM monitor instead of exec'ing process.args
+	 * (runtime/vm_container.h); config.json goes into the guest as is. */
+	const struct vm_plan *vm;
+	const char *config_text;
+	size_t config_len;
 };
 
 /* Never returns: execs the process or exits non-zero after reporting. */

@@ -14,6 +14,7 @@
 #define HUSK_RUNTIME_VM_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -52,7 +53,8 @@ void vm_plan_free(struct vm_plan *plan);
 struct vm_monitor;
 /* Before pivot_root, while the host's files are visible. */
 int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
-		       struct vm_monitor **out, struct husk_err **err);
+		       const char *config, size_t config_len, struct vm_monitor **out,
+		       struct husk_err **err);
 /* Never returns: exits with the workload's exit code (128+N for signal N),
  * or 1 after printing why the VM could not run it. */
 __attribute__((noreturn)) void vm_monitor_run(struct vm_monitor *m);

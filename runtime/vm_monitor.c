@@ -1,0 +1,231 @@
+/* The container's init as the KVM monitor (vm_container.h).
+ *
+ * prepare (before pivot_root): /dev/kvm, the guest kernel and the initramfs
+ * (husk's own binary as /init plus config.json, in a memfd) become fds, so
+ * nothing of the host needs to stay reachable.  run (once started): the
+ * monitor gives up /proc and /sys, every capability, and all system calls
+ * but its own, relays stdio and signals on a thread, and boots. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/caps.h"
+#include "runtime/vm_container.h"
+#include "runtime/vm_monitor.h"
+#include "vm-sandbox/agent/agent.h"
+#include "vm-sandbox/agent/host_relay.h"
+#include "vm-sandbox/guest.h"
+#include "vm-sandbox/vm.h"
+
+#define GUEST_CMDLINE "console=ttyS0 reboot=k panic=-1 rdinit=/init " AGENT_ENV "=1"
+#define QUIET	      " quiet loglevel=1"
+
+struct vm_monitor {
+	int kvm_fd, kernel_fd, initrd_fd;
+	char *kernel;
+	uint64_t mem_mib;
+	unsigned cpus;
+	bool terminal, readonly;
+};
+
+int vm_plan_build(const struct oci_config *cfg, struct vm_plan *plan, struct husk_err **err)
+{
+	*plan = (struct vm_plan){0};
+	if (vm_host_check(NULL, NULL, err) < 0 || vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0)
+		return -1;
+	return vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
+				    err);
+}
+
+void vm_plan_free(struct vm_plan *plan)
+{
+	free(plan->kernel);
+	plan->kernel = NULL;
+}
+
+static int build_initramfs(const char *config, size_t len, struct husk_err **err)
+{
+	/* The running husk: the sealed copy (runtime/sealed_binary.c) is the same binary. */
+	cleanup_fd int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return husk_err_sys(err, "open husk's own binary for the guest");
+	int fd = memfd_create("husk-initramfs", MFD_CLOEXEC);
+	if (fd < 0)
+		return husk_err_sys(err, "memfd_create");
+	const struct vm_initramfs_file files[] = {
+	    {.path = "init", .fd = self, .mode = 0755},
+	    {.path = AGENT_CONFIG + 1, .fd = -1, .data = config, .len = len, .mode = 0600},
+	};
+	if (vm_initramfs_write(fd, files, ARRAY_SIZE(files), err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
+		       const char *config, size_t config_len, struct vm_monitor **out,
+		       struct husk_err **err)
+{
+	struct vm_monitor *m = xcalloc(1, sizeof(*m));
+	m->kernel_fd = m->initrd_fd = -1;
+	m->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (m->kvm_fd < 0) {
+		husk_err_sys(err, "open /dev/kvm");
+		goto fail;
+	}
+	m->kernel_fd = open(plan->kernel, O_RDONLY | O_CLOEXEC);
+	if (m->kernel_fd < 0) {
+		husk_err_sys(err, "open the guest kernel %s", plan->kernel);
+		goto fail;
+	}
+	m->initrd_fd = build_initramfs(config, config_len, err);
+	if (m->initrd_fd < 0)
+		goto fail;
+	m->kernel = xstrdup(plan->kernel);
+	m->mem_mib = plan->mem_mib;
+	m->cpus = plan->cpus;
+	m->terminal = cfg->process.terminal;
+	m->readonly = cfg->root.readonly;
+	*out = m;
+	return 0;
+fail:
+	for (int *fd = &m->kvm_fd; fd <= &m->initrd_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	free(m);
+	return husk_err_wrap(err, "vm");
+}
+
+int vm_monitor_drop_privileges(struct husk_err **err)
+{
+	if (caps_limit_bounding(0, err) < 0 || caps_set_ambient(0, err) < 0 ||
+	    caps_set_eip(0, 0, 0, err) < 0)
+		return husk_err_wrap(err, "monitor: drop capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return husk_err_sys(err, "monitor: no_new_privs");
+	return 0;
+}
+
+/* Every signal the workload may get from `kill`, blocked in all threads and
+ * read by the relay.  Faults stay deliverable, SIGCHLD and SIGPIPE are the
+ * monitor's, the real-time ones are the vCPU kick and glibc's. */
+static void forward_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int s = 1; s < SIGRTMIN; s++)
+		sigaddset(set, s);
+	int keep[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
+		      SIGCHLD, SIGPIPE};
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		sigdelset(set, keep[i]);
+}
+
+/* The guest has its own; the host's are nothing the monitor needs, and the
+ * shared root must not expose them under the guest's mounts. */
+static void detach_kernel_filesystems(void)
+{
+	const char *paths[] = {"/proc", "/sys"};
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		while (umount2(paths[i], MNT_DETACH) == 0)
+			;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+__attribute__((noreturn)) static void die(struct husk_err *err, int code)
+{
+	dprintf(2, "husk: vm: %s\n", err && err->msg ? err->msg : "failed");
+	husk_err_free(&err);
+	_exit(code);
+}
+
+void vm_monitor_run(struct vm_monitor *m)
+{
+	struct husk_err *err = NULL;
+	sigset_t fwd;
+	forward_set(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	bool debug = getenv("HUSK_VM_DEBUG") != NULL;
+	detach_kernel_filesystems();
+	if (m->terminal) {
+		struct termios t;
+		if (tcgetattr(0, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(0, TCSANOW, &t);
+		}
+	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		husk_err_sys(&err, "socketpair");
+		die(err, 1);
+	}
+	if (vm_monitor_drop_privileges(&err) < 0 || vm_monitor_seccomp_load(&err) < 0)
+		die(err, 1);
+	struct host_relay_opts ro = {.chan = sv[1],
+				     .in = 0,
+				     .out = 1,
+				     .err = 2,
+				     .terminal = m->terminal,
+				     .fwd = &fwd};
+	struct host_relay *relay = NULL;
+	if (host_relay_start(&ro, &relay, &err) < 0)
+		die(err, 1);
+	struct vm_config c = {
+	    .kernel = m->kernel,
+	    .initrd = "initramfs",
+	    .cmdline = debug ? GUEST_CMDLINE : GUEST_CMDLINE QUIET,
+	    .mem_mib = m->mem_mib,
+	    .cpus = m->cpus,
+	    .console = VM_CONSOLE_FDS,
+	    .console_in_fd = -1,
+	    .console_out_fd = debug ? 2 : -1,
+	    .console_ports = {{.in_fd = sv[0], .out_fd = sv[0]}},
+	    .n_console_ports = 1,
+	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = "/", .readonly = m->readonly}},
+	    .n_fs_shares = 1,
+	    .trace = debug,
+	    .kvm_fd = m->kvm_fd,
+	    .kernel_fd = m->kernel_fd,
+	    .initrd_fd = m->initrd_fd,
+	    .caller_signals = true,
+	};
+	enum vm_stop stop = VM_STOP_CRASH;
+	int r = vm_boot(&c, &stop, &err);
+	int status = 0;
+	char *agent_err = NULL;
+	int have = host_relay_finish(relay, &status, &agent_err);
+	if (have == 1)
+		_exit(exit_code(status));
+	if (agent_err) {
+		dprintf(2, "husk: vm: %s\n", agent_err);
+		_exit(127);
+	}
+	if (r < 0)
+		die(err, 1);
+	husk_err_set(&err, 0,
+		     "the guest stopped (%s) before the workload's exit status arrived%s",
+		     vm_stop_name(stop), debug ? "" : " (HUSK_VM_DEBUG=1 shows the guest's log)");
+	die(err, 1);
+}

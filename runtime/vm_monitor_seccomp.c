@@ -1,0 +1,72 @@
+/* The monitor's own seccomp allow-list: what vm_boot(), its device models
+ * (virtio-fs serving the container's root included) and the stdio relay
+ * call, nothing else.  No exec, no new sockets, no mounts, no ptrace, no
+ * namespaces; threads only (clone with CLONE_THREAD; clone3 says ENOSYS so
+ * glibc falls back to clone, whose flags a filter can see).  Anything else
+ * kills the monitor, and the VM with it. */
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+
+#include "common/util.h"
+#include "runtime/vm_monitor.h"
+
+static const char *const allowed[] = {
+    /* memory, threads, time, signals */
+    "brk", "mmap", "munmap", "mprotect", "madvise", "mremap", "futex", "set_robust_list",
+    "get_robust_list", "rseq", "sched_yield", "sched_getaffinity", "nanosleep", "clock_nanosleep",
+    "clock_gettime", "gettimeofday", "gettid", "getpid", "getppid", "tgkill", "rt_sigreturn",
+    "rt_sigprocmask", "rt_sigaction", "rt_sigtimedwait", "sigaltstack", "restart_syscall",
+    "exit", "exit_group", "getrandom", "getrusage", "prctl", "membarrier", "getuid", "geteuid",
+    "getgid", "getegid", "uname",
+    /* fds and events */
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+    "pwritev2", "close", "close_range", "dup", "dup2", "dup3", "fcntl", "ioctl", "lseek",
+    "poll", "ppoll", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2",
+    "signalfd4", "pipe2", "sendmsg", "recvmsg", "shutdown",
+    /* files: the kernel and initramfs fds, /dev/null, virtio-fs's requests
+     * (always resolved under the shared root by the server) */
+    "openat", "openat2", "open_tree", "fstat", "newfstatat", "statx", "fstatfs", "statfs",
+    "readlinkat", "getdents64", "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2",
+    "linkat", "symlinkat", "fchmod", "fchmodat", "fchown", "fchownat", "utimensat",
+    "ftruncate", "fallocate", "fsync", "fdatasync", "syncfs", "copy_file_range", "flock",
+    "fgetxattr", "fsetxattr", "flistxattr", "fremovexattr", "getxattr", "lgetxattr",
+    "setxattr", "lsetxattr", "listxattr", "llistxattr", "removexattr", "lremovexattr",
+    "name_to_handle_at", "open_by_handle_at", "faccessat", "faccessat2", "umask", "fchdir",
+    "memfd_create", "sendfile", "splice",
+};
+
+int vm_monitor_seccomp_load(struct husk_err **err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return husk_err_set(err, ENOMEM, "monitor seccomp: init");
+	int ret = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0) {
+			husk_err_set(err, EINVAL, "monitor seccomp: allow %s", allowed[i]);
+			goto out;
+		}
+	}
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r < 0) {
+		husk_err_set(err, -r, "monitor seccomp: clone rules");
+		goto out;
+	}
+	/* noNewPrivileges is already set (vm_monitor_drop_privileges). */
+	if ((r = seccomp_load(ctx)) < 0) {
+		husk_err_set(err, -r, "monitor seccomp: load");
+		goto out;
+	}
+	ret = 0;
+out:
+	seccomp_release(ctx);
+	return ret;
+}
