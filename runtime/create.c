@@ -525,7 +525,7 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	/* A VM that cannot run is an error before anything exists, never a
 	 * container instead. */
 	j->vm_mode = o->vm || vm_annotation_selected(j->cfg);
-	if (j->vm_mode && vm_plan_build(j->cfg, &j->vm, err) < 0)
+	if (j->vm_mode && vm_plan_build(j->cfg, j->config_text, j->config_len, &j->vm, err) < 0)
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
@@ -572,6 +572,7 @@ int container_create(const struct container_create_opts *o, struct container_han
 		     struct husk_err **err)
 {
 	struct create_job j = {.o = o,
+			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1},
 			       .dir_fd = -1,
 			       .lock_fd = -1,
 			       .sync_fd = -1,

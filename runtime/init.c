@@ -283,7 +283,7 @@ static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *r
 {
 	const struct oci_config *cfg = ctx->cfg;
 	struct vm_monitor *m = NULL;
-	if (vm_monitor_prepare(ctx->vm, cfg, ctx->config_text, ctx->config_len, &m, err) < 0 ||
+	if (vm_monitor_prepare(ctx->vm, cfg, &m, err) < 0 ||
 	    rootfs_finalize(cfg, ropts, err) < 0)
 		return -1;
 	if (*slave >= 0) {

@@ -5,8 +5,8 @@
  *
  *   vm_plan_build()     in `create`, before anything exists: host check,
  *                       guest size, kernel lookup
- *   vm_monitor_prepare() in the init, before pivot_root: /dev/kvm, the
- *                       kernel and the initramfs as fds
+ *                       and the fds: /dev/kvm, the kernel, the initramfs
+ *   vm_monitor_prepare() in the init: takes the plan's fds
  *   vm_monitor_run()    in the init, once started: drop privileges, boot,
  *                       relay stdio and signals, exit with the workload's status
  *   vm_guest_main()     husk as /init in the guest (cli/main.c) */
@@ -30,10 +30,14 @@
 #define VM_MONITOR_OVERHEAD_MIB 32 /* the monitor, its initramfs copy, virtio-fs buffers */
 #define VM_GUEST_MIN_MIB	64 /* the guest kernel and husk's agent need this to boot */
 
+/* Made by `create` before the init exists; the init inherits the fds (the
+ * container's device cgroup would refuse it /dev/kvm, and after pivot_root
+ * it could not reach the kernel). */
 struct vm_plan {
 	char *kernel;
 	uint64_t mem_mib;
 	unsigned cpus;
+	int kvm_fd, kernel_fd, initrd_fd; /* close-on-exec; -1 when not open */
 };
 
 /* True when the annotation org.husk.vm says "true". */
@@ -47,14 +51,16 @@ bool vm_annotation_selected(const struct oci_config *cfg);
 int vm_sizing(const struct oci_config *cfg, uint64_t *mem_mib, unsigned *cpus,
 	      struct husk_err **err);
 
-int vm_plan_build(const struct oci_config *cfg, struct vm_plan *plan, struct husk_err **err);
+/* Host check, sizing, kernel lookup, then the fds: /dev/kvm, the kernel, and
+ * the initramfs (husk itself as /init, config as given) in a memfd. */
+int vm_plan_build(const struct oci_config *cfg, const char *config, size_t config_len,
+		  struct vm_plan *plan, struct husk_err **err);
 void vm_plan_free(struct vm_plan *plan);
 
 struct vm_monitor;
-/* Before pivot_root, while the host's files are visible. */
+/* In the init, from the plan it inherited. */
 int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
-		       const char *config, size_t config_len, struct vm_monitor **out,
-		       struct husk_err **err);
+		       struct vm_monitor **out, struct husk_err **err);
 /* Never returns: exits with the workload's exit code (128+N for signal N),
  * or 1 after printing why the VM could not run it. */
 __attribute__((noreturn)) void vm_monitor_run(struct vm_monitor *m);

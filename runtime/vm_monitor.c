@@ -41,21 +41,6 @@ struct vm_monitor {
 	bool terminal, readonly;
 };
 
-int vm_plan_build(const struct oci_config *cfg, struct vm_plan *plan, struct husk_err **err)
-{
-	*plan = (struct vm_plan){0};
-	if (vm_host_check(NULL, NULL, err) < 0 || vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0)
-		return -1;
-	return vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
-				    err);
-}
-
-void vm_plan_free(struct vm_plan *plan)
-{
-	free(plan->kernel);
-	plan->kernel = NULL;
-}
-
 static int build_initramfs(const char *config, size_t len, struct husk_err **err)
 {
 	/* The running husk: the sealed copy (runtime/sealed_binary.c) is the same binary. */
@@ -76,25 +61,43 @@ static int build_initramfs(const char *config, size_t len, struct husk_err **err
 	return fd;
 }
 
+int vm_plan_build(const struct oci_config *cfg, const char *config, size_t config_len,
+		  struct vm_plan *plan, struct husk_err **err)
+{
+	*plan = (struct vm_plan){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1};
+	if (vm_host_check(NULL, NULL, err) < 0 || vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0 ||
+	    vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
+				 err) < 0)
+		return -1;
+	plan->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (plan->kvm_fd < 0)
+		return husk_err_sys(err, "--vm: open /dev/kvm");
+	plan->kernel_fd = open(plan->kernel, O_RDONLY | O_CLOEXEC);
+	if (plan->kernel_fd < 0)
+		return husk_err_sys(err, "--vm: open the guest kernel %s", plan->kernel);
+	plan->initrd_fd = build_initramfs(config, config_len, err);
+	return plan->initrd_fd < 0 ? husk_err_wrap(err, "--vm") : 0;
+}
+
+void vm_plan_free(struct vm_plan *plan)
+{
+	free(plan->kernel);
+	plan->kernel = NULL;
+	int *fds[] = {&plan->kvm_fd, &plan->kernel_fd, &plan->initrd_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
-		       const char *config, size_t config_len, struct vm_monitor **out,
-		       struct husk_err **err)
+		       struct vm_monitor **out, struct husk_err **err)
 {
 	struct vm_monitor *m = xcalloc(1, sizeof(*m));
-	m->kernel_fd = m->initrd_fd = -1;
-	m->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (m->kvm_fd < 0) {
-		husk_err_sys(err, "open /dev/kvm");
-		goto fail;
-	}
-	m->kernel_fd = open(plan->kernel, O_RDONLY | O_CLOEXEC);
-	if (m->kernel_fd < 0) {
-		husk_err_sys(err, "open the guest kernel %s", plan->kernel);
-		goto fail;
-	}
-	m->initrd_fd = build_initramfs(config, config_len, err);
-	if (m->initrd_fd < 0)
-		goto fail;
+	m->kvm_fd = plan->kvm_fd;
+	m->kernel_fd = plan->kernel_fd;
+	m->initrd_fd = plan->initrd_fd;
 	m->kernel = xstrdup(plan->kernel);
 	m->mem_mib = plan->mem_mib;
 	m->cpus = plan->cpus;
@@ -102,12 +105,6 @@ int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
 	m->readonly = cfg->root.readonly;
 	*out = m;
 	return 0;
-fail:
-	for (int *fd = &m->kvm_fd; fd <= &m->initrd_fd; fd++)
-		if (*fd >= 0)
-			close(*fd);
-	free(m);
-	return husk_err_wrap(err, "vm");
 }
 
 int vm_monitor_drop_privileges(struct husk_err **err)
@@ -211,6 +208,11 @@ void vm_monitor_run(struct vm_monitor *m)
 	    .initrd_fd = m->initrd_fd,
 	    .caller_signals = true,
 	};
+	if (getenv("HUSK_VM_NO_ROOT_SHARE")) {
+		c.n_fs_shares = 0;
+		c.cmdline = debug ? GUEST_CMDLINE " " AGENT_ENV_NO_ROOT "=1"
+				  : GUEST_CMDLINE QUIET " " AGENT_ENV_NO_ROOT "=1";
+	}
 	enum vm_stop stop = VM_STOP_CRASH;
 	int r = vm_boot(&c, &stop, &err);
 	int status = 0;

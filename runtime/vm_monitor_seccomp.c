@@ -6,6 +6,9 @@
  * kills the monitor, and the VM with it. */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <seccomp.h>
 #include <stdlib.h>
 
@@ -19,7 +22,7 @@ static const char *const allowed[] = {
     "clock_gettime", "gettimeofday", "gettid", "getpid", "getppid", "tgkill", "rt_sigreturn",
     "rt_sigprocmask", "rt_sigaction", "rt_sigtimedwait", "sigaltstack", "restart_syscall",
     "exit", "exit_group", "getrandom", "getrusage", "prctl", "membarrier", "getuid", "geteuid",
-    "getgid", "getegid", "uname",
+    "getgid", "getegid", "uname", "mincore", "getcpu", "clock_getres", "sysinfo",
     /* fds and events */
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
     "pwritev2", "close", "close_range", "dup", "dup2", "dup3", "fcntl", "ioctl", "lseek",
@@ -37,9 +40,26 @@ static const char *const allowed[] = {
     "memfd_create", "sendfile", "splice",
 };
 
+/* HUSK_VM_DEBUG: a refused call is named before the monitor dies. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char msg[80];
+	int n = snprintf(msg, sizeof(msg), "husk: vm: monitor seccomp: system call %d refused\n",
+			 si->si_syscall);
+	(void)!write(2, msg, (size_t)n);
+	_exit(128 + SIGSYS);
+}
+
 int vm_monitor_seccomp_load(struct husk_err **err)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	uint32_t deflt = SCMP_ACT_KILL_PROCESS;
+	if (getenv("HUSK_VM_DEBUG")) {
+		struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSYS, &sa, NULL);
+		deflt = SCMP_ACT_TRAP;
+	}
+	scmp_filter_ctx ctx = seccomp_init(deflt);
 	if (!ctx)
 		return husk_err_set(err, ENOMEM, "monitor seccomp: init");
 	int ret = -1;

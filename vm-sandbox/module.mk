@@ -63,3 +63,4 @@ PREFIX ?= /usr/local
 $(BUILD)/vm-sandbox/guest_kernel.o: CFLAGS += \
 	-DHUSK_GUEST_KERNEL_INSTALLED='"$(PREFIX)/lib/husk/guest/vmlinux"' \
 	-DHUSK_GUEST_KERNEL_BUILD='"$(abspath $(BUILD))/guest-kernel/vmlinux"'
+$(BUILD)/vm-sandbox/guest_kernel.o: vm-sandbox/module.mk

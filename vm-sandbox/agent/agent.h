@@ -20,6 +20,9 @@
 #define AGENT_CHANNEL	 "/dev/hvc0"
 #define AGENT_CONFIG	 "/husk/config.json"
 #define AGENT_ENV	 "HUSK_AGENT" /* on the kernel command line: init's environment */
+/* Debugging aid (HUSK_VM_NO_ROOT_SHARE=1 for the monitor): no virtio-fs, the
+ * initramfs is the workload's root (only husk is there: /init). */
+#define AGENT_ENV_NO_ROOT "HUSK_AGENT_NO_ROOT"
 
 struct agent_config {
 	const char *hostname; /* NULL: keep the kernel's */

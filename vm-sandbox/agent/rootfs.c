@@ -3,6 +3,7 @@
  * onto "/" and chroot (an initramfs cannot be pivot_root'ed away). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -43,9 +44,14 @@ static int ensure_dir(const char *path, struct husk_err **err)
 int agent_switch_root(const struct agent_config *cfg, struct husk_err **err)
 {
 	unsigned long root_flags = cfg->readonly_root ? MS_RDONLY : 0;
-	if (mount(AGENT_ROOT_TAG, NEWROOT, "virtiofs", root_flags, NULL) < 0)
+	if (getenv(AGENT_ENV_NO_ROOT)) {
+		/* A debugging aid: the initramfs itself is the root. */
+		if (mount("/", NEWROOT, NULL, MS_BIND, NULL) < 0)
+			return husk_err_sys(err, "bind the initramfs as the root");
+	} else if (mount(AGENT_ROOT_TAG, NEWROOT, "virtiofs", root_flags, NULL) < 0) {
 		return husk_err_sys(err, "mount the container's root (virtio-fs tag %s)",
 				    AGENT_ROOT_TAG);
+	}
 	if (ensure_dir(NEWROOT "/dev", err) < 0)
 		return -1;
 	/* The devtmpfs the channel was opened from moves along. */
