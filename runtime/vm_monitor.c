@@ -150,6 +150,18 @@ static int exit_code(int status)
 	return 1;
 }
 
+/* For bench/: when the workload's execve happened, after HUSK_VM_T0 (the
+ * CLOCK_MONOTONIC ns bench/vm_launch sets before it starts husk). */
+static void trace_started(unsigned long long started)
+{
+	const char *t0s = getenv("HUSK_VM_T0");
+	unsigned long long t0 = 0;
+	if (!started || !t0s || parse_u64(t0s, &t0) < 0 || started < t0)
+		return;
+	dprintf(2, "husk-vm: workload exec'd in the guest %llu us after process start\n",
+		(started - t0) / 1000);
+}
+
 __attribute__((noreturn)) static void die(struct husk_err *err, int code)
 {
 	dprintf(2, "husk: vm: %s\n", err && err->msg ? err->msg : "failed");
@@ -165,7 +177,9 @@ void vm_monitor_run(struct vm_monitor *m)
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bool debug = getenv("HUSK_VM_DEBUG") != NULL;
-	detach_kernel_filesystems();
+	bool trace = debug || getenv("HUSK_VM_TRACE") != NULL;
+	if (!trace) /* the trace reads the monitor's RSS from /proc/self/status */
+		detach_kernel_filesystems();
 	if (m->terminal) {
 		struct termios t;
 		if (tcgetattr(0, &t) == 0) {
@@ -202,7 +216,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	    .n_console_ports = 1,
 	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = "/", .readonly = m->readonly}},
 	    .n_fs_shares = 1,
-	    .trace = debug,
+	    .trace = trace,
 	    .kvm_fd = m->kvm_fd,
 	    .kernel_fd = m->kernel_fd,
 	    .initrd_fd = m->initrd_fd,
@@ -217,7 +231,10 @@ void vm_monitor_run(struct vm_monitor *m)
 	int r = vm_boot(&c, &stop, &err);
 	int status = 0;
 	char *agent_err = NULL;
-	int have = host_relay_finish(relay, &status, &agent_err);
+	unsigned long long started = 0;
+	int have = host_relay_finish(relay, &status, &agent_err, &started);
+	if (trace)
+		trace_started(started);
 	if (have == 1)
 		_exit(exit_code(status));
 	if (agent_err) {

@@ -64,3 +64,14 @@ $(BUILD)/vm-sandbox/guest_kernel.o: CFLAGS += \
 	-DHUSK_GUEST_KERNEL_INSTALLED='"$(PREFIX)/lib/husk/guest/vmlinux"' \
 	-DHUSK_GUEST_KERNEL_BUILD='"$(abspath $(BUILD))/guest-kernel/vmlinux"'
 $(BUILD)/vm-sandbox/guest_kernel.o: vm-sandbox/module.mk
+
+# `make bench-vm-run`: `husk run --vm` next to `husk run` (bench/vm_run.sh).
+.PHONY: bench-vm-run
+bench-vm-run: husk $(BUILD)/bench/vm_launch
+	BUILD=$(abspath $(BUILD)) bench/vm_run.sh
+
+# `make demo-vm`: the demo bundle in a microVM (scripts/demo-vm.sh).
+.PHONY: demo-vm
+demo-vm: deps
+	$(MAKE) husk guest-kernel
+	HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) scripts/demo-vm.sh $(BUILD)/demo-vm-bundle

@@ -188,7 +188,8 @@ fail:
 	return -1;
 }
 
-int host_relay_finish(struct host_relay *r, int *status, char **error)
+int host_relay_finish(struct host_relay *r, int *status, char **error,
+		      unsigned long long *started_ns)
 {
 	uint64_t one = 1;
 	(void)!write(r->stop_efd, &one, sizeof(one));
@@ -206,13 +207,9 @@ int host_relay_finish(struct host_relay *r, int *status, char **error)
 	close(r->stop_efd);
 	*status = r->status;
 	*error = r->error;
+	*started_ns = r->started_ns;
 	int ret = r->have_status ? 1 : 0;
 	free(r->q);
 	free(r);
 	return ret;
-}
-
-unsigned long long host_relay_started_ns(const struct host_relay *r)
-{
-	return r->started_ns;
 }

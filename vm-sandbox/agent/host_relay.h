@@ -22,9 +22,9 @@ int host_relay_start(const struct host_relay_opts *o, struct host_relay **out,
 		     struct husk_err **err);
 /* Stop the thread (the VM has stopped) and free it.  Returns 1 with *status
  * (a wait status) when the guest reported the workload's end, 0 when it did
- * not; *error (heap, or NULL) is what the agent reported instead. */
-int host_relay_finish(struct host_relay *r, int *status, char **error);
-/* ns since the workload's STARTED frame arrived (0: not yet), for the bench. */
-unsigned long long host_relay_started_ns(const struct host_relay *r);
+ * not; *error (heap, or NULL) is what the agent reported instead;
+ * *started_ns when the workload's execve was reported (now_ns(), 0: never). */
+int host_relay_finish(struct host_relay *r, int *status, char **error,
+		      unsigned long long *started_ns);
 
 #endif
