@@ -27,14 +27,14 @@ static uint32_t fill_random(const struct virtq_chain *c)
 	return done;
 }
 
-static void rng_notify(struct virtio_mmio *vm, unsigned q)
+static void rng_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	struct virtq *vq = virtio_queue(vm, q);
+	struct virtq *vq = virtio_queue(vdev, q);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, vm->chain) > 0)
-		virtq_push(vq, vm->chain->head, fill_random(vm->chain));
-	virtio_mmio_notify_used(vm, vq);
+	while (virtq_pop(vq, vdev->chain) > 0)
+		virtq_push(vq, vdev->chain->head, fill_random(vdev->chain));
+	virtio_mmio_notify_used(vdev, vq);
 }
 
 static const struct virtio_dev_ops rng_ops = {
@@ -44,17 +44,17 @@ static const struct virtio_dev_ops rng_ops = {
 
 struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err)
 {
-	struct virtio_mmio *vm = calloc(1, sizeof(*vm));
-	if (!vm) {
+	struct virtio_mmio *vdev = calloc(1, sizeof(*vdev));
+	if (!vdev) {
 		husk_err_set(err, ENOMEM, "virtio-rng: allocate");
 		return NULL;
 	}
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX);
-	if (virtio_mmio_init(vm, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) < 0) {
-		free(vm);
+	if (virtio_mmio_init(vdev, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) < 0) {
+		free(vdev);
 		return NULL;
 	}
-	return &vm->dev;
+	return &vdev->dev;
 }
 
 /* ---- registration: every VM has one ---- */
