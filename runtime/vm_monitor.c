@@ -3,8 +3,9 @@
  * prepare (before pivot_root): /dev/kvm, the guest kernel and the initramfs
  * (husk's own binary as /init plus config.json, in a memfd) become fds, so
  * nothing of the host needs to stay reachable.  run (once started): the
- * monitor gives up /proc and /sys, every capability, and all system calls
- * but its own, relays stdio and signals on a thread, and boots. */
+ * monitor shares the container's root without /proc and /sys, gives up every
+ * capability and all system calls but its own, relays stdio and signals on
+ * a thread, and boots. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -131,14 +133,27 @@ static void forward_set(sigset_t *set)
 		sigdelset(set, keep[i]);
 }
 
-/* The guest has its own; the host's are nothing the monitor needs, and the
- * shared root must not expose them under the guest's mounts. */
-static void detach_kernel_filesystems(void)
+/* What virtio-fs serves: the container's "/" without its /proc and /sys.
+ * The guest mounts its own, and must not reach the monitor's through the
+ * share (/proc/<monitor>/mem, environ...) if it unmounts them.  A recursive
+ * clone of "/" is attached at SHARE_DIR (in /dev, the container's tmpfs) and
+ * the kernel filesystems are detached from the clone only: the monitor
+ * keeps its own /proc (virtio-fs reopens its fds through /proc/self/fd).
+ * Without a writable /dev the whole "/" is shared. */
+#define SHARE_DIR "/dev/.husk-vm-root"
+
+static const char *share_root(void)
 {
-	const char *paths[] = {"/proc", "/sys"};
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		while (umount2(paths[i], MNT_DETACH) == 0)
+	cleanup_fd int tree =
+	    open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0 || (mkdir(SHARE_DIR, 0700) < 0 && errno != EEXIST) ||
+	    move_mount(tree, "", AT_FDCWD, SHARE_DIR, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return "/";
+	const char *hide[] = {SHARE_DIR "/proc", SHARE_DIR "/sys"};
+	for (size_t i = 0; i < ARRAY_SIZE(hide); i++)
+		while (umount2(hide[i], MNT_DETACH) == 0)
 			;
+	return SHARE_DIR;
 }
 
 static int exit_code(int status)
@@ -178,8 +193,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	signal(SIGPIPE, SIG_IGN);
 	bool debug = getenv("HUSK_VM_DEBUG") != NULL;
 	bool trace = debug || getenv("HUSK_VM_TRACE") != NULL;
-	if (!trace) /* the trace reads the monitor's RSS from /proc/self/status */
-		detach_kernel_filesystems();
+	const char *root = share_root();
 	if (m->terminal) {
 		struct termios t;
 		if (tcgetattr(0, &t) == 0) {
@@ -214,7 +228,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	    .console_out_fd = debug ? 2 : -1,
 	    .console_ports = {{.in_fd = sv[0], .out_fd = sv[0]}},
 	    .n_console_ports = 1,
-	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = "/", .readonly = m->readonly}},
+	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = root, .readonly = m->readonly}},
 	    .n_fs_shares = 1,
 	    .trace = trace,
 	    .kvm_fd = m->kvm_fd,
