@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -139,11 +141,15 @@ static void forward_set(sigset_t *set)
  * clone of "/" is attached at SHARE_DIR (in /dev, the container's tmpfs) and
  * the kernel filesystems are detached from the clone only: the monitor
  * keeps its own /proc (virtio-fs reopens its fds through /proc/self/fd).
- * Without a writable /dev the whole "/" is shared. */
+ * Without a tmpfs on /dev the whole "/" is shared. */
 #define SHARE_DIR "/dev/.husk-vm-root"
 
 static const char *share_root(void)
 {
+	/* Only in a /dev of the container's own: never a directory in the bundle. */
+	struct statfs sfs;
+	if (statfs("/dev", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC)
+		return "/";
 	cleanup_fd int tree =
 	    open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0 || (mkdir(SHARE_DIR, 0700) < 0 && errno != EEXIST) ||

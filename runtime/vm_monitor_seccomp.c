@@ -22,7 +22,7 @@ static const char *const allowed[] = {
     "clock_gettime", "gettimeofday", "gettid", "getpid", "getppid", "tgkill", "rt_sigreturn",
     "rt_sigprocmask", "rt_sigaction", "rt_sigtimedwait", "sigaltstack", "restart_syscall",
     "exit", "exit_group", "getrandom", "getrusage", "prctl", "membarrier", "getuid", "geteuid",
-    "getgid", "getegid", "uname", "mincore", "getcpu", "clock_getres", "sysinfo",
+    "getgid", "getegid", "uname", "prlimit64", "getrlimit", "setrlimit", "getcwd", "mincore", "getcpu", "clock_getres", "sysinfo",
     /* fds and events */
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
     "pwritev2", "close", "close_range", "dup", "dup2", "dup3", "fcntl", "ioctl", "lseek",
