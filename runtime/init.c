@@ -278,13 +278,12 @@ static int receive_go(struct init_ctx *ctx, struct husk_err **err)
 /* VM mode: the same container around the monitor, which replaces the
  * process (vm_container.h).  Its files are opened before pivot_root; the
  * process settings are the guest agent's to apply. */
-static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *ropts,
-			       int *slave, const char *hook_state, struct husk_err **err)
+static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *ropts, int *slave,
+			       const char *hook_state, struct husk_err **err)
 {
 	const struct oci_config *cfg = ctx->cfg;
 	struct vm_monitor *m = NULL;
-	if (vm_monitor_prepare(ctx->vm, cfg, &m, err) < 0 ||
-	    rootfs_finalize(cfg, ropts, err) < 0)
+	if (vm_monitor_prepare(ctx->vm, cfg, &m, err) < 0 || rootfs_finalize(cfg, ropts, err) < 0)
 		return -1;
 	if (*slave >= 0) {
 		if (terminal_become_stdio(*slave, err) < 0)

@@ -69,7 +69,8 @@ int vm_plan_build(const struct oci_config *cfg, const char *config, size_t confi
 		  struct vm_plan *plan, struct husk_err **err)
 {
 	*plan = (struct vm_plan){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1};
-	if (vm_host_check(NULL, NULL, err) < 0 || vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0 ||
+	if (vm_host_check(NULL, NULL, err) < 0 ||
+	    vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0 ||
 	    vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
 				 err) < 0)
 		return -1;
@@ -129,8 +130,8 @@ static void forward_set(sigset_t *set)
 	sigemptyset(set);
 	for (int s = 1; s < SIGRTMIN; s++)
 		sigaddset(set, s);
-	int keep[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
-		      SIGCHLD, SIGPIPE};
+	int keep[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,  SIGFPE,
+		      SIGILL,  SIGTRAP, SIGSYS,	 SIGCHLD, SIGPIPE};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		sigdelset(set, keep[i]);
 }
@@ -214,12 +215,8 @@ void vm_monitor_run(struct vm_monitor *m)
 	}
 	if (vm_monitor_drop_privileges(&err) < 0 || vm_monitor_seccomp_load(&err) < 0)
 		die(err, 1);
-	struct host_relay_opts ro = {.chan = sv[1],
-				     .in = 0,
-				     .out = 1,
-				     .err = 2,
-				     .terminal = m->terminal,
-				     .fwd = &fwd};
+	struct host_relay_opts ro = {
+	    .chan = sv[1], .in = 0, .out = 1, .err = 2, .terminal = m->terminal, .fwd = &fwd};
 	struct host_relay *relay = NULL;
 	if (host_relay_start(&ro, &relay, &err) < 0)
 		die(err, 1);
@@ -263,8 +260,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	}
 	if (r < 0)
 		die(err, 1);
-	husk_err_set(&err, 0,
-		     "the guest stopped (%s) before the workload's exit status arrived%s",
+	husk_err_set(&err, 0, "the guest stopped (%s) before the workload's exit status arrived%s",
 		     vm_stop_name(stop), debug ? "" : " (HUSK_VM_DEBUG=1 shows the guest's log)");
 	die(err, 1);
 }

@@ -48,8 +48,9 @@ static int annotation_u64(const struct oci_config *cfg, const char *key, unsigne
 	if (!v)
 		return 0;
 	if (parse_u64(v, out) < 0 || *out < lo || *out > hi)
-		return husk_err_set(err, EINVAL, "annotation %s=\"%s\": want a number from %llu to %llu",
-				    key, v, lo, hi);
+		return husk_err_set(err, EINVAL,
+				    "annotation %s=\"%s\": want a number from %llu to %llu", key, v,
+				    lo, hi);
 	return 0;
 }
 
@@ -72,13 +73,13 @@ static int size_memory(const struct oci_config *cfg, uint64_t *mem_mib, struct h
 	}
 	uint64_t limit_mib = (uint64_t)m->limit.v >> 20;
 	if (limit_mib < VM_MONITOR_OVERHEAD_MIB + VM_GUEST_MIN_MIB)
-		return husk_err_set(err, EINVAL,
-				    "linux.resources.memory.limit %lld bytes (%llu MiB) is too small "
-				    "for a VM: the monitor needs %d MiB and the guest at least %d MiB "
-				    "to boot (%d MiB in all)",
-				    (long long)m->limit.v, (unsigned long long)limit_mib,
-				    VM_MONITOR_OVERHEAD_MIB, VM_GUEST_MIN_MIB,
-				    VM_MONITOR_OVERHEAD_MIB + VM_GUEST_MIN_MIB);
+		return husk_err_set(
+		    err, EINVAL,
+		    "linux.resources.memory.limit %lld bytes (%llu MiB) is too small "
+		    "for a VM: the monitor needs %d MiB and the guest at least %d MiB "
+		    "to boot (%d MiB in all)",
+		    (long long)m->limit.v, (unsigned long long)limit_mib, VM_MONITOR_OVERHEAD_MIB,
+		    VM_GUEST_MIN_MIB, VM_MONITOR_OVERHEAD_MIB + VM_GUEST_MIN_MIB);
 	*mem_mib = limit_mib - VM_MONITOR_OVERHEAD_MIB;
 	if (*mem_mib > VM_MEM_MAX_MIB)
 		*mem_mib = VM_MEM_MAX_MIB;
@@ -104,7 +105,8 @@ static int size_cpus(const struct oci_config *cfg, unsigned *cpus, struct husk_e
 		}
 		unsigned set_n = c->cpus && *c->cpus ? cpuset_count(c->cpus) : 0;
 		if (c->cpus && *c->cpus && !set_n)
-			return husk_err_set(err, EINVAL, "linux.resources.cpu.cpus \"%s\": not a cpu list",
+			return husk_err_set(err, EINVAL,
+					    "linux.resources.cpu.cpus \"%s\": not a cpu list",
 					    c->cpus);
 		if (set_n && (!n || set_n < n))
 			n = set_n;

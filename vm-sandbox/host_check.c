@@ -57,11 +57,12 @@ int vm_host_check(const char *kvm_path, const char *cpuinfo, struct husk_err **e
 	}
 	if (!has_virt_flag(cpuinfo)) {
 		bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
-		return husk_err_set(err, ENODEV,
-				    "--vm: no hardware virtualization: the CPU flags in "
-				    "/proc/cpuinfo have neither vmx nor svm%s, so a Linux guest "
-				    "cannot boot here; the bundle is not run as a container instead",
-				    pvm ? " (KVM is kvm_pvm, whose ring 0 is emulated)" : "");
+		return husk_err_set(
+		    err, ENODEV,
+		    "--vm: no hardware virtualization: the CPU flags in "
+		    "/proc/cpuinfo have neither vmx nor svm%s, so a Linux guest "
+		    "cannot boot here; the bundle is not run as a container instead",
+		    pvm ? " (KVM is kvm_pvm, whose ring 0 is emulated)" : "");
 	}
 	return 0;
 }

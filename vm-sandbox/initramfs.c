@@ -19,12 +19,12 @@ static const char *const base_dirs[] = {"dev", "proc", "sys", "newroot", "husk"}
 static int fail(struct archive *a, const char *what, struct husk_err **err)
 {
 	const char *msg = archive_error_string(a);
-	return husk_err_set(err, archive_errno(a) > 0 ? archive_errno(a) : EIO,
-			    "initramfs: %s: %s", what, msg ? msg : "libarchive error");
+	return husk_err_set(err, archive_errno(a) > 0 ? archive_errno(a) : EIO, "initramfs: %s: %s",
+			    what, msg ? msg : "libarchive error");
 }
 
-static int add_header(struct archive *a, const char *path, mode_t type, unsigned perm,
-		      int64_t size, dev_t rdev, struct husk_err **err)
+static int add_header(struct archive *a, const char *path, mode_t type, unsigned perm, int64_t size,
+		      dev_t rdev, struct husk_err **err)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, path);

@@ -67,7 +67,9 @@ vm_run() { # [husk run flags...]: run the bundle in a VM, $output is stdout only
 
 @test "vm bundle: process.terminal gives a pty in the guest" {
 	command -v script >/dev/null || skip "script(1) not installed"
-	cfg '.process.terminal = true | .process.args = ["sh", "-c", "tty; stty size"]'
+	# the size is the spec's (and the outer terminal's): the guest's pty has it from the start
+	cfg '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
+	cfg '.process.args = ["sh", "-c", "tty; stty size"]'
 	run run_on_pty 600 "stty rows 33 cols 101; $HUSK --root $HUSK_ROOT run --vm $CID"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -24,11 +24,12 @@
 static struct oci_config *config(const char *linux_json, const char *annotations)
 {
 	char *json = NULL;
-	int n = asprintf(&json,
-			 "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
-			 "\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
-			 "\"annotations\":{%s},\"linux\":{%s}}",
-			 annotations ? annotations : "", linux_json ? linux_json : "");
+	int n = asprintf(
+	    &json,
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+	    "\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
+	    "\"annotations\":{%s},\"linux\":{%s}}",
+	    annotations ? annotations : "", linux_json ? linux_json : "");
 	assert_true(n > 0);
 	struct oci_config *cfg = NULL;
 	struct husk_err *err = NULL;
@@ -38,8 +39,7 @@ static struct oci_config *config(const char *linux_json, const char *annotations
 	return cfg;
 }
 
-static int size(const char *linux_json, const char *ann, uint64_t *mem, unsigned *cpus,
-		char **msg)
+static int size(const char *linux_json, const char *ann, uint64_t *mem, unsigned *cpus, char **msg)
 {
 	struct oci_config *cfg = config(linux_json, ann);
 	struct husk_err *err = NULL;
@@ -73,8 +73,8 @@ static void test_sizing_memory_limit(void **state)
 	assert_int_equal(mem, 512 - VM_MONITOR_OVERHEAD_MIB);
 	char *msg = NULL;
 	/* 64 MiB: the monitor's share leaves too little to boot */
-	assert_true(size("\"resources\":{\"memory\":{\"limit\":67108864}}", NULL, &mem, &cpus,
-			 &msg) < 0);
+	assert_true(
+	    size("\"resources\":{\"memory\":{\"limit\":67108864}}", NULL, &mem, &cpus, &msg) < 0);
 	assert_non_null(strstr(msg, "too small for a VM"));
 	assert_non_null(strstr(msg, "96 MiB in all"));
 	free(msg);
@@ -88,8 +88,8 @@ static void test_sizing_cpus(void **state)
 			      &mem, &cpus, NULL),
 			 0);
 	assert_int_equal(cpus, 2); /* 1.5 CPUs of time: 2 vCPUs */
-	assert_int_equal(size("\"resources\":{\"cpu\":{\"cpus\":\"0-2,7\"}}", NULL, &mem, &cpus, NULL),
-			 0);
+	assert_int_equal(
+	    size("\"resources\":{\"cpu\":{\"cpus\":\"0-2,7\"}}", NULL, &mem, &cpus, NULL), 0);
 	assert_int_equal(cpus, 4);
 	assert_int_equal(
 	    size("\"resources\":{\"cpu\":{\"quota\":100000,\"period\":100000,\"cpus\":\"0-3\"}}",
@@ -193,10 +193,11 @@ static void test_host_check(void **state)
 	husk_err_free(&err);
 	if (access("/dev/null", F_OK) == 0) {
 		/* /dev/null stands in for a character device */
-		assert_int_equal(vm_host_check("/dev/null", "flags\t\t: fpu vme svm lm\n", &err), 0);
+		assert_int_equal(vm_host_check("/dev/null", "flags\t\t: fpu vme svm lm\n", &err),
+				 0);
 		assert_int_equal(vm_host_check("/dev/null", "a\nflags : fpu vmx\n", &err), 0);
-		assert_true(vm_host_check("/dev/null", "flags : fpu vmxe svmx\nbugs : vmx\n",
-					  &err) < 0);
+		assert_true(
+		    vm_host_check("/dev/null", "flags : fpu vmxe svmx\nbugs : vmx\n", &err) < 0);
 		assert_non_null(strstr(err->msg, "neither vmx nor svm"));
 		husk_err_free(&err);
 	}
@@ -327,10 +328,14 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizing_defaults),  cmocka_unit_test(test_sizing_memory_limit),
-	    cmocka_unit_test(test_sizing_cpus),	     cmocka_unit_test(test_sizing_annotations),
-	    cmocka_unit_test(test_annotation_selects), cmocka_unit_test(test_kernel_lookup_order),
-	    cmocka_unit_test(test_host_check),	     cmocka_unit_test(test_initramfs),
+	    cmocka_unit_test(test_sizing_defaults),
+	    cmocka_unit_test(test_sizing_memory_limit),
+	    cmocka_unit_test(test_sizing_cpus),
+	    cmocka_unit_test(test_sizing_annotations),
+	    cmocka_unit_test(test_annotation_selects),
+	    cmocka_unit_test(test_kernel_lookup_order),
+	    cmocka_unit_test(test_host_check),
+	    cmocka_unit_test(test_initramfs),
 	    cmocka_unit_test(test_channel),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,10 +16,10 @@
 
 #include "common/err.h"
 
-#define AGENT_ROOT_TAG	 "root"	   /* the virtio-fs tag of the container's root */
-#define AGENT_CHANNEL	 "/dev/hvc0"
-#define AGENT_CONFIG	 "/husk/config.json"
-#define AGENT_ENV	 "HUSK_AGENT" /* on the kernel command line: init's environment */
+#define AGENT_ROOT_TAG "root" /* the virtio-fs tag of the container's root */
+#define AGENT_CHANNEL  "/dev/hvc0"
+#define AGENT_CONFIG   "/husk/config.json"
+#define AGENT_ENV      "HUSK_AGENT" /* on the kernel command line: init's environment */
 /* Debugging aid (HUSK_VM_NO_ROOT_SHARE=1 for the monitor): no virtio-fs, the
  * initramfs is the workload's root (only husk is there: /init). */
 #define AGENT_ENV_NO_ROOT "HUSK_AGENT_NO_ROOT"

@@ -54,8 +54,8 @@ void agent_fail(int chan, struct husk_err *err)
 	dprintf(2, "husk-agent: %s\n", msg);
 	if (chan >= 0) {
 		struct husk_err *e = NULL;
-		if (chan_send(chan, CHAN_ERROR, msg, (uint32_t)strnlen(msg, CHAN_MAX_PAYLOAD),
-			      &e) < 0)
+		if (chan_send(chan, CHAN_ERROR, msg, (uint32_t)strnlen(msg, CHAN_MAX_PAYLOAD), &e) <
+		    0)
 			husk_err_free(&e);
 		/* The host acknowledges, so the message is out before the reset. */
 		struct chan_hdr h;

@@ -17,11 +17,11 @@
 
 enum chan_type {
 	/* host -> guest */
-	CHAN_STDIN = 1,	  /* bytes for the workload's stdin */
-	CHAN_STDIN_EOF,	  /* the host's stdin ended */
-	CHAN_SIGNAL,	  /* int32: a signal for the workload */
-	CHAN_WINSIZE,	  /* uint16 rows, cols: the terminal's new size */
-	CHAN_EXIT_ACK,	  /* the host has everything: the guest may power off */
+	CHAN_STDIN = 1, /* bytes for the workload's stdin */
+	CHAN_STDIN_EOF, /* the host's stdin ended */
+	CHAN_SIGNAL,	/* int32: a signal for the workload */
+	CHAN_WINSIZE,	/* uint16 rows, cols: the terminal's new size */
+	CHAN_EXIT_ACK,	/* the host has everything: the guest may power off */
 	/* guest -> host */
 	CHAN_STARTED = 16, /* the workload is about to exec (timing, state) */
 	CHAN_STDOUT,	   /* bytes the workload wrote to stdout (or its terminal) */

@@ -161,7 +161,9 @@ static int loop(struct relay *r, int sigfd, struct husk_err **err)
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			int rc = chan_read(&r->rd, r->chan, on_frame, r, err);
 			if (rc != 0)
-				return rc < 0 ? -1 : husk_err_set(err, EPIPE, "the host closed the channel");
+				return rc < 0 ? -1
+					      : husk_err_set(err, EPIPE,
+							     "the host closed the channel");
 		}
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -74,7 +74,8 @@ int agent_switch_root(const struct agent_config *cfg, struct husk_err **err)
 	if (chdir(NEWROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		return husk_err_sys(err, "switch to the container's root");
-	if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+	if (cfg->hostname && *cfg->hostname &&
+	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return husk_err_sys(err, "sethostname %s", cfg->hostname);
 	return 0;
 }

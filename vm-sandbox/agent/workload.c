@@ -13,8 +13,7 @@
 #include "common/util.h"
 #include "vm-sandbox/agent/workload.h"
 
-static int open_pty(const struct agent_config *cfg, int *master, int *slave,
-		    struct husk_err **err)
+static int open_pty(const struct agent_config *cfg, int *master, int *slave, struct husk_err **err)
 {
 	*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (*master < 0)
@@ -32,8 +31,8 @@ static int open_pty(const struct agent_config *cfg, int *master, int *slave,
 	return 0;
 }
 
-__attribute__((noreturn)) static void child(const struct agent_config *cfg, int fds[3],
-					    bool tty, int report)
+__attribute__((noreturn)) static void child(const struct agent_config *cfg, int fds[3], bool tty,
+					    int report)
 {
 	struct husk_err *err = NULL;
 	sigset_t none;

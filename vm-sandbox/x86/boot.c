@@ -52,9 +52,8 @@ int boot_read_into_guest(struct vm *vm, int fd, uint64_t off, uint64_t gpa, uint
 
 int arch_load_kernel(struct vm *vm, struct husk_err **err)
 {
-	cleanup_fd int fd = vm->cfg->kernel_fd > 0
-				? fcntl(vm->cfg->kernel_fd, F_DUPFD_CLOEXEC, 0)
-				: open(vm->cfg->kernel, O_RDONLY | O_CLOEXEC);
+	cleanup_fd int fd = vm->cfg->kernel_fd > 0 ? fcntl(vm->cfg->kernel_fd, F_DUPFD_CLOEXEC, 0)
+						   : open(vm->cfg->kernel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return husk_err_sys(err, "open");
 	struct stat st;
@@ -123,7 +122,7 @@ static int load_initrd(struct vm *vm, struct husk_err **err)
 {
 	const char *path = vm->cfg->initrd;
 	cleanup_fd int fd = vm->cfg->initrd_fd > 0 ? fcntl(vm->cfg->initrd_fd, F_DUPFD_CLOEXEC, 0)
-						 : open(path, O_RDONLY | O_CLOEXEC);
+						   : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return husk_err_sys(err, "initrd %s: open", path);
 	struct stat st;
