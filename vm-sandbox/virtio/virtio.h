@@ -194,6 +194,8 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 				      struct husk_err **err);
 struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
 				    struct husk_err **err);
+struct vm_device *virtio_fs_create(const struct vm_device_env *env, const struct vm_fs_share *share,
+				   struct husk_err **err);
 
 /* Test hook for virtio-net: a device over an already-open packet fd (a tap, or
  * a SOCK_SEQPACKET socket standing in for one).  vnet_hdr: whether frames on
