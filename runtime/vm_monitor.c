@@ -223,7 +223,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	struct vm_config c = {
 	    .kernel = m->kernel,
 	    .initrd = "initramfs",
-	    .cmdline = debug ? GUEST_CMDLINE : GUEST_CMDLINE QUIET,
+	    .cmdline = debug ? GUEST_CMDLINE " " AGENT_ENV_DEBUG "=1" : GUEST_CMDLINE QUIET,
 	    .mem_mib = m->mem_mib,
 	    .cpus = m->cpus,
 	    .console = VM_CONSOLE_FDS,
@@ -241,7 +241,7 @@ void vm_monitor_run(struct vm_monitor *m)
 	};
 	if (getenv("HUSK_VM_NO_ROOT_SHARE")) {
 		c.n_fs_shares = 0;
-		c.cmdline = debug ? GUEST_CMDLINE " " AGENT_ENV_NO_ROOT "=1"
+		c.cmdline = debug ? GUEST_CMDLINE " " AGENT_ENV_DEBUG "=1 " AGENT_ENV_NO_ROOT "=1"
 				  : GUEST_CMDLINE QUIET " " AGENT_ENV_NO_ROOT "=1";
 	}
 	enum vm_stop stop = VM_STOP_CRASH;

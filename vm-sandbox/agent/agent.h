@@ -23,6 +23,8 @@
 /* Debugging aid (HUSK_VM_NO_ROOT_SHARE=1 for the monitor): no virtio-fs, the
  * initramfs is the workload's root (only husk is there: /init). */
 #define AGENT_ENV_NO_ROOT "HUSK_AGENT_NO_ROOT"
+/* HUSK_VM_DEBUG=1 for the monitor: the agent narrates on the kernel console. */
+#define AGENT_ENV_DEBUG "HUSK_AGENT_DEBUG"
 
 struct agent_config {
 	const char *hostname; /* NULL: keep the kernel's */

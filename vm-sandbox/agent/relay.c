@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -193,6 +194,9 @@ static int finish(struct relay *r, struct husk_err **err)
 		pump_out(r, r->w.err, CHAN_STDERR);
 	if (r->w.master >= 0)
 		pump_out(r, r->w.master, CHAN_STDOUT);
+	if (getenv(AGENT_ENV_DEBUG))
+		dprintf(2, "husk-agent: the workload (pid %d) ended: wait status %#x\n", (int)r->w.pid,
+			r->status);
 	if (chan_send_i32(r->chan, CHAN_EXIT, r->status, err) < 0)
 		return -1;
 	while (!r->acked) {
