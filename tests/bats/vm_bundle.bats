@@ -59,7 +59,8 @@ vm_run() { # [husk run flags...]: run the bundle in a VM, $output is stdout only
 
 @test "vm bundle: stdin is piped to the workload, and its end reaches it" {
 	cfg '.process.args = ["sh", "-c", "wc -l; echo after-eof"]'
-	run --separate-stderr bash -c 'printf "a\nb\nc\n" | "$HUSK" --root "$HUSK_ROOT" run --vm "$CID"'
+	run --separate-stderr bash -c 'printf "a\nb\nc\n" | "$1" --root "$2" run --vm "$3"' _ \
+		"$HUSK" "$HUSK_ROOT" "$CID"
 	echo "$output / $stderr"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '3\nafter-eof')" ]
@@ -70,7 +71,7 @@ vm_run() { # [husk run flags...]: run the bundle in a VM, $output is stdout only
 	# the size is the spec's (and the outer terminal's): the guest's pty has it from the start
 	cfg '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}'
 	cfg '.process.args = ["sh", "-c", "tty; stty size"]'
-	run run_on_pty 600 "stty rows 33 cols 101; $HUSK --root $HUSK_ROOT run --vm $CID"
+	run run_on_pty 600 "bash -c 'stty rows 33 cols 101; exec $HUSK --root $HUSK_ROOT run --vm $CID'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/"* ]]
