@@ -30,7 +30,7 @@ count_tap() { # $1: tap output file, $2: exit code, $3: suite name
 	local plan missing
 	plan=$(grep -E '^1\.\.[0-9]+$' "$1" | cut -d. -f3)
 	if [ "$(wc -w <<<"$plan")" -eq 1 ]; then
-		missing=$((plan - p - f - ns))
+		missing=$((plan - p - f - s))
 		if [ "$missing" -gt 0 ]; then
 			echo "# $3: $missing of $plan tests reported nothing: counted as failures"
 			f=$((f + missing))
