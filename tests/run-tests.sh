@@ -81,7 +81,8 @@ vm_prepare() {
 		echo "# VM suites run directly (hardware virtualization)"
 	elif probe=$(tests/nested/probe.sh); then
 		echo "# VM suites run in the nested harness: $why"
-		vm_wrap=(tests/nested/run --timeout 2400)
+		# The harness stops L1 at its own --timeout; timeout(1) bounds the rest.
+		vm_wrap=(timeout -k 30 2700 tests/nested/run --timeout 2400)
 	else
 		echo "# VM suites run directly, their tests will skip: $why; $probe"
 	fi
