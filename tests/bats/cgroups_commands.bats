@@ -125,6 +125,28 @@ start_container() {
 	assert_no_leftovers "$CID"
 }
 
+@test "cgroups: a zero means unset, as runc: Docker's create and update JSON" {
+	# What Docker 20.10 sends at create when no limit is given ...
+	cfg '.linux.resources.blockIO = {"weight": 0} |
+		.linux.resources.cpu = {"shares": 0, "quota": 0, "period": 0} |
+		.linux.resources.memory = {"limit": 0, "reservation": 0, "swap": 0, "disableOOMKiller": false} |
+		.linux.resources.pids = {"limit": 0}'
+	start_container
+	[ "$(v1 cpu cpu.shares)" = 1024 ]
+	[ "$(v1 cpu cpu.cfs_quota_us)" = -1 ]
+	[ "$(v1 pids pids.max)" = max ]
+	# ... and at `docker update --memory 128m`: a zero for every field left alone.
+	husk update -r - "$CID" <<<'{"memory": {"limit": 134217728, "reservation": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0},
+		"blockIO": {"weight": 0}, "pids": {"limit": 0}}'
+	[ "$(v1 memory memory.limit_in_bytes)" = 134217728 ]
+	[ "$(v1 cpu cpu.shares)" = 1024 ]
+	[ "$(v1 cpu cpu.cfs_quota_us)" = -1 ]
+	[ "$(v1 pids pids.max)" = max ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
 @test "cgroups: ps lists the container's processes (json and table)" {
 	start_container
 	run husk ps --format json "$CID"
