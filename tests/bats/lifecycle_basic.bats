@@ -145,7 +145,7 @@ state_status() { husk state "$1" | jq -r .status; }
 	[[ "$output" == *"cannot delete container $CID that is not stopped: running"* ]]
 	[ -d "/proc/$pid" ]
 	husk delete --force "$CID"
-	! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$pid/status"
+	process_ended "$pid"
 	assert_no_leftovers "$CID"
 }
 
