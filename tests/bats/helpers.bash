@@ -71,7 +71,7 @@ setup_runtime_bundle() { # [ARG...]
 wait_status() { # ID STATUS
 	local i
 	for i in $(seq 200); do
-		[ "$("$HUSK" --root "$HUSK_ROOT" state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		[ "$(husk state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
 		sleep 0.02
 	done
 	echo "container $1 never reached status $2"
