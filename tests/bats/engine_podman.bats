@@ -242,3 +242,13 @@ teardown() {
 	[[ "$output" == *"mkdir=1"* ]]
 	[[ "$output" == *"touch-ok"* ]]
 }
+
+@test "podman: no shared-memory lock is left for the host's own podman" {
+	run pdm_run run --rm --name "$NAME" "$PDM_IMAGE" true
+	[ "$status" -eq 0 ]
+	if [ "$PDM_SHM_LOCK_BEFORE" = no ]; then
+		[ ! -e "$PDM_SHM_LOCK" ]
+	fi
+	# file locks, in our private tmp_dir
+	[ -d "$PDM_DIR/tmp/locks" ]
+}

@@ -14,7 +14,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
 
+# Rootful podman's default lock is one shared-memory segment for the host,
+# /dev/shm/libpod_lock, sized by the first podman to make it: one left by us
+# breaks the user's own podman ("failed to open N locks").  Our podman takes
+# file locks under its private tmp_dir instead (checked by the last test).
+PDM_SHM_LOCK=/dev/shm/libpod_lock
+
 pdm_start() {
+	PDM_SHM_LOCK_BEFORE=$([ -e "$PDM_SHM_LOCK" ] && echo yes || echo no)
+	export PDM_SHM_LOCK_BEFORE
 	PDM_DIR=$(mktemp -d /tmp/husk-engines-podman.XXXXXX)
 	PDM_CGROUP_PARENT=/husk-engines-podman-$$
 	mkdir -p "$PDM_DIR"/{root,runroot,tmp,runtime-root}
@@ -34,7 +42,7 @@ events_logfile_path = "$PDM_DIR/events.log"
 tmp_dir = "$PDM_DIR/tmp"
 static_dir = "$PDM_DIR/root/libpod"
 volume_path = "$PDM_DIR/root/volumes"
-num_locks = 128
+lock_type = "file"
 CONF
 	# An empty registries list: nothing may be pulled.
 	printf 'unqualified-search-registries = []\n' >"$PDM_DIR/registries.conf"
