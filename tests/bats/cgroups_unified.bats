@@ -12,7 +12,8 @@ load helpers
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
-	[ -f /sys/fs/cgroup/unified/cgroup.procs ] || skip "no unified mount (not a hybrid host)"
+	[ -f /sys/fs/cgroup/unified/cgroup.procs ] ||
+		skip "not a hybrid host (a unified host runs the v2 paths in cgroups_commands/limits.bats)"
 	setup_runtime_bundle sleep 1000
 }
 

@@ -152,9 +152,12 @@ teardown() {
 	ctrd_wait_status "$ID" PAUSED
 	# The kernel's view: the container's cgroup is frozen (v1 freezer, or
 	# cgroup.freeze on the unified hierarchy, whichever the runtime drives).
+	# (hybrid: /sys/fs/cgroup/unified; unified host: /sys/fs/cgroup itself).
 	local v1=/sys/fs/cgroup/freezer/$CTRD_NS/$ID/freezer.state
 	local v2=/sys/fs/cgroup/unified/$CTRD_NS/$ID/cgroup.freeze
-	[ "$(cat "$v1" 2>/dev/null)" = FROZEN ] || [ "$(cat "$v2" 2>/dev/null)" = 1 ]
+	local v2root=/sys/fs/cgroup/$CTRD_NS/$ID/cgroup.freeze
+	[ "$(cat "$v1" 2>/dev/null)" = FROZEN ] || [ "$(cat "$v2" 2>/dev/null)" = 1 ] ||
+		[ "$(cat "$v2root" 2>/dev/null)" = 1 ]
 	local t1 t2
 	t1=$(cat /proc/"$pid"/root/tmp/tick)
 	sleep 0.3
@@ -179,8 +182,11 @@ teardown() {
 	[ -z "$(ctrd_task_status "$ID")" ]
 	[ ! -e "$CTRD_DIR/runtime-root/$CTRD_NS/$ID" ]
 	[ ! -e "$CTRD_DIR/runtime-root/$ID" ]
-	[ ! -d /sys/fs/cgroup/pids/"$CTRD_NS/$ID" ]
-	[ ! -d /sys/fs/cgroup/memory/"$CTRD_NS/$ID" ]
+	# no cgroup of it in any hierarchy, whatever the host's layout
+	local d
+	for d in /sys/fs/cgroup/*/"$CTRD_NS/$ID" /sys/fs/cgroup/"$CTRD_NS/$ID"; do
+		[ ! -d "$d" ]
+	done
 	run ctr_ container delete "$ID"
 	[ "$status" -eq 0 ]
 }

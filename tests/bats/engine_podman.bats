@@ -156,6 +156,7 @@ teardown() {
 	local fz
 	fz=$(pdm_cgroup_dir "$NAME" freezer)
 	[ "$(cat "$fz/freezer.state" 2>/dev/null)" = FROZEN ] ||
+		[ "$(cat "$fz/cgroup.freeze" 2>/dev/null)" = 1 ] ||
 		[ "$(cat "/sys/fs/cgroup/unified${fz#/sys/fs/cgroup/freezer}/cgroup.freeze" 2>/dev/null)" = 1 ]
 	t1=$(cat /proc/"$pid"/root/tmp/tick)
 	sleep 0.3
@@ -194,7 +195,8 @@ teardown() {
 	pdm_wait_state "$NAME" running
 	local cg
 	cg=$(pdm_cgroup_dir "$NAME" memory)
-	[ "$(cat "$cg/memory.limit_in_bytes")" = $((64 * 1024 * 1024)) ]
+	# v1 memory.limit_in_bytes, or v2 memory.max
+	[ "$(cat "$cg/memory.limit_in_bytes" 2>/dev/null || cat "$cg/memory.max")" = $((64 * 1024 * 1024)) ]
 }
 
 @test "podman: --pids-limit sets the container's pids limit" {

@@ -219,8 +219,8 @@ state_status() { husk state "$1" | jq -r .status; }
 }
 
 @test "the cgroup mount shows the container's own cgroup (the init entered it before its mounts)" {
-	[ -d /sys/fs/cgroup/pids ] || skip "no v1 pids hierarchy on this host"
-	cfg '.process.args = ["sh", "-c", "find /sys/fs/cgroup/pids -mindepth 1 -type d | wc -l > /tmp/subdirs; cp /sys/fs/cgroup/pids/cgroup.procs /tmp/procs"]'
+	# the v1 pids hierarchy, or the cgroup2 root on a unified host
+	cfg '.process.args = ["sh", "-c", "d=/sys/fs/cgroup/pids; [ -d $d ] || d=/sys/fs/cgroup; find $d -mindepth 1 -type d | wc -l > /tmp/subdirs; cp $d/cgroup.procs /tmp/procs"]'
 	husk run "$CID"
 	# A leaf cgroup: no child cgroups, and the container's init (pid 1) in it.
 	[ "$(cat "$BUNDLE/rootfs/tmp/subdirs")" = 0 ]

@@ -125,10 +125,22 @@ pdm_wait_state() { # NAME STATE [SECONDS]
 	return 1
 }
 
-# The container's cgroup directory in controller CTRL (v1) as the kernel shows it.
+# The container's cgroup directory holding controller CTRL, as the kernel
+# shows it in /proc/PID/cgroup: the v1 hierarchy naming CTRL, else the
+# unified one (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a
+# hybrid one).
 pdm_cgroup_dir() { # NAME CTRL
 	local pid path
 	pid=$(pdm_pid "$1")
 	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
-	echo "/sys/fs/cgroup/$2$path"
+	if [ -n "$path" ]; then
+		echo "/sys/fs/cgroup/$2$path"
+		return
+	fi
+	path=$(awk -F: '$1 == 0 {print $3}' /proc/"$pid"/cgroup)
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "/sys/fs/cgroup$path"
+	else
+		echo "/sys/fs/cgroup/unified$path"
+	fi
 }
