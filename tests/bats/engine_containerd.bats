@@ -67,7 +67,7 @@ teardown() {
 	ctrd_wait_status "$ID" RUNNING
 	local pid
 	pid=$(ctrd_task_pid "$ID")
-	run ctr_ task exec --exec-id e1 "$ID" sh -c 'cat /proc/1/comm; for n in pid mnt uts ipc net cgroup; do readlink /proc/self/ns/$n; done; exit 4'
+	run ctrd_exec --exec-id e1 "$ID" sh -c 'cat /proc/1/comm; for n in pid mnt uts ipc net cgroup; do readlink /proc/self/ns/$n; done; exit 4'
 	echo "$output"
 	[ "$status" -eq 4 ]
 	[ "${lines[0]}" = sleep ]
@@ -83,7 +83,7 @@ teardown() {
 	ctrd_wait_status "$ID" RUNNING
 	local pid
 	pid=$(ctrd_task_pid "$ID")
-	run ctr_ task exec --exec-id e1 "$ID" cat /proc/self/cgroup
+	run ctrd_exec --exec-id e1 "$ID" cat /proc/self/cgroup
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# Same cgroup lines as init (the exec'd cat is in /proc/self; init is pid 1).
@@ -93,7 +93,7 @@ teardown() {
 @test "containerd: ctr task exec --tty gives the exec'd process a terminal" {
 	ctrd_run -d "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	run run_on_pty 60 "ctr --address $CTRD_SOCK --namespace $CTRD_NS task exec -t --exec-id e1 $ID sh -c 'tty; test -t 1 && echo out-is-tty; exit 3'"
+	run run_on_pty 60 "ctr --address $CTRD_SOCK --namespace $CTRD_NS task exec --fifo-dir $CTRD_DIR/fifo -t --exec-id e1 $ID sh -c 'tty; test -t 1 && echo out-is-tty; exit 3'"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"/dev/pts/"* ]]
@@ -103,7 +103,7 @@ teardown() {
 @test "containerd: a failing ctr task exec leaves the runtime's error in the bundle's log.json" {
 	ctrd_run -d "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	run ctr_ task exec --exec-id e1 "$ID" /no-such-exec-binary
+	run ctrd_exec --exec-id e1 "$ID" /no-such-exec-binary
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/no-such-exec-binary"* ]]
@@ -136,7 +136,7 @@ teardown() {
 @test "containerd: ctr task kill --all reaches exec'd processes too" {
 	ctrd_run -d "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	ctr_ task exec -d --exec-id e1 "$ID" sleep 1001
+	ctrd_exec -d --exec-id e1 "$ID" sleep 1001
 	# The runtime's kill --all must accept the call (it errors out otherwise).
 	run ctr_ task kill -a -s SIGKILL "$ID"
 	[ "$status" -eq 0 ]

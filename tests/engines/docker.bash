@@ -26,11 +26,7 @@ export DOCKER_BIN DOCKERD_BIN
 DKR_HOST_DIRS="/run/docker/plugins /run/docker /run/containerd/s /run/containerd"
 
 dkr_start() {
-	local d
-	DKR_NEW_DIRS=""
-	for d in $DKR_HOST_DIRS; do
-		[ -e "$d" ] || DKR_NEW_DIRS="$DKR_NEW_DIRS $d"
-	done
+	DKR_NEW_DIRS=$(engine_new_dirs $DKR_HOST_DIRS)
 	export DKR_NEW_DIRS
 	DKR_DIR=$(mktemp -d /tmp/husk-engines-docker.XXXXXX)
 	DKR_CGROUP_PARENT=/husk-engines-docker-$$
@@ -136,11 +132,7 @@ dkr_stop() {
 	engine_end_processes dkr_own_pids
 	engine_remove_tree "$DKR_DIR" /sys/fs/cgroup/*"$DKR_CGROUP_PARENT" \
 		/sys/fs/cgroup/*/"${DKR_CGROUP_PARENT#/}"
-	local d
-	for d in ${DKR_NEW_DIRS:-}; do
-		rmdir "$d" 2>/dev/null
-	done
-	return 0
+	engine_remove_new_dirs ${DKR_NEW_DIRS:-}
 }
 
 # The runtime's state root: Docker gives the runc v2 shim <exec-root>/runtime-runc

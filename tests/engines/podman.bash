@@ -20,9 +20,13 @@ export ENGINE_TIMEOUT
 # file locks under its private tmp_dir instead (checked by the last test).
 PDM_SHM_LOCK=/dev/shm/libpod_lock
 
+# Made outside $PDM_DIR whatever the flags: the image blob-info cache's dir.
+PDM_HOST_DIRS="/var/lib/containers/cache /var/lib/containers"
+
 pdm_start() {
 	PDM_SHM_LOCK_BEFORE=$([ -e "$PDM_SHM_LOCK" ] && echo yes || echo no)
-	export PDM_SHM_LOCK_BEFORE
+	PDM_NEW_DIRS=$(engine_new_dirs $PDM_HOST_DIRS)
+	export PDM_SHM_LOCK_BEFORE PDM_NEW_DIRS
 	PDM_DIR=$(mktemp -d /tmp/husk-engines-podman.XXXXXX)
 	PDM_CGROUP_PARENT=/husk-engines-podman-$$
 	mkdir -p "$PDM_DIR"/{root,runroot,tmp,runtime-root}
@@ -109,6 +113,7 @@ pdm_stop() {
 	pdm_runtime_sweep
 	engine_end_processes pdm_own_pids
 	engine_remove_tree "$PDM_DIR" /sys/fs/cgroup/*"$PDM_CGROUP_PARENT" /sys/fs/cgroup/*/"${PDM_CGROUP_PARENT#/}"
+	engine_remove_new_dirs ${PDM_NEW_DIRS:-}
 }
 
 # The container's init pid as podman sees it.
