@@ -22,11 +22,17 @@ cg_fstype() { stat -fc %T "$1" 2>/dev/null; }
 cg_view_start() {
 	CG_VIEW=host
 	case "$BATS_TEST_FILENAME" in *_v2view.bats) CG_VIEW=v2 ;; esac
-	export CG_VIEW CG_HOLD=
+	# (a skip in setup_file fails the file in bats 1.8: setup() skips instead)
+	export CG_VIEW CG_HOLD= CG_SKIP=
 	[ "$CG_VIEW" = v2 ] || return 0
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	[ "$(cg_fstype /sys/fs/cgroup)" != cgroup2fs ] ||
-		skip "the host is unified: the host view (cgroups_commands.bats) is cgroup v2 already"
+	if [ "$(id -u)" != 0 ]; then
+		CG_SKIP="needs root"
+		return 0
+	fi
+	if [ "$(cg_fstype /sys/fs/cgroup)" = cgroup2fs ]; then
+		CG_SKIP="the host is unified: its own view is cgroup v2 already"
+		return 0
+	fi
 	# No fd of bats' may stay open in the holder (bats waits for fd 3).  It
 	# says its pid once the mount is there.
 	local pidfile i
@@ -49,13 +55,13 @@ cg_view_start() {
 cg_view_stop() {
 	if [ -n "${CG_HOLD:-}" ]; then
 		kill "$CG_HOLD" 2>/dev/null
-		wait "$CG_HOLD" 2>/dev/null
 	fi
 	return 0
 }
 
 # setup: husk (and $HUSK_CMD for timeout & co.) inside the view.
 cg_view_setup() {
+	[ -z "$CG_SKIP" ] || skip "$CG_SKIP"
 	if [ "$CG_VIEW" = v2 ]; then
 		[ -n "$CG_HOLD" ] || skip "no cgroup v2 view"
 		HUSK_CMD=(nsenter --mount="/proc/$CG_HOLD/ns/mnt" --wd=. -- "$HUSK")

@@ -18,9 +18,9 @@ teardown_file() {
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
+	cg_view_setup
 	setup_runtime_bundle sh -c 'sleep 1000 & sleep 1000 & read x </tmp/never'
 	mkfifo "$BUNDLE/rootfs/tmp/never"
-	cg_view_setup
 }
 
 teardown() {

@@ -219,7 +219,12 @@ state_status() { husk state "$1" | jq -r .status; }
 }
 
 @test "the cgroup mount shows the container's own cgroup (the init entered it before its mounts)" {
-	# the v1 pids hierarchy, or the cgroup2 root on a unified host
+	# the v1 pids hierarchy (bound from the container's cgroup), or on a
+	# unified host the cgroup2 mount, whose root is the container's cgroup
+	# once it has a cgroup namespace (entered after its cgroup, as runc)
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		cfg '.linux.namespaces += [{"type": "cgroup"}]'
+	fi
 	cfg '.process.args = ["sh", "-c", "d=/sys/fs/cgroup/pids; [ -d $d ] || d=/sys/fs/cgroup; find $d -mindepth 1 -type d | wc -l > /tmp/subdirs; cp $d/cgroup.procs /tmp/procs"]'
 	husk run "$CID"
 	# A leaf cgroup: no child cgroups, and the container's init (pid 1) in it.
