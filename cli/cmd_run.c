@@ -14,7 +14,6 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_create_opts o = {.root = g->root,
 					  .systemd_cgroup = g->systemd_cgroup,
-					  .argc = g->argc,
 					  .argv = g->argv,
 					  .mode = CREATE_RUN};
 	unsigned long long preserve = 0;
@@ -53,8 +52,7 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	}
 	if (pidfd_socket && pidfd_send_to_socket(pidfd_socket, h->pid, PIDFD_KIND_INIT, &err) < 0)
 		goto fail;
-	if (container_run_start(g->root, h, &err) < 0)
-		goto fail;
+	container_run_start(h);
 	if (detach) {
 		rc = 0;
 		goto out;

@@ -1,5 +1,6 @@
 /* Small helpers shared by every module: whole-file I/O, full reads/writes,
- * string vectors.  Anything bigger belongs to its own module. */
+ * allocation that cannot fail, strict number parsing, clocks.  Anything bigger
+ * belongs to its own module. */
 #ifndef HUSK_COMMON_UTIL_H
 #define HUSK_COMMON_UTIL_H
 
@@ -17,8 +18,6 @@ ssize_t write_all(int fd, const void *buf, size_t len);
 
 /* Read a whole file (relative to dirfd, AT_FDCWD for cwd) into a NUL-terminated buffer. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct husk_err **err);
-/* Write a whole buffer to an existing file (O_WRONLY|O_CLOEXEC, no O_CREAT). */
-int write_file_at(int dirfd, const char *path, const void *buf, size_t len, struct husk_err **err);
 /* Write a string to a file: used for /proc and cgroup knobs. */
 int write_string_at(int dirfd, const char *path, const char *s, struct husk_err **err);
 /* Create/replace a file atomically (tmp + rename) with mode. */

@@ -45,7 +45,7 @@ static int decode_mount(struct pctx *c, const struct jt_node *n, void *elem)
 	return 0;
 }
 
-int oci_decode_mounts(struct pctx *c, const struct jt_node *n, struct oci_config *cfg)
+static int oci_decode_mounts(struct pctx *c, const struct jt_node *n, struct oci_config *cfg)
 {
 	return pc_array(c, n, sizeof(*cfg->mounts), (void **)&cfg->mounts, &cfg->n_mounts,
 			decode_mount);
@@ -89,7 +89,7 @@ HOOK_LIST_FN(decode_start_container, start_container)
 HOOK_LIST_FN(decode_poststart, poststart)
 HOOK_LIST_FN(decode_poststop, poststop)
 
-int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h)
+static int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h)
 {
 	static const struct field tab[] = {
 	    FLD_FN("prestart", decode_prestart, 0),

@@ -7,6 +7,9 @@
 
 #include "common/util.h"
 
+static int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
+			     size_t *count);
+
 static size_t push(struct pctx *c, const char *key, size_t idx, bool map_key)
 {
 	size_t old = c->depth;
@@ -110,7 +113,7 @@ static void render(const struct jt_node *n, char *buf, size_t size)
 	snprintf(buf, size, "%s%s%s%s", q, text, len > max ? "..." : "", q);
 }
 
-int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
+static int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
 {
 	char got[64];
 	render(n, got, sizeof(got));
@@ -194,7 +197,7 @@ int pc_u64(struct pctx *c, const struct jt_node *n, uint64_t hi, uint64_t *out)
 	return 0;
 }
 
-int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out)
+static int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out)
 {
 	int64_t v = 0;
 	if (n->type != JT_NUMBER)
@@ -231,7 +234,7 @@ int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out)
 	return 0;
 }
 
-int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
+static int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 {
 	if (pc_expect(c, n, JT_OBJECT) < 0)
 		return -1;
@@ -320,7 +323,7 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 	}
 	case FK_I64:
 	case FK_OI64: {
-		int64_t v;
+		int64_t v = 0;
 		if ((r = pc_i64(c, n, ranged ? f->lo : INT64_MIN, ranged ? f->hi : INT64_MAX, &v)) <
 		    0)
 			return r;
@@ -468,8 +471,8 @@ static bool ranges_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t siz
  * so that the error names the entry. */
 #define ID_MAP_MAX_EXTENTS 340
 
-int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
-		      size_t *count)
+static int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
+			     size_t *count)
 {
 	free(*v);
 	*v = NULL;

@@ -57,9 +57,4 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 			struct husk_err **err);
 
-/* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
- * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */
-int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
-			struct husk_err **err);
-
 #endif

@@ -38,7 +38,6 @@ int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err);
 int process_security_apply(struct process_security *ps, struct husk_err **err);
 int process_security_load_seccomp(struct process_security *ps, struct husk_err **err);
-void process_security_free(struct process_security *ps);
 
 /* CVE-2024-21626: mark every fd >= first_fd CLOEXEC (preserve-fds ends below it). */
 int process_close_inherited_fds(int first_fd, struct husk_err **err);
@@ -56,6 +55,6 @@ int process_user_parse(const char *spec, uint32_t *uid, uint32_t *gid, bool *has
 
 /* CVE-2019-5736: make sure this process runs from a sealed, unwritable copy of
  * the husk binary before it enters a container.  May re-exec; call first in main(). */
-int ensure_sealed_binary(int argc, char **argv, char **envp, struct husk_err **err);
+int ensure_sealed_binary(char **argv, char **envp, struct husk_err **err);
 
 #endif

@@ -125,11 +125,6 @@ int seccomp_listener_connect(const struct oci_config *cfg, const char *container
 	return 0;
 }
 
-const char *seccomp_listener_message(const struct seccomp_listener *l)
-{
-	return l->msg;
-}
-
 void seccomp_listener_free(struct seccomp_listener *l)
 {
 	if (!l)

@@ -5,8 +5,8 @@
  *                manager (serialized), rootless/userns flags, annotations.
  *   exec.fifo    exists between create and start; opening it releases init.
  *
- * Every command that changes a container takes an flock on <root>/<id>/.lock;
- * commands that only read (state, list) take it shared. */
+ * Every command that changes a container takes an flock on the <root>/<id>
+ * directory itself; commands that only read (state, list) take it shared. */
 #ifndef HUSK_RUNTIME_STATE_H
 #define HUSK_RUNTIME_STATE_H
 

@@ -155,7 +155,7 @@ assert_all_checks_pass() {
 		--cmdline "husk.guest=1 husk.end=triple" </dev/null
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -q 'husk-vm: stopped: reset' <<<"$output"
+	grep -q 'vm: stopped: reset' <<<"$output"
 	grep -q 'triple fault' <<<"$output"
 }
 
@@ -169,7 +169,7 @@ assert_all_checks_pass() {
 	wait "$pid" || rc=$?
 	cat "$VM_TMP/out"
 	[ "$rc" -eq 2 ]
-	grep -q 'husk-vm: stopped: signal' "$VM_TMP/out"
+	grep -q 'vm: stopped: signal' "$VM_TMP/out"
 	run kill -0 "$pid"
 	[ "$status" -ne 0 ]
 }
@@ -187,7 +187,7 @@ assert_all_checks_pass() {
 	echo "$output"
 	cat "$VM_TMP/err"
 	[[ "$output" == *"rc=0"* ]]
-	grep -q 'husk-vm: stopped: reset' "$VM_TMP/err"
+	grep -q 'vm: stopped: reset' "$VM_TMP/err"
 }
 
 @test "vm boot: missing kernel is a clear error" {
