@@ -16,7 +16,7 @@ int cgroup_cmd_open(const struct husk_globals *g, const char *id, bool exclusive
 		goto fail;
 	c->status = container_status(g->root, c->st);
 	if (!c->st->cgroup) {
-		container_err(err, ENOENT, "container %s has no cgroup", id);
+		husk_err_plain(err, ENOENT, "container %s has no cgroup", id);
 		goto fail;
 	}
 	if (cgroup_manager_load(c->st->cgroup, &c->cm, err) < 0)
@@ -62,8 +62,8 @@ int cgroup_cmd_set_frozen(struct husk_globals *g, const char *name, bool freeze,
 		bool ok = freeze ? c.status == OCI_STATUS_RUNNING || c.status == OCI_STATUS_CREATED
 				 : c.status == OCI_STATUS_PAUSED;
 		if (!ok)
-			container_err(&err, EINVAL,
-				      freeze ? "container not running" : "container not paused");
+			husk_err_plain(&err, EINVAL,
+				       freeze ? "container not running" : "container not paused");
 		else
 			cgroup_freeze(c.cm, freeze, &err);
 		if (err)

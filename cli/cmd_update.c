@@ -138,7 +138,7 @@ static int do_update(struct husk_globals *g, const char *id, const struct update
 	if (cgroup_cmd_open(g, id, true, &c, err) < 0)
 		goto out;
 	if (c.status == OCI_STATUS_STOPPED)
-		container_err(err, EINVAL, "container not running");
+		husk_err_plain(err, EINVAL, "container not running");
 	else if (cgroup_apply(c.cm, res, err) == 0)
 		r = 0;
 	cgroup_cmd_close(&c);

@@ -54,7 +54,8 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 int container_delete(const char *root, const char *id, bool force, struct husk_err **err);
 
 /* State JSON as hooks get it (runtime-spec fields); full: `state` output (indented, with
- * rootfs, created, owner like runc). Heap string. */
+ * rootfs, created, owner like runc). Heap string; NULL (with a warning) when a
+ * field is not valid UTF-8. */
 char *container_state_json(const struct container_state *st, enum oci_status status, pid_t pid,
 			   bool full);
 

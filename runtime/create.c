@@ -184,7 +184,8 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	j->dir = container_dir(j->o->root, j->o->id);
 	if (!container_dir_take_spare(j->o->root, j->dir) && mkdir(j->dir, 0711) < 0) {
 		if (errno == EEXIST)
-			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
+			return husk_err_plain(err, EEXIST, "container with id exists: %s",
+					      j->o->id);
 		return husk_err_sys(err, "create state dir %s", j->dir);
 	}
 	j->dir_created = true;
@@ -353,6 +354,7 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
+	need = need && json;
 	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
 			      need ? strlen(json) : 0, err);
 }

@@ -30,24 +30,18 @@ struct oci_config *container_saved_config(const struct container_state *st)
 	return cfg;
 }
 
-static const char *status_word(enum oci_status s)
-{
-	static const char *w[] = {"creating", "created", "running", "stopped", "paused"};
-	return (unsigned)s < ARRAY_SIZE(w) ? w[s] : "unknown";
-}
-
 /* Open a pidfd on the recorded init, refusing a recycled pid. */
 static int open_init_pidfd(const struct container_state *st, struct husk_err **err)
 {
 	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (fd < 0) {
 		if (errno == ESRCH)
-			return container_err(err, ESRCH, "container not running");
+			return husk_err_plain(err, ESRCH, "container not running");
 		return husk_err_sys(err, "pidfd_open %d", (int)st->pid);
 	}
 	if (!container_pid_alive(st)) {
 		close(fd);
-		return container_err(err, ESRCH, "container not running");
+		return husk_err_plain(err, ESRCH, "container not running");
 	}
 	return fd;
 }
@@ -85,7 +79,7 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 	buf[n] = '\0';
 	if (buf[0] == 'E')
 		return husk_err_set(err, 0, "%s", buf + 1);
-	return container_err(err, ESRCH, "container not running: its init exited before start");
+	return husk_err_plain(err, ESRCH, "container not running: its init exited before start");
 }
 
 /* Poststart hooks run "after the user-specified process is executed": the
@@ -123,11 +117,11 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED) {
-		r = container_err(err, EINVAL, "cannot start a container that has stopped");
+		r = husk_err_plain(err, EINVAL, "cannot start a container that has stopped");
 		goto out;
 	}
 	if (s != OCI_STATUS_CREATED) {
-		r = container_err(err, EINVAL, "cannot start an already running container");
+		r = husk_err_plain(err, EINVAL, "cannot start an already running container");
 		goto out;
 	}
 	if (release_init(root, id, err) < 0) {
@@ -167,7 +161,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED && !all) {
-		r = container_err(err, ESRCH, "container not running");
+		r = husk_err_plain(err, ESRCH, "container not running");
 		goto out;
 	}
 	if (all) {
@@ -182,7 +176,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 			goto out;
 		}
 		if (s == OCI_STATUS_STOPPED) {
-			r = container_err(err, ESRCH, "container not running");
+			r = husk_err_plain(err, ESRCH, "container not running");
 			goto out;
 		}
 	}
@@ -192,7 +186,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 		goto out;
 	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-		r = errno == ESRCH ? container_err(err, ESRCH, "container not running")
+		r = errno == ESRCH ? husk_err_plain(err, ESRCH, "container not running")
 				   : husk_err_sys(err, "send signal %d to %d", sig, (int)st->pid);
 	close(pidfd);
 out:
@@ -245,8 +239,8 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	struct cgroup_manager *cm = NULL;
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
-		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s",
-				  id, status_word(s));
+		r = husk_err_plain(err, EBUSY, "cannot delete container %s that is not stopped: %s",
+				   id, oci_status_name(s));
 		goto out;
 	}
 	if (load_cgroup(st, &cm, err) < 0) {

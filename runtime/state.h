@@ -33,12 +33,6 @@ struct container_state {
 	oci_kvv annotations;
 };
 
-/* An error whose message is exactly the text (no strerror suffix) but which
- * still carries errnum, for messages engines match literally
- * ("container X does not exist", "container not running"). */
-int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);
 /* Take the parked, emptied state dir of a removed container as DIR (<root>/<id>);
