@@ -200,10 +200,10 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 				       interval);
 	}
 	struct husk_err *err = NULL;
-	struct cgroup_cmd c;
+	struct container c;
 	rc = 0;
 	const char *id = a.pos[0];
-	if (cgroup_cmd_open(g, id, false, &c, &err) < 0) {
+	if (container_open(g->root, id, CONTAINER_READ, &c, &err) < 0) {
 		rc = cli_fail_free(&err);
 	} else {
 		if (c.status == OCI_STATUS_STOPPED)
@@ -211,12 +211,12 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 		else if (stats)
 			emit_stats(c.cm, id, &err);
 		else {
-			cgroup_cmd_unlock(&c); /* a stream must not block delete */
+			container_unlock(&c); /* a stream must not block delete */
 			stream(c.cm, id, ms, &err);
 		}
 		if (err)
 			rc = cli_fail_free(&err);
-		cgroup_cmd_close(&c);
+		container_close(&c);
 	}
 	cli_args_free(&a);
 	return rc;
