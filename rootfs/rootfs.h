@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 struct rootfs_opts {
@@ -56,5 +57,9 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
  * Fails (ENOENT) when the config mounts no devpts on /dev/pts. */
 int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 			struct husk_err **err);
+
+/* `features`: the mount options this module understands itself and idmapped
+ * mounts. */
+void rootfs_features(struct oci_features *f);
 
 #endif
