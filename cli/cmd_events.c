@@ -207,7 +207,7 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 		rc = cli_fail_free(&err);
 	} else {
 		if (c.status == OCI_STATUS_STOPPED)
-			husk_err_plain(&err, EINVAL, "container with id %s is not running", id);
+			container_err(&err, EINVAL, "container with id %s is not running", id);
 		else if (stats)
 			emit_stats(c.cm, id, &err);
 		else {

@@ -56,7 +56,7 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	return r;
 }
 
-int husk_err_plain(struct husk_err **err, int errnum, const char *fmt, ...)
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -25,7 +25,7 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
  * still carries errnum, for messages engines match literally
  * ("container X does not exist", "container not running").  Returns -errnum
  * (-1 when 0) even when *err already held an error. */
-int husk_err_plain(struct husk_err **err, int errnum, const char *fmt, ...)
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Same as husk_err_set, with errno taken from the global errno at the time of the call. */

@@ -14,7 +14,7 @@ int container_open(const char *root, const char *id, enum container_lock_mode mo
 		goto fail;
 	c->status = container_status(root, c->st);
 	if (!c->st->cgroup) {
-		husk_err_plain(err, ENOENT, "container %s has no cgroup", id);
+		container_err(err, ENOENT, "container %s has no cgroup", id);
 		goto fail;
 	}
 	if (cgroup_manager_load(c->st->cgroup, &c->cm, err) < 0)
@@ -51,8 +51,8 @@ int container_set_paused(const char *root, const char *id, bool pause, struct hu
 	bool ok = pause ? c.status == OCI_STATUS_RUNNING || c.status == OCI_STATUS_CREATED
 			: c.status == OCI_STATUS_PAUSED;
 	int r = ok ? cgroup_freeze(c.cm, pause, err)
-		   : husk_err_plain(err, EINVAL,
-				    pause ? "container not running" : "container not paused");
+		   : container_err(err, EINVAL,
+				   pause ? "container not running" : "container not paused");
 	container_close(&c);
 	return r < 0 ? -1 : 0;
 }
@@ -63,9 +63,8 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	struct container c;
 	if (container_open(root, id, CONTAINER_WRITE, &c, err) < 0)
 		return -1;
-	int r = c.status == OCI_STATUS_STOPPED
-		    ? husk_err_plain(err, EINVAL, "container not running")
-		    : cgroup_apply(c.cm, res, err);
+	int r = c.status == OCI_STATUS_STOPPED ? container_err(err, EINVAL, "container not running")
+					       : cgroup_apply(c.cm, res, err);
 	container_close(&c);
 	return r < 0 ? -1 : 0;
 }

@@ -184,8 +184,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	j->dir = container_dir(j->o->root, j->o->id);
 	if (!container_dir_take_spare(j->o->root, j->dir) && mkdir(j->dir, 0711) < 0) {
 		if (errno == EEXIST)
-			return husk_err_plain(err, EEXIST, "container with id exists: %s",
-					      j->o->id);
+			return container_err(err, EEXIST, "container with id exists: %s", j->o->id);
 		return husk_err_sys(err, "create state dir %s", j->dir);
 	}
 	j->dir_created = true;

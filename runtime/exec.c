@@ -98,7 +98,7 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 			r = husk_err_sys(err, "open %s", path);
 	}
 	if (r == 0 && syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
-		r = husk_err_plain(err, ESRCH, "container %s: its init exited", x->o->id);
+		r = container_err(err, ESRCH, "container %s: its init exited", x->o->id);
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (fds[i] < 0)
 			continue;
@@ -134,8 +134,7 @@ static int find_exe(const char *name, char *const *env, char **out, struct husk_
 			break;
 		p += n + 1;
 	}
-	return husk_err_plain(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-			      name);
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
@@ -247,9 +246,9 @@ static int check_status(const struct container_exec_opts *o, const struct contai
 {
 	enum oci_status s = container_status(o->root, st);
 	if (s == OCI_STATUS_STOPPED)
-		return husk_err_plain(err, EINVAL, "cannot exec in a stopped container");
+		return container_err(err, EINVAL, "cannot exec in a stopped container");
 	if (s == OCI_STATUS_PAUSED && !o->ignore_paused)
-		return husk_err_plain(
+		return container_err(
 		    err, EINVAL,
 		    "cannot exec in a paused container (use --ignore-paused to override)");
 	return 0;
@@ -325,7 +324,7 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 			close(x->pidfd);
 		if (cm)
 			cgroup_manager_free(cm);
-		return husk_err_plain(err, ESRCH, "container not running");
+		return container_err(err, ESRCH, "container not running");
 	}
 	x->ns_flags = namespaces_to_join(x->st->pid);
 	int sv[2];

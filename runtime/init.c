@@ -194,8 +194,7 @@ static int find_executable(const char *name, char *const *env, char **out, struc
 			break;
 		p += n + 1;
 	}
-	return husk_err_plain(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-			      name);
+	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static char **build_env(const struct init_ctx *ctx)

@@ -36,12 +36,12 @@ static int open_init_pidfd(const struct container_state *st, struct husk_err **e
 	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (fd < 0) {
 		if (errno == ESRCH)
-			return husk_err_plain(err, ESRCH, "container not running");
+			return container_err(err, ESRCH, "container not running");
 		return husk_err_sys(err, "pidfd_open %d", (int)st->pid);
 	}
 	if (!container_pid_alive(st)) {
 		close(fd);
-		return husk_err_plain(err, ESRCH, "container not running");
+		return container_err(err, ESRCH, "container not running");
 	}
 	return fd;
 }
@@ -79,7 +79,7 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 	buf[n] = '\0';
 	if (buf[0] == 'E')
 		return husk_err_set(err, 0, "%s", buf + 1);
-	return husk_err_plain(err, ESRCH, "container not running: its init exited before start");
+	return container_err(err, ESRCH, "container not running: its init exited before start");
 }
 
 /* Poststart hooks run "after the user-specified process is executed": the
@@ -117,11 +117,11 @@ int container_start(const char *root, const char *id, struct husk_err **err)
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED) {
-		r = husk_err_plain(err, EINVAL, "cannot start a container that has stopped");
+		r = container_err(err, EINVAL, "cannot start a container that has stopped");
 		goto out;
 	}
 	if (s != OCI_STATUS_CREATED) {
-		r = husk_err_plain(err, EINVAL, "cannot start an already running container");
+		r = container_err(err, EINVAL, "cannot start an already running container");
 		goto out;
 	}
 	if (release_init(root, id, err) < 0) {
@@ -161,7 +161,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 	int r = 0;
 	enum oci_status s = container_status(root, st);
 	if (s == OCI_STATUS_STOPPED && !all) {
-		r = husk_err_plain(err, ESRCH, "container not running");
+		r = container_err(err, ESRCH, "container not running");
 		goto out;
 	}
 	if (all) {
@@ -176,7 +176,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 			goto out;
 		}
 		if (s == OCI_STATUS_STOPPED) {
-			r = husk_err_plain(err, ESRCH, "container not running");
+			r = container_err(err, ESRCH, "container not running");
 			goto out;
 		}
 	}
@@ -186,7 +186,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 		goto out;
 	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-		r = errno == ESRCH ? husk_err_plain(err, ESRCH, "container not running")
+		r = errno == ESRCH ? container_err(err, ESRCH, "container not running")
 				   : husk_err_sys(err, "send signal %d to %d", sig, (int)st->pid);
 	close(pidfd);
 out:
@@ -239,8 +239,8 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	struct cgroup_manager *cm = NULL;
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
-		r = husk_err_plain(err, EBUSY, "cannot delete container %s that is not stopped: %s",
-				   id, oci_status_name(s));
+		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s",
+				  id, oci_status_name(s));
 		goto out;
 	}
 	if (load_cgroup(st, &cm, err) < 0) {

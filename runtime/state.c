@@ -92,7 +92,7 @@ int container_state_load(const char *root, const char *id, struct container_stat
 		int e = rerr->errnum;
 		husk_err_free(&rerr);
 		if (e == ENOENT)
-			return husk_err_plain(err, ENOENT, "container %s does not exist", id);
+			return container_err(err, ENOENT, "container %s does not exist", id);
 		return husk_err_set(err, e, "read state of container %s", id);
 	}
 	char ebuf[256];

@@ -14,7 +14,7 @@ int container_lock(const char *root, const char *id, bool exclusive, int *lock_f
 	cleanup_fd int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return husk_err_plain(err, ENOENT, "container %s does not exist", id);
+			return container_err(err, ENOENT, "container %s does not exist", id);
 		return husk_err_sys(err, "open %s", dir);
 	}
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
