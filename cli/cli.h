@@ -16,6 +16,7 @@ struct husk_globals {
 	const char *log_format;  /* --log-format text|json */
 	bool debug;              /* --debug */
 	bool systemd_cgroup;     /* --systemd-cgroup */
+	const char *argv0;
 	char **argv;             /* the whole command line, for a re-exec (sealed binary) */
 };
 

@@ -76,7 +76,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	struct husk_globals g = {.root = "/run/husk", .log_format = "text", .argv = argv};
+	struct husk_globals g = {.root = "/run/husk",
+				 .log_format = "text",
+				 .argv0 = argv[0],
+				 .argv = argv};
 	bool version = false, help = false;
 	const char *criu = NULL, *rootless = NULL;
 	const struct cli_flag flags[] = {

@@ -197,7 +197,7 @@ int pc_u64(struct pctx *c, const struct jt_node *n, uint64_t hi, uint64_t *out)
 	return 0;
 }
 
-static int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out)
+int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out)
 {
 	int64_t v = 0;
 	if (n->type != JT_NUMBER)

@@ -117,6 +117,7 @@ int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **o
  * errors at the current path. */
 int pc_str(struct pctx *c, const struct jt_node *n, char **out);
 int pc_u64(struct pctx *c, const struct jt_node *n, uint64_t hi, uint64_t *out);
+int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out);
 int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out);
 int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t);
 

@@ -47,7 +47,7 @@ struct process_security {
 	bool loaded;
 };
 
-static void process_security_free(struct process_security *ps)
+void process_security_free(struct process_security *ps)
 {
 	if (!ps)
 		return;

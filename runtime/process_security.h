@@ -39,6 +39,7 @@ int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err);
 int process_security_apply(struct process_security *ps, struct husk_err **err);
 int process_security_load_seccomp(struct process_security *ps, struct husk_err **err);
+void process_security_free(struct process_security *ps);
 
 /* CVE-2024-21626: mark every fd >= first_fd CLOEXEC (preserve-fds ends below it). */
 int process_close_inherited_fds(int first_fd, struct husk_err **err);
