@@ -264,13 +264,6 @@ static int run_step(struct finalize_ctx *c, const struct rootfs_op *op, struct h
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err)
 {
-	if (!opts->rootfs)
-		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
-	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
 	struct rootfs_plan plan = {0};
 	if (rootfs_plan_finalize(cfg, opts, &plan, err) < 0)
 		return -1;

@@ -30,9 +30,29 @@ static int root_propagation(const struct oci_config *cfg, unsigned long *out, st
 	return 0;
 }
 
+/* Every step changes the mount namespace we are in: never the host's. */
+static int check_mount_ns(const struct oci_config *cfg, struct husk_err **err)
+{
+	if (rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return 0;
+	return husk_err_set(err, EINVAL,
+			    "rootfs: the config has no mount namespace; refusing to change the "
+			    "host's mounts");
+}
+
+static void add_paths(struct rootfs_plan *plan, enum rootfs_step step, const oci_strv *paths)
+{
+	for (size_t i = 0; i < paths->n; i++)
+		add(plan, (struct rootfs_op){.step = step, .index = i, .path = paths->v[i]});
+}
+
 int rootfs_plan_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 			struct rootfs_plan *plan, struct husk_err **err)
 {
+	if (!opts->rootfs || opts->rootfs[0] != '/')
+		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
+	if (check_mount_ns(cfg, err) < 0)
+		return -1;
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;
@@ -61,6 +81,11 @@ int rootfs_plan_prepare(const struct oci_config *cfg, const struct rootfs_opts *
 int rootfs_plan_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 			 struct rootfs_plan *plan, struct husk_err **err)
 {
+	if (!opts->rootfs)
+		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	unsigned long prop;
+	if (check_mount_ns(cfg, err) < 0 || root_propagation(cfg, &prop, err) < 0)
+		return -1;
 	add(plan, (struct rootfs_op){.step = RSTEP_CGROUP_BINDS});
 	/* Before the switch, resolved inside the new root: once pivot_root has
 	 * stacked the old root on "/", a ".." at the root (a readonly path that is
@@ -68,17 +93,9 @@ int rootfs_plan_finalize(const struct oci_config *cfg, const struct rootfs_opts 
 	 * detach has finished, and a bind made there is lost with it
 	 * (tests/unit/test_rootfs_cve.c, symlinks to the host). */
 	add(plan, (struct rootfs_op){.step = RSTEP_SYSCTLS});
-	const oci_strv *ro = &cfg->linux_.readonly_paths, *mp = &cfg->linux_.masked_paths;
-	for (size_t i = 0; i < ro->n; i++)
-		add(plan,
-		    (struct rootfs_op){.step = RSTEP_READONLY_PATH, .index = i, .path = ro->v[i]});
-	for (size_t i = 0; i < mp->n; i++)
-		add(plan,
-		    (struct rootfs_op){.step = RSTEP_MASKED_PATH, .index = i, .path = mp->v[i]});
+	add_paths(plan, RSTEP_READONLY_PATH, &cfg->linux_.readonly_paths);
+	add_paths(plan, RSTEP_MASKED_PATH, &cfg->linux_.masked_paths);
 	add(plan, (struct rootfs_op){.step = opts->no_pivot ? RSTEP_MOVE_ROOT : RSTEP_PIVOT_ROOT});
-	unsigned long prop;
-	if (root_propagation(cfg, &prop, err) < 0)
-		return -1;
 	if (prop)
 		add(plan, (struct rootfs_op){.step = RSTEP_ROOTFS_PROPAGATION, .flags = prop});
 	if (cfg->root.readonly)

@@ -44,7 +44,8 @@ struct rootfs_plan {
 };
 
 /* Build the steps of each phase.  They check what can be checked without the
- * filesystem (rootfsPropagation's value) and make no system call. */
+ * filesystem (a mount namespace is asked for, the rootfs path, rootfsPropagation's
+ * value) and make no system call. */
 int rootfs_plan_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 			struct rootfs_plan *plan, struct husk_err **err);
 int rootfs_plan_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,

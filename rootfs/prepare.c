@@ -83,14 +83,6 @@ static int run_step(struct rootfs_ctx *ctx, const struct rootfs_op *op, struct h
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err)
 {
-	if (!opts->rootfs || opts->rootfs[0] != '/')
-		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
-	/* Everything below changes the mount namespace we are in: never the host's. */
-	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
 	struct rootfs_plan plan = {0};
 	if (rootfs_plan_prepare(cfg, opts, &plan, err) < 0)
 		return -1;
