@@ -54,44 +54,50 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
+#define LIST_COLUMNS 6
+
+/* One table row's cells; pid is the caller's buffer for the pid column. */
+static void row_cells(const struct row *r, char pid[24], const char *cells[LIST_COLUMNS])
+{
+	const struct container_state *st = r->st;
+	snprintf(pid, 24, "%d", r->status == OCI_STATUS_STOPPED ? 0 : st->pid);
+	cells[0] = st->id;
+	cells[1] = pid;
+	cells[2] = oci_status_name(r->status);
+	cells[3] = st->bundle;
+	cells[4] = or_empty(st->created);
+	cells[5] = or_empty(st->owner);
+}
+
+static void print_cells(const size_t w[LIST_COLUMNS], const char *const cells[LIST_COLUMNS])
+{
+	for (int c = 0; c < LIST_COLUMNS; c++)
+		printf("%-*s%s", c < LIST_COLUMNS - 1 ? (int)w[c] : 0, cells[c],
+		       c < LIST_COLUMNS - 1 ? "" : "\n");
+}
+
 static void print_table(const struct row *rows, size_t n)
 {
-	static const char *hdr[] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
-	size_t w[6];
-	for (int c = 0; c < 6; c++)
+	static const char *const hdr[LIST_COLUMNS] = {"ID",	"PID",	   "STATUS",
+						      "BUNDLE", "CREATED", "OWNER"};
+	size_t w[LIST_COLUMNS];
+	for (int c = 0; c < LIST_COLUMNS; c++)
 		w[c] = strlen(hdr[c]);
 	char pid[24];
+	const char *cells[LIST_COLUMNS];
 	for (size_t i = 0; i < n; i++) {
-		const struct container_state *st = rows[i].st;
-		const char *cells[6] = {st->id,
-					pid,
-					oci_status_name(rows[i].status),
-					st->bundle,
-					st->created ? st->created : "",
-					st->owner ? st->owner : ""};
-		snprintf(pid, sizeof(pid), "%d",
-			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		for (int c = 0; c < 6; c++)
+		row_cells(&rows[i], pid, cells);
+		for (int c = 0; c < LIST_COLUMNS; c++)
 			if (strlen(cells[c]) > w[c])
 				w[c] = strlen(cells[c]);
 	}
 	/* runc's tabwriter: min width 12, padding 3. */
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < LIST_COLUMNS; c++)
 		w[c] = w[c] + 3 < 12 ? 12 : w[c] + 3;
-	for (int c = 0; c < 6; c++)
-		printf("%-*s%s", c < 5 ? (int)w[c] : 0, hdr[c], c < 5 ? "" : "\n");
+	print_cells(w, hdr);
 	for (size_t i = 0; i < n; i++) {
-		const struct container_state *st = rows[i].st;
-		snprintf(pid, sizeof(pid), "%d",
-			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		const char *cells[6] = {st->id,
-					pid,
-					oci_status_name(rows[i].status),
-					st->bundle,
-					st->created ? st->created : "",
-					st->owner ? st->owner : ""};
-		for (int c = 0; c < 6; c++)
-			printf("%-*s%s", c < 5 ? (int)w[c] : 0, cells[c], c < 5 ? "" : "\n");
+		row_cells(&rows[i], pid, cells);
+		print_cells(w, cells);
 	}
 }
 
