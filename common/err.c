@@ -69,11 +69,9 @@ int husk_err_wrap(struct husk_err **err, const char *fmt, ...)
 {
 	if (!err || !*err)
 		return -1;
-	char *ctx = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&ctx, fmt, ap) < 0)
-		abort();
+	char *ctx = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *full = NULL;
 	if (asprintf(&full, "%s: %s", ctx, (*err)->msg) < 0)

@@ -158,13 +158,19 @@ char *xstrdup(const char *s)
 	return r;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *r;
-	va_list ap;
-	va_start(ap, fmt);
 	if (vasprintf(&r, fmt, ap) < 0)
 		abort();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *r = xvasprintf(fmt, ap);
 	va_end(ap);
 	return r;
 }

@@ -61,11 +61,9 @@ static char *format_path(const struct pctx *c)
 
 int pc_fail(struct pctx *c, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (c->depth) {
 		char *path = format_path(c);

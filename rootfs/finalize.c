@@ -219,8 +219,9 @@ struct finalize_ctx {
 	struct mask_sources mask;
 };
 
-static int run_step(struct finalize_ctx *c, const struct rootfs_op *op, struct husk_err **err)
+static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err)
 {
+	struct finalize_ctx *c = arg;
 	switch (op->step) {
 	case RSTEP_CGROUP_BINDS:
 		return rootfs_cgroup_populate(c->cfg, c->new_root, err);
@@ -236,6 +237,8 @@ static int run_step(struct finalize_ctx *c, const struct rootfs_op *op, struct h
 		return 0;
 	case RSTEP_PIVOT_ROOT:
 	case RSTEP_MOVE_ROOT: {
+		/* The masking sources are not needed past the masked paths. */
+		close_mask_sources(&c->mask);
 		if ((op->step == RSTEP_MOVE_ROOT ? move_root(c->opts->rootfs, c->new_root, err)
 						 : pivot(c->new_root, err)) < 0)
 			return -1;
@@ -269,14 +272,8 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 		return -1;
 	struct finalize_ctx c = {.cfg = cfg, .opts = opts, .mask = {-1, -1}};
 	c.new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int r = c.new_root < 0 ? husk_err_sys(err, "open rootfs %s", opts->rootfs) : 0;
-	for (size_t i = 0; r == 0 && i < plan.n; i++) {
-		r = run_step(&c, &plan.ops[i], err);
-		/* The masking sources are not needed past the masked paths. */
-		if (plan.ops[i].step == RSTEP_MASKED_PATH &&
-		    (i + 1 == plan.n || plan.ops[i + 1].step != RSTEP_MASKED_PATH))
-			close_mask_sources(&c.mask);
-	}
+	int r = c.new_root < 0 ? husk_err_sys(err, "open rootfs %s", opts->rootfs)
+			       : rootfs_plan_run(&plan, run_step, &c, err);
 	close_mask_sources(&c.mask);
 	if (c.new_root >= 0)
 		close(c.new_root);

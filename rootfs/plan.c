@@ -103,6 +103,16 @@ int rootfs_plan_finalize(const struct oci_config *cfg, const struct rootfs_opts 
 	return 0;
 }
 
+int rootfs_plan_run(const struct rootfs_plan *plan,
+		    int (*step)(void *ctx, const struct rootfs_op *op, struct husk_err **err),
+		    void *ctx, struct husk_err **err)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (step(ctx, &plan->ops[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 void rootfs_plan_free(struct rootfs_plan *plan)
 {
 	free(plan->ops);

@@ -51,6 +51,10 @@ int rootfs_plan_prepare(const struct oci_config *cfg, const struct rootfs_opts *
 int rootfs_plan_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 			 struct rootfs_plan *plan, struct husk_err **err);
 void rootfs_plan_free(struct rootfs_plan *plan);
+/* Run every op in order through step (the phase's executor) until one fails. */
+int rootfs_plan_run(const struct rootfs_plan *plan,
+		    int (*step)(void *ctx, const struct rootfs_op *op, struct husk_err **err),
+		    void *ctx, struct husk_err **err);
 
 /* "bind-rootfs", "mount", ... for logs and tests. */
 const char *rootfs_step_name(enum rootfs_step s);

@@ -53,8 +53,9 @@ static int bind_rootfs(const char *rootfs, int *root_fd, struct husk_err **err)
 	return 0;
 }
 
-static int run_step(struct rootfs_ctx *ctx, const struct rootfs_op *op, struct husk_err **err)
+static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err)
 {
+	struct rootfs_ctx *ctx = arg;
 	const struct oci_config *cfg = ctx->cfg;
 	switch (op->step) {
 	case RSTEP_ROOT_PROPAGATION:
@@ -87,9 +88,7 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 	if (rootfs_plan_prepare(cfg, opts, &plan, err) < 0)
 		return -1;
 	struct rootfs_ctx ctx = {.cfg = cfg, .opts = opts, .root_fd = -1, .bundle_fd = -1};
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < plan.n; i++)
-		r = run_step(&ctx, &plan.ops[i], err);
+	int r = rootfs_plan_run(&plan, run_step, &ctx, err);
 	rootfs_plan_free(&plan);
 	if (ctx.root_fd >= 0)
 		close(ctx.root_fd);

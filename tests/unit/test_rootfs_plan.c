@@ -78,7 +78,7 @@ static const char *full_config =
     "\"readonlyPaths\":[\"/proc/sys\"],"
     "\"rootfsPropagation\":\"rslave\"}}";
 
-static void test_prepare_order(void **state)
+static void test_full_config_order(void **state)
 {
 	(void)state;
 	struct oci_config *cfg = parse(full_config);
@@ -87,15 +87,7 @@ static void test_prepare_order(void **state)
 	/* rslave: the same on / as the default, recursively */
 	assert_int_equal(p.ops[0].flags, MS_REC | MS_SLAVE);
 	rootfs_plan_free(&p);
-	oci_config_free(cfg);
-}
-
-static void test_finalize_order(void **state)
-{
-	(void)state;
-	struct oci_config *cfg = parse(full_config);
-	struct rootfs_plan p =
-	    expect_plan(cfg, &plain, true,
+	p = expect_plan(cfg, &plain, true,
 			"cgroup-binds sysctls readonly-path[0] masked-path[0] "
 			"masked-path[1] pivot-root rootfs-propagation root-readonly");
 	assert_string_equal(p.ops[3].path, "/proc/kcore");
@@ -156,8 +148,7 @@ static void test_refused_without_mount_ns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_prepare_order),
-	    cmocka_unit_test(test_finalize_order),
+	    cmocka_unit_test(test_full_config_order),
 	    cmocka_unit_test(test_propagation),
 	    cmocka_unit_test(test_refused_without_mount_ns),
 	};
