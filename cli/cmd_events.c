@@ -6,7 +6,6 @@
  * container's cgroup goes away (delete). */
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,9 +100,9 @@ static bool stats_data(yajl_gen g, const struct cgroup_stats *s)
 }
 
 /* Print {"type":type,"id":id[,"data":...]} and a newline, flushed. */
-static int emit(const char *type, const char *id, const struct cgroup_stats *s,
-		struct husk_err **err)
+static int emit(void *arg, const char *type, const struct cgroup_stats *s, struct husk_err **err)
 {
+	const char *id = arg;
 	yajl_gen g = jg_new(false);
 	bool ok = jg_open_map(g) && jg_kstr(g, "type", type) && jg_kstr(g, "id", id);
 	if (ok && s)
@@ -115,66 +114,6 @@ static int emit(const char *type, const char *id, const struct cgroup_stats *s,
 	puts(out);
 	fflush(stdout);
 	return 0;
-}
-
-static int emit_stats(struct cgroup_manager *cm, const char *id, struct husk_err **err)
-{
-	struct cgroup_stats s;
-	if (cgroup_stats(cm, &s, err) < 0)
-		return -1;
-	int r = emit("stats", id, &s, err);
-	cgroup_stats_free(&s);
-	return r;
-}
-
-static int stream(struct cgroup_manager *cm, const char *id, long long interval_ms,
-		  struct husk_err **err)
-{
-	struct cgroup_oom_watch *w = NULL;
-	struct pollfd p = {.fd = -1};
-	cleanup_err struct husk_err *werr = NULL;
-	if (cgroup_oom_watch_open(cm, &w, &werr) == 0)
-		p.fd = cgroup_oom_watch_fd(w, &p.events);
-	int r = 0;
-	long long next = (long long)(now_ns() / 1000000) + interval_ms;
-	for (;;) {
-		long long now = (long long)(now_ns() / 1000000);
-		int timeout = interval_ms > 0 ? (int)(next > now ? next - now : 0) : -1;
-		int n = poll(&p, 1, timeout);
-		if (n < 0 && errno != EINTR) {
-			r = husk_err_sys(err, "poll");
-			break;
-		}
-		if (n > 0) {
-			uint64_t ooms = 0;
-			if (cgroup_oom_watch_check(w, &ooms, err) < 0) {
-				if ((*err)->errnum == ENOENT) { /* cgroup removed: the end */
-					husk_err_free(err);
-					break;
-				}
-				r = -1;
-				break;
-			}
-			if (ooms && emit("oom", id, NULL, err) < 0) {
-				r = -1;
-				break;
-			}
-			continue;
-		}
-		if (n == 0) {
-			if (emit_stats(cm, id, err) < 0) {
-				if ((*err)->errnum == ENOENT) {
-					husk_err_free(err);
-					break;
-				}
-				r = -1;
-				break;
-			}
-			next += interval_ms;
-		}
-	}
-	cgroup_oom_watch_free(w);
-	return r;
 }
 
 static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
@@ -200,24 +139,10 @@ static int cmd_events_run(struct husk_globals *g, int argc, char **argv)
 				       interval);
 	}
 	struct husk_err *err = NULL;
-	struct container c;
 	rc = 0;
 	const char *id = a.pos[0];
-	if (container_open(g->root, id, CONTAINER_READ, &c, &err) < 0) {
+	if (container_events(g->root, id, stats ? 0 : ms, emit, (void *)id, &err) < 0)
 		rc = cli_fail_free(&err);
-	} else {
-		if (c.status == OCI_STATUS_STOPPED)
-			container_err(&err, EINVAL, "container with id %s is not running", id);
-		else if (stats)
-			emit_stats(c.cm, id, &err);
-		else {
-			container_unlock(&c); /* a stream must not block delete */
-			stream(c.cm, id, ms, &err);
-		}
-		if (err)
-			rc = cli_fail_free(&err);
-		container_close(&c);
-	}
 	cli_args_free(&a);
 	return rc;
 }

@@ -43,4 +43,13 @@ int container_update(const char *root, const char *id, const struct oci_resource
 int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
 		   struct husk_err **err);
 
+/* One event for the caller to report: "stats" with s, or "oom" with s NULL. */
+typedef int (*container_event_fn)(void *arg, const char *type, const struct cgroup_stats *s,
+				  struct husk_err **err);
+/* `events`: interval_ms <= 0: one stats event; else stats every interval and
+ * OOM kills as they happen, until the container's cgroup goes away (the lock
+ * is dropped meanwhile, so delete is not blocked). */
+int container_events(const char *root, const char *id, long long interval_ms,
+		     container_event_fn emit, void *arg, struct husk_err **err);
+
 #endif
