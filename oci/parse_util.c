@@ -268,6 +268,20 @@ static int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 	return 0;
 }
 
+/* An unsigned field: at most max (f->hi when ranged), and at least f->lo when ranged. */
+static int decode_unsigned(struct pctx *c, const struct field *f, const struct jt_node *n,
+			   uint64_t max, uint64_t *v)
+{
+	bool ranged = f->flags & F_RANGE;
+	int r = pc_u64(c, n, ranged ? (uint64_t)f->hi : max, v);
+	if (r < 0)
+		return r;
+	if (ranged && *v < (uint64_t)f->lo)
+		return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s, (long long)f->lo,
+			       (long long)f->hi);
+	return 0;
+}
+
 static int decode_field(struct pctx *c, const struct field *f, const struct jt_node *n, void *base)
 {
 	void *p = (char *)base + f->off;
@@ -294,23 +308,17 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 		}
 		return 0;
 	case FK_U32: {
-		uint64_t v;
-		if ((r = pc_u64(c, n, ranged ? (uint64_t)f->hi : UINT32_MAX, &v)) < 0)
+		uint64_t v = 0;
+		if ((r = decode_unsigned(c, f, n, UINT32_MAX, &v)) < 0)
 			return r;
-		if (ranged && v < (uint64_t)f->lo)
-			return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s,
-				       (long long)f->lo, (long long)f->hi);
 		*(uint32_t *)p = (uint32_t)v;
 		return 0;
 	}
 	case FK_U64:
 	case FK_OU64: {
-		uint64_t v;
-		if ((r = pc_u64(c, n, ranged ? (uint64_t)f->hi : UINT64_MAX, &v)) < 0)
+		uint64_t v = 0;
+		if ((r = decode_unsigned(c, f, n, UINT64_MAX, &v)) < 0)
 			return r;
-		if (ranged && v < (uint64_t)f->lo)
-			return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s,
-				       (long long)f->lo, (long long)f->hi);
 		if (f->kind == FK_U64) {
 			*(uint64_t *)p = v;
 		} else {

@@ -16,12 +16,11 @@
 #include "oci/spec.h"
 #include "rootfs/plan.h"
 
+/* The configs below are valid: a parse error is a broken test. */
 static struct oci_config *parse(const char *json)
 {
 	struct oci_config *cfg = NULL;
-	struct husk_err *err = NULL;
-	if (oci_config_parse(json, strlen(json), "config.json", &cfg, &err) < 0)
-		fail_msg("parse: %s", err->msg);
+	assert_int_equal(oci_config_parse(json, strlen(json), "config.json", &cfg, NULL), 0);
 	return cfg;
 }
 
