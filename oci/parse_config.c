@@ -76,12 +76,7 @@ static int decode_hook(struct pctx *c, const struct jt_node *n, void *elem)
 	return r;
 }
 
-#define HOOK_LIST_FN(fname, member)                                                                \
-	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
-	{                                                                                          \
-		struct oci_hook_list *hl = &((struct oci_hooks *)base)->member;                    \
-		return pc_array(c, n, sizeof(*hl->v), (void **)&hl->v, &hl->n, decode_hook);       \
-	}
+#define HOOK_LIST_FN(fname, member) PC_LIST_FN(fname, struct oci_hooks, member, decode_hook)
 HOOK_LIST_FN(decode_prestart, prestart)
 HOOK_LIST_FN(decode_create_runtime, create_runtime)
 HOOK_LIST_FN(decode_create_container, create_container)

@@ -112,6 +112,14 @@ int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, 
  * free function releases a partial array. */
 int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **out, size_t *count,
 	     int (*elem)(struct pctx *c, const struct jt_node *n, void *elem));
+/* A field decoder (for FLD_FN) of an array stored as a {v, n} list in member of T,
+ * each element decoded by elem_fn. */
+#define PC_LIST_FN(fname, T, member, elem_fn)                                                      \
+	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
+	{                                                                                          \
+		__typeof__(((T *)0)->member) *l = &((T *)base)->member;                            \
+		return pc_array(c, n, sizeof(*l->v), (void **)&l->v, &l->n, elem_fn);              \
+	}
 
 /* Scalars, for custom decoders.  Each checks the type and range and reports
  * errors at the current path. */
