@@ -1,6 +1,6 @@
 /* config.json for an image, as engines make it (the image-spec's
  * conversion.md): Entrypoint+Cmd become process.args, Env (with a default
- * PATH when it has none), WorkingDir and the resolved User are carried over,
+ * PATH when it has none, HOME from /etc/passwd), WorkingDir and the resolved User are carried over,
  * Labels become annotations, and the fields conversion.md maps to
  * org.opencontainers.image.* annotations (stopSignal, os, architecture,
  * author, created, exposedPorts) are kept there.  Everything else is husk's
@@ -48,15 +48,17 @@ int img_gen_config(const struct img_config *c, const struct img_user *u, bool vm
 		log_warn("image: no Entrypoint or Cmd; config.json runs \"sh\"");
 		push(&args, "sh");
 	}
-	bool has_path = false;
+	bool has_path = false, has_home = false;
 	for (size_t i = 0; i < c->env.n; i++) {
 		has_path |= !strncmp(c->env.v[i], "PATH=", 5);
+		has_home |= !strncmp(c->env.v[i], "HOME=", 5);
 		push(&env, c->env.v[i]);
 	}
 	if (!has_path)
 		push(&env, DEFAULT_PATH);
-	if (!env.n)
-		push(&env, DEFAULT_PATH);
+	char *home = !has_home && u->home ? xasprintf("HOME=%s", u->home) : NULL;
+	if (home)
+		push(&env, home);
 
 	char *ports = NULL;
 	if (c->exposed_ports.n) {
@@ -119,5 +121,6 @@ int img_gen_config(const struct img_config *c, const struct img_user *u, bool vm
 	free(ann.v);
 	free(ports);
 	free(cwd);
+	free(home);
 	return r;
 }

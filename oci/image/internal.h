@@ -205,6 +205,7 @@ struct img_user {
 	uint32_t uid, gid;
 	uint32_t *gids; /* additional groups */
 	size_t n_gids;
+	char *home; /* from /etc/passwd; NULL when the user is not listed */
 };
 
 /* Resolve the image's User ("", name, uid, name:group, uid:gid, ...) against

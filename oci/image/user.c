@@ -3,7 +3,8 @@
  * A name must be in the rootfs's /etc/passwd (/etc/group for a group); a
  * number need not be.  Without an explicit group the user's primary group
  * from /etc/passwd is used (0 when the uid is not listed), and the groups
- * of /etc/group that list the user become additionalGids.  The files are
+ * of /etc/group that list the user become additionalGids; its home
+ * directory becomes HOME when Env has none (as podman and umoci do).  The files are
  * opened under the rootfs fd, so a symlinked /etc/passwd stays inside it. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ static bool field(const char *line, int n, char *buf, size_t size)
 
 struct ent {
 	char name[256];
+	char home[1024];
 	uint32_t id, gid;
 	bool found;
 };
@@ -81,13 +83,15 @@ static struct ent find_user(char *db, const char *name, bool by_id, uint32_t uid
 	struct ent r = {0};
 	foreach_line(line, db)
 	{
-		char f0[256], f2[32], f3[32];
+		char f0[256], f2[32], f3[32], f5[1024];
 		uint32_t id, gid;
 		if (!field(line, 0, f0, sizeof(f0)) || !field(line, 2, f2, sizeof(f2)) ||
 		    !field(line, 3, f3, sizeof(f3)) || !parse_id(f2, &id) || !parse_id(f3, &gid))
 			continue;
 		if (by_id ? id == uid : !strcmp(f0, name)) {
 			snprintf(r.name, sizeof(r.name), "%s", f0);
+			if (field(line, 5, f5, sizeof(f5)))
+				snprintf(r.home, sizeof(r.home), "%s", f5);
 			r.id = id;
 			r.gid = gid;
 			r.found = true;
@@ -170,6 +174,8 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 	}
 	out->uid = uid;
 	out->gid = pw.found ? pw.gid : 0;
+	if (pw.found && pw.home[0])
+		out->home = xstrdup(pw.home);
 	if (group && *group) {
 		if (!parse_id(group, &out->gid) &&
 		    !(groups && find_group(groups, group, &out->gid)))
@@ -185,5 +191,6 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 void img_user_clear(struct img_user *u)
 {
 	free(u->gids);
+	free(u->home);
 	*u = (struct img_user){0};
 }
