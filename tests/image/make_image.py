@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -179,7 +180,7 @@ def multi(out, tag, user, l2_compression="gzip"):
         d("f2"), f("f2/inner", b"inner"),
         f("s2", b"a file where a symlink was"),
         f("data/.wh.fifo"),
-        f("big", os.urandom(3 << 20), mode=0o755),
+        f("big", random.Random(42).randbytes(3 << 20), mode=0o755),
     ]
     config = {"User": user, "Env": ["PATH=/usr/local/bin:/bin", "FOO=bar"],
               "Entrypoint": ["/bin/sh", "-c"],
