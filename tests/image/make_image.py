@@ -7,6 +7,7 @@
   make_image.py hostile KIND OUT OUTSIDE   a crafted image of one attack
         (see HOSTILE below); OUTSIDE is a directory outside the rootfs that
         the attack aims at
+  make_image.py seeds DIR                  the layer fuzzer's seed corpus
   make_image.py compare A B                compare two trees entry by entry
         (type, mode, owner, size, content hash, link target, xattrs, device);
         prints the differences, exits 1 if any
@@ -229,6 +230,29 @@ def hostile(kind, out, outside):
     L.image([(ls, "none") for ls in layers], {"Cmd": ["true"]})
 
 
+def seeds(out):
+    """Seed corpus of the layer fuzzer (tests/fuzz/corpus/image)."""
+    os.makedirs(out, exist_ok=True)
+    cases = {
+        "basic": [d("etc"), f("etc/passwd", b"root:x:0:0::/:/bin/sh\n"), sym("etc/l", "passwd"),
+                  hard("etc/h", "etc/passwd"), entry("fifo", tarfile.FIFOTYPE)],
+        "whiteouts": [d("a"), f("a/x", b"1"), f("a/.wh.x"), f("a/.wh..wh..opq"), f("a/y", b"2"),
+                      f(".wh.a")],
+        "xattrs": [f("x", b"x", mode=0o4755, xattrs={"user.a": "b"}), d("dir", mode=0o700)],
+        "replace": [d("r"), f("r/in", b"1"), f("r", b"now a file"), sym("s", "/etc"),
+                    f("s/through", b"via a symlink")],
+        "escape": [sym("up", "../../.."), f("up/x", b"1"), f("../y", b"2")],
+    }
+    for name, ents in cases.items():
+        raw = tar_bytes(ents)
+        with open(os.path.join(out, name + ".tar"), "wb") as fp:
+            fp.write(raw)
+    with open(os.path.join(out, "basic.tar.gz"), "wb") as fp:
+        fp.write(gzip.compress(tar_bytes(cases["basic"]), mtime=0))
+    with open(os.path.join(out, "whiteouts.tar.zst"), "wb") as fp:
+        fp.write(compress(tar_bytes(cases["whiteouts"]), "zstd")[0])
+
+
 def describe(root, rel):
     p = os.path.join(root, rel) if rel else root
     st = os.lstat(p)
@@ -279,6 +303,8 @@ def main(argv):
         multi(argv[2], tag, user, "zstd" if "--zstd" in argv else "gzip")
     elif argv[1] == "hostile":
         hostile(argv[2], argv[3], argv[4])
+    elif argv[1] == "seeds":
+        seeds(argv[2])
     elif argv[1] == "compare":
         return compare(argv[2], argv[3])
     else:
