@@ -15,3 +15,8 @@ $(IMAGE_FUZZ): $(IMAGE_FUZZ_SRCS) $(wildcard oci/image/*.h oci/*.h rootfs/*.h co
 .PHONY: fuzz-image
 fuzz-image: $(IMAGE_FUZZ)
 fuzz: fuzz-image
+
+# husk image unpack vs umoci on a 5-layer image (bench/image_unpack.sh).
+.PHONY: bench-image
+bench-image: husk
+	bench/image_unpack.sh $(HUSK)

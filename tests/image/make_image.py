@@ -7,6 +7,7 @@
   make_image.py hostile KIND OUT OUTSIDE   a crafted image of one attack
         (see HOSTILE below); OUTSIDE is a directory outside the rootfs that
         the attack aims at
+  make_image.py bench OUT                  the 5-layer image of bench/image_unpack.sh
   make_image.py seeds DIR                  the layer fuzzer's seed corpus
   make_image.py compare A B                compare two trees entry by entry
         (type, mode, owner, size, content hash, link target, xattrs, device);
@@ -73,7 +74,7 @@ def tar_bytes(entries):
 
 def compress(raw, how):
     if how == "gzip":
-        return gzip.compress(raw, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip"
+        return gzip.compress(raw, compresslevel=6, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip"
     if how == "zstd":
         z = subprocess.run(["zstd", "-q", "-c"], input=raw, stdout=subprocess.PIPE, check=True)
         return z.stdout, "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -230,6 +231,27 @@ def hostile(kind, out, outside):
     L.image([(ls, "none") for ls in layers], {"Cmd": ["true"]})
 
 
+def bench(out):
+    """A 5-layer gzip image for bench/image_unpack.sh: the busybox base, 3000
+    small files, 48 MiB in a few big ones, changes with whiteouts, links."""
+    rnd = random.Random(7)
+    l2 = [d("srv")] + [d("srv/d%02d" % i) for i in range(60)]
+    l2 += [f("srv/d%02d/f%03d" % (i % 60, i), rnd.randbytes(rnd.randrange(64, 8192)))
+           for i in range(3000)]
+    # compressible but not trivial: words repeated with a little noise
+    words = b" ".join(rnd.choice([b"alpha", b"beta", b"gamma", b"delta", b"%d" % rnd.randrange(1000)])
+                      for _ in range(400000))
+    l3 = [d("big")] + [f("big/blob%d" % i, (words * 5)[i * 64: i * 64 + (12 << 20)])
+                      for i in range(4)]
+    l4 = [f("srv/d%02d/.wh..wh..opq" % i) for i in range(0, 60, 2)]
+    l4 += [f("srv/d%02d/new" % i, b"new") for i in range(0, 60, 2)]
+    l4 += [f("big/.wh.blob3"), f("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")]
+    l5 = [d("links")] + [sym("links/s%d" % i, "../srv/d01/f%03d" % (i * 60 + 1)) for i in range(40)]
+    l5 += [hard("links/h%d" % i, "srv/d01/f%03d" % (i * 60 + 1)) for i in range(40)]
+    Layout(out).image([(busybox_base(), "gzip"), (l2, "gzip"), (l3, "gzip"), (l4, "gzip"),
+                       (l5, "gzip")], {"Cmd": ["sh"]}, "bench")
+
+
 def seeds(out):
     """Seed corpus of the layer fuzzer (tests/fuzz/corpus/image)."""
     os.makedirs(out, exist_ok=True)
@@ -303,6 +325,8 @@ def main(argv):
         multi(argv[2], tag, user, "zstd" if "--zstd" in argv else "gzip")
     elif argv[1] == "hostile":
         hostile(argv[2], argv[3], argv[4])
+    elif argv[1] == "bench":
+        bench(argv[2])
     elif argv[1] == "seeds":
         seeds(argv[2])
     elif argv[1] == "compare":
