@@ -339,3 +339,11 @@ hostile_fails() { # KIND EXPECTED_MESSAGE
 	run "$HUSK" image frobnicate
 	[ "$status" -ne 0 ]
 }
+
+@test "image unpack: nothing of it runs at husk's start (no nettle cpuid constructor linked)" {
+	command -v nm >/dev/null || skip "nm (binutils) is not installed"
+	nm "$HUSK" | grep -q ' _nettle_sha256_compress_sha_ni$' || skip "husk is stripped or has no nettle"
+	# nettle's fat dispatch object brings a constructor (fat_init) that runs cpuid at every start
+	run sh -c "nm '$HUSK' | grep -w fat_init"
+	[ "$status" -ne 0 ]
+}
