@@ -174,8 +174,6 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 	}
 	out->uid = uid;
 	out->gid = pw.found ? pw.gid : 0;
-	if (pw.found && pw.home[0])
-		out->home = xstrdup(pw.home);
 	if (group && *group) {
 		if (!parse_id(group, &out->gid) &&
 		    !(groups && find_group(groups, group, &out->gid)))
@@ -185,6 +183,8 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 	} else if (pw.found && groups_copy) {
 		member_groups(groups_copy, pw.name, out->gid, out);
 	}
+	if (pw.found && pw.home[0])
+		out->home = xstrdup(pw.home);
 	return 0;
 }
 
