@@ -82,7 +82,7 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dir_fd,
 		raw = archive_entry_pathname_utf8(e);
 	cleanup_free char *name = raw ? clean_member_name(raw) : NULL;
 	if (!name)
-		return husk_err_set(err, EINVAL, "member \"%s\": not a relative name inside",
+		return husk_err_set(err, 0, "member \"%s\": not a relative name inside",
 				    raw ? raw : "?");
 	if (!*name)
 		return 0;
@@ -119,7 +119,7 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dir_fd,
 			return husk_err_sys(err, "member %s: write", name);
 	}
 	if (r != ARCHIVE_EOF)
-		return husk_err_set(err, EIO, "member %s: %s", name, archive_error_string(a));
+		return husk_err_set(err, 0, "member %s: %s", name, archive_error_string(a));
 	if (ftruncate(fd, archive_entry_size(e)) < 0)
 		return husk_err_sys(err, "member %s: truncate", name);
 	return 0;
@@ -142,6 +142,6 @@ int img_extract_archive(const char *file, int dir_fd, struct husk_err **err)
 		if (extract_entry(a, e, dir_fd, err) < 0)
 			return husk_err_wrap(err, "%s", file);
 	if (r != ARCHIVE_EOF)
-		return husk_err_set(err, EIO, "%s: %s", file, archive_error_string(a));
+		return husk_err_set(err, 0, "%s: %s", file, archive_error_string(a));
 	return 0;
 }

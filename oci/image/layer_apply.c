@@ -215,7 +215,7 @@ static int write_data(struct archive *ar, int fd, struct archive_entry *e, struc
 		}
 	}
 	if (r != ARCHIVE_EOF)
-		return husk_err_set(err, EIO, "read its data: %s", archive_error_string(ar));
+		return husk_err_set(err, 0, "read its data: %s", archive_error_string(ar));
 	/* Sparse files end in a hole; a plain file is already this size. */
 	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
 		return husk_err_sys(err, "truncate");
@@ -317,7 +317,7 @@ static int add_hardlink(struct img_apply *a, const char *target_raw, int parent,
 {
 	cleanup_free char *target = NULL;
 	if (clean_name(target_raw, &target) < 0 || !*target)
-		return husk_err_set(err, EINVAL, "hard link to \"%s\": not a name inside the image",
+		return husk_err_set(err, 0, "hard link to \"%s\": not a name inside the image",
 				    target_raw);
 	cleanup_fd int tfd =
 	    rootfs_resolve_in_root(a->root_fd, target, O_PATH | O_NOFOLLOW, 0);
@@ -327,7 +327,7 @@ static int add_hardlink(struct img_apply *a, const char *target_raw, int parent,
 	if (fstat(tfd, &tst) < 0)
 		return husk_err_sys(err, "hard link to %s", target);
 	if (S_ISDIR(tst.st_mode))
-		return husk_err_set(err, EPERM, "hard link to the directory %s", target);
+		return husk_err_set(err, 0, "hard link to the directory %s", target);
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
 	    st.st_ino == tst.st_ino)
 		return 0;
@@ -359,7 +359,7 @@ static int whiteout(struct img_apply *a, const char *dir, const char *base,
 		if (!strncmp(victim, WH_PREFIX, strlen(WH_PREFIX)))
 			return 0; /* other .wh..wh. names are aufs metadata */
 		if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
-			return husk_err_set(err, EINVAL, "whiteout of \"%s\"", victim);
+			return husk_err_set(err, 0, "whiteout of \"%s\"", victim);
 		r = image_remove_tree_at(parent, victim, err);
 		forget_parent(a); /* the victim may be on the cached path */
 		return r;
@@ -407,7 +407,7 @@ static int apply_entry(struct img_apply *a, struct archive *ar, struct archive_e
 		hardlink = archive_entry_hardlink_utf8(e);
 	if (!*path) {
 		if (type != AE_IFDIR || hardlink)
-			return husk_err_set(err, EINVAL, "the root must be a directory");
+			return husk_err_set(err, 0, "the root must be a directory");
 		return add_dir(a, e, a->root_fd, "", "", err);
 	}
 	int parent;
@@ -439,10 +439,10 @@ int img_apply_entry(struct img_apply *a, struct archive *ar, struct archive_entr
 	if (!raw)
 		raw = archive_entry_pathname_utf8(e);
 	if (!raw)
-		return husk_err_set(err, EINVAL, "an entry name that cannot be decoded");
+		return husk_err_set(err, 0, "an entry name that cannot be decoded");
 	cleanup_free char *path = NULL;
 	if (clean_name(raw, &path) < 0)
-		return husk_err_set(err, EINVAL,
+		return husk_err_set(err, 0,
 				    "entry \"%s\": absolute or \"..\" names may not be unpacked",
 				    raw);
 	if (apply_entry(a, ar, e, path, err) < 0)

@@ -46,15 +46,15 @@ static int by_tag(const struct img_index *x, const char *tag,
 		const char *name = annotation(&x->manifests[i], REF_NAME);
 		if (tag ? (name && !strcmp(name, tag)) : true) {
 			if (found && tag)
-				return husk_err_set(err, EINVAL, "tag \"%s\" names more than one manifest", tag);
+				return husk_err_set(err, 0, "tag \"%s\" names more than one manifest", tag);
 			found = &x->manifests[i];
 		}
 	}
 	if (!tag && x->n_manifests != 1)
-		return husk_err_set(err, EINVAL,
+		return husk_err_set(err, 0,
 				    "index.json lists %zu manifests: name one with :TAG", x->n_manifests);
 	if (!found)
-		return husk_err_set(err, ENOENT, "no image tagged \"%s\" in index.json", tag);
+		return husk_err_set(err, 0, "no image tagged \"%s\" in index.json", tag);
 	*out = found;
 	return 0;
 }
@@ -74,7 +74,7 @@ static int by_platform(const struct img_index *x, const char *what, const struct
 		*out = &x->manifests[0];
 		return 0;
 	}
-	return husk_err_set(err, ENOENT, "%s: no manifest for linux/%s", what, arch);
+	return husk_err_set(err, 0, "%s: no manifest for linux/%s", what, arch);
 }
 
 static int read_blob(int layout_fd, const struct img_desc *d, const char *what, char **json,
@@ -106,7 +106,7 @@ int img_select_manifest(int layout_fd, const char *where, const char *tag,
 	char what[IMG_DIGEST_TEXT + 16];
 	while (r == 0 && img_media_is_index(d->media_type)) {
 		if (depth == MAX_NESTED_IDX) {
-			r = husk_err_set(err, ELOOP, "indexes nested too deep");
+			r = husk_err_set(err, 0, "indexes nested too deep");
 			break;
 		}
 		char text[IMG_DIGEST_TEXT];
@@ -121,7 +121,7 @@ int img_select_manifest(int layout_fd, const char *where, const char *tag,
 		depth++;
 	}
 	if (r == 0 && !img_media_is_manifest(d->media_type))
-		r = husk_err_set(err, EINVAL, "%s is a \"%s\", not an image manifest",
+		r = husk_err_set(err, 0, "%s is a \"%s\", not an image manifest",
 				 d->digest_str, d->media_type);
 	if (r == 0) {
 		char text[IMG_DIGEST_TEXT];

@@ -27,10 +27,10 @@ int img_ref_parse(const char *s, struct img_ref *out, struct husk_err **err)
 		const char *colon = strchr(path, ':');
 		size_t plen = colon ? (size_t)(colon - path) : strlen(path);
 		if (plen == 0)
-			return husk_err_set(err, EINVAL, "image \"%s\": no path after \"%s\"", s,
+			return husk_err_set(err, 0, "image \"%s\": no path after \"%s\"", s,
 					    transports[i].prefix);
 		if (colon && !colon[1])
-			return husk_err_set(err, EINVAL, "image \"%s\": empty tag after ':'", s);
+			return husk_err_set(err, 0, "image \"%s\": empty tag after ':'", s);
 		out->transport = transports[i].t;
 		out->path = strndup(path, plen);
 		if (!out->path)
@@ -38,7 +38,7 @@ int img_ref_parse(const char *s, struct img_ref *out, struct husk_err **err)
 		out->tag = colon ? xstrdup(colon + 1) : NULL;
 		return 0;
 	}
-	return husk_err_set(err, EINVAL,
+	return husk_err_set(err, 0,
 			    "image \"%s\": unknown transport (want oci:DIR[:TAG], "
 			    "oci-archive:FILE[:TAG] or docker-archive:FILE[:REF])",
 			    s);

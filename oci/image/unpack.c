@@ -56,7 +56,7 @@ static int attach_diff_ids(struct plan *p, struct husk_err **err)
 	if (!d->n)
 		return 0;
 	if (d->n != p->n)
-		return husk_err_set(err, EINVAL,
+		return husk_err_set(err, 0,
 				    "image config: rootfs.diff_ids lists %zu layers, the manifest %zu",
 				    d->n, p->n);
 	for (size_t i = 0; i < p->n; i++) {
@@ -113,7 +113,7 @@ static int pick_docker_entry(const struct img_docker_manifest *m, const char *ta
 	unsigned long long idx;
 	if (!tag) {
 		if (m->n != 1)
-			return husk_err_set(err, EINVAL,
+			return husk_err_set(err, 0,
 					    "manifest.json lists %zu images: name one with :REF or :@N",
 					    m->n);
 		*out = &m->v[0];
@@ -121,7 +121,7 @@ static int pick_docker_entry(const struct img_docker_manifest *m, const char *ta
 	}
 	if (tag[0] == '@') {
 		if (parse_u64(tag + 1, &idx) < 0 || idx >= m->n)
-			return husk_err_set(err, EINVAL, "manifest.json has no image %s (%zu images)",
+			return husk_err_set(err, 0, "manifest.json has no image %s (%zu images)",
 					    tag, m->n);
 		*out = &m->v[idx];
 		return 0;
@@ -136,7 +136,7 @@ static int pick_docker_entry(const struct img_docker_manifest *m, const char *ta
 				return 0;
 			}
 		}
-	return husk_err_set(err, ENOENT, "manifest.json has no image tagged \"%s\"", tag);
+	return husk_err_set(err, 0, "manifest.json has no image tagged \"%s\"", tag);
 }
 
 static int plan_docker(int dir_fd, const char *where, const char *tag, struct plan *p,
@@ -180,7 +180,7 @@ static int plan_docker(int dir_fd, const char *where, const char *tag, struct pl
 	/* docker-archive layers carry no digest of their own: the config's
 	 * diff_ids are what ties them to it. */
 	if (!p->config.diff_ids.n && p->n)
-		return husk_err_set(err, EINVAL,
+		return husk_err_set(err, 0,
 				    "%s: image config has no rootfs.diff_ids: the layers cannot be "
 				    "verified",
 				    where);
@@ -209,7 +209,7 @@ static int write_config(int bundle_fd, int root_fd, const struct plan *p, bool v
 static int apply_layers(int root_fd, struct plan *p, struct husk_err **err)
 {
 	if (p->config.os && strcmp(p->config.os, "linux") != 0)
-		return husk_err_set(err, EINVAL, "image config: os is \"%s\", not linux",
+		return husk_err_set(err, 0, "image config: os is \"%s\", not linux",
 				    p->config.os);
 	/* Modes come from the entries, exactly: no umask in between. */
 	mode_t old = umask(0);
@@ -285,7 +285,7 @@ int image_unpack(const struct image_unpack_opts *o, struct husk_err **err)
 		r = husk_err_sys(err, "open bundle %s", o->bundle);
 	} else if (faccessat(bundle_fd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
 		   faccessat(bundle_fd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		r = husk_err_set(err, EEXIST,
+		r = husk_err_set(err, 0,
 				 "bundle %s already has a rootfs or config.json; remove them first",
 				 o->bundle);
 		img_ref_clear(&ref);

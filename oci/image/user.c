@@ -168,7 +168,7 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 	} else {
 		pw = passwd ? find_user(passwd, user, false, 0) : pw;
 		if (!pw.found)
-			return husk_err_set(err, ENOENT,
+			return husk_err_set(err, 0,
 					    "image user \"%s\": no such user in /etc/passwd", user);
 		uid = pw.id;
 	}
@@ -177,7 +177,7 @@ int img_user_resolve(int root_fd, const char *spec, struct img_user *out, struct
 	if (group && *group) {
 		if (!parse_id(group, &out->gid) &&
 		    !(groups && find_group(groups, group, &out->gid)))
-			return husk_err_set(err, ENOENT,
+			return husk_err_set(err, 0,
 					    "image user \"%s\": no such group \"%s\" in /etc/group",
 					    spec, group);
 	} else if (pw.found && groups_copy) {
