@@ -14,8 +14,8 @@ static int cmd_image_unpack(struct husk_globals *g, int argc, char **argv)
 {
 	struct image_unpack_opts o = {0};
 	const struct cli_flag flags[] = {
-	    {"vm", CLI_FLAG_BOOL, &o.vm, "mark the bundle for VM mode (annotation org.husk.vm=true)",
-	     NULL},
+	    {"vm", CLI_FLAG_BOOL, &o.vm,
+	     "mark the bundle for VM mode (annotation org.husk.vm=true)", NULL},
 	    {0},
 	};
 	struct cli_args a;
@@ -45,9 +45,11 @@ static int cmd_image_run(struct husk_globals *g, int argc, char **argv)
 {
 	const char *name = argc >= 2 ? argv[1] : NULL;
 	if (name && (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))) {
-		printf("USAGE:\n   husk image COMMAND [command options] [arguments...]\n\nCOMMANDS:\n");
+		printf("USAGE:\n   husk image COMMAND [command options] "
+		       "[arguments...]\n\nCOMMANDS:\n");
 		for (size_t i = 0; image_subcommands[i].name; i++)
-			printf("   %-12s %s\n", image_subcommands[i].name, image_subcommands[i].summary);
+			printf("   %-12s %s\n", image_subcommands[i].name,
+			       image_subcommands[i].summary);
 		return 0;
 	}
 	for (size_t i = 0; name && image_subcommands[i].name; i++)

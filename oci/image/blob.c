@@ -78,8 +78,8 @@ int img_read_verified(int fd, const struct img_digest *d, int64_t size, const ch
 		img_hash_update(&h, buf, n);
 		img_hash_final(&h, &got);
 		if (strcmp(got.hex, d->hex) != 0)
-			return husk_err_set(err, 0, "%s: digest mismatch: want %s, got %s",
-					    what, img_digest_text(d, want_text),
+			return husk_err_set(err, 0, "%s: digest mismatch: want %s, got %s", what,
+					    img_digest_text(d, want_text),
 					    img_digest_text(&got, got_text));
 	}
 	*out = steal_ptr(&buf);

@@ -12,9 +12,9 @@
 static const char *const index_types[] = {
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json", NULL};
-static const char *const manifest_types[] = {
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json", NULL};
+static const char *const manifest_types[] = {"application/vnd.oci.image.manifest.v1+json",
+					     "application/vnd.docker.distribution.manifest.v2+json",
+					     NULL};
 static const char *const layer_types[] = {
     "application/vnd.oci.image.layer.v1.tar",
     "application/vnd.oci.image.layer.v1.tar+gzip",
@@ -231,8 +231,8 @@ int img_index_parse(const char *json, size_t len, const char *source, struct img
 	return 0;
 }
 
-int img_manifest_parse(const char *json, size_t len, const char *source,
-		       struct img_manifest *out, struct husk_err **err)
+int img_manifest_parse(const char *json, size_t len, const char *source, struct img_manifest *out,
+		       struct husk_err **err)
 {
 	*out = (struct img_manifest){0};
 	if (pc_run(json, len, source, decode_manifest, out, err) < 0) {

@@ -125,8 +125,8 @@ struct img_docker_manifest {
 int img_index_parse(const char *json, size_t len, const char *source, struct img_index *out,
 		    struct husk_err **err);
 void img_index_clear(struct img_index *x);
-int img_manifest_parse(const char *json, size_t len, const char *source,
-		       struct img_manifest *out, struct husk_err **err);
+int img_manifest_parse(const char *json, size_t len, const char *source, struct img_manifest *out,
+		       struct husk_err **err);
 void img_manifest_clear(struct img_manifest *m);
 int img_config_parse(const char *json, size_t len, const char *source, struct img_config *out,
 		     struct husk_err **err);
@@ -144,8 +144,8 @@ bool img_media_is_layer(const char *mt);
 
 /* Pick the manifest of layout_fd's index.json named tag (NULL: the only one),
  * descending into nested indexes for this host's platform; read and verify it. */
-int img_select_manifest(int layout_fd, const char *where, const char *tag,
-			struct img_manifest *out, struct husk_err **err);
+int img_select_manifest(int layout_fd, const char *where, const char *tag, struct img_manifest *out,
+			struct husk_err **err);
 
 /* ---- layer_stream.c, layer_apply.c: layers onto the rootfs ---------------------- */
 
@@ -154,7 +154,7 @@ struct img_layer {
 	int fd;
 	bool has_digest; /* the blob's own digest (OCI layouts) */
 	struct img_digest digest;
-	int64_t size; /* < 0: unknown */
+	int64_t size;	  /* < 0: unknown */
 	bool has_diff_id; /* the digest of the uncompressed tar (config rootfs.diff_ids) */
 	struct img_digest diff_id;
 };
@@ -167,7 +167,7 @@ struct img_dir_time {
 };
 
 struct img_apply {
-	int root_fd;	/* O_PATH of the rootfs */
+	int root_fd;	 /* O_PATH of the rootfs */
 	bool privileged; /* can chown and mknod (else: ownership kept as is, devices skipped) */
 	/* The parent directory of the last entry, reused while entries stay in it. */
 	char *cached_parent;

@@ -162,8 +162,8 @@ static bool xattr_ignorable(int e, bool privileged, bool is_link)
 
 /* Owner, mode, xattrs (after chown, which clears security.capability and the
  * setuid bits).  fd: an open fd of the entry, or an O_PATH one (is_path). */
-static int set_meta(struct img_apply *a, int fd, bool is_path, struct archive_entry *e,
-		    mode_t type, struct husk_err **err)
+static int set_meta(struct img_apply *a, int fd, bool is_path, struct archive_entry *e, mode_t type,
+		    struct husk_err **err)
 {
 	char proc[32];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -288,9 +288,9 @@ static int add_special(struct img_apply *a, struct archive_entry *e, int parent,
 			return husk_err_sys(err, "symlink");
 	} else {
 		mode_t kind = type == AE_IFCHR ? S_IFCHR : type == AE_IFBLK ? S_IFBLK : S_IFIFO;
-		dev_t dev = type == AE_IFIFO ? 0
-					     : makedev(archive_entry_rdevmajor(e),
-						       archive_entry_rdevminor(e));
+		dev_t dev = type == AE_IFIFO
+				? 0
+				: makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
 		if (mknodat(parent, name, kind | 0600, dev) < 0) {
 			/* Root in a user namespace cannot make devices either. */
 			if (errno == EPERM && type != AE_IFIFO) {
@@ -312,15 +312,14 @@ static int add_special(struct img_apply *a, struct archive_entry *e, int parent,
 	return 0;
 }
 
-static int add_hardlink(struct img_apply *a, const char *target_raw, int parent,
-			const char *name, struct husk_err **err)
+static int add_hardlink(struct img_apply *a, const char *target_raw, int parent, const char *name,
+			struct husk_err **err)
 {
 	cleanup_free char *target = NULL;
 	if (clean_name(target_raw, &target) < 0 || !*target)
 		return husk_err_set(err, 0, "hard link to \"%s\": not a name inside the image",
 				    target_raw);
-	cleanup_fd int tfd =
-	    rootfs_resolve_in_root(a->root_fd, target, O_PATH | O_NOFOLLOW, 0);
+	cleanup_fd int tfd = rootfs_resolve_in_root(a->root_fd, target, O_PATH | O_NOFOLLOW, 0);
 	if (tfd < 0)
 		return husk_err_set(err, -tfd, "hard link to %s", target);
 	struct stat tst, st;
@@ -345,8 +344,7 @@ static int add_hardlink(struct img_apply *a, const char *target_raw, int parent,
 
 /* ".wh.NAME" in dir: remove NAME; ".wh..wh..opq": empty dir of what lower
  * layers left (the layer's own entries stay). */
-static int whiteout(struct img_apply *a, const char *dir, const char *base,
-		    struct husk_err **err)
+static int whiteout(struct img_apply *a, const char *dir, const char *base, struct husk_err **err)
 {
 	int parent;
 	int r = parent_fd(a, dir, false, &parent);
@@ -442,9 +440,8 @@ int img_apply_entry(struct img_apply *a, struct archive *ar, struct archive_entr
 		return husk_err_set(err, 0, "an entry name that cannot be decoded");
 	cleanup_free char *path = NULL;
 	if (clean_name(raw, &path) < 0)
-		return husk_err_set(err, 0,
-				    "entry \"%s\": absolute or \"..\" names may not be unpacked",
-				    raw);
+		return husk_err_set(
+		    err, 0, "entry \"%s\": absolute or \"..\" names may not be unpacked", raw);
 	if (apply_entry(a, ar, e, path, err) < 0)
 		return husk_err_wrap(err, "entry \"%s\"", raw);
 	return 0;

@@ -84,7 +84,8 @@ static int archive_fail(struct archive *a, const char *what, struct husk_err **e
 {
 	int e = archive_errno(a);
 	const char *msg = archive_error_string(a);
-	return husk_err_set(err, e > 0 && e < 4096 ? e : 0, "%s: %s", what, msg ? msg : "unknown error");
+	return husk_err_set(err, e > 0 && e < 4096 ? e : 0, "%s: %s", what,
+			    msg ? msg : "unknown error");
 }
 
 static int check(const struct img_digest *want, struct img_hash *h, const char *what,
@@ -95,8 +96,8 @@ static int check(const struct img_digest *want, struct img_hash *h, const char *
 	if (!strcmp(got.hex, want->hex))
 		return 0;
 	char w[IMG_DIGEST_TEXT], g[IMG_DIGEST_TEXT];
-	return husk_err_set(err, 0, "%s mismatch: want %s, got %s", what,
-			    img_digest_text(want, w), img_digest_text(&got, g));
+	return husk_err_set(err, 0, "%s mismatch: want %s, got %s", what, img_digest_text(want, w),
+			    img_digest_text(&got, g));
 }
 
 /* Read the rest of both stages into the hashes. */
@@ -167,8 +168,8 @@ static int verify_blob(const struct img_layer *l, char *buf, struct husk_err **e
 		total += n;
 	}
 	if (l->size >= 0 && total != l->size)
-		return husk_err_set(err, 0, "size %lld, its descriptor says %lld",
-				    (long long)total, (long long)l->size);
+		return husk_err_set(err, 0, "size %lld, its descriptor says %lld", (long long)total,
+				    (long long)l->size);
 	if (check(&l->digest, &h, "digest", err) < 0)
 		return -1;
 	if (lseek(l->fd, 0, SEEK_SET) < 0)

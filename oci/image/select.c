@@ -29,8 +29,8 @@ static const char *host_arch(void)
 		return "amd64";
 	static const struct {
 		const char *machine, *goarch;
-	} map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"},
-		   {"armv7l", "arm"},	{"ppc64le", "ppc64le"}, {"s390x", "s390x"},
+	} map[] = {{"x86_64", "amd64"},	  {"aarch64", "arm64"},	  {"i686", "386"},
+		   {"armv7l", "arm"},	  {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
 		   {"riscv64", "riscv64"}};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(u.machine, map[i].machine))
@@ -38,21 +38,22 @@ static const char *host_arch(void)
 	return "amd64";
 }
 
-static int by_tag(const struct img_index *x, const char *tag,
-		  const struct img_desc **out, struct husk_err **err)
+static int by_tag(const struct img_index *x, const char *tag, const struct img_desc **out,
+		  struct husk_err **err)
 {
 	const struct img_desc *found = NULL;
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		const char *name = annotation(&x->manifests[i], REF_NAME);
 		if (tag ? (name && !strcmp(name, tag)) : true) {
 			if (found && tag)
-				return husk_err_set(err, 0, "tag \"%s\" names more than one manifest", tag);
+				return husk_err_set(err, 0,
+						    "tag \"%s\" names more than one manifest", tag);
 			found = &x->manifests[i];
 		}
 	}
 	if (!tag && x->n_manifests != 1)
-		return husk_err_set(err, 0,
-				    "index.json lists %zu manifests: name one with :TAG", x->n_manifests);
+		return husk_err_set(err, 0, "index.json lists %zu manifests: name one with :TAG",
+				    x->n_manifests);
 	if (!found)
 		return husk_err_set(err, 0, "no image tagged \"%s\" in index.json", tag);
 	*out = found;
@@ -86,8 +87,8 @@ static int read_blob(int layout_fd, const struct img_desc *d, const char *what, 
 	return img_read_verified(fd, &d->digest, d->size, what, json, len, err);
 }
 
-int img_select_manifest(int layout_fd, const char *where, const char *tag,
-			struct img_manifest *out, struct husk_err **err)
+int img_select_manifest(int layout_fd, const char *where, const char *tag, struct img_manifest *out,
+			struct husk_err **err)
 {
 	cleanup_fd int fd = img_file_open(layout_fd, "index.json", err);
 	if (fd < 0)
@@ -121,8 +122,8 @@ int img_select_manifest(int layout_fd, const char *where, const char *tag,
 		depth++;
 	}
 	if (r == 0 && !img_media_is_manifest(d->media_type))
-		r = husk_err_set(err, 0, "%s is a \"%s\", not an image manifest",
-				 d->digest_str, d->media_type);
+		r = husk_err_set(err, 0, "%s is a \"%s\", not an image manifest", d->digest_str,
+				 d->media_type);
 	if (r == 0) {
 		char text[IMG_DIGEST_TEXT];
 		snprintf(what, sizeof(what), "manifest %s", img_digest_text(&d->digest, text));

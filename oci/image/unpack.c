@@ -56,9 +56,9 @@ static int attach_diff_ids(struct plan *p, struct husk_err **err)
 	if (!d->n)
 		return 0;
 	if (d->n != p->n)
-		return husk_err_set(err, 0,
-				    "image config: rootfs.diff_ids lists %zu layers, the manifest %zu",
-				    d->n, p->n);
+		return husk_err_set(
+		    err, 0, "image config: rootfs.diff_ids lists %zu layers, the manifest %zu",
+		    d->n, p->n);
 	for (size_t i = 0; i < p->n; i++) {
 		p->layers[i].has_diff_id = true;
 		img_digest_parse(d->v[i], &p->layers[i].diff_id);
@@ -113,9 +113,9 @@ static int pick_docker_entry(const struct img_docker_manifest *m, const char *ta
 	unsigned long long idx;
 	if (!tag) {
 		if (m->n != 1)
-			return husk_err_set(err, 0,
-					    "manifest.json lists %zu images: name one with :REF or :@N",
-					    m->n);
+			return husk_err_set(
+			    err, 0, "manifest.json lists %zu images: name one with :REF or :@N",
+			    m->n);
 		*out = &m->v[0];
 		return 0;
 	}
@@ -131,7 +131,8 @@ static int pick_docker_entry(const struct img_docker_manifest *m, const char *ta
 			const char *t = m->v[i].repo_tags.v[j];
 			/* "busybox:latest" also matches "localhost/busybox:latest" (podman). */
 			size_t tl = strlen(t), ql = strlen(tag);
-			if (!strcmp(t, tag) || (tl > ql && t[tl - ql - 1] == '/' && !strcmp(t + tl - ql, tag))) {
+			if (!strcmp(t, tag) ||
+			    (tl > ql && t[tl - ql - 1] == '/' && !strcmp(t + tl - ql, tag))) {
 				*out = &m->v[i];
 				return 0;
 			}
@@ -209,8 +210,7 @@ static int write_config(int bundle_fd, int root_fd, const struct plan *p, bool v
 static int apply_layers(int root_fd, struct plan *p, struct husk_err **err)
 {
 	if (p->config.os && strcmp(p->config.os, "linux") != 0)
-		return husk_err_set(err, 0, "image config: os is \"%s\", not linux",
-				    p->config.os);
+		return husk_err_set(err, 0, "image config: os is \"%s\", not linux", p->config.os);
 	/* Modes come from the entries, exactly: no umask in between. */
 	mode_t old = umask(0);
 	struct img_apply a;

@@ -66,7 +66,7 @@ static bool field(const char *line, int n, char *buf, size_t size)
 
 /* Each non-comment line of db, NUL-terminated in place (db is modified). */
 #define foreach_line(line, db)                                                                     \
-	for (char *line = (db), *line##_next; line; line = line##_next)                   \
+	for (char *line = (db), *line##_next; line; line = line##_next)                            \
 		if ((line##_next = strchr(line, '\n')) ? (*line##_next++ = '\0', 1) : 1)           \
 			if (line[0] != '#' && line[0])
 
@@ -134,7 +134,8 @@ static void member_groups(char *db, const char *user, uint32_t primary, struct i
 				for (size_t i = 0; i < u->n_gids; i++)
 					dup |= u->gids[i] == gid;
 				if (!dup) {
-					u->gids = xrealloc(u->gids, (u->n_gids + 1) * sizeof(uint32_t));
+					u->gids =
+					    xrealloc(u->gids, (u->n_gids + 1) * sizeof(uint32_t));
 					u->gids[u->n_gids++] = gid;
 				}
 				break;

@@ -37,7 +37,8 @@ static void setup(void)
 		abort();
 	atexit(remove_base);
 	base_fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (base_fd < 0 || mkdirat(base_fd, "box", 0755) < 0 || mkdirat(base_fd, "outside", 0755) < 0)
+	if (base_fd < 0 || mkdirat(base_fd, "box", 0755) < 0 ||
+	    mkdirat(base_fd, "outside", 0755) < 0)
 		abort();
 	outside_fd = openat(base_fd, "outside", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (outside_fd < 0)
@@ -91,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char names[2][256];
 	int n = list(box, names);
 	if (n != 1 || strcmp(names[0], "rootfs") != 0) {
-		fprintf(stderr, "written outside the rootfs: %s\n", n ? names[n > 1] : "(rootfs gone)");
+		fprintf(stderr, "written outside the rootfs: %s\n",
+			n ? names[n > 1] : "(rootfs gone)");
 		abort();
 	}
 	if (list(outside_fd, names) != 0) {

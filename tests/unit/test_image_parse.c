@@ -89,8 +89,9 @@ static void test_digests(void **state)
 			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	img_hash_init(&h, IMG_SHA512);
 	img_hash_final(&h, &d);
-	assert_string_equal(d.hex, "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-				   "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	assert_string_equal(d.hex,
+			    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+			    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	/* More than one block, through the lazily picked compression function. */
 	char *mb = xmalloc(1 << 20);
 	memset(mb, 'x', 1 << 20);
@@ -121,10 +122,12 @@ static void test_document_errors(void **state)
 	    "\",\"size\":1},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
 	    "\"digest\":\"" DIG "\",\"size\":1},{\"mediaType\":\"text/plain\",\"digest\":\"" DIG
 	    "\",\"size\":1}]}";
-	expect_error(img_manifest_parse(bad_layer_type, strlen(bad_layer_type), "manifest X", &m, &err),
-		     &err, "manifest X: layers[1].mediaType: unsupported layer type \"text/plain\"");
-	const char *neg_size = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"c\",\"digest\":\"" DIG
-			       "\",\"size\":-1}}";
+	expect_error(
+	    img_manifest_parse(bad_layer_type, strlen(bad_layer_type), "manifest X", &m, &err),
+	    &err, "manifest X: layers[1].mediaType: unsupported layer type \"text/plain\"");
+	const char *neg_size =
+	    "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"c\",\"digest\":\"" DIG
+	    "\",\"size\":-1}}";
 	img_manifest_parse(neg_size, strlen(neg_size), "m", &m, &err);
 	assert_non_null(strstr(err->msg, "m: config.size:"));
 	husk_err_free(&err);
@@ -208,8 +211,8 @@ static void test_users(void **state)
 		assert_int_equal(u.gid, cases[i].gid);
 		char gids[64] = "";
 		for (size_t j = 0; j < u.n_gids; j++)
-			snprintf(gids + strlen(gids), sizeof(gids) - strlen(gids), "%s%u", j ? "," : "",
-				 u.gids[j]);
+			snprintf(gids + strlen(gids), sizeof(gids) - strlen(gids), "%s%u",
+				 j ? "," : "", u.gids[j]);
 		assert_string_equal(gids, cases[i].gids);
 		if (cases[i].home)
 			assert_string_equal(u.home, cases[i].home);
@@ -248,10 +251,8 @@ static void test_pathset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transports),
-	    cmocka_unit_test(test_digests),
-	    cmocka_unit_test(test_document_errors),
-	    cmocka_unit_test(test_users),
+	    cmocka_unit_test(test_transports),	    cmocka_unit_test(test_digests),
+	    cmocka_unit_test(test_document_errors), cmocka_unit_test(test_users),
 	    cmocka_unit_test(test_pathset),
 	};
 	return cmocka_run_group_tests_name("image_parse", tests, NULL, NULL);
