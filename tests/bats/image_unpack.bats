@@ -93,6 +93,17 @@ outside_untouched() {
 	[ "$(ls -A "$TEST_TMP/b")" = "$(printf 'config.json\nrootfs')" ]
 }
 
+@test "image unpack: a multi-platform index is followed to this host's manifest" {
+	[ "$(uname -m)" = x86_64 ] || skip "the test index names linux/amd64"
+	multi --nested
+	jq -e '.manifests[0].mediaType == "application/vnd.oci.image.index.v1+json"' \
+		"$TEST_TMP/layout/index.json" >/dev/null
+	run "$HUSK" image unpack "oci:$TEST_TMP/layout:v1" "$TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$TEST_TMP/b/rootfs/opq/c" ]
+}
+
 @test "image unpack: config.json comes from the image config" {
 	multi
 	"$HUSK" image unpack "oci:$TEST_TMP/layout:v1" "$TEST_TMP/b"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build OCI image layouts for husk's image tests, offline, with tarfile.
 
-  make_image.py multi OUT [--tag T] [--user U] [--zstd]   a 3-layer busybox
+  make_image.py multi OUT [--tag T] [--user U] [--zstd] [--nested]   a 3-layer busybox
         image (gzip, gzip or zstd, plain tar: umoci 0.4.7 reads no zstd) with whiteouts, hard links, symlinks, devices, setuid
         bits, xattrs, owners and mtimes; OUT is an OCI image layout
   make_image.py hostile KIND OUT OUTSIDE   a crafted image of one attack
@@ -95,8 +95,9 @@ class Layout:
             fp.write(data)
         return {"mediaType": media, "digest": digest, "size": len(data)}
 
-    def image(self, layers, config, tag="latest", tamper=None):
-        """layers: [(entries, compression)]; tamper: what to corrupt."""
+    def image(self, layers, config, tag="latest", tamper=None, nested=False):
+        """layers: [(entries, compression)]; tamper: what to corrupt;
+        nested: index.json names an image index (multi-platform) instead."""
         tamper = tamper or ""
         descs, diff_ids = [], []
         for i, (ents, how) in enumerate(layers):
@@ -124,8 +125,17 @@ class Layout:
         mdesc = self.put(mbytes, "application/vnd.oci.image.manifest.v1+json",
                          "sha256:" + hashlib.sha256(b"other manifest").hexdigest()
                          if tamper == "manifest-digest" else None)
-        mdesc["annotations"] = {"org.opencontainers.image.ref.name": tag}
         mdesc["platform"] = {"architecture": "amd64", "os": "linux"}
+        if nested:
+            # another platform first, whose manifest is not even there
+            other = {"mediaType": mdesc["mediaType"], "size": 10,
+                     "digest": "sha256:" + hashlib.sha256(b"arm64").hexdigest(),
+                     "platform": {"architecture": "arm64", "os": "linux"}}
+            idx = json.dumps({"schemaVersion": 2,
+                              "mediaType": "application/vnd.oci.image.index.v1+json",
+                              "manifests": [other, mdesc]}).encode()
+            mdesc = self.put(idx, "application/vnd.oci.image.index.v1+json")
+        mdesc["annotations"] = {"org.opencontainers.image.ref.name": tag}
         with open(os.path.join(self.out, "index.json"), "w") as fp:
             json.dump({"schemaVersion": 2, "manifests": [mdesc]}, fp)
 
@@ -141,7 +151,7 @@ def busybox_base():
     return ents
 
 
-def multi(out, tag, user, l2_compression="gzip"):
+def multi(out, tag, user, l2_compression="gzip", nested=False):
     l1 = busybox_base() + [
         f("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
         f("etc/group", b"root:x:0:\n"),
@@ -189,7 +199,8 @@ def multi(out, tag, user, l2_compression="gzip"):
               "Cmd": ["echo hello-from-image; id; pwd; echo FOO=$FOO"],
               "WorkingDir": "/data", "Labels": {"org.example.label": "v"},
               "StopSignal": "SIGINT", "ExposedPorts": {"80/tcp": {}}}
-    Layout(out).image([(l1, "gzip"), (l2, l2_compression), (l3, "none")], config, tag)
+    Layout(out).image([(l1, "gzip"), (l2, l2_compression), (l3, "none")], config, tag,
+                      nested=nested)
 
 
 # Each attack: layers of entries, given OUTSIDE (an absolute directory outside
@@ -322,7 +333,7 @@ def main(argv):
     if argv[1] == "multi":
         tag = argv[argv.index("--tag") + 1] if "--tag" in argv else "v1"
         user = argv[argv.index("--user") + 1] if "--user" in argv else "app"
-        multi(argv[2], tag, user, "zstd" if "--zstd" in argv else "gzip")
+        multi(argv[2], tag, user, "zstd" if "--zstd" in argv else "gzip", "--nested" in argv)
     elif argv[1] == "hostile":
         hostile(argv[2], argv[3], argv[4])
     elif argv[1] == "bench":
