@@ -223,14 +223,14 @@ static int apply_layers(int root_fd, struct plan *p, struct husk_err **err)
 	return r;
 }
 
-/* Deep trees hold one fd per level while they are removed. */
-static void raise_nofile(void)
+/* Deep trees hold one fd per level while they are removed; *old is restored
+ * after (run --image goes on to start a container). */
+static bool raise_nofile(struct rlimit *old)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	if (getrlimit(RLIMIT_NOFILE, old) < 0 || old->rlim_cur >= old->rlim_max)
+		return false;
+	struct rlimit rl = {.rlim_cur = old->rlim_max, .rlim_max = old->rlim_max};
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
 }
 
 static int unpack_into(const struct img_ref *ref, int bundle_fd, const char *bundle,
@@ -268,47 +268,51 @@ static int unpack_into(const struct img_ref *ref, int bundle_fd, const char *bun
 	return r;
 }
 
+/* Remove what a failed unpack made in the bundle (the scratch dir always). */
+static void clean_bundle(int bundle_fd, const char *bundle, const char *scratch, bool failed)
+{
+	struct husk_err *e = NULL;
+	if (image_remove_tree_at(bundle_fd, scratch, &e) < 0 ||
+	    (failed && (image_remove_tree_at(bundle_fd, "rootfs", &e) < 0 ||
+			image_remove_tree_at(bundle_fd, "config.json", &e) < 0))) {
+		log_warn("image: cleaning up %s: %s", bundle, e->msg);
+		husk_err_free(&e);
+	}
+}
+
 int image_unpack(const struct image_unpack_opts *o, struct husk_err **err)
 {
 	struct img_ref ref;
 	if (img_ref_parse(o->image, &ref, err) < 0)
 		return -1;
-	raise_nofile();
 	bool created = mkdir(o->bundle, 0755) == 0;
-	if (!created && errno != EEXIST) {
-		img_ref_clear(&ref);
-		return husk_err_sys(err, "create bundle %s", o->bundle);
-	}
 	int r = 0;
-	cleanup_fd int bundle_fd = open(o->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_fd int bundle_fd = -1;
+	if (!created && errno != EEXIST) {
+		r = husk_err_sys(err, "create bundle %s", o->bundle);
+		goto out;
+	}
+	bundle_fd = open(o->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (bundle_fd < 0) {
 		r = husk_err_sys(err, "open bundle %s", o->bundle);
-	} else if (faccessat(bundle_fd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-		   faccessat(bundle_fd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		goto out;
+	}
+	if (faccessat(bundle_fd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    faccessat(bundle_fd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = husk_err_set(err, 0,
 				 "bundle %s already has a rootfs or config.json; remove them first",
 				 o->bundle);
-		img_ref_clear(&ref);
-		return r;
+		goto out;
 	}
 	char scratch[64];
 	snprintf(scratch, sizeof(scratch), ".husk-image-%d", (int)getpid());
-	if (r == 0)
-		r = unpack_into(&ref, bundle_fd, o->bundle, scratch, o->vm, err);
-	if (bundle_fd >= 0) {
-		struct husk_err *e2 = NULL;
-		if (image_remove_tree_at(bundle_fd, scratch, &e2) < 0) {
-			log_warn("image: %s", e2->msg);
-			husk_err_free(&e2);
-		}
-		if (r < 0) {
-			if (image_remove_tree_at(bundle_fd, "rootfs", &e2) < 0 ||
-			    image_remove_tree_at(bundle_fd, "config.json", &e2) < 0) {
-				log_warn("image: cleaning up %s: %s", o->bundle, e2->msg);
-				husk_err_free(&e2);
-			}
-		}
-	}
+	struct rlimit old_nofile;
+	bool raised = raise_nofile(&old_nofile);
+	r = unpack_into(&ref, bundle_fd, o->bundle, scratch, o->vm, err);
+	clean_bundle(bundle_fd, o->bundle, scratch, r < 0);
+	if (raised)
+		setrlimit(RLIMIT_NOFILE, &old_nofile);
+out:
 	if (r < 0 && created)
 		rmdir(o->bundle);
 	if (r < 0)
