@@ -49,10 +49,13 @@ else
 		bash "$work/out"
 	where="tmpfs"
 fi
+# Wall time, and CPU time (user+sys, steadier on a loaded machine).
 jq -r --arg where "$where" '
 	(.results | map({(.command): (.mean * 1000)}) | add) as $m |
-	"image unpack, \($where), mean of \(.results[0].times | length) runs:",
-	(.results[] | "  \(.command | . + (" " * (20 - length))) \(.mean * 1000 | floor) ms"),
-	"  umoci raw unpack / husk: \(($m["umoci raw unpack"] / $m["husk image unpack"]) * 100 | floor / 100)x",
-	"  umoci unpack / husk:     \(($m["umoci unpack"] / $m["husk image unpack"]) * 100 | floor / 100)x"
+	(.results | map({(.command): ((.user + .system) * 1000)}) | add) as $c |
+	def ratio(a; b): (a / b) * 100 | floor / 100;
+	"image unpack, \($where), mean of \(.results[0].times | length) runs:   wall     cpu",
+	(.results[] | "  \(.command | . + (" " * (20 - length)))  \(.mean * 1000 | floor) ms  \((.user + .system) * 1000 | floor) ms"),
+	"  umoci raw unpack / husk: \(ratio($m["umoci raw unpack"]; $m["husk image unpack"]))x wall, \(ratio($c["umoci raw unpack"]; $c["husk image unpack"]))x cpu",
+	"  umoci unpack / husk:     \(ratio($m["umoci unpack"]; $m["husk image unpack"]))x wall, \(ratio($c["umoci unpack"]; $c["husk image unpack"]))x cpu"
 ' "$work/result.json"

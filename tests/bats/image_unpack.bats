@@ -193,8 +193,9 @@ outside_untouched() {
 }
 
 # podman save from a private store (vfs, own root/runroot/tmpdir/conf) in a
-# mount namespace of its own whose /dev/shm is a private tmpfs: podman's lock
-# file never reaches the host's /dev/shm.
+# mount namespace of its own whose /dev/shm and /var/lib are private tmpfs:
+# podman's lock file (/dev/shm/libpod_lock) and containers/image's blob info
+# cache (/var/lib/containers/cache) never reach the host.
 podman_save() {
 	command -v podman >/dev/null || skip "podman is not installed"
 	local d=$TEST_TMP/podman
@@ -213,6 +214,7 @@ CONF
 	CONTAINERS_CONF=$d/containers.conf CONTAINERS_REGISTRIES_CONF=$d/registries.conf \
 		unshare -m --propagation private sh -ec '
 		mount -t tmpfs tmpfs /dev/shm
+		mount -t tmpfs tmpfs /var/lib
 		p() { r=$1; shift; timeout -k 5 60 podman --root "$r/root" --runroot "$r/runroot" \
 			--tmpdir "$r/tmp" --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"; }
 		d=$1
