@@ -120,6 +120,20 @@ static int parent_fd(struct img_apply *a, const char *dir, bool create, int *out
 	return 0;
 }
 
+/* path and the directories on the way to it: what an opaque whiteout later
+ * in the layer keeps. */
+static void mark_added(struct img_pathset *s, const char *path)
+{
+	cleanup_free char *p = xstrdup(path);
+	while (!img_pathset_has(s, p)) {
+		img_pathset_add(s, p);
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
 /* Make room for a new entry `name` in parent: remove what is there, except a
  * directory when a directory comes (*merge set).  A removed directory or
  * symlink may be on the cached parent's path: forget it. */
@@ -342,47 +356,68 @@ static int add_hardlink(struct img_apply *a, const char *target_raw, int parent,
 	return 0;
 }
 
-/* ".wh.NAME" in dir: remove NAME; ".wh..wh..opq": empty dir of what lower
- * layers left (the layer's own entries stay). */
-static int whiteout(struct img_apply *a, const char *dir, const char *base, struct husk_err **err)
+/* Empty the directory dfd (path rel) of what lower layers put there: an
+ * entry this layer made stays, a directory on the way to one is kept and
+ * emptied in turn, everything else goes (overlayfs hides a lower tree below
+ * an opaque directory entirely). */
+static int clear_lower(struct img_apply *a, int dfd, const char *rel, int depth,
+		       struct husk_err **err)
 {
-	int parent;
-	int r = parent_fd(a, dir, false, &parent);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return 0; /* nothing below to hide */
-	if (r < 0)
-		return husk_err_set(err, -r, "open its directory");
-	if (strcmp(base, WH_OPAQUE) != 0) {
-		const char *victim = base + strlen(WH_PREFIX);
-		if (!strncmp(victim, WH_PREFIX, strlen(WH_PREFIX)))
-			return 0; /* other .wh..wh. names are aufs metadata */
-		if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
-			return husk_err_set(err, 0, "whiteout of \"%s\"", victim);
-		r = image_remove_tree_at(parent, victim, err);
-		forget_parent(a); /* the victim may be on the cached path */
-		return r;
-	}
-	int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return husk_err_sys(err, "open its directory");
-	cleanup_dir DIR *d = fdopendir(dfd);
+	if (depth > 512)
+		return husk_err_set(err, 0, "opaque whiteout: directories nested too deep");
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return husk_err_sys(err, "open %s", *rel ? rel : "/");
+	cleanup_dir DIR *d = fdopendir(fd);
 	if (!d) {
-		close(dfd);
-		return husk_err_sys(err, "open its directory");
+		close(fd);
+		return husk_err_sys(err, "open %s", *rel ? rel : "/");
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		cleanup_free char *child =
-		    *dir ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(de->d_name);
-		if (img_pathset_has(a->added, child))
+		    *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (!img_pathset_has(a->added, child)) {
+			if (image_remove_tree_at(dirfd(d), de->d_name, err) < 0)
+				return -1;
 			continue;
-		if (image_remove_tree_at(dirfd(d), de->d_name, err) < 0)
+		}
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return husk_err_sys(err, "stat %s", child);
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		cleanup_fd int sub =
+		    openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return husk_err_sys(err, "open %s", child);
+		if (clear_lower(a, sub, child, depth + 1, err) < 0)
 			return -1;
 	}
-	forget_parent(a);
 	return 0;
+}
+
+/* ".wh.NAME" in dir: remove NAME; ".wh..wh..opq": dir is opaque. */
+static int whiteout(struct img_apply *a, const char *dir, const char *base, struct husk_err **err)
+{
+	bool opaque = !strcmp(base, WH_OPAQUE);
+	const char *victim = base + strlen(WH_PREFIX);
+	if (!opaque && !strncmp(victim, WH_PREFIX, strlen(WH_PREFIX)))
+		return 0; /* other .wh..wh. names are aufs metadata */
+	if (!opaque && (!*victim || !strcmp(victim, ".") || !strcmp(victim, "..")))
+		return husk_err_set(err, 0, "whiteout of \"%s\"", victim);
+	int parent;
+	int r = parent_fd(a, dir, false, &parent);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0; /* nothing below to hide */
+	if (r < 0)
+		return husk_err_set(err, -r, "open its directory");
+	r = opaque ? clear_lower(a, parent, dir, 0, err)
+		   : image_remove_tree_at(parent, victim, err);
+	forget_parent(a); /* what went may have been on the cached path */
+	return r;
 }
 
 static int apply_entry(struct img_apply *a, struct archive *ar, struct archive_entry *e,
@@ -412,7 +447,7 @@ static int apply_entry(struct img_apply *a, struct archive *ar, struct archive_e
 	int r = parent_fd(a, dir, true, &parent);
 	if (r < 0)
 		return husk_err_set(err, -r, "open its directory");
-	img_pathset_add(a->added, path);
+	mark_added(a->added, path);
 	if (hardlink)
 		return add_hardlink(a, hardlink, parent, base, err);
 	switch (type) {

@@ -68,6 +68,7 @@ outside_untouched() {
 	# .wh.motd removed a lower file; .wh..wh..opq emptied opq/ of lower entries only
 	[ ! -e "$r/etc/motd" ]
 	[ "$(ls "$r/opq")" = "c" ]
+	[ "$(cd "$r/opq2" && find . | sort | tr '\n' ' ')" = ". ./sub ./sub/new " ]
 	[ ! -e "$r/data/fifo" ]
 	# replaced entries: dir -> file, file -> dir, symlink -> file
 	[ -f "$r/repl" ] && [ -d "$r/f2" ] && [ -f "$r/f2/inner" ] && [ -f "$r/s2" ] && [ ! -L "$r/s2" ]

@@ -158,6 +158,7 @@ def multi(out, tag, user, l2_compression="gzip", nested=False):
         f("etc/motd", b"to be whited out\n"),
         d("opq"), f("opq/a", b"a"), f("opq/b", b"b"),
         d("repl"), f("repl/x", b"x"),
+        d("opq2"), d("opq2/sub"), f("opq2/sub/old", b"old"), f("opq2/other", b"other"),
         f("f2", b"file, then a directory"),
         sym("s2", "bin/busybox"),
         f("data-keep", b"kept from layer 1\n", mode=0o600, uid=7, gid=8),
@@ -192,6 +193,8 @@ def multi(out, tag, user, l2_compression="gzip", nested=False):
         d("f2"), f("f2/inner", b"inner"),
         f("s2", b"a file where a symlink was"),
         f("data/.wh.fifo"),
+        # the layer's own entries survive an opaque marker that comes after them
+        f("opq2/sub/new", b"new"), f("opq2/.wh..wh..opq"),
         f("big", random.Random(42).randbytes(3 << 20), mode=0o755),
     ]
     config = {"User": user, "Env": ["PATH=/usr/local/bin:/bin", "FOO=bar"],
