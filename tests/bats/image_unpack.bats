@@ -231,10 +231,20 @@ CONF
 	"$HUSK" image unpack "docker-archive:$d/docker.tar" "$TEST_TMP/docker"
 	"$HUSK" image unpack "docker-archive:$d/docker.tar:husk-busybox:latest" "$TEST_TMP/docker-tag"
 	"$HUSK" image unpack "oci-archive:$d/oci-archive.tar" "$TEST_TMP/oci"
+	"$HUSK" image unpack "oci-archive:$d/oci-archive.tar:localhost/husk-busybox:latest" "$TEST_TMP/oci-tag"
 	run python3 "$MK" compare "$TEST_TMP/docker/rootfs" "$TEST_TMP/oci/rootfs"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -x "$TEST_TMP/docker/rootfs/bin/busybox" ]
+	# the same tree as umoci's from podman's oci-archive
+	if command -v umoci >/dev/null; then
+		mkdir "$TEST_TMP/layout" && tar -xf "$d/oci-archive.tar" -C "$TEST_TMP/layout"
+		umoci unpack --image "$TEST_TMP/layout:localhost/husk-busybox:latest" "$TEST_TMP/umoci" >/dev/null
+		run python3 "$MK" compare "$TEST_TMP/docker/rootfs" "$TEST_TMP/umoci/rootfs"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *" 0 differ"* ]]
+	fi
 	run husk run --image "docker-archive:$d/docker.tar" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	run husk run --image "docker-archive:$d/docker.tar" "$CID" sh
