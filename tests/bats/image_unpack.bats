@@ -47,7 +47,8 @@ outside_untouched() {
 	[[ "$output" == *" 0 differ"* ]]
 	# The comparison sees the interesting entries (not two empty trees).
 	[[ "$output" != "0 entries"* ]]
-	[ -c "$TEST_TMP/umoci/rootfs/data/chr" ] && [ -u "$TEST_TMP/umoci/rootfs/usr/local/bin/suid" ]
+	[ -c "$TEST_TMP/umoci/rootfs/data/chr" ]
+	[ -u "$TEST_TMP/umoci/rootfs/usr/local/bin/suid" ]
 }
 
 @test "image unpack: a zstd layer unpacks like the same layer gzip'd" {
@@ -71,11 +72,16 @@ outside_untouched() {
 	[ "$(cd "$r/opq2" && find . | sort | tr '\n' ' ')" = ". ./sub ./sub/new " ]
 	[ ! -e "$r/data/fifo" ]
 	# replaced entries: dir -> file, file -> dir, symlink -> file
-	[ -f "$r/repl" ] && [ -d "$r/f2" ] && [ -f "$r/f2/inner" ] && [ -f "$r/s2" ] && [ ! -L "$r/s2" ]
+	[ -f "$r/repl" ]
+	[ -d "$r/f2" ]
+	[ -f "$r/f2/inner" ]
+	[ -f "$r/s2" ]
+	[ ! -L "$r/s2" ]
 	# hard link made in layer 2, its first name replaced in layer 3: the link keeps the old file
 	[ "$(cat "$r/data/hard2")" = "linked content" ]
 	[ "$(cat "$r/data/hard1")" = "replaced in layer 3" ]
-	[ "$(readlink "$r/data/rel")" = "../etc/passwd" ] && [ "$(readlink "$r/data/abs")" = "/etc/group" ]
+	[ "$(readlink "$r/data/rel")" = "../etc/passwd" ]
+	[ "$(readlink "$r/data/abs")" = "/etc/group" ]
 	[ "$(stat -c '%F %t:%T %a' "$r/data/chr")" = "character special file 1:3 666" ]
 	[ "$(stat -c '%F %t:%T %a' "$r/data/blk")" = "block special file 7:c8 660" ]
 	[ "$(stat -c '%a %u:%g' "$r/usr/local/bin/suid")" = "4755 0:0" ]
@@ -187,7 +193,8 @@ outside_untouched() {
 	# a bad image: nothing made
 	run husk run --image "oci:$TEST_TMP/nowhere" "$CID"
 	[ "$status" -ne 0 ]
-	[ ! -e "$HUSK_ROOT/.images/$CID" ] && [ ! -e "$HUSK_ROOT/$CID" ]
+	[ ! -e "$HUSK_ROOT/.images/$CID" ]
+	[ ! -e "$HUSK_ROOT/$CID" ]
 	run husk run --image "oci:$TEST_TMP/layout:v1" --bundle "$TEST_TMP" "$CID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--image and --bundle exclude each other"* ]]
@@ -271,7 +278,8 @@ hostile_fails() { # KIND EXPECTED_MESSAGE
 	[[ "$output" == *"$2"* ]]
 	[ ! -e "$TEST_TMP/b-$1" ]
 	outside_untouched
-	[ ! -e "$TEST_TMP/escape-dotdot" ] && [ ! -e "$TEST_TMP/escape-deep" ]
+	[ ! -e "$TEST_TMP/escape-dotdot" ]
+	[ ! -e "$TEST_TMP/escape-deep" ]
 }
 
 @test "image unpack: hostile names fail cleanly: ../, absolute, hard links out, whiteout of .." {
@@ -287,7 +295,8 @@ hostile_fails() { # KIND EXPECTED_MESSAGE
 	python3 "$MK" hostile dotdot "$TEST_TMP/h2" "$OUTSIDE"
 	run "$HUSK" image unpack "oci:$TEST_TMP/h2" "$TEST_TMP/keep"
 	[ "$status" -ne 0 ]
-	[ -d "$TEST_TMP/keep" ] && [ -z "$(ls -A "$TEST_TMP/keep")" ]
+	[ -d "$TEST_TMP/keep" ]
+	[ -z "$(ls -A "$TEST_TMP/keep")" ]
 }
 
 @test "image unpack: a symlink planted by one layer and followed by a later one stays inside the rootfs" {
