@@ -10,6 +10,7 @@
 #define HUSK_ROOTFS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "oci/features.h"
@@ -61,5 +62,12 @@ int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 /* `features`: the mount options this module understands itself and idmapped
  * mounts. */
 void rootfs_features(struct oci_features *f);
+
+/* The same without an error object, for callers that decide per errno (image
+ * layers: ENOENT means "create it").  Returns the fd or -errno. */
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* mkdir -p of path inside root_fd (symlinks followed inside the root, missing
+ * directories created with mode); returns an O_PATH fd of it or -errno. */
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 
 #endif
