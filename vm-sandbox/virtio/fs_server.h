@@ -23,11 +23,13 @@
  *
  * Requests are served one at a time on the thread that kicks the queue.
  *
- * Syscalls the server makes (for the monitor's seccomp allow-list):
- *   openat, close, fstat/newfstatat, fstatfs, readlinkat, symlinkat, mknodat,
- *   mkdirat, unlinkat, renameat2, linkat, fchmodat, fchownat, utimensat,
- *   ftruncate, fallocate, lseek, pread64/preadv, pwrite64/pwritev,
- *   getdents64, fsync, fdatasync, umask, prlimit64 (at creation). */
+ * Syscalls the server makes (for the monitor's seccomp allow-list; seen
+ * with strace on the unit tests, glibc 2.36 x86-64):
+ *   openat, close, newfstatat, fstatfs, fcntl, readlinkat, symlinkat,
+ *   mknodat, mkdirat, unlinkat, renameat, renameat2, linkat, fchmodat,
+ *   fchmod, fchownat, fchown, utimensat, ftruncate, fallocate, lseek,
+ *   pread64, preadv, pwrite64, pwritev, getdents64, fsync, fdatasync, umask,
+ *   geteuid, getegid, prlimit64 (at creation). */
 #ifndef HUSK_VIRTIO_FS_SERVER_H
 #define HUSK_VIRTIO_FS_SERVER_H
 
