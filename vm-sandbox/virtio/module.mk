@@ -1,7 +1,8 @@
 # virtio device models: libFuzzer targets and benchmark.
 #   make fuzz-virtio [FUZZ_TIME=seconds]   build and run the virtqueue fuzzer
 #   make fuzz-virtiofs [FUZZ_TIME=seconds] build and run the virtio-fs request fuzzer
-#   make bench-virtio                      virtio-blk throughput via the harness vs pread
+#   make bench-virtio                      virtio-blk and virtio-fs throughput via the harness
+#                                          vs pread/pwrite
 
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
@@ -54,8 +55,16 @@ $(VIRTIO_BENCH): bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c $(L
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c \
 		$(LIBHUSK) $(LDLIBS)
 
+VIRTIOFS_BENCH := $(BUILD)/bench/virtio_fs_bench
+$(VIRTIOFS_BENCH): bench/virtio_fs_bench.c tests/unit/helpers/virtio_driver.c \
+		tests/unit/helpers/fuse_client.c $(LIBHUSK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/virtio_fs_bench.c tests/unit/helpers/virtio_driver.c \
+		tests/unit/helpers/fuse_client.c $(LIBHUSK) $(LDLIBS)
+
 .PHONY: bench-virtio
-bench-virtio: $(VIRTIO_BENCH)
+bench-virtio: $(VIRTIO_BENCH) $(VIRTIOFS_BENCH)
 	$(VIRTIO_BENCH)
+	$(VIRTIOFS_BENCH)
 
 bench: bench-virtio
