@@ -14,23 +14,6 @@
 
 #include "tests/unit/helpers/fuse_client.h"
 
-static int setup(void **state)
-{
-	struct fc *f = calloc(1, sizeof(*f));
-	assert_int_equal(fc_open(f, NULL, false), 0);
-	assert_int_equal(fc_init(f), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fc *f = *state;
-	fc_close(f);
-	free(f);
-	return 0;
-}
-
 static void host_write(struct fc *f, const char *name, const char *data)
 {
 	char p[256];
@@ -463,7 +446,7 @@ static void unknown_opcodes_and_destroy(void **state)
 	assert_int_equal(fc_call(f, FUSE_GETATTR, 1, &m, &ao, sizeof(ao), NULL), 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

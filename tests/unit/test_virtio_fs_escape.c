@@ -17,23 +17,6 @@
 
 #include "tests/unit/helpers/fuse_client.h"
 
-static int setup(void **state)
-{
-	struct fc *f = calloc(1, sizeof(*f));
-	assert_int_equal(fc_open(f, NULL, false), 0);
-	assert_int_equal(fc_init(f), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fc *f = *state;
-	fc_close(f);
-	free(f);
-	return 0;
-}
-
 static void host_path(struct fc *f, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", f->share, name);
@@ -456,7 +439,7 @@ static void pseudo_filesystems_are_empty(void **state)
 	fc_close(&f);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

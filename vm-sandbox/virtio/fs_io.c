@@ -89,12 +89,8 @@ static int reply_open(struct fs_server *s, struct fs_req *r, int fd, bool dir, b
 int fs_op_open(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_open_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	FS_ARGS(r, in);
+	struct fs_inode *ino = r->ino;
 	if (ino->type == S_IFDIR)
 		return -EISDIR;
 	int flags;
@@ -132,21 +128,15 @@ static int open_existing(struct fs_server *s, struct fs_inode *parent, const cha
 int fs_op_create(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_create_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
-	struct fs_inode *parent = fs_inode_get(s, r->h.nodeid);
-	if (!parent)
-		return -ENOENT;
-	if (parent->type != S_IFDIR)
-		return -ENOTDIR;
-	if (parent->opaque)
-		return -EACCES;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
+	const char *name;
+	struct fs_inode *parent;
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	if (e < 0)
+		return e;
 	int flags;
-	int e = open_flags(s, in.flags, &flags);
+	e = open_flags(s, in.flags, &flags);
 	if (e < 0)
 		return e;
 	mode_t old = umask(0); /* the guest kernel applied its umask already */
@@ -187,9 +177,7 @@ int fs_op_create(struct fs_server *s, struct fs_req *r)
 int fs_op_read(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_read_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -215,9 +203,7 @@ int fs_op_read(struct fs_server *s, struct fs_req *r)
 int fs_op_write(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_write_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -235,25 +221,12 @@ int fs_op_write(struct fs_server *s, struct fs_req *r)
 	return fs_reply(r, &out, sizeof(out));
 }
 
+/* RELEASE and RELEASEDIR: a handle of the kind the opcode names. */
 int fs_op_release(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_release_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	if (!fs_handle_get(s, in.fh, false))
-		return -EBADF;
-	fs_handle_close(s, in.fh);
-	return 0;
-}
-
-int fs_op_releasedir(struct fs_server *s, struct fs_req *r)
-{
-	struct fuse_release_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	if (!fs_handle_get(s, in.fh, true))
+	FS_ARGS(r, in);
+	if (!fs_handle_get(s, in.fh, r->h.opcode == FUSE_RELEASEDIR))
 		return -EBADF;
 	fs_handle_close(s, in.fh);
 	return 0;
@@ -263,18 +236,14 @@ int fs_op_releasedir(struct fs_server *s, struct fs_req *r)
 int fs_op_flush(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_flush_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	return fs_handle_get(s, in.fh, false) ? 0 : -EBADF;
 }
 
 int fs_op_fsync(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_fsync_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, r->h.opcode == FUSE_FSYNCDIR);
 	if (!h)
 		return -EBADF;
@@ -287,12 +256,8 @@ int fs_op_fsync(struct fs_server *s, struct fs_req *r)
 int fs_op_opendir(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_open_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	FS_ARGS(r, in);
+	struct fs_inode *ino = r->ino;
 	if (ino->type != S_IFDIR)
 		return -ENOTDIR;
 	/* A pseudo filesystem's directory is never opened: it lists nothing. */
@@ -314,9 +279,7 @@ struct dirent64_raw {
 int fs_op_readdir(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_read_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, true);
 	if (!h)
 		return -EBADF;
@@ -358,9 +321,7 @@ int fs_op_readdir(struct fs_server *s, struct fs_req *r)
 int fs_op_fallocate(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_fallocate_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -372,9 +333,7 @@ int fs_op_fallocate(struct fs_server *s, struct fs_req *r)
 int fs_op_lseek(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_lseek_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;

@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -82,7 +83,8 @@ struct fs_server {
 	uint32_t buckets[FS_HASH_BUCKETS];
 	struct fs_handle *handles;
 	uint32_t n_handles, cap_handles;
-	uint8_t args[FS_ARGS_MAX]; /* the current request, header included */
+	/* The current request, header included; 8-aligned, like its arguments. */
+	uint8_t args[FS_ARGS_MAX] __attribute__((aligned(8)));
 	uint8_t reply[FS_ARGS_MAX];
 	uint8_t dents[32 * 1024]; /* getdents64 scratch */
 };
@@ -90,7 +92,8 @@ struct fs_server {
 /* One request as the handlers see it. */
 struct fs_req {
 	struct fuse_in_header h;
-	const uint8_t *arg; /* after the header, arg_len bytes (in s->args) */
+	struct fs_inode *ino; /* the header's nodeid, for the opcodes that act on one */
+	const uint8_t *arg;   /* after the header, arg_len bytes (in s->args) */
 	size_t arg_len;
 	const struct iovec *in; /* the whole request, for WRITE's data */
 	unsigned n_in;
@@ -109,6 +112,9 @@ size_t fs_server_handle(struct fs_server *s, const struct iovec *in, unsigned n_
 /* Copy a fixed-size argument at *off in the request; advances *off.
  * false when the request is too short for it. */
 bool fs_arg(struct fs_req *r, size_t *off, void *dst, size_t size);
+/* The opcode's fixed arguments: the dispatcher checked that the request
+ * carries at least their size (fs_request.c's table). */
+#define FS_ARGS(r, var) memcpy(&(var), (r)->arg, sizeof(var))
 /* A name at *off: NUL-terminated inside the request, one path component (no
  * '/', not empty, at most NAME_MAX); "." and ".." only when dots is set.
  * Returns NULL when it is none of these; advances *off past the NUL. */
@@ -174,7 +180,6 @@ int fs_op_flush(struct fs_server *s, struct fs_req *r);
 int fs_op_fsync(struct fs_server *s, struct fs_req *r);
 int fs_op_opendir(struct fs_server *s, struct fs_req *r);
 int fs_op_readdir(struct fs_server *s, struct fs_req *r);
-int fs_op_releasedir(struct fs_server *s, struct fs_req *r);
 int fs_op_fallocate(struct fs_server *s, struct fs_req *r);
 int fs_op_lseek(struct fs_server *s, struct fs_req *r);
 
@@ -184,6 +189,10 @@ int fs_stat(const struct fs_inode *ino, struct fuse_attr *attr);
 /* A new entry under parent (after a create): its inode and entry_out. */
 int fs_entry_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *parent, const char *name,
 		   struct fuse_entry_out *out);
+/* The name at *off (see fs_name) and the header's nodeid as a directory the
+ * guest may change or look into (not on a pseudo filesystem: EACCES). */
+int fs_name_in_dir(struct fs_server *s, struct fs_req *r, size_t *off, bool dots, const char **name,
+		   struct fs_inode **dir);
 /* The caller's uid/gid on a node the server just made (if it may chown). */
 void fs_own(struct fs_req *r, int dirfd, const char *name);
 

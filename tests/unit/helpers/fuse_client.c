@@ -56,6 +56,23 @@ void fc_close(struct fc *f)
 	}
 }
 
+int fc_fixture_setup(void **state)
+{
+	struct fc *f = calloc(1, sizeof(*f));
+	if (!f || fc_open(f, NULL, false) < 0 || fc_init(f) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+int fc_fixture_teardown(void **state)
+{
+	struct fc *f = *state;
+	fc_close(f);
+	free(f);
+	return 0;
+}
+
 void fm_put(struct fmsg *m, const void *p, size_t n)
 {
 	if (m->n + n > sizeof(m->b))

@@ -34,6 +34,9 @@ struct fmsg {
  * device, start it.  Returns 0 or -1. */
 int fc_open(struct fc *f, const char *path, bool readonly);
 void fc_close(struct fc *f);
+/* cmocka fixtures: a started, INIT'ed client on a fresh temp share in *state. */
+int fc_fixture_setup(void **state);
+int fc_fixture_teardown(void **state);
 int fc_init(struct fc *f); /* FUSE_INIT 7.37: 0 or -errno */
 
 void fm_put(struct fmsg *m, const void *p, size_t n);
