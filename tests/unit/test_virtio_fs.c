@@ -272,6 +272,16 @@ static void namespace_ops(void **state)
 	char hl[64] = {0}, path[256];
 	snprintf(path, sizeof(path), "%s/l", f->share);
 	assert_int_equal(readlink(path, hl, sizeof(hl)), 3);
+	/* The link's own mtime (lutimes; its target does not even exist). */
+	m.n = 0;
+	struct fuse_setattr_in lt = {.valid = FATTR_MTIME, .mtime = 1000000000};
+	fm_put(&m, &lt, sizeof(lt));
+	struct fuse_attr_out la;
+	assert_int_equal(fc_call(f, FUSE_SETATTR, l.nodeid, &m, &la, sizeof(la), NULL), 0);
+	struct stat lst;
+	assert_int_equal(lstat(path, &lst), 0);
+	assert_int_equal(lst.st_mtim.tv_sec, 1000000000);
+	assert_true(S_ISLNK(lst.st_mode));
 	/* LINK: the same inode, nlink 2 */
 	int64_t z = fc_lookup(f, 1, "z", NULL);
 	m.n = 0;

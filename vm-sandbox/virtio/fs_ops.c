@@ -187,8 +187,9 @@ static int set_times(struct fs_server *s, const struct fs_inode *ino, int fd,
 		ts[1] = (struct timespec){.tv_sec = in->mtime, .tv_nsec = in->mtimensec};
 	if (fd >= 0)
 		return futimens(fd, ts) < 0 ? -errno : 0;
-	if (ino->type == S_IFLNK)
-		return -EOPNOTSUPP;
+	if (ino->type == S_IFLNK) /* the link's own times (tar, cp -a) */
+		return utimensat(ino->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno
+											   : 0;
 	char name[16];
 	fs_inode_procname(ino, name);
 	return utimensat(s->procfd_fd, name, ts, 0) < 0 ? -errno : 0;
