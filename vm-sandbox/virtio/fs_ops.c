@@ -269,7 +269,7 @@ int fs_op_readlink(struct fs_server *s, struct fs_req *r)
 int fs_op_symlink(struct fs_server *s, struct fs_req *r)
 {
 	size_t off = 0;
-	const char *name, *target;
+	const char *name, *target = NULL;
 	struct fs_inode *parent;
 	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
 	if (e == 0 && !(target = fs_target(r, &off)))
