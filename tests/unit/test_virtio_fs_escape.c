@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -439,14 +441,47 @@ static void pseudo_filesystems_are_empty(void **state)
 	fc_close(&f);
 }
 
+/* A pseudo filesystem's file bind-mounted into the share (as a container
+ * might): seen, never opened or changed. */
+static void pseudo_filesystem_files_stay_shut(void **state)
+{
+	/* The mount namespace first: the server's fds see the mounts of the
+	 * namespace they were opened in. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		skip(); /* needs CAP_SYS_ADMIN for a private mount namespace */
+	struct fc f;
+	assert_int_equal(fc_open(&f, NULL, false), 0);
+	assert_int_equal(fc_init(&f), 0);
+	char p[160];
+	host_path(&f, "status", p, sizeof(p));
+	close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	assert_int_equal(mount("/proc/self/status", p, NULL, MS_BIND, NULL), 0);
+	int64_t st = fc_lookup(&f, 1, "status", NULL);
+	assert_true(st > 1);
+	assert_int_equal(fc_open_fh(&f, (uint64_t)st, O_RDONLY, false), -EACCES);
+	struct fmsg m = {0};
+	struct fuse_setattr_in si = {.valid = FATTR_MODE, .mode = 0777};
+	fm_put(&m, &si, sizeof(si));
+	uint8_t out[256];
+	assert_int_equal(fc_call(&f, FUSE_SETATTR, (uint64_t)st, &m, out, sizeof(out), NULL),
+			 -EACCES);
+	umount2(p, MNT_DETACH);
+	fc_close(&f);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(dotdot_stays_at_the_root),    T(names_are_single_components),
-	    T(symlinks_are_never_followed), T(links_stay_inside),
-	    T(device_nodes_are_refused),    cmocka_unit_test(readonly_share_refuses_writes),
-	    T(malformed_requests),	    cmocka_unit_test(pseudo_filesystems_are_empty),
+	    T(dotdot_stays_at_the_root),
+	    T(names_are_single_components),
+	    T(symlinks_are_never_followed),
+	    T(links_stay_inside),
+	    T(device_nodes_are_refused),
+	    cmocka_unit_test(readonly_share_refuses_writes),
+	    T(malformed_requests),
+	    cmocka_unit_test(pseudo_filesystems_are_empty),
+	    cmocka_unit_test(pseudo_filesystem_files_stay_shut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,6 +93,8 @@ int fs_op_open(struct fs_server *s, struct fs_req *r)
 	struct fs_inode *ino = r->ino;
 	if (ino->type == S_IFDIR)
 		return -EISDIR;
+	if (ino->opaque)
+		return -EACCES; /* a pseudo filesystem's file bind-mounted into the share */
 	int flags;
 	int e = open_flags(s, in.flags, &flags);
 	if (e < 0)
