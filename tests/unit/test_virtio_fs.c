@@ -412,6 +412,45 @@ static void readdir_statfs_access(void **state)
 	}
 	assert_int_equal(seen, 40);
 	(void)has_name;
+	/* READDIRPLUS: each entry with its lookup, "." and ".." without. */
+	{
+		struct fmsg pm = {0};
+		struct fuse_read_in pin = {.fh = (uint64_t)dh, .offset = 0, .size = 4096};
+		fm_put(&pm, &pin, sizeof(pin));
+		uint8_t pbuf[4096];
+		size_t pgot = 0;
+		unsigned with_node = 0, dots = 0;
+		for (int round = 0; round < 20; round++) {
+			memcpy(pm.b, &pin, sizeof(pin));
+			assert_int_equal(
+			    fc_call(f, FUSE_READDIRPLUS, 1, &pm, pbuf, sizeof(pbuf), &pgot), 0);
+			if (pgot == 0)
+				break;
+			for (size_t at = 0; at < pgot;) {
+				struct fuse_direntplus dp;
+				memcpy(&dp, pbuf + at, sizeof(dp));
+				const char *nm =
+				    (const char *)pbuf + at + FUSE_NAME_OFFSET_DIRENTPLUS;
+				if (dp.dirent.namelen <= 2 && nm[0] == '.') {
+					assert_int_equal(dp.entry_out.nodeid, 0);
+					dots++;
+				} else {
+					assert_true(dp.entry_out.nodeid > 1);
+					assert_int_equal(dp.entry_out.attr.ino, dp.dirent.ino);
+					with_node++;
+				}
+				pin.offset = dp.dirent.off;
+				at += FUSE_DIRENTPLUS_SIZE(&dp);
+			}
+		}
+		assert_int_equal(dots, 2);
+		assert_int_equal(with_node, 40);
+		/* A reply buffer smaller than one entry: nothing, and no lookup lost. */
+		pin.size = 8;
+		memcpy(pm.b, &pin, sizeof(pin));
+		assert_int_equal(fc_call(f, FUSE_READDIRPLUS, 1, &pm, pbuf, 8, &pgot), 0);
+		assert_int_equal(pgot, 0);
+	}
 	struct fmsg m = {0};
 	struct fuse_fsync_in fs = {.fh = (uint64_t)dh};
 	fm_put(&m, &fs, sizeof(fs));

@@ -64,8 +64,7 @@ static int entry_fill(struct fs_server *s, struct fs_inode *ino, struct fuse_ent
 	return r;
 }
 
-/* The entry for parent/name, one more lookup on its inode. */
-static int entry_of(struct fs_server *s, struct fs_inode *parent, const char *name,
+int fs_entry_lookup(struct fs_server *s, struct fs_inode *parent, const char *name,
 		    struct fuse_entry_out *out)
 {
 	int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -81,7 +80,7 @@ static int entry_of(struct fs_server *s, struct fs_inode *parent, const char *na
 int fs_entry_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *parent, const char *name,
 		   struct fuse_entry_out *out)
 {
-	int e = entry_of(s, parent, name, out);
+	int e = fs_entry_lookup(s, parent, name, out);
 	if (e < 0)
 		return e;
 	e = fs_reply(r, out, sizeof(*out));

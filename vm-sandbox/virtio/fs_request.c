@@ -58,6 +58,7 @@ static const struct fs_opcode opcodes[] = {
     [FUSE_FALLOCATE] = {fs_op_fallocate, A(fuse_fallocate_in), OP_WRITES},
     [FUSE_RENAME2] = {fs_op_rename2, A(fuse_rename2_in), OP_WRITES},
     [FUSE_LSEEK] = {fs_op_lseek, A(fuse_lseek_in), 0},
+    [FUSE_READDIRPLUS] = {fs_op_readdir, A(fuse_read_in), 0},
 };
 #undef A
 

@@ -186,6 +186,10 @@ int fs_op_lseek(struct fs_server *s, struct fs_req *r);
 /* fs_ops.c: shared by the file operations */
 /* stat of an inode, as a FUSE attr. */
 int fs_stat(const struct fs_inode *ino, struct fuse_attr *attr);
+/* The entry for parent/name (one more lookup on its inode).  May move the
+ * inode table: parent is not valid afterwards. */
+int fs_entry_lookup(struct fs_server *s, struct fs_inode *parent, const char *name,
+		    struct fuse_entry_out *out);
 /* A new entry under parent (after a create): its inode and entry_out. */
 int fs_entry_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *parent, const char *name,
 		   struct fuse_entry_out *out);
