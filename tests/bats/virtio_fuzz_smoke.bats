@@ -41,8 +41,7 @@ fuzz_15s() {
 	[ "${runs:-0}" -gt "$3" ]
 	[ "$(ls "$WORK/seeds" | wc -l)" -ge "$4" ]
 	[ "${added:-0}" -gt 0 ]
-	run ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-*
-	[ "$status" -ne 0 ]
+	[ -z "$(ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* 2>/dev/null)" ]
 }
 
 @test "virtqueue fuzzer: 15 s over all devices, no crash" {

@@ -13,9 +13,11 @@ load helpers
 CMDLINE="console=ttyS0 reboot=k panic=-1 rdinit=/init quiet"
 
 setup() {
-	local why
-	why=$("$REPO_ROOT/tests/nested/host-kvm.sh") ||
+	local why probe
+	if ! why=$("$REPO_ROOT/tests/nested/host-kvm.sh"); then
+		probe=$("$REPO_ROOT/tests/nested/probe.sh") || skip "$why; $probe"
 		skip "$why: run it through tests/nested/run (make check-vm does)"
+	fi
 	KERNEL_DIR=${HUSK_GUEST_KERNEL_DIR:-$("$REPO_ROOT/vm-sandbox/guest-kernel/build.sh" --print-cache-dir)}
 	[ -f "$KERNEL_DIR/bzImage" ] && [ -f "$KERNEL_DIR/vmlinux" ] ||
 		skip "guest kernel not built in $KERNEL_DIR: run 'make guest-kernel'"
