@@ -164,7 +164,7 @@ static void mmio_bus_dispatches_and_refuses_overlap(void **state)
 /* The registrations come with the device files; a unit test links libhusk.a
  * as an archive, so it names each device file's constructor to pull it in. */
 static void *const device_files[] __attribute__((used)) = {
-    (void *)virtio_blk_create, (void *)virtio_net_create, (void *)virtio_vsock_create,
+    (void *)virtio_blk_create,	   (void *)virtio_net_create, (void *)virtio_vsock_create,
     (void *)virtio_console_create, (void *)virtio_rng_create, (void *)virtio_fs_create,
 };
 

@@ -151,7 +151,8 @@ struct vm_device *virtio_rng_create_src(const struct vm_device_env *env,
 	r->read_random = read_random;
 	r->ready_fd = ready_fd;
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX);
-	if (virtio_mmio_init(&r->vdev, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) < 0) {
+	if (virtio_mmio_init(&r->vdev, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) <
+	    0) {
 		rng_destroy(&r->vdev);
 		free(r);
 		return NULL;
