@@ -92,14 +92,13 @@ static int release(struct fc *f, uint64_t fh, bool dir)
 
 static void init_negotiates(void **state)
 {
-	struct fc f;
-	assert_int_equal(fc_open(&f, NULL, false), 0);
+	struct fc *f = *state;
 	/* Nothing before INIT. */
-	assert_int_equal(fc_lookup(&f, 1, "x", NULL), -EIO);
+	assert_int_equal(fc_lookup(f, 1, "x", NULL), -EIO);
 	struct fmsg m = {0};
 	struct fuse_init_in old = {.major = 7, .minor = 30};
 	fm_put(&m, &old, sizeof(old));
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, NULL, 0, NULL), -EPROTO);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, NULL, 0, NULL), -EPROTO);
 	m.n = 0;
 	struct fuse_init_in in = {.major = 7,
 				  .minor = 37,
@@ -108,21 +107,20 @@ static void init_negotiates(void **state)
 				      FUSE_BIG_WRITES | FUSE_POSIX_LOCKS | FUSE_WRITEBACK_CACHE};
 	fm_put(&m, &in, sizeof(in));
 	struct fuse_init_out out;
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), 0);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), 0);
 	assert_int_equal(out.major, 7);
 	assert_int_equal(out.minor, 37);
 	assert_int_equal(out.max_write, 128 * 1024);
 	assert_int_equal(out.flags, FUSE_BIG_WRITES); /* no locks, no writeback cache */
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), -EIO);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), -EIO);
 	/* Config space: the tag and one request queue. */
 	char tag[36];
-	vdrv_config(&f.d, 0, tag, 4);
-	vdrv_config(&f.d, 4, tag + 4, 4);
+	vdrv_config(&f->d, 0, tag, 4);
+	vdrv_config(&f->d, 4, tag + 4, 4);
 	assert_memory_equal(tag, "husktest", 8);
 	uint32_t nq;
-	vdrv_config(&f.d, 36, &nq, 4);
+	vdrv_config(&f->d, 36, &nq, 4);
 	assert_int_equal(nq, 1);
-	fc_close(&f);
 }
 
 static void lookup_getattr_forget(void **state)
@@ -495,11 +493,16 @@ static void unknown_opcodes_and_destroy(void **state)
 	assert_int_equal(fc_call(f, FUSE_GETATTR, 1, &m, &ao, sizeof(ao), NULL), 0);
 }
 
+static int setup_uninit(void **state)
+{
+	return fc_fixture_open(state, NULL, false, false);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(init_negotiates),
+	    cmocka_unit_test_setup_teardown(init_negotiates, setup_uninit, fc_fixture_teardown),
 	    T(lookup_getattr_forget),
 	    T(create_write_read),
 	    T(namespace_ops),

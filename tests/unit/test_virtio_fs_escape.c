@@ -258,78 +258,75 @@ static void device_nodes_are_refused(void **state)
 
 static void readonly_share_refuses_writes(void **state)
 {
-	struct fc f;
-	assert_int_equal(fc_open(&f, NULL, true), 0);
-	assert_int_equal(fc_init(&f), 0);
+	struct fc *f = *state;
 	char p[160];
-	host_path(&f, "file", p, sizeof(p));
+	host_path(f, "file", p, sizeof(p));
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	assert_int_equal(write(fd, "data", 4), 4);
 	close(fd);
-	int64_t file = fc_lookup(&f, 1, "file", NULL);
+	int64_t file = fc_lookup(f, 1, "file", NULL);
 	assert_true(file > 1);
 	uint8_t out[256];
 	struct fmsg m = {0};
 	/* Reading works. */
-	int64_t fh = fc_open_fh(&f, (uint64_t)file, O_RDONLY, false);
+	int64_t fh = fc_open_fh(f, (uint64_t)file, O_RDONLY, false);
 	assert_true(fh >= 0);
-	assert_int_equal(fc_open_fh(&f, (uint64_t)file, O_RDWR, false), -EROFS);
-	assert_int_equal(fc_open_fh(&f, (uint64_t)file, O_WRONLY, false), -EROFS);
-	assert_int_equal(fc_open_fh(&f, (uint64_t)file, O_RDONLY | O_TRUNC, false), -EROFS);
+	assert_int_equal(fc_open_fh(f, (uint64_t)file, O_RDWR, false), -EROFS);
+	assert_int_equal(fc_open_fh(f, (uint64_t)file, O_WRONLY, false), -EROFS);
+	assert_int_equal(fc_open_fh(f, (uint64_t)file, O_RDONLY | O_TRUNC, false), -EROFS);
 	struct fuse_write_in wi = {.fh = (uint64_t)fh, .size = 1};
 	fm_put(&m, &wi, sizeof(wi));
 	fm_put(&m, "X", 1);
-	assert_int_equal(fc_call(&f, FUSE_WRITE, (uint64_t)file, &m, out, sizeof(out), NULL),
+	assert_int_equal(fc_call(f, FUSE_WRITE, (uint64_t)file, &m, out, sizeof(out), NULL),
 			 -EROFS);
 	m.n = 0;
 	struct fuse_create_in ci = {.flags = O_RDWR, .mode = S_IFREG | 0644};
 	fm_put(&m, &ci, sizeof(ci));
 	fm_str(&m, "new");
-	assert_int_equal(fc_call(&f, FUSE_CREATE, 1, &m, out, sizeof(out), NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_CREATE, 1, &m, out, sizeof(out), NULL), -EROFS);
 	m.n = 0;
 	struct fuse_mkdir_in mi = {.mode = 0755};
 	fm_put(&m, &mi, sizeof(mi));
 	fm_str(&m, "d");
-	assert_int_equal(fc_call(&f, FUSE_MKDIR, 1, &m, out, sizeof(out), NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_MKDIR, 1, &m, out, sizeof(out), NULL), -EROFS);
 	m.n = 0;
 	struct fuse_mknod_in mk = {.mode = S_IFIFO | 0644};
 	fm_put(&m, &mk, sizeof(mk));
 	fm_str(&m, "p");
-	assert_int_equal(fc_call(&f, FUSE_MKNOD, 1, &m, out, sizeof(out), NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_MKNOD, 1, &m, out, sizeof(out), NULL), -EROFS);
 	m.n = 0;
 	fm_str(&m, "l");
 	fm_str(&m, "file");
-	assert_int_equal(fc_call(&f, FUSE_SYMLINK, 1, &m, out, sizeof(out), NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_SYMLINK, 1, &m, out, sizeof(out), NULL), -EROFS);
 	m.n = 0;
 	fm_str(&m, "file");
-	assert_int_equal(fc_call(&f, FUSE_UNLINK, 1, &m, NULL, 0, NULL), -EROFS);
-	assert_int_equal(fc_call(&f, FUSE_RMDIR, 1, &m, NULL, 0, NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_UNLINK, 1, &m, NULL, 0, NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_RMDIR, 1, &m, NULL, 0, NULL), -EROFS);
 	m.n = 0;
 	struct fuse_rename_in ri = {.newdir = 1};
 	fm_put(&m, &ri, sizeof(ri));
 	fm_str(&m, "file");
 	fm_str(&m, "moved");
-	assert_int_equal(fc_call(&f, FUSE_RENAME, 1, &m, NULL, 0, NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_RENAME, 1, &m, NULL, 0, NULL), -EROFS);
 	m.n = 0;
 	struct fuse_link_in li = {.oldnodeid = (uint64_t)file};
 	fm_put(&m, &li, sizeof(li));
 	fm_str(&m, "hard");
-	assert_int_equal(fc_call(&f, FUSE_LINK, 1, &m, out, sizeof(out), NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_LINK, 1, &m, out, sizeof(out), NULL), -EROFS);
 	m.n = 0;
 	struct fuse_setattr_in si = {.valid = FATTR_MODE, .mode = 0777};
 	fm_put(&m, &si, sizeof(si));
-	assert_int_equal(fc_call(&f, FUSE_SETATTR, (uint64_t)file, &m, out, sizeof(out), NULL),
+	assert_int_equal(fc_call(f, FUSE_SETATTR, (uint64_t)file, &m, out, sizeof(out), NULL),
 			 -EROFS);
 	m.n = 0;
 	struct fuse_fallocate_in fa = {.fh = (uint64_t)fh, .length = 4096};
 	fm_put(&m, &fa, sizeof(fa));
-	assert_int_equal(fc_call(&f, FUSE_FALLOCATE, (uint64_t)file, &m, NULL, 0, NULL), -EROFS);
+	assert_int_equal(fc_call(f, FUSE_FALLOCATE, (uint64_t)file, &m, NULL, 0, NULL), -EROFS);
 	/* The host's view did not change. */
 	struct stat st;
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_size, 4);
 	assert_int_equal(st.st_mode & 07777, 0644);
-	fc_close(&f);
 }
 
 static void malformed_requests(void **state)
@@ -410,63 +407,84 @@ static void malformed_requests(void **state)
  * shared read-only, /proc/self/mem and /sys are out of reach. */
 static void pseudo_filesystems_are_empty(void **state)
 {
-	struct fc f;
-	assert_int_equal(fc_open(&f, "/", true), 0);
-	assert_int_equal(fc_init(&f), 0);
+	struct fc *f = *state;
 	struct fuse_entry_out e;
-	int64_t proc = fc_lookup(&f, 1, "proc", &e);
+	int64_t proc = fc_lookup(f, 1, "proc", &e);
 	if (proc < 0) {
-		fc_close(&f);
 		skip(); /* no /proc directory here */
 	}
 	assert_true(S_ISDIR(e.attr.mode));
-	assert_int_equal(fc_lookup(&f, (uint64_t)proc, "self", NULL), -ENOENT);
-	assert_int_equal(fc_lookup(&f, (uint64_t)proc, "1", NULL), -ENOENT);
-	int64_t dh = fc_open_fh(&f, (uint64_t)proc, O_RDONLY | O_DIRECTORY, true);
+	assert_int_equal(fc_lookup(f, (uint64_t)proc, "self", NULL), -ENOENT);
+	assert_int_equal(fc_lookup(f, (uint64_t)proc, "1", NULL), -ENOENT);
+	int64_t dh = fc_open_fh(f, (uint64_t)proc, O_RDONLY | O_DIRECTORY, true);
 	assert_true(dh >= 0);
 	struct fmsg m = {0};
 	struct fuse_read_in ri = {.fh = (uint64_t)dh, .size = 4096};
 	fm_put(&m, &ri, sizeof(ri));
 	uint8_t buf[4096];
 	size_t got = 1;
-	assert_int_equal(fc_call(&f, FUSE_READDIR, (uint64_t)proc, &m, buf, sizeof(buf), &got), 0);
+	assert_int_equal(fc_call(f, FUSE_READDIR, (uint64_t)proc, &m, buf, sizeof(buf), &got), 0);
 	assert_int_equal(got, 0);
-	int64_t sys = fc_lookup(&f, 1, "sys", NULL);
+	int64_t sys = fc_lookup(f, 1, "sys", NULL);
 	if (sys > 0)
-		assert_int_equal(fc_lookup(&f, (uint64_t)sys, "kernel", NULL), -ENOENT);
+		assert_int_equal(fc_lookup(f, (uint64_t)sys, "kernel", NULL), -ENOENT);
 	/* A plain directory still lists. */
-	int64_t etc = fc_lookup(&f, 1, "etc", NULL);
+	int64_t etc = fc_lookup(f, 1, "etc", NULL);
 	assert_true(etc > 1);
-	assert_true(fc_lookup(&f, (uint64_t)etc, "passwd", NULL) > 1);
-	fc_close(&f);
+	assert_true(fc_lookup(f, (uint64_t)etc, "passwd", NULL) > 1);
 }
 
 /* A pseudo filesystem's file bind-mounted into the share (as a container
  * might): seen, never opened or changed. */
 static void pseudo_filesystem_files_stay_shut(void **state)
 {
-	/* The mount namespace first: the server's fds see the mounts of the
-	 * namespace they were opened in. */
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	struct fc *f = *state;
+	if (!f)
 		skip(); /* needs CAP_SYS_ADMIN for a private mount namespace */
-	struct fc f;
-	assert_int_equal(fc_open(&f, NULL, false), 0);
-	assert_int_equal(fc_init(&f), 0);
 	char p[160];
-	host_path(&f, "status", p, sizeof(p));
+	host_path(f, "status", p, sizeof(p));
 	close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	assert_int_equal(mount("/proc/self/status", p, NULL, MS_BIND, NULL), 0);
-	int64_t st = fc_lookup(&f, 1, "status", NULL);
+	assert_int_equal(mount("/proc/self/status", p, "none", MS_BIND, NULL), 0);
+	int64_t st = fc_lookup(f, 1, "status", NULL);
 	assert_true(st > 1);
-	assert_int_equal(fc_open_fh(&f, (uint64_t)st, O_RDONLY, false), -EACCES);
+	assert_int_equal(fc_open_fh(f, (uint64_t)st, O_RDONLY, false), -EACCES);
 	struct fmsg m = {0};
 	struct fuse_setattr_in si = {.valid = FATTR_MODE, .mode = 0777};
 	fm_put(&m, &si, sizeof(si));
 	uint8_t out[256];
-	assert_int_equal(fc_call(&f, FUSE_SETATTR, (uint64_t)st, &m, out, sizeof(out), NULL),
+	assert_int_equal(fc_call(f, FUSE_SETATTR, (uint64_t)st, &m, out, sizeof(out), NULL),
 			 -EACCES);
-	umount2(p, MNT_DETACH);
-	fc_close(&f);
+}
+
+static int setup_ro(void **state)
+{
+	return fc_fixture_open(state, NULL, true, true);
+}
+
+static int setup_root(void **state)
+{
+	return fc_fixture_open(state, "/", true, true);
+}
+
+/* The mount namespace first: the server's fds see the mounts of the
+ * namespace they were opened in. */
+static int setup_private_ns(void **state)
+{
+	*state = NULL;
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		return 0; /* the test skips */
+	return fc_fixture_open(state, NULL, false, true);
+}
+
+static int teardown_private_ns(void **state)
+{
+	struct fc *f = *state;
+	if (f) {
+		char p[160];
+		host_path(f, "status", p, sizeof(p));
+		umount2(p, MNT_DETACH);
+	}
+	return fc_fixture_teardown(state);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
@@ -478,10 +496,13 @@ int main(void)
 	    T(symlinks_are_never_followed),
 	    T(links_stay_inside),
 	    T(device_nodes_are_refused),
-	    cmocka_unit_test(readonly_share_refuses_writes),
+	    cmocka_unit_test_setup_teardown(readonly_share_refuses_writes, setup_ro,
+					    fc_fixture_teardown),
 	    T(malformed_requests),
-	    cmocka_unit_test(pseudo_filesystems_are_empty),
-	    cmocka_unit_test(pseudo_filesystem_files_stay_shut),
+	    cmocka_unit_test_setup_teardown(pseudo_filesystems_are_empty, setup_root,
+					    fc_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(pseudo_filesystem_files_stay_shut, setup_private_ns,
+					    teardown_private_ns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,20 +56,28 @@ void fc_close(struct fc *f)
 	}
 }
 
-int fc_fixture_setup(void **state)
+int fc_fixture_open(void **state, const char *path, bool readonly, bool init)
 {
 	struct fc *f = calloc(1, sizeof(*f));
-	if (!f || fc_open(f, NULL, false) < 0 || fc_init(f) != 0)
-		return -1;
 	*state = f;
+	if (!f || fc_open(f, path, readonly) < 0 || (init && fc_init(f) != 0))
+		return -1;
 	return 0;
+}
+
+int fc_fixture_setup(void **state)
+{
+	return fc_fixture_open(state, NULL, false, true);
 }
 
 int fc_fixture_teardown(void **state)
 {
 	struct fc *f = *state;
-	fc_close(f);
-	free(f);
+	if (f) {
+		fc_close(f);
+		free(f);
+	}
+	*state = NULL;
 	return 0;
 }
 
