@@ -15,7 +15,8 @@
 static const char vm_usage[] =
     "usage: husk vm boot --kernel FILE [--initrd FILE] [--cmdline STR] [--memory MiB]\n"
     "                    [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME]...\n"
-    "                    [--vsock CID:PATH] [--console stdio|none] [--hugepages] [--trace]\n"
+    "                    [--vsock CID:PATH] [--fs TAG:DIR[,ro]]... [--console stdio|none]\n"
+    "                    [--hugepages] [--trace]\n"
     "Exit status: 0 when the guest shuts down or reboots, 1 on error or guest crash,\n"
     "2 when a signal stopped the VM.\n";
 
@@ -30,12 +31,34 @@ static const struct option boot_opts[] = {
     {"disk", required_argument, NULL, 'd'},
     {"net", required_argument, NULL, 'n'},
     {"vsock", required_argument, NULL, 'v'},
+    {"fs", required_argument, NULL, 'f'},
     {"console", required_argument, NULL, 'o'},
     {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
     {"trace", no_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* TAG:DIR[,ro]: the guest mounts it with `mount -t virtiofs TAG /mnt`.
+ * optarg is split in place (argv outlives the VM). */
+static int parse_fs(char *arg, struct vm_config *c)
+{
+	if (c->n_fs_shares == VM_MAX_FS_SHARES)
+		return cli_usage_error("vm boot", "at most %d --fs", VM_MAX_FS_SHARES);
+	char *colon = strchr(arg, ':');
+	if (!colon || colon == arg || !colon[1])
+		return cli_usage_error("vm boot", "--fs %s: want TAG:DIR[,ro]", arg);
+	*colon = '\0';
+	struct vm_fs_share *share = &c->fs_shares[c->n_fs_shares++];
+	share->tag = arg;
+	share->path = colon + 1;
+	size_t len = strlen(share->path);
+	if (len > 3 && strcmp(share->path + len - 3, ",ro") == 0) {
+		colon[1 + len - 3] = '\0';
+		share->readonly = true;
+	}
+	return 0;
+}
 
 static int parse_boot(int argc, char **argv, struct vm_config *c)
 {
@@ -87,6 +110,10 @@ static int parse_boot(int argc, char **argv, struct vm_config *c)
 				return cli_usage_error("vm boot", "--vsock %s: want CID:PATH",
 						       optarg);
 			c->vsock = optarg;
+			break;
+		case 'f':
+			if (parse_fs(optarg, c) != 0)
+				return 1;
 			break;
 		case 'o':
 			if (strcmp(optarg, "stdio") == 0)

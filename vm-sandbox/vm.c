@@ -250,7 +250,7 @@ static void vm_teardown(struct vm *vm, sigset_t *old_mask)
 	vm_memory_teardown(vm);
 	if (vm->tio_saved)
 		tcsetattr(vm->in_fd, TCSANOW, &vm->saved_tio);
-	int fds[] = {vm->vm_fd, vm->kvm_fd, vm->stop_efd, vm->sig_fd, vm->null_fd};
+	int fds[] = {vm->vm_fd, vm->kvm_fd, vm->stop_efd, vm->sig_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -309,12 +309,11 @@ int vm_boot(const struct vm_config *cfg, enum vm_stop *stop, struct husk_err **e
 	    .vm_fd = -1,
 	    .stop_efd = -1,
 	    .sig_fd = -1,
-	    .null_fd = -1,
 	    .ncpus = cfg->cpus ? cfg->cpus : 1,
 	    .trace_io = cfg->trace && husk_log_enabled(HUSK_LOG_DEBUG),
 	    .mem_size = cfg->mem_mib << 20,
-	    .in_fd = cfg->console == VM_CONSOLE_STDIO ? STDIN_FILENO : -1,
-	    .out_fd = cfg->console == VM_CONSOLE_STDIO ? STDOUT_FILENO : -1,
+	    .in_fd = vm_console_in_fd(cfg),
+	    .out_fd = vm_console_out_fd(cfg),
 	    .t_start_ns = now_ns(),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(vm.irqfds); i++)

@@ -265,6 +265,27 @@ assert_all_checks_pass() {
 	[[ "$output" == *"--disk $VM_TMP/none.img"* ]]
 }
 
+@test "vm boot: --fs mistakes are clear errors before the guest runs" {
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --fs nocolon
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--fs nocolon: want TAG:DIR[,ro]"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/none" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--fs t: virtio-fs: $VM_TMP/none: No such file or directory"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/disk.img" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$VM_TMP/disk.img is not a directory"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
+		--fs "$(printf 't%.0s' {1..37}):$VM_TMP" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"want 1 to 36 bytes"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP" \
+		--fs "t:$VM_TMP,ro" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"tag t given twice"* ]]
+}
+
 @test "vm boot: a device that fails after the vCPU started stops the VM with its error" {
 	# devices are created on the I/O thread while the boot vCPU runs
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
