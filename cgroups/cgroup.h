@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 enum cgroup_mode { CGROUP_MODE_UNIFIED, CGROUP_MODE_LEGACY, CGROUP_MODE_HYBRID };
@@ -109,5 +110,8 @@ void cgroup_oom_watch_free(struct cgroup_oom_watch *w);
 /* Persist / reload: an opaque single-line string stored in the state dir. */
 char *cgroup_manager_serialize(const struct cgroup_manager *cm);
 int cgroup_manager_load(const char *serialized, struct cgroup_manager **out, struct husk_err **err);
+
+/* `features`: the cgroup drivers this module has. */
+void cgroup_features(struct oci_features *f);
 
 #endif

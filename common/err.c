@@ -1,5 +1,6 @@
 #include "common/err.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,12 @@ static int err_code(int errnum)
 	return errnum ? -errnum : -1;
 }
 
-static char *format_with_errno(int errnum, const char *fmt, va_list ap)
+static char *format_with_errno(int errnum, bool strerror_suffix, const char *fmt, va_list ap)
 {
 	char *base = NULL;
 	if (vasprintf(&base, fmt, ap) < 0)
 		return NULL;
-	if (!errnum)
+	if (!errnum || !strerror_suffix)
 		return base;
 	char *full = NULL;
 	if (asprintf(&full, "%s: %s", base, strerror(errnum)) < 0)
@@ -27,7 +28,8 @@ static char *format_with_errno(int errnum, const char *fmt, va_list ap)
 	return full;
 }
 
-int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
+static int set_v(struct husk_err **err, int errnum, bool strerror_suffix, const char *fmt,
+		 va_list ap)
 {
 	if (!err)
 		return err_code(errnum);
@@ -37,10 +39,7 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	struct husk_err *e = calloc(1, sizeof(*e));
 	if (!e)
 		abort();
-	va_list ap;
-	va_start(ap, fmt);
-	e->msg = format_with_errno(errnum, fmt, ap);
-	va_end(ap);
+	e->msg = format_with_errno(errnum, strerror_suffix, fmt, ap);
 	if (!e->msg)
 		abort();
 	e->errnum = errnum;
@@ -48,15 +47,31 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	return err_code(errnum);
 }
 
+int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = set_v(err, errnum, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_v(err, errnum, false, fmt, ap);
+	va_end(ap);
+	return err_code(errnum);
+}
+
 int husk_err_wrap(struct husk_err **err, const char *fmt, ...)
 {
 	if (!err || !*err)
 		return -1;
-	char *ctx = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&ctx, fmt, ap) < 0)
-		abort();
+	char *ctx = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *full = NULL;
 	if (asprintf(&full, "%s: %s", ctx, (*err)->msg) < 0)

@@ -21,7 +21,14 @@ struct husk_err {
 int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Same, with errno taken from the global errno at the time of the call. */
+/* An error whose message is exactly the text (no strerror suffix) but which
+ * still carries errnum, for messages engines match literally
+ * ("container X does not exist", "container not running").  Returns -errnum
+ * (-1 when 0) even when *err already held an error. */
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Same as husk_err_set, with errno taken from the global errno at the time of the call. */
 #define husk_err_sys(err, ...) husk_err_set((err), errno, __VA_ARGS__)
 
 /* Prefix context to an existing error: "ctx: old message".  Returns the same code. */

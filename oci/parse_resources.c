@@ -148,12 +148,7 @@ static int decode_throttle(struct pctx *c, const struct jt_node *n, void *elem)
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
 
-#define THROTTLE_FN(fname, member)                                                                 \
-	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
-	{                                                                                          \
-		struct oci_throttle_list *l = &((struct oci_blockio *)base)->member;               \
-		return pc_array(c, n, sizeof(*l->v), (void **)&l->v, &l->n, decode_throttle);      \
-	}
+#define THROTTLE_FN(fname, member) PC_LIST_FN(fname, struct oci_blockio, member, decode_throttle)
 THROTTLE_FN(decode_read_bps, throttle_read_bps)
 THROTTLE_FN(decode_write_bps, throttle_write_bps)
 THROTTLE_FN(decode_read_iops, throttle_read_iops)

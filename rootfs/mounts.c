@@ -22,7 +22,7 @@
 
 static int check_target(int target_fd, const char *dest, struct husk_err **err);
 
-int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err)
+static int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err)
 {
 	uint64_t want, got;
 	if (sys_statx_mnt(mnt_fd, &want, NULL) < 0)

@@ -10,8 +10,10 @@
 #define HUSK_ROOTFS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 struct rootfs_opts {
@@ -57,9 +59,15 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 			struct husk_err **err);
 
-/* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
- * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */
-int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
-			struct husk_err **err);
+/* `features`: the mount options this module understands itself and idmapped
+ * mounts. */
+void rootfs_features(struct oci_features *f);
+
+/* The same without an error object, for callers that decide per errno (image
+ * layers: ENOENT means "create it").  Returns the fd or -errno. */
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* mkdir -p of path inside root_fd (symlinks followed inside the root, missing
+ * directories created with mode); returns an O_PATH fd of it or -errno. */
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 
 #endif

@@ -360,6 +360,7 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
+	need = need && json;
 	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
 			      need ? strlen(json) : 0, err);
 }
@@ -493,7 +494,7 @@ static int protect_binary(struct create_job *j, struct husk_err **err)
 {
 	if (!j->o->argv)
 		return 0;
-	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+	return ensure_sealed_binary(j->o->argv, environ, err);
 }
 
 /* linux.intelRdt asks for resctrl groups, which husk does not manage: the spec
@@ -591,9 +592,6 @@ int container_create(const struct container_create_opts *o, struct container_han
 	h->st = st;
 	h->cfg = steal_ptr(&j.cfg);
 	h->pty_master = steal_fd(&j.pty_master);
-	h->sync_fd = -1;
-	if (o->mode == CREATE_RUN)
-		h->sync_fd = steal_fd(&j.sync_fd);
 	/* run keeps signals blocked: its caller forwards them from a signalfd. */
 	j.mask_changed = false;
 	job_free(&j);
@@ -605,8 +603,6 @@ void container_handle_free(struct container_handle *h)
 {
 	if (!h)
 		return;
-	if (h->sync_fd >= 0)
-		close(h->sync_fd);
 	if (h->pty_master >= 0)
 		close(h->pty_master);
 	if (h->cfg)
@@ -615,12 +611,11 @@ void container_handle_free(struct container_handle *h)
 	free(h);
 }
 
-int container_run_start(const char *root, struct container_handle *h, struct husk_err **err)
+void container_run_start(const struct container_handle *h)
 {
 	if (h->cfg->hooks.poststart.n) {
 		cleanup_free char *json =
 		    container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
 		hooks_run_warn(&h->cfg->hooks.poststart, "poststart", json);
 	}
-	return 0;
 }

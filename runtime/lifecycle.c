@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "oci/image/image.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 
@@ -28,12 +29,6 @@ struct oci_config *container_saved_config(const struct container_state *st)
 		return NULL;
 	}
 	return cfg;
-}
-
-static const char *status_word(enum oci_status s)
-{
-	static const char *w[] = {"creating", "created", "running", "stopped", "paused"};
-	return (unsigned)s < ARRAY_SIZE(w) ? w[s] : "unknown";
 }
 
 /* Open a pidfd on the recorded init, refusing a recycled pid. */
@@ -237,6 +232,8 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 		/* A directory without state: a create that died half-way. */
 		if ((*err)->errnum == ENOENT && force) {
 			husk_err_free(err);
+			if (image_private_bundle_remove(root, id, err) < 0)
+				return -1;
 			return container_dir_remove(root, id, err);
 		}
 		return -1;
@@ -246,7 +243,7 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
 		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s",
-				  id, status_word(s));
+				  id, oci_status_name(s));
 		goto out;
 	}
 	if (load_cgroup(st, &cm, err) < 0) {
@@ -270,6 +267,10 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	}
 	if (cfg)
 		oci_config_free(cfg);
+	/* `run --image`: the private bundle goes with the container (after the
+	 * poststop hooks, which may look at it). */
+	if (r == 0 && image_private_bundle_remove(root, id, err) < 0)
+		r = -1;
 out:
 	if (cm)
 		cgroup_manager_free(cm);

@@ -95,7 +95,7 @@ int process_security_prepare(const struct process_security_opts *opts,
 		cleanup_free char *cache = opts->state_root && opts->state_root[0] == '/'
 						   ? xasprintf("%s/.seccomp-cache", opts->state_root)
 						   : NULL;
-		if (seccomp_prog_build_cached(sc, cache, &ps->seccomp, err) < 0)
+		if (seccomp_prog_build(sc, cache, &ps->seccomp, err) < 0)
 			goto fail;
 		/* The listener lives at a host path: connect while the host is visible. */
 		if (ps->seccomp->uses_notify &&

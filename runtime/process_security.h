@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 struct process_security;
@@ -59,6 +60,9 @@ int process_user_parse(const char *spec, uint32_t *uid, uint32_t *gid, bool *has
 
 /* CVE-2019-5736: make sure this process runs from a sealed, unwritable copy of
  * the husk binary before it enters a container.  May re-exec; call first in main(). */
-int ensure_sealed_binary(int argc, char **argv, char **envp, struct husk_err **err);
+int ensure_sealed_binary(char **argv, char **envp, struct husk_err **err);
+
+/* `features`: capabilities, seccomp, AppArmor and SELinux as this host has them. */
+void process_security_features(struct oci_features *f);
 
 #endif

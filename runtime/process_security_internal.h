@@ -59,7 +59,5 @@ void seccomp_listener_free(struct seccomp_listener *l);
 struct seccomp_prog;
 int seccomp_listener_install(struct seccomp_listener *l, const struct seccomp_prog *prog,
 			     struct husk_err **err);
-/* The JSON sent with the fd (exposed for tests). */
-const char *seccomp_listener_message(const struct seccomp_listener *l);
 
 #endif

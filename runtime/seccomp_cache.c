@@ -35,7 +35,7 @@ static void put_str(FILE *f, const char *tag, const char *s)
 	fprintf(f, "%s %zu:%s\n", tag, s ? strlen(s) : (size_t)0, s ? s : "");
 }
 
-char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
+static char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;

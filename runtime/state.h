@@ -5,8 +5,8 @@
  *                manager (serialized), rootless/userns flags, annotations.
  *   exec.fifo    exists between create and start; opening it releases init.
  *
- * Every command that changes a container takes an flock on <root>/<id>/.lock;
- * commands that only read (state, list) take it shared. */
+ * Every command that changes a container takes an flock on the <root>/<id>
+ * directory itself; commands that only read (state, list) take it shared. */
 #ifndef HUSK_RUNTIME_STATE_H
 #define HUSK_RUNTIME_STATE_H
 
@@ -32,12 +32,6 @@ struct container_state {
 	bool poststop_hooks;    /* then do start/delete read it back */
 	oci_kvv annotations;
 };
-
-/* An error whose message is exactly the text (no strerror suffix) but which
- * still carries errnum, for messages engines match literally
- * ("container X does not exist", "container not running"). */
-int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);

@@ -16,7 +16,6 @@ enum sync_type {
 	SYNC_PREPARED,	 /* child -> parent: mounts done, run prestart/createRuntime hooks */
 	SYNC_HOOKS_DONE, /* parent -> child: body u32 len + state JSON for container hooks */
 	SYNC_READY,	 /* child -> parent: waiting for start */
-	SYNC_START,	 /* parent -> child (run): execute the process */
 	SYNC_ERROR,	 /* child -> parent: husk_err_send() body */
 };
 
