@@ -193,7 +193,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 		return husk_err_sys(err, "open %s", j->dir);
 	if (flock(j->dir_fd, LOCK_EX) < 0)
 		return husk_err_sys(err, "lock %s", j->dir);
-	j->lock_fd = dup(j->dir_fd);
+	j->lock_fd = fcntl(j->dir_fd, F_DUPFD_CLOEXEC, 0);
 	if (j->o->mode == CREATE_WAIT_FIFO) {
 		if (mkfifoat(j->dir_fd, "exec.fifo", 0600) < 0)
 			return husk_err_sys(err, "create %s/exec.fifo", j->dir);

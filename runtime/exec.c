@@ -43,6 +43,7 @@ struct exec_ctx {
 	int sync_fd;
 	sigset_t orig_mask;
 	pid_t parent;
+	struct seccomp_listener *listener; /* connected from the host side */
 };
 
 /* Namespaces of the init that differ from ours. */
@@ -157,7 +158,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
 					    .userns = x->st->userns,
-					    .state_root = x->o->root};
+					    .state_root = x->o->root,
+					    .listener = steal_ptr(&x->listener)};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (slave >= 0) {
@@ -227,6 +229,12 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 		goto fail;
 	}
 	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
+		goto fail;
+	/* linux.seccomp.listenerPath names a host path, as for the init. */
+	struct process_security_opts pso = {
+	    .cfg = x->cfg, .proc = x->proc, .container_id = x->o->id, .bundle = x->st->bundle,
+	    .container_pid = x->st->pid};
+	if (process_security_connect_listener(&pso, &x->listener, &err) < 0)
 		goto fail;
 	if (join_namespaces(x, &err) < 0)
 		goto fail;

@@ -22,6 +22,7 @@
 #include "oci/spec.h"
 
 struct process_security;
+struct seccomp_listener;
 
 struct process_security_opts {
 	const struct oci_config *cfg;   /* container config (seccomp, personality, ...) */
@@ -32,10 +33,18 @@ struct process_security_opts {
 	bool userns;                    /* running inside a new user namespace */
 	const char *state_root;         /* husk --root: compiled seccomp filters are cached in
 					 * <state_root>/.seccomp-cache (NULL: no cache) */
+	struct seccomp_listener *listener; /* already connected (exec connects from the
+					    * host side, before it joins the container's
+					    * mount namespace); prepare takes it over */
 };
 
 int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err);
+/* linux.seccomp.listenerPath is a host path: `exec` connects to it before it
+ * enters the container.  *out stays NULL when no rule is SCMP_ACT_NOTIFY. */
+int process_security_connect_listener(const struct process_security_opts *opts,
+				      struct seccomp_listener **out, struct husk_err **err);
+void process_security_listener_free(struct seccomp_listener *l);
 int process_security_apply(struct process_security *ps, struct husk_err **err);
 int process_security_load_seccomp(struct process_security *ps, struct husk_err **err);
 void process_security_free(struct process_security *ps);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# Behaviour engines and runc's own integration suite rely on (issue 12): where
+# husk follows runc 1.1 even when the spec leaves it open.
+load helpers
+
+AGENT=${BUILD:-$REPO_ROOT/build}/tests/security/notify_agent
+
+setup() {
+	setup_runtime_bundle
+}
+
+teardown() {
+	for p in ${agent_pids:-}; do kill "$p" 2>/dev/null; done
+	teardown_bundle
+}
+
+start_agent() { # STATEFILE SYSCALL ERRNO ...: an agent on $sock (a new one replaces the path)
+	local statef=$1
+	shift
+	"$AGENT" "$sock" "$statef" "$@" 3>&- &
+	agent_pids="${agent_pids:-} $!"
+	for _ in $(seq 100); do [ -S "$sock" ] && [ "$(stat -c %i "$sock")" != "${old_sock_ino:-}" ] && break; sleep 0.02; done
+	old_sock_ino=$(stat -c %i "$sock")
+}
+
+@test "husk with no arguments prints the help and exits 0, as runc" {
+	run "$HUSK"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *USAGE:* ]]
+	[[ "$output" == *COMMANDS:* ]]
+}
+
+@test "kill ID 0: a liveness check, as runc (no signal sent)" {
+	cfg '.process.args = ["sh", "-c", "trap \"echo GOT > /tmp/got\" USR1 TERM HUP; while :; do sleep 0.1; done"]'
+	husk run -d --pid-file "$TEST_TMP/pid" "$CID"
+	run husk kill "$CID" 0
+	[ "$status" -eq 0 ]
+	husk kill "$CID" SIGKILL
+	wait_status "$CID" stopped
+	[ ! -e rootfs/tmp/got ]
+	run husk kill "$CID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container not running"* ]]
+}
+
+@test "seccomp notify on exec: the listenerPath is a host path, as for run" {
+	[ -x "$AGENT" ] || skip "notify agent not built ($AGENT)"
+	sock=$TEST_TMP/agent.sock
+	start_agent "$TEST_TMP/init.state" mkdir 13 mkdirat 13
+	cfg --arg s "$sock" '.process.args = ["sleep", "100"] |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s,
+				  syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+	husk run -d "$CID"
+	# A second agent takes the path over for the exec'd process.
+	start_agent "$TEST_TMP/exec.state" mkdir 1 mkdirat 1
+	run husk exec "$CID" sh -c 'mkdir /tmp/e; echo "rc=$?"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[[ "$output" == *"rc=1"* ]]
+	grep -q '^fd=yes$' "$TEST_TMP/exec.state"
+	[ "$(head -n1 "$TEST_TMP/exec.state" | jq -r .state.status)" = running ]
+	[ "$(head -n1 "$TEST_TMP/exec.state" | jq -r .state.id)" = "$CID" ]
+}
