@@ -191,6 +191,8 @@ int process_security_apply(struct process_security *ps, struct husk_err **err)
 	ps->caps_deferred = ps->seccomp && !nnp && !(fin.effective & CAP_BIT(CAP_SYS_ADMIN));
 	bool root_unchanged = !ps->caps_present && ps->proc->user.uid == 0;
 
+	if (process_stdio_chown(ps->proc->user.uid, err) < 0)
+		return -1;
 	if (process_user_switch(&ps->proc->user, !root_unchanged || ps->caps_deferred, ps->userns,
 				err) < 0)
 		return husk_err_wrap(err, "process.user");
