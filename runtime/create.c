@@ -47,6 +47,7 @@ struct create_job {
 	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
 	struct netns_early netns;   /* made in parallel with the cgroups (fast path) */
 	pid_t child, init;
+	bool exec_reached; /* run: the init said SYNC_EXEC */
 	bool dir_created;
 	sigset_t orig_mask;
 	bool mask_changed;
@@ -375,8 +376,9 @@ static int converse(struct create_job *j, struct husk_err **err)
 		enum sync_type t;
 		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
 			husk_err_free(err);
-			/* run: the socket is close-on-exec, EOF means the process runs. */
-			if (j->o->mode == CREATE_RUN && j->init > 0)
+			/* run: the socket is close-on-exec, EOF after SYNC_EXEC means the
+			 * process runs; without it the init died on the way. */
+			if (j->o->mode == CREATE_RUN && j->init > 0 && j->exec_reached)
 				return 0;
 			return husk_err_set(err, ECHILD, "container init exited during set-up");
 		}
@@ -408,6 +410,9 @@ static int converse(struct create_job *j, struct husk_err **err)
 			break;
 		case SYNC_READY:
 			return 0;
+		case SYNC_EXEC:
+			j->exec_reached = true;
+			break;
 		case SYNC_ERROR:
 			husk_err_recv(j->sync_fd, err);
 			return -1;
@@ -556,6 +561,19 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	return save_state(j, st, err);
 }
 
+/* An init killed by the OOM killer during set-up: the memory limit is below
+ * what the container needs to start.  Say that, not "init exited". */
+static void explain_oom(struct create_job *j, struct husk_err **err)
+{
+	if (!j->cm || !j->child)
+		return;
+	cleanup_free char *note = container_oom_note(j->cm, true);
+	if (!note)
+		return;
+	husk_err_free(err);
+	husk_err_set(err, 0, "%s", note);
+}
+
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
@@ -568,6 +586,7 @@ int container_create(const struct container_create_opts *o, struct container_han
 			       .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
+		explain_oom(&j, err);
 		job_abort(&j);
 		container_state_free(st);
 		job_free(&j);

@@ -395,6 +395,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		if (hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 			return -1;
 	}
+	/* run: the parent still listens (create closed the socket at READY). */
+	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	if (process_security_load_seccomp(ps, err) < 0)
 		return -1;

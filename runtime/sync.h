@@ -18,6 +18,8 @@ enum sync_type {
 	SYNC_READY,	 /* child -> parent: waiting for start */
 	SYNC_START,	 /* parent -> child (run): execute the process */
 	SYNC_ERROR,	 /* child -> parent: husk_err_send() body */
+	SYNC_EXEC,	 /* child -> parent (run): set-up done, execve next; EOF without it
+			  * means the init died (OOM killer, SIGKILL) */
 };
 
 int sync_send(int fd, enum sync_type t, struct husk_err **err);

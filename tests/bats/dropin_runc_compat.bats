@@ -62,3 +62,31 @@ start_agent() { # STATEFILE SYSCALL ERRNO ...: an agent on $sock (a new one repl
 	[ "$(head -n1 "$TEST_TMP/exec.state" | jq -r .state.status)" = running ]
 	[ "$(head -n1 "$TEST_TMP/exec.state" | jq -r .state.id)" = "$CID" ]
 }
+
+v1_memory_dir() { # PID: the v1 memory cgroup dir of PID
+	echo "/sys/fs/cgroup/memory$(awk -F: '$2 == "memory" {print $3}' "/proc/$1/cgroup")"
+}
+
+@test "update --memory -1 on cgroup v1 with a swap limit: memsw goes first, both unlimited" {
+	[ -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no v1 memory controller with swap accounting"
+	cfg '.process.args = ["sleep", "100"] | .linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	husk run -d --pid-file "$TEST_TMP/pid" "$CID"
+	d=$(v1_memory_dir "$(cat "$TEST_TMP/pid")")
+	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = 67108864 ]
+	run husk update --memory -1 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	unlimited=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+	[ "$(cat "$d/memory.limit_in_bytes")" = "$unlimited" ]
+	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = "$unlimited" ]
+	# Both directions with both values: down, then up past the old memsw.
+	husk update --memory 16m --memory-swap 32m "$CID"
+	[ "$(cat "$d/memory.limit_in_bytes")" = 16777216 ]
+	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = 33554432 ]
+	husk update --memory 64m --memory-swap 128m "$CID"
+	[ "$(cat "$d/memory.limit_in_bytes")" = 67108864 ]
+	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = 134217728 ]
+	husk update --memory 8m --memory-swap 12m "$CID"
+	[ "$(cat "$d/memory.limit_in_bytes")" = 8388608 ]
+	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = 12582912 ]
+}

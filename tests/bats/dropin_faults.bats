@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# Faults and bad input tried from outside (issue 12): husk must refuse clearly,
+# never hang, and leave nothing behind.
+load helpers
+
+setup() {
+	setup_runtime_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+@test "memory.limit below -1 is an error naming the field; -1 is unlimited" {
+	for f in limit swap reservation; do
+		cfg --arg f "$f" '.linux.resources.memory = {($f): -5} | .process.args = ["true"]'
+		run husk run "$CID"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"linux.resources.memory.$f"* ]]
+		assert_no_leftovers "$CID"
+	done
+	cfg '.linux.resources.memory = {limit: -1} | .process.args = ["true"]'
+	run husk run "$CID"
+	[ "$status" -eq 0 ]
+	# update --resources takes the same document.
+	cfg '.linux.resources.memory = {} | .process.args = ["sleep", "100"]'
+	husk run -d "$CID"
+	run husk update --resources - "$CID" <<<'{"memory": {"limit": -5}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"memory.limit"* ]]
+}
+
+@test "a memory limit below what the init needs to start is refused with the numbers, not exit 137" {
+	cfg '.linux.resources.memory = {limit: 65536} | .process.args = ["echo", "RAN"]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ] && [ "$status" -ne 137 ]
+	[[ "$output" != *RAN* ]]
+	[[ "$output" == *"OOM killer"* ]]
+	[[ "$output" == *"memory limit (65536 bytes)"* ]]
+	[[ "$output" == *"peak usage"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "a workload the OOM killer ends: exit 137 and a warning that says why" {
+	cfg '.linux.resources.memory = {limit: 4194304} |
+	     .process.args = ["sh", "-c", "x=$(head -c 16000000 /dev/zero | tr \"\\\\0\" a); echo ${#x}"]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 137 ]
+	[[ "$output" == *"killed by the OOM killer (memory limit: 4194304 bytes"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "update below the current usage on cgroup v1: runc's message with the numbers" {
+	[ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] || skip "no v1 memory controller"
+	# tmpfs pages stay charged to the cgroup: nothing to reclaim without swap.
+	cfg '.process.args = ["sh", "-c", "head -c 8000000 /dev/zero > /dev/shm/fill; echo up > /tmp/up; sleep 100"] |
+	     .linux.resources.memory = {limit: 67108864}'
+	husk run -d "$CID"
+	for _ in $(seq 200); do [ -e rootfs/tmp/up ] && break; sleep 0.05; done
+	run husk update --memory 1m "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unable to set memory limit to 1048576 (current usage: "*", peak usage: "*")"* ]]
+}
