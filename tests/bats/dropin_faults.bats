@@ -8,6 +8,9 @@ setup() {
 }
 
 teardown() {
+	if [ -f "${TEST_TMP:-/nonexistent}/stray.pid" ]; then
+		for p in $(cat "$TEST_TMP/stray.pid"); do kill "$p" 2>/dev/null; done
+	fi
 	teardown_bundle
 }
 
@@ -64,4 +67,33 @@ teardown() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"unable to set memory limit to 1048576 (current usage: "*", peak usage: "*")"* ]]
+}
+
+@test "hooks get only stdio; a createRuntime hook's background child blocks nothing" {
+	# sh -c, not a script (its shell holds the script on an fd of its own); ls
+	# lists what the hook process was given (plus its own directory fd).
+	local script="sleep 1000 </dev/null >/dev/null 2>&1 &
+echo \$! > $TEST_TMP/stray.pid
+sleep 1000 &
+echo \$! >> $TEST_TMP/stray.pid
+exec ls /proc/self/fd > $TEST_TMP/hook.fds"
+	cfg --arg s "$script" '.process.args = ["sleep", "100"] |
+		.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $s]}]'
+	# An fd husk inherits from its caller must not reach the hook either.
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" create "$CID" 7>"$TEST_TMP/inherited"
+	# Only 0, 1, 2 (ls's own directory fd may show as 3).
+	run cat "$TEST_TMP/hook.fds"
+	echo "$output"
+	[ "$(grep -cvxE '[0-3]' "$TEST_TMP/hook.fds")" -eq 0 ]
+	for p in $(cat "$TEST_TMP/stray.pid"); do
+		for fd in /proc/$p/fd/*; do
+			[ "$(readlink "$fd")" != "$HUSK_ROOT/$CID" ] || { echo "stray $p holds the state dir"; false; }
+		done
+	done
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" state "$CID"
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" ps "$CID"
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" start "$CID"
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" kill "$CID" 0
+	timeout 20 "$HUSK" --root "$HUSK_ROOT" delete --force "$CID"
+	assert_no_leftovers "$CID"
 }
