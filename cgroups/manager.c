@@ -170,8 +170,8 @@ int cgroup_manager_create_at(enum cgroup_mode mode, const char *root, const char
 	return 0;
 }
 
-int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd,
-			  struct cgroup_manager **out, struct husk_err **err)
+int cgroup_manager_prepare(const char *id, const char *cgroups_path, bool systemd,
+			   struct cgroup_manager **out, struct husk_err **err)
 {
 	enum cgroup_mode mode;
 	if (cgroup_detect_mode(&mode, err) < 0)
@@ -179,7 +179,32 @@ int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd
 	cleanup_free char *path = NULL;
 	if (cg_resolve_path(id, cgroups_path, systemd, &path, err) < 0)
 		return -1;
-	return cgroup_manager_create_at(mode, CGROUP_DEFAULT_ROOT, path, out, err);
+	struct cgroup_manager *cm = manager_new(mode, CGROUP_DEFAULT_ROOT, path);
+	if (cg_discover(CGROUP_DEFAULT_ROOT, mode, cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	*out = cm;
+	return 0;
+}
+
+int cgroup_manager_make_dirs(struct cgroup_manager *cm, struct husk_err **err)
+{
+	return create_dirs(cm, err);
+}
+
+int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd,
+			  struct cgroup_manager **out, struct husk_err **err)
+{
+	struct cgroup_manager *cm = NULL;
+	if (cgroup_manager_prepare(id, cgroups_path, systemd, &cm, err) < 0)
+		return -1;
+	if (cgroup_manager_make_dirs(cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	*out = cm;
+	return 0;
 }
 
 /* Give every level of the cpuset path that lacks them the parent's cpus and

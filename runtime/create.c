@@ -206,6 +206,28 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 	return 0;
 }
 
+/* The state dir names the cgroups before they exist: a husk killed from here
+ * on leaves a state dir that `delete --force ID` can clean up completely. */
+static int make_cgroups(struct create_job *j, struct husk_err **err)
+{
+	struct cgroup_manager *cm = NULL;
+	if (cgroup_manager_prepare(j->o->id, j->cfg->linux_.cgroups_path, j->o->systemd_cgroup,
+				   &cm, err) < 0)
+		return -1;
+	cleanup_free char *note = cgroup_manager_serialize(cm);
+	if (write_file_atomic_at(j->dir_fd, CONTAINER_CGROUP_NOTE, note, strlen(note), 0600, err) <
+	    0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	if (cgroup_manager_make_dirs(cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	j->cm = cm;
+	return 0;
+}
+
 /* pid and time namespaces given by path apply to children: the parent joins
  * them just around the clone and goes back to its own right after. */
 static int join_for_children(struct create_job *j, int saved[2], struct husk_err **err)
@@ -532,8 +554,7 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	/* The manager exists before the clone: in the fast path the init joins its
 	 * cgroups itself with the directory fds it inherits. */
-	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
-				  err) < 0)
+	if (make_cgroups(j, err) < 0)
 		return -1;
 	if (apply_cgroup_resources(j, err) < 0)
 		return -1;

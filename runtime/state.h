@@ -39,6 +39,9 @@ struct container_state {
 int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* In the state dir, written before the cgroups exist: what `delete --force`
+ * removes when a create was killed before it saved its state. */
+#define CONTAINER_CGROUP_NOTE "cgroup.pending"
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);
 /* Take the parked, emptied state dir of a removed container as DIR (<root>/<id>);

@@ -97,3 +97,30 @@ exec ls /proc/self/fd > $TEST_TMP/hook.fds"
 	timeout 20 "$HUSK" --root "$HUSK_ROOT" delete --force "$CID"
 	assert_no_leftovers "$CID"
 }
+
+@test "husk SIGKILLed during create (by its own hook): delete --force removes the cgroups too" {
+	cfg '.process.args = ["sleep", "100"] |
+	     .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "kill -9 $PPID"]}]'
+	run husk create "$CID"
+	[ "$status" -eq 137 ]
+	# Killed after the cgroups were made and before the state was saved.
+	[ -n "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CID")" ]
+	[ ! -e "$HUSK_ROOT/$CID/state.json" ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "husk SIGKILLed at random points of run: delete --force always leaves nothing" {
+	cfg '.process.args = ["true"]'
+	for i in $(seq 20); do
+		local id=$CID-$i
+		"$HUSK" --root "$HUSK_ROOT" run "$id" >/dev/null 2>&1 &
+		local pid=$!
+		# 0 to 40 ms: before, during and after the cgroups are made.
+		sleep "0.0$(( RANDOM % 40 ))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		husk delete --force "$id"
+		assert_no_leftovers "$id"
+	done
+}
