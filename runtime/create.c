@@ -156,11 +156,18 @@ static int load_config(struct create_job *j, struct husk_err **err)
 		return husk_err_set(err, EINVAL, "%s: root.path is required", path);
 	j->rootfs = cfg->root.path[0] == '/' ? xstrdup(cfg->root.path)
 					     : xasprintf("%s/%s", j->bundle, cfg->root.path);
-	struct stat st;
+	struct stat st, host_root;
 	if (stat(j->rootfs, &st) < 0)
 		return husk_err_sys(err, "rootfs %s", j->rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return husk_err_set(err, ENOTDIR, "rootfs %s is not a directory", j->rootfs);
+	/* "/" and "../../.." alike: the same directory, whatever the spelling. */
+	if (stat("/", &host_root) == 0 && st.st_dev == host_root.st_dev &&
+	    st.st_ino == host_root.st_ino)
+		return husk_err_set(err, EINVAL,
+				    "%s: root.path \"%s\" is the host's root directory \"/\": "
+				    "refusing to run a container on it",
+				    path, cfg->root.path);
 	return 0;
 }
 

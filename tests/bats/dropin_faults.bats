@@ -124,3 +124,17 @@ exec ls /proc/self/fd > $TEST_TMP/hook.fds"
 		assert_no_leftovers "$id"
 	done
 }
+
+@test "root.path naming the host's / (spelled / or ../../..) is refused, the same way" {
+	local up
+	up=$(printf '../%.0s' $(seq 30))
+	for p in / "$up" "/tmp/../"; do
+		cfg --arg p "$p" '.root.path = $p | .process.args = ["sh", "-c", "touch /husk-was-here-'"$CID"'"]'
+		run husk run "$CID"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"is the host's root directory"* ]]
+		[ ! -e "/husk-was-here-$CID" ]
+		assert_no_leftovers "$CID"
+	done
+}
