@@ -32,8 +32,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 {
 	if (ctx->fifo_started) {
 		/* `start` is waiting on the fifo: the error goes to it. */
-		const char *msg = err && err->msg ? err->msg : "container init failed";
-		if (write(ctx->fifo_fd, "E", 1) == 1 &&
+		/* Clipped: `start` reads one pipe buffer, and a writer of more would
+		 * block forever. */
+		char *msg = husk_err_clip(err && err->msg ? err->msg : "container init failed");
+		if (msg && write(ctx->fifo_fd, "E", 1) == 1 &&
 		    write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
 			_exit(1);
 	}

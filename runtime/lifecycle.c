@@ -78,8 +78,9 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 		if (errno != EINTR)
 			return husk_err_sys(err, "wait for the container process to start");
 	}
-	char buf[4096];
-	ssize_t n = read(rfd, buf, sizeof(buf) - 1);
+	/* The init clips its message to HUSK_ERR_WIRE_MAX: one pipe buffer. */
+	char buf[HUSK_ERR_WIRE_MAX + 2];
+	ssize_t n = read_all(rfd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';

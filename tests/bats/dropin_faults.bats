@@ -138,3 +138,23 @@ exec ls /proc/self/fd > $TEST_TMP/hook.fds"
 		assert_no_leftovers "$CID"
 	done
 }
+
+@test "a 1 MB hostname or mount path: the child's real error, cut to a sane length" {
+	head -c 1048576 /dev/zero | tr '\0' h > "$TEST_TMP/big"
+	cfg --rawfile h "$TEST_TMP/big" '.hostname = $h | .process.args = ["true"]'
+	run husk run "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"malformed error message"* ]]
+	[[ "$output" == *sethostname* ]]
+	[[ "$output" == *"bytes cut"* ]]
+	[ "${#output}" -lt 20000 ]
+	assert_no_leftovers "$CID"
+	cfg --rawfile d "$TEST_TMP/big" '.hostname = "h" | .mounts += [{destination: ("/" + $d), type: "tmpfs", source: "tmpfs"}]'
+	run husk run "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"malformed error message"* ]]
+	[[ "$output" == *"bytes cut"* ]]
+	[ "${#output}" -lt 20000 ]
+	echo "${output:0:300}"
+	assert_no_leftovers "$CID"
+}
