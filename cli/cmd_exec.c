@@ -56,6 +56,15 @@ static int load_process_file(const char *path, struct oci_process **out, struct 
 	return oci_process_parse(text, len, path, out, err);
 }
 
+/* As runc: once the arguments are understood, a failure to exec says
+ * "exec failed" and exits 255, a status the process itself rarely uses. */
+static int exec_failed(struct husk_err **err)
+{
+	husk_err_wrap(err, "exec failed");
+	cli_fail_free(err);
+	return 255;
+}
+
 static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_exec_opts o = {.root = g->root};
@@ -128,16 +137,16 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	o.ov = &ov;
 	struct oci_process *proc = NULL;
 	if (parse_gids(&gids, &gid_list, &ov.ngids, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	ov.additional_gids = gid_list;
 	if (user && parse_user(user, &ov, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	if (process && load_process_file(process, &proc, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	o.proc = proc;
@@ -147,7 +156,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		o.block = &fwd;
 	struct exec_result res;
 	if (container_exec(&o, &res, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out;
 	}
 	if (!detach) {
@@ -156,7 +165,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 			: res.pty_master >= 0
 			    ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
 			    : cli_wait_forwarding(sigfd, res.pid, &status, &err);
-		rc = r < 0 ? cli_fail_free(&err) : cli_exit_code(status);
+		rc = r < 0 ? exec_failed(&err) : cli_exit_code(status);
 		if (sigfd >= 0)
 			close(sigfd);
 	}

@@ -20,8 +20,14 @@ static char *format_with_errno(int errnum, const char *fmt, va_list ap)
 		return NULL;
 	if (!errnum)
 		return base;
+	/* Go's wording, which runc prints and engines match on ("no such file or
+	 * directory", "permission denied"): glibc's text with a lower-case start. */
+	char reason[128];
+	snprintf(reason, sizeof(reason), "%s", strerror(errnum));
+	if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z')
+		reason[0] = (char)(reason[0] - 'A' + 'a');
 	char *full = NULL;
-	if (asprintf(&full, "%s: %s", base, strerror(errnum)) < 0)
+	if (asprintf(&full, "%s: %s", base, reason) < 0)
 		full = NULL;
 	free(base);
 	return full;

@@ -31,8 +31,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 struct exec_ctx {
 	const struct container_exec_opts *o;
 	const struct oci_config *cfg;
@@ -111,33 +109,6 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 	return r;
 }
 
-static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
-{
-	struct stat st;
-	if (strchr(name, '/')) {
-		if (stat(name, &st) < 0)
-			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
-		*out = xstrdup(name);
-		return 0;
-	}
-	const char *path = DEFAULT_PATH;
-	for (char *const *e = env; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	for (const char *p = path;;) {
-		size_t n = strcspn(p, ":");
-		cleanup_free char *cand = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-			*out = steal_ptr(&cand);
-			return 0;
-		}
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
 static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 {
 	const struct oci_process *proc = x->proc;
@@ -175,7 +146,7 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 	if (process_security_apply(ps, err) < 0)
 		return -1;
 	cleanup_free char *exe = NULL;
-	if (find_exe(proc->args.v[0], proc->env.v, &exe, err) < 0)
+	if (process_find_executable(proc->args.v[0], proc->env.v, &exe, err) < 0)
 		return -1;
 	/* The process outlives husk (exec -d, or husk killed), as with runc. */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)

@@ -25,8 +25,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
@@ -168,35 +166,6 @@ static int setup_uts_and_keyring(const struct init_ctx *ctx, struct husk_err **e
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ctx->opts->id) < 0 && errno != ENOSYS)
 		return husk_err_sys(err, "join a new session keyring");
 	return 0;
-}
-
-static int find_executable(const char *name, char *const *env, char **out, struct husk_err **err)
-{
-	struct stat st;
-	if (strchr(name, '/')) {
-		if (stat(name, &st) < 0)
-			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
-		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
-			return husk_err_set(err, EACCES, "exec: \"%s\": permission denied", name);
-		*out = xstrdup(name);
-		return 0;
-	}
-	const char *path = DEFAULT_PATH;
-	for (char *const *e = env; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	for (const char *p = path;;) {
-		size_t n = strcspn(p, ":");
-		cleanup_free char *cand = xasprintf("%.*s%s%s", (int)n, n ? p : ".", "/", name);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-			*out = steal_ptr(&cand);
-			return 0;
-		}
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static char **build_env(const struct init_ctx *ctx)
@@ -381,7 +350,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 
 	cleanup_free char **envp = build_env(ctx);
 	cleanup_free char *exe = NULL;
-	if (find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
+	if (process_find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
 		return -1;
 	/* The parent sent GO once the cgroup was entered; it is normally here long
 	 * before we get this far, so this does not wait. */

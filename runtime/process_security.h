@@ -55,6 +55,10 @@ int process_close_inherited_fds(int first_fd, struct husk_err **err);
  * own[] (husk's channels, updated in place) move above that range first; every
  * other fd is closed at execve. */
 int process_pass_fds(int keep, int *const own[], size_t n_own, struct husk_err **err);
+/* name as execve will run it: a path as given (stat'ed, executable), or the
+ * first match in env's PATH (runc's default PATH without one). */
+int process_find_executable(const char *name, char *const *env, char **out,
+			    struct husk_err **err);
 /* chdir, then prove the cwd is inside the current root. */
 int process_chdir_checked(const char *cwd, struct husk_err **err);
 

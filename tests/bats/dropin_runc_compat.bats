@@ -90,3 +90,34 @@ v1_memory_dir() { # PID: the v1 memory cgroup dir of PID
 	[ "$(cat "$d/memory.limit_in_bytes")" = 8388608 ]
 	[ "$(cat "$d/memory.memsw.limit_in_bytes")" = 12582912 ]
 }
+
+@test "exec failures exit 255 with runc's words (engines match on them)" {
+	run husk exec "nonexistent-$CID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"exec failed"*"does not exist"* ]]
+	cfg '.process.args = ["sleep", "100"]'
+	husk run -d "$CID"
+	run husk exec "$CID" no-such-binary
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec: "no-such-binary": executable file not found in $PATH'* ]]
+	run husk exec "$CID" /no/such/bin
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec: "/no/such/bin": stat /no/such/bin: no such file or directory'* ]]
+	run husk exec "$CID" /etc/passwd
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec: "/etc/passwd": permission denied'* ]]
+	[[ "$output" != *"denied: "* ]]
+	# The process's own status is passed through untouched; usage errors stay 1.
+	run husk exec "$CID" sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	run husk exec "$CID"
+	[ "$status" -eq 1 ]
+	husk kill "$CID" KILL
+	wait_status "$CID" stopped
+	run husk exec "$CID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"cannot exec in a stopped container"* ]]
+	run husk kill "$CID" TERM
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not running"* ]]
+}
