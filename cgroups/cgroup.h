@@ -34,6 +34,10 @@ int cgroup_manager_prepare(const char *id, const char *cgroups_path, bool system
 int cgroup_manager_make_dirs(struct cgroup_manager *cm, struct husk_err **err);
 /* Move pid (the container init) into the cgroup(s). */
 int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err);
+/* exec --cgroup (runc 1.1): move pid into existing sub-cgroups of the
+ * container's, given as "PATH" or "CTRL[,CTRL]:PATH" arguments. */
+int cgroup_enter_sub(struct cgroup_manager *cm, pid_t pid, const char *const *args, size_t nargs,
+		     struct husk_err **err);
 /* The fast way in, for the runtime.  A process moved by another (cgroup_enter)
  * costs the kernel's global threadgroup lock and an RCU grace period per
  * start (3-15 ms measured here); a single-threaded process moving itself into

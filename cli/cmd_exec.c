@@ -69,8 +69,8 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_exec_opts o = {.root = g->root};
 	struct exec_overrides ov = {0};
-	const char *process = NULL, *user = NULL, *cgroup = NULL;
-	struct cli_strv env = {0}, caps = {0}, gids = {0};
+	const char *process = NULL, *user = NULL;
+	struct cli_strv env = {0}, caps = {0}, gids = {0}, cgroups = {0};
 	bool detach = false;
 	unsigned long long preserve = 0;
 	uint32_t *gid_list = NULL;
@@ -94,7 +94,9 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		{"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
 		{"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
 		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
-		{"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
+		{"cgroup", CLI_FLAG_STRV, &cgroups,
+		 "run in an existing sub-cgroup of the container's (repeatable)",
+		 "[CTRL[,CTRL]:]PATH"},
 		{"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
 		{0},
 	};
@@ -122,12 +124,10 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		rc = cli_usage_error("exec", "\"exec\" requires a command or --process");
 		goto out_flags;
 	}
-	if (cgroup) {
-		rc = cli_usage_error("exec", "--cgroup (a sub-cgroup for the process) is not supported");
-		goto out_flags;
-	}
 	o.id = argv[next];
 	o.preserve_fds = (unsigned)preserve;
+	o.sub_cgroups = cgroups.v;
+	o.n_sub_cgroups = cgroups.n;
 	ov.args = argv + next + 1;
 	ov.nargs = (size_t)(argc - next - 1);
 	ov.env = env.v;
@@ -179,6 +179,7 @@ out_flags:
 	free(env.v);
 	free(caps.v);
 	free(gids.v);
+	free(cgroups.v);
 	return rc;
 }
 

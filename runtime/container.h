@@ -103,6 +103,8 @@ struct container_exec_opts {
 	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
 	unsigned preserve_fds;
 	bool ignore_paused;
+	const char *const *sub_cgroups;	/* exec --cgroup arguments (runc 1.1) */
+	size_t n_sub_cgroups;
 	const sigset_t *block; /* kept blocked in husk, restored in the process */
 };
 

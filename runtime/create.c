@@ -218,8 +218,8 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 static int make_cgroups(struct create_job *j, struct husk_err **err)
 {
 	struct cgroup_manager *cm = NULL;
-	if (cgroup_manager_prepare(j->o->id, j->cfg->linux_.cgroups_path, j->o->systemd_cgroup,
-				   &cm, err) < 0)
+	if (cgroup_manager_prepare(j->o->id, j->cfg->linux_.cgroups_path, j->o->systemd_cgroup, &cm,
+				   err) < 0)
 		return -1;
 	cleanup_free char *note = cgroup_manager_serialize(cm);
 	if (write_file_atomic_at(j->dir_fd, CONTAINER_CGROUP_NOTE, note, strlen(note), 0600, err) <

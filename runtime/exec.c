@@ -328,7 +328,10 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	int r = 0;
 	if (helper < 0)
 		r = husk_err_sys(err, "fork exec helper");
-	else if (cm && cgroup_enter(cm, helper, err) < 0)
+	else if (cm && !o->n_sub_cgroups && cgroup_enter(cm, helper, err) < 0)
+		r = -1;
+	else if (cm && o->n_sub_cgroups &&
+		 cgroup_enter_sub(cm, helper, o->sub_cgroups, o->n_sub_cgroups, err) < 0)
 		r = -1;
 	else if (sync_send(x->sync_fd, SYNC_GO, err) < 0)
 		r = -1;

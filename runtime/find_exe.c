@@ -20,8 +20,7 @@ static bool runnable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-int process_find_executable(const char *name, char *const *env, char **out,
-			    struct husk_err **err)
+int process_find_executable(const char *name, char *const *env, char **out, struct husk_err **err)
 {
 	struct stat st;
 	if (strchr(name, '/')) {

@@ -121,3 +121,39 @@ v1_memory_dir() { # PID: the v1 memory cgroup dir of PID
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"container not running"* ]]
 }
+
+# The host paths of PID's cgroups, one "hierarchy-dir path" per line.
+cgroup_dirs() { # PID
+	awk -F: '{ d = ($1 == 0) ? "" : $2; sub(/^name=/, "", d); if ($1 == 0 && system("test -d /sys/fs/cgroup/unified") == 0) d = "unified"; print "/sys/fs/cgroup/" d $3 }' "/proc/$1/cgroup"
+}
+
+@test "exec --cgroup: the process joins an existing sub-cgroup, as runc 1.1" {
+	cfg '.process.args = ["sleep", "100"]'
+	husk run -d --pid-file "$TEST_TMP/init.pid" "$CID"
+	init=$(cat "$TEST_TMP/init.pid")
+	# A sub-cgroup "sub" in every hierarchy of the container.
+	for d in $(cgroup_dirs "$init"); do mkdir "$d/sub"; done
+	husk exec -d --pid-file "$TEST_TMP/p1" --cgroup sub "$CID" sleep 50
+	p1=$(cat "$TEST_TMP/p1")
+	diff <(cgroup_dirs "$init" | sed 's|$|/sub|') <(cgroup_dirs "$p1")
+	# ".." cannot leave the container's cgroup: it is cleaned as an absolute path.
+	husk exec -d --pid-file "$TEST_TMP/p2" --cgroup ../../.. "$CID" sleep 50
+	diff <(cgroup_dirs "$init") <(cgroup_dirs "$(cat "$TEST_TMP/p2")")
+	# A sub-cgroup that does not exist is an error; nothing runs.
+	run husk exec --cgroup nosuch "$CID" echo RAN
+	[ "$status" -eq 255 ]
+	[[ "$output" == *nosuch*"no such file or directory"* ]]
+	[[ "$output" != *RAN* ]]
+	run husk exec --cgroup a --cgroup b "$CID" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"missing <controller>: prefix"* ]]
+	if [ -d /sys/fs/cgroup/memory ] && grep -q ':memory:' "/proc/$init/cgroup"; then
+		# CTRL:PATH moves only that controller's hierarchy.
+		husk exec -d --pid-file "$TEST_TMP/p3" --cgroup memory:sub "$CID" sleep 50
+		p3=$(cat "$TEST_TMP/p3")
+		grep -q ':memory:.*/sub$' "/proc/$p3/cgroup"
+		[ "$(grep -c '/sub$' "/proc/$p3/cgroup")" -eq 1 ]
+	fi
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
