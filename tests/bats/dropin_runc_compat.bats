@@ -11,6 +11,11 @@ setup() {
 
 teardown() {
 	for p in ${agent_pids:-}; do kill "$p" 2>/dev/null; done
+	if [ -n "${frozen_dir:-}" ]; then
+		echo THAWED > "$frozen_dir/freezer.state" 2>/dev/null || echo 0 > "$frozen_dir/cgroup.freeze"
+		rmdir "$frozen_dir/child" 2>/dev/null
+		rmdir "$frozen_dir"
+	fi
 	teardown_bundle
 }
 
@@ -156,4 +161,33 @@ cgroup_dirs() { # PID
 	fi
 	husk delete --force "$CID"
 	assert_no_leftovers "$CID"
+}
+
+@test "a pre-frozen cgroup (or a child of one) is refused, as runc; husk does not freeze itself" {
+	local p=/husk-test-frozen-$CID dir
+	if [ -d /sys/fs/cgroup/freezer ]; then
+		dir=/sys/fs/cgroup/freezer$p
+		mkdir "$dir"
+		echo FROZEN > "$dir/freezer.state"
+	else
+		dir=/sys/fs/cgroup$p
+		mkdir "$dir"
+		echo 1 > "$dir/cgroup.freeze"
+	fi
+	frozen_dir=$dir
+	cfg '.process.args = ["echo", "RAN"]'
+	for cg in "$p" "$p/child"; do
+		cfg --arg c "$cg" '.linux.cgroupsPath = $c'
+		run timeout 30 "$HUSK" --root "$HUSK_ROOT" run "$CID"
+		echo "$output"
+		[ "$status" -ne 124 ] # no hang
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+		[[ "$output" != *RAN* ]]
+		[ ! -e "$HUSK_ROOT/$CID" ]
+		[ ! -e "$dir/child" ]
+	done
+	# The frozen cgroup was not husk's: it is still there; husk made none elsewhere.
+	[ -d "$dir" ]
+	[ "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "husk-test-frozen-$CID" | wc -l)" -eq 1 ]
 }
