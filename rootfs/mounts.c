@@ -169,12 +169,38 @@ static bool proc_target_allowed(const char *dest)
 	return strncmp(dest, "/proc/pressure/", 15) == 0;
 }
 
-static int check_proc_dest(const char *dest, const char *type, bool bind, struct husk_err **err)
+static bool is_procfs(const char *path)
 {
+	struct statfs sfs;
+	return path && statfs(path, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* A bind of a procfs (the host's /proc) on /proc is what runc allows too; only
+ * without a pid namespace of the container's own, though: with one, the
+ * container would see the host's processes instead of its own. */
+static int check_proc_bind(const struct rootfs_ctx *ctx, const struct oci_mount *m,
+			   struct husk_err **err)
+{
+	if (!is_procfs(m->source))
+		return husk_err_set(err, EPERM, "only a proc filesystem may be mounted on /proc");
+	if (rootfs_has_ns(ctx->cfg, OCI_NS_PID))
+		return husk_err_set(err, EPERM,
+				    "a bind of %s on /proc shows another pid namespace's processes: "
+				    "only allowed without a pid namespace in linux.namespaces",
+				    m->source);
+	return 0;
+}
+
+static int check_proc_dest(const struct rootfs_ctx *ctx, const struct oci_mount *m,
+			   const char *dest, bool bind, struct husk_err **err)
+{
+	const char *type = m->type;
 	if (strcmp(dest, "/") == 0)
 		return husk_err_set(err, EINVAL, "a mount on \"/\" would hide the rootfs");
 	if (strcmp(dest, "/proc") == 0) {
-		if (bind || !type || strcmp(type, "proc") != 0)
+		if (bind)
+			return check_proc_bind(ctx, m, err);
+		if (!type || strcmp(type, "proc") != 0)
 			return husk_err_set(err, EPERM,
 					    "only a proc filesystem may be mounted on /proc");
 		return 0;
@@ -248,7 +274,7 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 	bool bind =
 	    (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
 	int r;
-	if (check_proc_dest(dest, m->type, bind, err) < 0)
+	if (check_proc_dest(ctx, m, dest, bind, err) < 0)
 		r = -1;
 	else if (o.extra & MOPT_REMOUNT)
 		r = remount_entry(ctx, dest, &o, err);

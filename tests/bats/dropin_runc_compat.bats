@@ -191,3 +191,26 @@ cgroup_dirs() { # PID
 	[ -d "$dir" ]
 	[ "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "husk-test-frozen-$CID" | wc -l)" -eq 1 ]
 }
+
+@test "a bind of the host's /proc without a pid namespace is allowed, as runc; with one it is refused" {
+	cfg '.process.args = ["cat", "/proc/1/comm"] |
+	     .linux.namespaces |= map(select(.type != "pid")) |
+	     .mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: "/proc", options: ["rbind", "nosuid", "noexec", "nodev"]} else . end)'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat /proc/1/comm)" ]
+	assert_no_leftovers "$CID"
+	cfg '.linux.namespaces += [{type: "pid"}]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"only allowed without a pid namespace"* ]]
+	assert_no_leftovers "$CID"
+	# Anything else than a procfs stays refused on /proc.
+	cfg '.linux.namespaces |= map(select(.type != "pid")) |
+	     .mounts |= map(if .destination == "/proc" then .source = "/tmp" else . end)'
+	run husk run "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"only a proc filesystem may be mounted on /proc"* ]]
+}
