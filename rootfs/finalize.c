@@ -220,16 +220,25 @@ static int mask_and_protect(const struct oci_config *cfg, int root_fd, struct hu
 	return r;
 }
 
+/* The host's mount namespace: no mount, no pivot_root, just the root. */
+static int chroot_only(const char *rootfs, struct husk_err **err)
+{
+	if (chdir(rootfs) < 0)
+		return husk_err_sys(err, "chdir to rootfs %s", rootfs);
+	if (chroot(".") < 0)
+		return husk_err_sys(err, "chroot to rootfs %s", rootfs);
+	if (chdir("/") < 0)
+		return husk_err_sys(err, "chdir to the new /");
+	return 0;
+}
+
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err)
 {
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
+		return chroot_only(opts->rootfs, err);
 	{
 		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (new_root < 0)

@@ -71,12 +71,12 @@ int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 {
 	if (!opts->rootfs || opts->rootfs[0] != '/')
 		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
-	/* Everything below changes the mount namespace we are in: never the host's. */
+	/* Everything below changes the mount namespace we are in: never the host's.
+	 * Without a mount namespace of its own the container shares the runtime's
+	 * (runtime-spec: an unlisted type is inherited); it then gets no mount at
+	 * all, only a chroot (rootfs_finalize), and the runtime warned about it. */
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
+		return 0;
 	unsigned long prop;
 	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;

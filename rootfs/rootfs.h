@@ -40,6 +40,10 @@ struct rootfs_opts {
  * see an empty /sys/fs/cgroup in that case. */
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err);
+/* Without a mount namespace in linux.namespaces the container shares the
+ * runtime's (the spec's rule for an unlisted type): prepare then mounts
+ * nothing and finalize only chroots into the rootfs. */
+bool rootfs_has_mount_ns(const struct oci_config *cfg);
 
 /* Phase 2 (after createContainer hooks): fill in the cgroup v1 binds (see above),
  * sysctl, readonlyPaths, maskedPaths (all inside the rootfs), pivot_root (or

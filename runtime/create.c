@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ns/ns.h"
+#include "rootfs/rootfs.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -551,6 +552,12 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
+	if (!rootfs_has_mount_ns(j->cfg))
+		log_warn("container %s: linux.namespaces has no mount namespace: the container "
+			 "shares the host's (runtime-spec); husk mounts nothing for it (mounts, "
+			 "/dev, maskedPaths, readonlyPaths, sysctl and root.readonly are "
+			 "ignored) and only chroots into %s",
+			 o->id, j->rootfs);
 	if (protect_binary(j, err) < 0)
 		return -1;
 	/* Only for a plain new network namespace: one that belongs to a new user

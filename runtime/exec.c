@@ -128,6 +128,7 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .container_id = x->o->id,
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
+					    .exec = true,
 					    .userns = x->st->userns,
 					    .state_root = x->o->root,
 					    .listener = steal_ptr(&x->listener)};
@@ -204,7 +205,7 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 	/* linux.seccomp.listenerPath names a host path, as for the init. */
 	struct process_security_opts pso = {
 	    .cfg = x->cfg, .proc = x->proc, .container_id = x->o->id, .bundle = x->st->bundle,
-	    .container_pid = x->st->pid};
+	    .container_pid = x->st->pid, .exec = true};
 	if (process_security_connect_listener(&pso, &x->listener, &err) < 0)
 		goto fail;
 	if (join_namespaces(x, &err) < 0)

@@ -295,7 +295,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	bool own_devpts =
+	    cfg->process.terminal && has_devpts_mount(cfg) && rootfs_has_mount_ns(cfg);
 	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
 		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
@@ -304,7 +305,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
 	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
-	if (has_cgroup_mount(cfg) && receive_go(ctx, err) < 0)
+	if (has_cgroup_mount(cfg) && rootfs_has_mount_ns(cfg) && receive_go(ctx, err) < 0)
 		return -1;
 	if (rootfs_prepare(cfg, &ropts, err) < 0)
 		return -1;

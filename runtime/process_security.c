@@ -80,13 +80,14 @@ static bool config_uses_notify(const struct oci_seccomp *sc)
 	return false;
 }
 
-/* container_pid is known only to exec: its process joins a running container. */
+/* The agent hears "running" for a process exec adds to a running container. */
 static int connect_listener(const struct process_security_opts *opts, struct seccomp_listener **out,
 			    struct husk_err **err)
 {
 	return seccomp_listener_connect(opts->cfg, opts->container_id, opts->bundle,
 					opts->container_pid > 0 ? opts->container_pid : host_pid(),
-					opts->container_pid > 0, out, err);
+					opts->exec || (opts->proc && opts->proc != &opts->cfg->process),
+					out, err);
 }
 
 int process_security_connect_listener(const struct process_security_opts *opts,

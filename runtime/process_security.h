@@ -31,6 +31,7 @@ struct process_security_opts {
 	const char *bundle;
 	pid_t container_pid;            /* for the seccomp listener state (0 if unknown) */
 	bool userns;                    /* running inside a new user namespace */
+	bool exec;                      /* a process `exec` adds (the listener hears "running") */
 	const char *state_root;         /* husk --root: compiled seccomp filters are cached in
 					 * <state_root>/.seccomp-cache (NULL: no cache) */
 	struct seccomp_listener *listener; /* already connected (exec connects from the

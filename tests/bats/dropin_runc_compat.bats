@@ -214,3 +214,23 @@ cgroup_dirs() { # PID
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"only a proc filesystem may be mounted on /proc"* ]]
 }
+
+@test "no mount namespace in the config: it runs in the host's (spec), chrooted, with a loud warning" {
+	# Blocks on a fifo, not in sleep: it must stay up until the checks are done.
+	mkfifo rootfs/tmp/never
+	cfg '.linux.namespaces |= map(select(.type != "mount")) | .process.args = ["sh", "-c", "echo hi > /tmp/evidence; read x < /tmp/never"]'
+	# To a file: the detached container keeps its stdio open.
+	husk run -d --pid-file "$TEST_TMP/pid" "$CID" >"$TEST_TMP/out" 2>&1 </dev/null
+	cat "$TEST_TMP/out"
+	grep -q "warning.*no mount namespace.*mounts nothing" "$TEST_TMP/out"
+	pid=$(cat "$TEST_TMP/pid")
+	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/$$/ns/mnt)" ]
+	[ "$(readlink "/proc/$pid/root")" = "$BUNDLE/rootfs" ]
+	for _ in $(seq 100); do [ -s rootfs/tmp/evidence ] && break; sleep 0.05; done
+	[ "$(cat rootfs/tmp/evidence)" = hi ]
+	# Nothing of the config's mounts reached the host's mount table.
+	run grep " $BUNDLE/rootfs" /proc/self/mountinfo
+	[ "$status" -ne 0 ]
+	husk delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
