@@ -38,6 +38,10 @@ bool seccomp_arch_supported(const char *name);
 int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
 		       struct husk_err **err);
 void seccomp_prog_free(struct seccomp_prog *p);
+/* seccomp_enosys.c: put the ENOSYS stub for calls newer than the profile in
+ * front of p's program (only when the default action denies). */
+int seccomp_prog_add_enosys_stub(const struct oci_seccomp *s, uint32_t def_action,
+				 struct seccomp_prog *p, struct husk_err **err);
 
 /* The same, with the compiled program cached in cache_dir (NULL: no cache).
  * libseccomp needs 20-45 ms here for a podman-sized profile; a hit costs a
