@@ -321,6 +321,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0 ||
 		    sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
 			return -1;
+		/* As runc: createContainer hooks start in the rootfs (before pivot_root). */
+		if (h->create_container.n && chdir(ctx->rootfs) < 0)
+			return husk_err_sys(err, "chdir to the rootfs %s", ctx->rootfs);
 		if (hooks_run(&h->create_container, "createContainer", hook_state, err) < 0)
 			return -1;
 	}
@@ -362,16 +365,17 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return husk_err_sys(err, "clear parent death signal");
 	if (wait_for_start(ctx, err) < 0)
 		return -1;
-	if (cfg->hooks.start_container.n) {
-		/* Same state as createContainer saw, with status created. */
-		if (hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
-			return -1;
-	}
 	/* run: the parent still listens (create closed the socket at READY). */
 	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
 		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	if (process_security_load_seccomp(ps, err) < 0)
+		return -1;
+	/* As runc: startContainer hooks run under the container's seccomp filter
+	 * (the binary comes from the container's image).  Same state as
+	 * createContainer saw, with status created. */
+	if (cfg->hooks.start_container.n &&
+	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 		return -1;
 	execve(exe, cfg->process.args.v, envp);
 	return husk_err_sys(err, "exec %s", exe);

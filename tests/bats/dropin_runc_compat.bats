@@ -234,3 +234,16 @@ cgroup_dirs() { # PID
 	husk delete --force "$CID"
 	assert_no_leftovers "$CID"
 }
+
+@test "startContainer hooks run under the container's seccomp filter; createContainer hooks start in the rootfs (runc)" {
+	cfg '.process.args = ["true"] |
+	     .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 42}]} |
+	     .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/by-hook; echo $? > /tmp/hook-rc"]}] |
+	     .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "pwd > \"$0\"", "'"$TEST_TMP"'/cc-cwd"]}]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat rootfs/tmp/hook-rc)" = 1 ]
+	[ ! -e rootfs/tmp/by-hook ]
+	[ "$(cat "$TEST_TMP/cc-cwd")" = "$BUNDLE/rootfs" ]
+}
