@@ -96,20 +96,26 @@ static enum target_kind kind_of(int fd)
 	return TARGET_DIR;
 }
 
-static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const char *dest,
-		      const struct mount_opts *o, struct husk_err **err)
+static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, size_t idx,
+		      const char *dest, const struct mount_opts *o, struct husk_err **err)
 {
 	if (!m->source || !*m->source)
 		return husk_err_set(err, EINVAL, "a bind mount needs a source");
 	int dirfd = AT_FDCWD;
-	if (m->source[0] != '/') {
+	const char *src = m->source;
+	int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (ctx->opts->bind_src_fds && ctx->opts->bind_src_fds[idx] >= 0) {
+		/* opened by the runtime (a user namespace may not reach the path) */
+		dirfd = ctx->opts->bind_src_fds[idx];
+		src = "";
+		flags |= AT_EMPTY_PATH;
+	} else if (m->source[0] != '/') {
 		dirfd = bundle_fd(ctx, err);
 		if (dirfd < 0)
 			return -1;
 	}
 	bool rec = o->extra & MOPT_RBIND;
-	cleanup_fd int tree = open_tree(
-	    dirfd, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+	cleanup_fd int tree = open_tree(dirfd, src, flags | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return husk_err_sys(err, "source");
 	if (apply_attrs(tree, o, true, err) < 0)
@@ -279,7 +285,7 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 	else if (o.extra & MOPT_REMOUNT)
 		r = remount_entry(ctx, dest, &o, err);
 	else if (bind)
-		r = bind_entry(ctx, m, dest, &o, err);
+		r = bind_entry(ctx, m, idx, dest, &o, err);
 	else if (!m->type || !*m->type)
 		r = husk_err_set(err, EINVAL, "type is required (or a bind/rbind option)");
 	else if (o.extra & (MOPT_IDMAP | MOPT_RIDMAP))

@@ -21,6 +21,9 @@ struct rootfs_opts {
 	bool no_pivot;	    /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool userns;	    /* a new user namespace was created: device nodes get bind-mounted */
 	int console_pty_fd; /* pty slave to bind onto /dev/console, -1 when no terminal */
+	const int *bind_src_fds; /* per config mount: the bind source opened by the
+				  * runtime (O_PATH, in our mount namespace), -1 or NULL:
+				  * resolve the source path here */
 };
 
 /* Phase 1 (before createContainer hooks): make / private (or as rootfsPropagation

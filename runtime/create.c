@@ -28,6 +28,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/mount_sources.h"
 #include "runtime/netns_early.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
@@ -442,6 +443,10 @@ static int converse(struct create_job *j, struct husk_err **err)
 			return 0;
 		case SYNC_EXEC:
 			j->exec_reached = true;
+			break;
+		case SYNC_MOUNT_SOURCES:
+			if (mount_sources_send(j->cfg, j->bundle, j->child, j->sync_fd, err) < 0)
+				return -1;
 			break;
 		case SYNC_ERROR:
 			husk_err_recv(j->sync_fd, err);

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "rootfs/rootfs.h"
 #include "runtime/hooks.h"
+#include "runtime/mount_sources.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -304,10 +305,20 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
+	cleanup_free int *src_fds = NULL;
+	if (rootfs_has_mount_ns(cfg) && mount_sources_needed(cfg, ropts.userns)) {
+		if (mount_sources_receive(cfg, ctx->sync_fd, &src_fds, err) < 0)
+			return -1;
+		ropts.bind_src_fds = src_fds;
+	}
 	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
 	if (has_cgroup_mount(cfg) && rootfs_has_mount_ns(cfg) && receive_go(ctx, err) < 0)
 		return -1;
-	if (rootfs_prepare(cfg, &ropts, err) < 0)
+	int r = rootfs_prepare(cfg, &ropts, err);
+	for (size_t i = 0; src_fds && i < cfg->n_mounts; i++)
+		if (src_fds[i] >= 0)
+			close(src_fds[i]);
+	if (r < 0)
 		return -1;
 	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;

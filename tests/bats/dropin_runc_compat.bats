@@ -247,3 +247,20 @@ cgroup_dirs() { # PID
 	[ ! -e rootfs/tmp/by-hook ]
 	[ "$(cat "$TEST_TMP/cc-cwd")" = "$BUNDLE/rootfs" ]
 }
+
+@test "user namespace: a bind source the mapped root may not reach is opened by the runtime, as runc" {
+	[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] || skip "user namespaces are disabled on this host"
+	mkdir -p "$TEST_TMP/private/inner"
+	echo secret > "$TEST_TMP/private/inner/f"
+	chmod 700 "$TEST_TMP/private"
+	cfg --arg s "$TEST_TMP/private/inner" '.linux.namespaces += [{type: "user"}] |
+	     .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+	     .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+	     .mounts += [{destination: "/home", type: "bind", source: $s, options: ["rbind"]}] |
+	     .process.args = ["cat", "/home/f"]'
+	run husk run "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret ]
+	assert_no_leftovers "$CID"
+}
