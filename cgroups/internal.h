@@ -49,6 +49,7 @@ struct cg_hier {
 	uint32_t ctrls; /* v1 controllers it carries (0 for v2) */
 	int fd;		/* the container's cgroup dir in this hierarchy, -1 until opened */
 	bool created;	/* we made the leaf (so a failed create removes it) */
+	unsigned parents_created; /* and this many levels right above it */
 };
 
 struct cgroup_manager {

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,12 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	if (r < 0)
 		goto fail;
 	rc = cli_exit_code(status);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		char *note = container_oom_note_saved(h->st);
+		if (note)
+			log_warn("container %s: %s", o.id, note);
+		free(note);
+	}
 	if (!keep && container_delete(g->root, o.id, true, &err) < 0) {
 		log_warn("%s", err->msg);
 		husk_err_free(&err);

@@ -125,9 +125,10 @@ int main(int argc, char **argv)
 		print_version();
 		return 0;
 	}
+	/* No command at all prints the help and succeeds, as runc does. */
 	if (next >= argc) {
 		print_usage(flags);
-		return help ? 0 : 1;
+		return 0;
 	}
 	const char *name = argv[next];
 	if (!strcmp(name, "help")) {

@@ -264,9 +264,26 @@ static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err
 	}
 }
 
+/* The host's mount namespace: no mount, no pivot_root, just the root. */
+static int chroot_only(const char *rootfs, struct husk_err **err)
+{
+	if (chdir(rootfs) < 0)
+		return husk_err_sys(err, "chdir to rootfs %s", rootfs);
+	if (chroot(".") < 0)
+		return husk_err_sys(err, "chroot to rootfs %s", rootfs);
+	if (chdir("/") < 0)
+		return husk_err_sys(err, "chdir to the new /");
+	return 0;
+}
+
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		    struct husk_err **err)
 {
+	if (!opts->rootfs)
+		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	/* No mount namespace of its own: the host's, where husk mounts nothing. */
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return chroot_only(opts->rootfs, err);
 	struct rootfs_plan plan = {0};
 	if (rootfs_plan_finalize(cfg, opts, &plan, err) < 0)
 		return -1;

@@ -84,6 +84,14 @@ static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err)
 {
+	if (!opts->rootfs || opts->rootfs[0] != '/')
+		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
+	/* Everything below changes the mount namespace we are in: never the host's.
+	 * Without a mount namespace of its own the container shares the runtime's
+	 * (runtime-spec: an unlisted type is inherited); it then gets no mount at
+	 * all, only a chroot (rootfs_finalize), and the runtime warned about it. */
+	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
+		return 0;
 	struct rootfs_plan plan = {0};
 	if (rootfs_plan_prepare(cfg, opts, &plan, err) < 0)
 		return -1;

@@ -23,6 +23,9 @@ struct rootfs_opts {
 	bool no_pivot;	    /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool userns;	    /* a new user namespace was created: device nodes get bind-mounted */
 	int console_pty_fd; /* pty slave to bind onto /dev/console, -1 when no terminal */
+	const int *bind_src_fds; /* per config mount: the bind source opened by the
+				  * runtime (O_PATH, in our mount namespace), -1 or NULL:
+				  * resolve the source path here */
 };
 
 /* Phase 1 (before createContainer hooks): make / private (or as rootfsPropagation
@@ -42,6 +45,10 @@ struct rootfs_opts {
  * see an empty /sys/fs/cgroup in that case. */
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err);
+/* Without a mount namespace in linux.namespaces the container shares the
+ * runtime's (the spec's rule for an unlisted type): prepare then mounts
+ * nothing and finalize only chroots into the rootfs. */
+bool rootfs_has_mount_ns(const struct oci_config *cfg);
 
 /* Phase 2 (after createContainer hooks): fill in the cgroup v1 binds (see above),
  * sysctl, readonlyPaths, maskedPaths (all inside the rootfs), pivot_root (or

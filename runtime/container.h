@@ -60,6 +60,13 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 char *container_state_json(const struct container_state *st, enum oci_status status, pid_t pid,
 			   bool full);
 
+/* A sentence naming the memory limit and usage when the container's cgroup
+ * saw an OOM kill (during_setup: the init's, before its execve), else NULL.
+ * Heap string. */
+struct cgroup_manager;
+char *container_oom_note(struct cgroup_manager *cm, bool during_setup);
+char *container_oom_note_saved(const struct container_state *st);
+
 /* The config saved at create; NULL (with a warning) if it cannot be read. */
 struct oci_config *container_saved_config(const struct container_state *st);
 
@@ -96,6 +103,8 @@ struct container_exec_opts {
 	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
 	unsigned preserve_fds;
 	bool ignore_paused;
+	const char *const *sub_cgroups;	/* exec --cgroup arguments (runc 1.1) */
+	size_t n_sub_cgroups;
 	const sigset_t *block; /* kept blocked in husk, restored in the process */
 };
 

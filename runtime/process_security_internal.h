@@ -27,6 +27,7 @@ void process_attrs_free(struct process_attrs *pa);
 
 /* process_security_user.c */
 int process_user_validate(const struct oci_user *u, struct husk_err **err);
+int process_stdio_chown(uid_t uid, struct husk_err **err);
 int process_user_switch(const struct oci_user *u, bool keep_caps, bool userns,
 			struct husk_err **err);
 

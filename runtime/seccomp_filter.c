@@ -326,6 +326,8 @@ static int compile(const struct oci_seccomp *s, uint32_t def_action, struct secc
 		r = add_syscall(ctx, &s->syscalls[i], i, def_action, p, err);
 	if (r == 0)
 		r = export_bpf(ctx, p, err);
+	if (r == 0)
+		r = seccomp_prog_add_enosys_stub(s, def_action, p, err);
 	seccomp_release(ctx);
 	return r < 0 ? -1 : 0;
 }

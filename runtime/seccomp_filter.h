@@ -41,6 +41,10 @@ bool seccomp_arch_supported(const char *name);
 int seccomp_prog_build(const struct oci_seccomp *s, const char *cache_dir,
 		       struct seccomp_prog **out, struct husk_err **err);
 void seccomp_prog_free(struct seccomp_prog *p);
+/* seccomp_enosys.c: put the ENOSYS stub for calls newer than the profile in
+ * front of p's program (only when the default action denies). */
+int seccomp_prog_add_enosys_stub(const struct oci_seccomp *s, uint32_t def_action,
+				 struct seccomp_prog *p, struct husk_err **err);
 
 /* seccomp_cache.c.  load: 0 and p->insns set on a hit, -1 on any miss (absent,
  * not root-owned, writable by others, different input, corrupt).  store: best

@@ -33,6 +33,9 @@ struct container_state {
 	oci_kvv annotations;
 };
 
+/* In the state dir, written before the cgroups exist: what `delete --force`
+ * removes when a create was killed before it saved its state. */
+#define CONTAINER_CGROUP_NOTE "cgroup.pending"
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);
 /* Take the parked, emptied state dir of a removed container as DIR (<root>/<id>);

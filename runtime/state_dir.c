@@ -18,7 +18,7 @@
 /* Unlink every entry of DIR (a state dir holds only plain files). */
 static int empty_dir(int dfd, const char *dir, struct husk_err **err)
 {
-	int dup_fd = dup(dfd);
+	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
 		return husk_err_sys(err, "dup");
 	cleanup_dir DIR *d = fdopendir(dup_fd);

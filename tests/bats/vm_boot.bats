@@ -187,7 +187,7 @@ assert_all_checks_pass() {
 	run "$HUSK" vm boot --kernel "$VM_TMP/nope" --memory 16
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"kernel $VM_TMP/nope: open: No such file or directory"* ]]
+	[[ "$output" == *"kernel $VM_TMP/nope: open: no such file or directory"* ]]
 }
 
 @test "vm boot: truncated bzImage is a clear error" {
