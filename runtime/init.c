@@ -302,6 +302,9 @@ static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *r
 	if (cfg->hooks.start_container.n &&
 	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 		return -1;
+	/* run: the parent still listens (create closed the socket at READY). */
+	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	/* What execve would have closed: `start` and `run` learn from these
 	 * that the container's process runs. */
