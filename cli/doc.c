@@ -43,8 +43,8 @@ static int add_command(struct collector *c, const char *name, const char *summar
 	for (const struct cli_flag *f = flags; f && f->names; f++) {
 		/* One line of help per flag is what the man page and --help show. */
 		if (!f->help || !*f->help)
-			return husk_err_set(c->err, EINVAL, "husk %s: flag %s has no help text",
-					    name, f->names);
+			return husk_err_set(c->err, 0, "husk %s: flag %s has no help text", name,
+					    f->names);
 		cmd->flags = xrealloc(cmd->flags, (cmd->n_flags + 1) * sizeof(*cmd->flags));
 		struct cli_doc_flag *df = &cmd->flags[cmd->n_flags++];
 		memset(df, 0, sizeof(*df));
@@ -106,7 +106,7 @@ static int describe(struct husk_globals *g, const struct husk_command *cmd, stru
 	if (c->failed)
 		return -1;
 	if (c->doc->n == before || strcmp(c->doc->cmds[before].name, cmd->name) != 0)
-		return husk_err_set(c->err, EINVAL,
+		return husk_err_set(c->err, 0,
 				    "husk %s does not describe its flags (its --help must go "
 				    "through cli_print_usage or cli_cmd_parse)",
 				    cmd->name);

@@ -209,8 +209,8 @@ kernel_at_least() {
 	echo kernel >"$CHECK_TMP/vmlinux"
 	HUSK_VM_KERNEL=$CHECK_TMP/vmlinux "$HUSK" check --format json >"$CHECK_TMP/check.json"
 	[ "$(st vm "guest kernel")" = ok ]
-	[ "$(detail vm "guest kernel")" = "$CHECK_TMP/vmlinux (HUSK_VM_KERNEL)" ]
+	[[ "$(detail vm "guest kernel")" == "$CHECK_TMP/vmlinux"* ]]
 	HUSK_VM_KERNEL=$CHECK_TMP/none "$HUSK" check --format json >"$CHECK_TMP/check.json"
 	[ "$(st vm "guest kernel")" = missing ]
-	[[ "$(detail vm "guest kernel")" == "$CHECK_TMP/none"* ]]
+	[[ "$(detail vm "guest kernel")" == *"$CHECK_TMP/none"* ]]
 }
