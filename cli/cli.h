@@ -10,19 +10,19 @@
 
 #include "common/err.h"
 
+struct cli_flag;
+
 struct husk_globals {
-	const char *root;	/* --root, default /run/husk */
-	const char *log_path;	/* --log */
-	const char *log_format; /* --log-format text|json */
-	bool debug;		/* --debug */
-	bool systemd_cgroup;	/* --systemd-cgroup */
+	const char *root;        /* --root, default /run/husk */
+	const char *log_path;    /* --log */
+	const char *log_format;  /* --log-format text|json */
+	bool debug;              /* --debug */
+	bool systemd_cgroup;     /* --systemd-cgroup */
 	const char *argv0;
-	int argc; /* the whole command line, for a re-exec (sealed binary) */
+	int argc;               /* the whole command line, for a re-exec (sealed binary) */
 	char **argv;
 	const struct cli_flag *flags; /* the global flag table (for the docs) */
 };
-
-struct cli_flag;
 
 /* A name starting with "__" is hidden: not in --help, the man pages or the
  * completion (the generators themselves). */
@@ -39,7 +39,7 @@ struct husk_command {
 #define HUSK_COMMAND(sym, ...)                                                                     \
 	static const struct husk_command sym = __VA_ARGS__;                                        \
 	static const struct husk_command *const sym##_registration                                 \
-	    __attribute__((used, section("husk_commands"))) = &sym
+		__attribute__((used, section("husk_commands"))) = &sym
 
 extern const struct husk_command *const __start_husk_commands[];
 extern const struct husk_command *const __stop_husk_commands[];

@@ -37,8 +37,8 @@ static int parse_gids(const struct cli_strv *in, uint32_t **out, size_t *n, stru
 			if (parse_u64(t, &g) < 0 || g >= UINT32_MAX) {
 				free(*out);
 				*out = NULL;
-				return husk_err_set(
-				    err, EINVAL, "--additional-gids %s: expected a numeric gid", t);
+				return husk_err_set(err, EINVAL,
+						    "--additional-gids %s: expected a numeric gid", t);
 			}
 			*out = xrealloc(*out, (*n + 1) * sizeof(uint32_t));
 			(*out)[(*n)++] = (uint32_t)g;
@@ -66,28 +66,28 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	unsigned long long preserve = 0;
 	uint32_t *gid_list = NULL;
 	const struct cli_flag flags[] = {
-	    {"console-socket", CLI_FLAG_STRING, &o.console_socket,
-	     "unix socket that receives the pty master", "PATH"},
-	    {"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
-	    {"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
-	    {"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
-	    {"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
-	    {"additional-gids|g", CLI_FLAG_STRV, &gids, "additional group (repeatable)", "GID"},
-	    {"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
-	    {"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
-	    {"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
-	    {"pidfd-socket", CLI_FLAG_STRING, &o.pidfd_socket,
-	     "unix socket that receives a pidfd of the process", "PATH"},
-	    {"process-label", CLI_FLAG_STRING, &ov.process_label, "SELinux label for the process",
-	     "LABEL"},
-	    {"apparmor", CLI_FLAG_STRING, &ov.apparmor, "AppArmor profile for the process",
-	     "PROFILE"},
-	    {"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
-	    {"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
-	    {"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
-	    {"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
-	    {"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
-	    {0},
+		{"console-socket", CLI_FLAG_STRING, &o.console_socket,
+		 "unix socket that receives the pty master", "PATH"},
+		{"cwd", CLI_FLAG_STRING, &ov.cwd, "working directory inside the container", "DIR"},
+		{"env|e", CLI_FLAG_STRV, &env, "set an environment variable (repeatable)", "K=V"},
+		{"tty|t", CLI_FLAG_BOOL, &ov.tty, "allocate a terminal", NULL},
+		{"user|u", CLI_FLAG_STRING, &user, "uid[:gid] to run as", "UID[:GID]"},
+		{"additional-gids|g", CLI_FLAG_STRV, &gids, "additional group (repeatable)", "GID"},
+		{"process|p", CLI_FLAG_STRING, &process, "process.json to run", "FILE"},
+		{"detach|d", CLI_FLAG_BOOL, &detach, "return once the process started", NULL},
+		{"pid-file", CLI_FLAG_STRING, &o.pid_file, "write the process's pid here", "FILE"},
+		{"pidfd-socket", CLI_FLAG_STRING, &o.pidfd_socket,
+		 "unix socket that receives a pidfd of the process", "PATH"},
+		{"process-label", CLI_FLAG_STRING, &ov.process_label, "SELinux label for the process",
+		 "LABEL"},
+		{"apparmor", CLI_FLAG_STRING, &ov.apparmor, "AppArmor profile for the process",
+		 "PROFILE"},
+		{"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
+		{"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
+		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
+		{"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
+		{"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
+		{0},
 	};
 	struct cli_args a;
 	struct husk_err *err = NULL;
@@ -113,8 +113,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		goto out_flags;
 	}
 	if (cgroup) {
-		rc = cli_usage_error("exec",
-				     "--cgroup (a sub-cgroup for the process) is not supported");
+		rc = cli_usage_error("exec", "--cgroup (a sub-cgroup for the process) is not supported");
 		goto out_flags;
 	}
 	o.id = argv[next];

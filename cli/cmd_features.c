@@ -88,8 +88,7 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	struct oci_features f;
 	oci_features_init(&f);
 
-	cleanup_free const char **mount_opts =
-	    filter_names(f.mount_options, mount_option_supported);
+	cleanup_free const char **mount_opts = filter_names(f.mount_options, mount_option_supported);
 	f.mount_options = mount_opts;
 
 	cleanup_strv char **cap_storage = NULL;
@@ -103,13 +102,11 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	f.linux_.cgroup.systemd_user = (oci_opt_bool){true, false};
 	f.linux_.cgroup.rdma = (oci_opt_bool){true, true};
 
-	cleanup_free const char **actions =
-	    filter_names(oci_seccomp_action_names, seccomp_action_supported);
+	cleanup_free const char **actions = filter_names(oci_seccomp_action_names, seccomp_action_supported);
 	cleanup_free const char **ops = filter_names(oci_seccomp_op_names, seccomp_op_supported);
-	cleanup_free const char **archs =
-	    filter_names(oci_seccomp_arch_names, seccomp_arch_supported);
+	cleanup_free const char **archs = filter_names(oci_seccomp_arch_names, seccomp_arch_supported);
 	cleanup_free const char **sflags =
-	    filter_names(oci_seccomp_flag_names, seccomp_flag_name_supported);
+		filter_names(oci_seccomp_flag_names, seccomp_flag_name_supported);
 	f.linux_.seccomp.present = true;
 	f.linux_.seccomp.enabled = (oci_opt_bool){true, true};
 	f.linux_.seccomp.actions = actions;
@@ -123,14 +120,14 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	f.linux_.intel_rdt = (struct oci_features_toggle){true, {true, false}};
 	f.linux_.mount_extensions.present = true;
 	f.linux_.mount_extensions.idmap =
-	    (struct oci_features_toggle){true, {true, mount_option_supported("idmap")}};
+		(struct oci_features_toggle){true, {true, mount_option_supported("idmap")}};
 
 	const struct scmp_version *v = seccomp_version();
 	cleanup_free char *scmp_ver = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
 	struct oci_kv kv[] = {
-	    {"io.github.seccomp.libseccomp.version", scmp_ver},
-	    {"run.husk.version", HUSK_VERSION},
-	    {"run.husk.commit", HUSK_COMMIT},
+		{"io.github.seccomp.libseccomp.version", scmp_ver},
+		{"run.husk.version", HUSK_VERSION},
+		{"run.husk.commit", HUSK_COMMIT},
 	};
 	oci_kvv annotations = {.v = kv, .n = ARRAY_SIZE(kv)};
 	f.annotations = &annotations;
@@ -147,5 +144,6 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	return 0;
 }
 
-HUSK_COMMAND(cmd_features,
-	     {.name = "features", .summary = "show the enabled features", .run = cmd_features_run});
+HUSK_COMMAND(cmd_features, {.name = "features",
+			    .summary = "show the enabled features",
+			    .run = cmd_features_run});
