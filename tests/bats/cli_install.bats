@@ -72,6 +72,21 @@ expected_pages() {
 	[ -z "$(find "$dest" -mindepth 1)" ]
 }
 
+@test "make install: the guest kernel, when built, goes to lib/husk/guest" {
+	# a stand-in for `make guest-kernel`'s output (the real one takes 30 min)
+	mkdir "$TEST_TMP/gk"
+	echo vmlinux >"$TEST_TMP/gk/vmlinux"
+	echo bzImage >"$TEST_TMP/gk/bzImage"
+	dest=$TEST_TMP/dest
+	run make_husk install DESTDIR="$dest" GUEST_KERNEL_DIR="$TEST_TMP/gk"
+	[ "$status" -eq 0 ]
+	cmp "$TEST_TMP/gk/vmlinux" "$dest/usr/local/lib/husk/guest/vmlinux"
+	cmp "$TEST_TMP/gk/bzImage" "$dest/usr/local/lib/husk/guest/bzImage"
+	run make_husk uninstall DESTDIR="$dest" GUEST_KERNEL_DIR="$TEST_TMP/gk"
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$dest" -mindepth 1)" ]
+}
+
 @test "uninstall removes only what install put there" {
 	dest=$TEST_TMP/dest
 	make_husk install DESTDIR="$dest"
