@@ -28,14 +28,25 @@ static const struct {
     {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
 };
 
-/* 0 when a child could unshare(flag), else its errno. */
+/* try_unshare: the namespace could only be made inside a new user namespace
+ * (an unprivileged user: how rootless containers get theirs). */
+#define VIA_USERNS 250
+
+/* 0 when a child could unshare(flag), VIA_USERNS, or its errno. */
 static int try_unshare(unsigned long flag)
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		return errno;
-	if (pid == 0)
-		_exit(unshare((int)flag) == 0 ? 0 : (errno & 0xff));
+	if (pid == 0) {
+		if (unshare((int)flag) == 0)
+			_exit(0);
+		int e = errno;
+		if (e == EPERM && flag != CLONE_NEWUSER &&
+		    unshare((int)(flag | CLONE_NEWUSER)) == 0)
+			_exit(VIA_USERNS);
+		_exit(e & 0xff);
+	}
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -71,6 +82,13 @@ static void probe_type(struct check_report *r, int i)
 		return;
 	}
 	int e = try_unshare(types[i].flag);
+	if (e == VIA_USERNS) {
+		effect = xasprintf("a new %s namespace needs a user namespace here (rootless)",
+				   types[i].oci);
+		check_add(r, "namespaces", types[i].oci, CHECK_OK, effect,
+			  "limit %lld, inside a new user namespace", limit);
+		return;
+	}
 	if (e) {
 		effect = xasprintf("a new %s namespace is refused here (%s); joining one by path "
 				   "still works",

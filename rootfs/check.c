@@ -46,8 +46,10 @@ static void probe_mount_api(struct check_report *r)
 	}
 	int e = err ? err->errnum : errno;
 	check_add(r, "syscalls", "mount API", e == ENOSYS ? CHECK_MISSING : CHECK_LIMITED,
-		  e == ENOSYS ? "no fsopen/fsmount (Linux 5.2+): containers cannot be set up"
-			      : "fsopen is refused here: container mounts will fail too",
+		  e == ENOSYS	   ? "no fsopen/fsmount (Linux 5.2+): containers cannot be set up"
+		  : geteuid() != 0 ? "refused to this user: mounts only inside a user namespace "
+				     "(rootless)"
+				   : "fsopen is refused here: container mounts will fail too",
 		  "%s", err && err->msg ? err->msg : strerror(e));
 	husk_err_free(&err);
 }
@@ -90,7 +92,9 @@ static void probe_idmap(struct check_report *r)
 	if (tree < 0) {
 		check_add(r, "syscalls", "idmapped mounts",
 			  errno == ENOSYS ? CHECK_MISSING : CHECK_LIMITED,
-			  "mounts with the idmap option fail", "open_tree: %s", strerror(errno));
+			  geteuid() != 0 ? "refused to this user: idmap mount options need root"
+					 : "mounts with the idmap option fail",
+			  "open_tree: %s", strerror(errno));
 		return;
 	}
 	struct husk_err *err = NULL;
