@@ -214,3 +214,30 @@ kernel_at_least() {
 	[ "$(st vm "guest kernel")" = missing ]
 	[[ "$(detail vm "guest kernel")" == *"$CHECK_TMP/none"* ]]
 }
+
+@test "check: as an unprivileged user, what it says matches what that user can do" {
+	command -v setpriv >/dev/null || skip "no setpriv(1)"
+	chmod 755 "$CHECK_TMP"
+	cp "$HUSK" "$CHECK_TMP/husk"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+	as_nobody "$CHECK_TMP/husk" check --format json >"$CHECK_TMP/check.json"
+	[ "$(st capabilities privilege)" = limited ]
+	[ "$(detail capabilities privilege)" = "euid 65534" ]
+	for t in mount:mount network:net pid:pid; do
+		IFS=: read -r oci opt <<<"$t"
+		if as_nobody unshare "--$opt" true 2>/dev/null; then
+			want=ok
+		elif as_nobody unshare --user "--$opt" true 2>/dev/null; then
+			want=ok
+			[[ "$(detail namespaces "$oci")" == *"inside a new user namespace" ]]
+		else
+			want=limited
+		fi
+		[ "$(st namespaces "$oci")" = "$want" ] || { echo "$oci: $(st namespaces "$oci") want $want"; false; }
+	done
+	# nobody cannot open /dev/kvm (crw------- root) nor mount
+	if [ -e /dev/kvm ] && ! as_nobody test -r /dev/kvm; then
+		[ "$(st vm /dev/kvm)" = limited ]
+	fi
+	[ "$(st syscalls "mount API")" = limited ]
+}
