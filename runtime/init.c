@@ -168,12 +168,23 @@ static int setup_uts_and_keyring(const struct init_ctx *ctx, struct husk_err **e
 	return 0;
 }
 
+/* runc's (Go's) wording: "exec: \"/x\": stat /x: no such file or directory".
+ * Docker and podman match the lower-case errno text to exit 127. */
+static int stat_failed(const char *name, struct husk_err **err)
+{
+	int e = errno;
+	if (e == ENOENT)
+		return container_err(err, e, "exec: \"%s\": stat %s: no such file or directory",
+				     name, name);
+	return husk_err_set(err, e, "exec: \"%s\": stat %s", name, name);
+}
+
 static int find_executable(const char *name, char *const *env, char **out, struct husk_err **err)
 {
 	struct stat st;
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
-			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
+			return stat_failed(name, err);
 		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
 			return husk_err_set(err, EACCES, "exec: \"%s\": permission denied", name);
 		*out = xstrdup(name);
