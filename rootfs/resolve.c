@@ -214,6 +214,11 @@ int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
 	return fd;
 }
 
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode)
+{
+	return open_in_root_raw(root_fd, path, flags, mode);
+}
+
 /* Create `name` in dir_fd as the given kind; EEXIST is left to the caller. */
 static int create_one(int dir_fd, const char *name, enum target_kind kind, mode_t mode)
 {
@@ -301,4 +306,9 @@ int open_or_create_in_root(int root_fd, const char *path, enum target_kind kind,
 		free(p);
 		p = next;
 	}
+}
+
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode)
+{
+	return open_or_create_in_root(root_fd, path, TARGET_DIR, mode);
 }

@@ -62,4 +62,11 @@ int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
 			struct husk_err **err);
 
+/* The same without an error object, for callers that decide per errno (image
+ * layers: ENOENT means "create it").  Returns the fd or -errno. */
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* mkdir -p of path inside root_fd (symlinks followed inside the root, missing
+ * directories created with mode); returns an O_PATH fd of it or -errno. */
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
+
 #endif

@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "oci/image/image.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 
@@ -237,6 +238,8 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 		/* A directory without state: a create that died half-way. */
 		if ((*err)->errnum == ENOENT && force) {
 			husk_err_free(err);
+			if (image_private_bundle_remove(root, id, err) < 0)
+				return -1;
 			return container_dir_remove(root, id, err);
 		}
 		return -1;
@@ -270,6 +273,10 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	}
 	if (cfg)
 		oci_config_free(cfg);
+	/* `run --image`: the private bundle goes with the container (after the
+	 * poststop hooks, which may look at it). */
+	if (r == 0 && image_private_bundle_remove(root, id, err) < 0)
+		r = -1;
 out:
 	if (cm)
 		cgroup_manager_free(cm);
