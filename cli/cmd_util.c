@@ -76,8 +76,11 @@ int cli_run_subcommand(struct husk_globals *g, const char *parent,
 	for (const struct husk_subcommand *s = subs; name && s->name; s++)
 		if (!strcmp(s->name, name))
 			return s->run(g, argc - 1, argv + 1);
-	return cli_usage_error(parent, "unknown subcommand%s%s (see 'husk %s --help')",
-			       name ? " " : "", name ? name : "", parent);
+	if (!name)
+		return cli_usage_error(parent, "a subcommand is needed (see 'husk %s --help')",
+				       parent);
+	return cli_usage_error(parent, "unknown subcommand %s (see 'husk %s --help')", name,
+			       parent);
 }
 
 int cli_fail_free(struct husk_err **err)
