@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +39,6 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_create_opts o = {.root = g->root,
 					  .systemd_cgroup = g->systemd_cgroup,
-					  .argc = g->argc,
 					  .argv = g->argv,
 					  .mode = CREATE_RUN};
 	unsigned long long preserve = 0;
@@ -92,8 +92,7 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	}
 	if (pidfd_socket && pidfd_send_to_socket(pidfd_socket, h->pid, PIDFD_KIND_INIT, &err) < 0)
 		goto fail;
-	if (container_run_start(g->root, h, &err) < 0)
-		goto fail;
+	container_run_start(h);
 	if (detach) {
 		rc = 0;
 		goto out;
@@ -104,6 +103,12 @@ static int cmd_run_run(struct husk_globals *g, int argc, char **argv)
 	if (r < 0)
 		goto fail;
 	rc = cli_exit_code(status);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		char *note = container_oom_note_saved(h->st);
+		if (note)
+			log_warn("container %s: %s", o.id, note);
+		free(note);
+	}
 	if (!keep && container_delete(g->root, o.id, true, &err) < 0) {
 		log_warn("%s", err->msg);
 		husk_err_free(&err);

@@ -12,9 +12,30 @@
 /* The values of the flags that need checking once parsed. */
 struct boot_values {
 	unsigned long long mem_mib, cpus;
-	struct cli_strv disks, nets;
+	struct cli_strv disks, nets, fs;
 	const char *console;
 };
+
+/* TAG:DIR[,ro]: the guest mounts it with `mount -t virtiofs TAG /mnt`.
+ * arg (an argv string, which outlives the VM) is split in place. */
+static int parse_fs(char *arg, struct vm_config *c)
+{
+	if (c->n_fs_shares == VM_MAX_FS_SHARES)
+		return cli_usage_error("vm boot", "at most %d --fs", VM_MAX_FS_SHARES);
+	char *colon = strchr(arg, ':');
+	if (!colon || colon == arg || !colon[1])
+		return cli_usage_error("vm boot", "--fs %s: want TAG:DIR[,ro]", arg);
+	*colon = '\0';
+	struct vm_fs_share *share = &c->fs_shares[c->n_fs_shares++];
+	share->tag = arg;
+	share->path = colon + 1;
+	size_t len = strlen(share->path);
+	if (len > 3 && strcmp(share->path + len - 3, ",ro") == 0) {
+		colon[1 + len - 3] = '\0';
+		share->readonly = true;
+	}
+	return 0;
+}
 
 static int check_boot(struct boot_values *v, struct vm_config *c)
 {
@@ -40,6 +61,9 @@ static int check_boot(struct boot_values *v, struct vm_config *c)
 			return cli_usage_error("vm boot", "--net %s: want tap=NAME", n);
 		c->nets[c->n_nets++] = n;
 	}
+	for (size_t i = 0; i < v->fs.n; i++)
+		if (parse_fs((char *)v->fs.v[i], c) != 0)
+			return 1;
 	if (c->vsock && !strchr(c->vsock, ':'))
 		return cli_usage_error("vm boot", "--vsock %s: want CID:PATH", c->vsock);
 	if (strcmp(v->console, "stdio") == 0)
@@ -73,6 +97,10 @@ static int cmd_vm_boot(struct husk_globals *g, int argc, char **argv)
 	     "tap=NAME"},
 	    {"vsock", CLI_FLAG_STRING, &c.vsock,
 	     "virtio-vsock: the guest's CID, the host side on a unix socket", "CID:PATH"},
+	    {"fs", CLI_FLAG_STRV, &v.fs,
+	     "virtio-fs share of a host directory, mounted in the guest by TAG; ,ro for "
+	     "read-only (repeatable)",
+	     "TAG:DIR[,ro]"},
 	    {"console", CLI_FLAG_STRING, &v.console, "serial console on stdio (default) or none",
 	     "stdio|none"},
 	    {"hugepages", CLI_FLAG_BOOL, &c.hugepages, "back guest memory with huge pages", NULL},
@@ -86,6 +114,7 @@ static int cmd_vm_boot(struct husk_globals *g, int argc, char **argv)
 	rc = check_boot(&v, &c);
 	free(v.disks.v);
 	free(v.nets.v);
+	free(v.fs.v);
 	cli_args_free(&a);
 	if (rc != 0)
 		return rc;

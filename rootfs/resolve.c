@@ -83,7 +83,7 @@ static void walk_pop_all(struct walk *w)
 		close(w->fds[w->depth--]);
 }
 
-int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
+static int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
 	struct walk w = {.fds = {root_fd}, .depth = 0};
 	cleanup_free char *todo = xstrdup(path);
@@ -203,15 +203,6 @@ int open_in_root_raw(int root_fd, const char *path, int flags, mode_t mode)
 		openat2_missing = true;
 	}
 	return walk_in_root(root_fd, path, flags, mode);
-}
-
-int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
-			struct husk_err **err)
-{
-	int fd = open_in_root_raw(root_fd, path, flags, mode);
-	if (fd < 0)
-		return husk_err_set(err, -fd, "open \"%s\" in the container rootfs", path);
-	return fd;
 }
 
 int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode)

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "rootfs/rootfs.h"
 #include "runtime/hooks.h"
+#include "runtime/mount_sources.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -25,15 +26,15 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* Report err to the parent if it still listens, else to our stderr; then die. */
 __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct husk_err *err)
 {
 	if (ctx->fifo_started) {
 		/* `start` is waiting on the fifo: the error goes to it. */
-		const char *msg = err && err->msg ? err->msg : "container init failed";
-		if (write(ctx->fifo_fd, "E", 1) == 1 &&
+		/* Clipped: `start` reads one pipe buffer, and a writer of more would
+		 * block forever. */
+		char *msg = husk_err_clip(err && err->msg ? err->msg : "container init failed");
+		if (msg && write(ctx->fifo_fd, "E", 1) == 1 &&
 		    write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
 			_exit(1);
 	}
@@ -168,46 +169,6 @@ static int setup_uts_and_keyring(const struct init_ctx *ctx, struct husk_err **e
 	return 0;
 }
 
-/* runc's (Go's) wording: "exec: \"/x\": stat /x: no such file or directory".
- * Docker and podman match the lower-case errno text to exit 127. */
-static int stat_failed(const char *name, struct husk_err **err)
-{
-	int e = errno;
-	if (e == ENOENT)
-		return container_err(err, e, "exec: \"%s\": stat %s: no such file or directory",
-				     name, name);
-	return husk_err_set(err, e, "exec: \"%s\": stat %s", name, name);
-}
-
-static int find_executable(const char *name, char *const *env, char **out, struct husk_err **err)
-{
-	struct stat st;
-	if (strchr(name, '/')) {
-		if (stat(name, &st) < 0)
-			return stat_failed(name, err);
-		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
-			return husk_err_set(err, EACCES, "exec: \"%s\": permission denied", name);
-		*out = xstrdup(name);
-		return 0;
-	}
-	const char *path = DEFAULT_PATH;
-	for (char *const *e = env; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	for (const char *p = path;;) {
-		size_t n = strcspn(p, ":");
-		cleanup_free char *cand = xasprintf("%.*s%s%s", (int)n, n ? p : ".", "/", name);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-			*out = steal_ptr(&cand);
-			return 0;
-		}
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
 static char **build_env(const struct init_ctx *ctx)
 {
 	const oci_strv *env = &ctx->cfg->process.env;
@@ -335,7 +296,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	bool own_devpts =
+	    cfg->process.terminal && has_devpts_mount(cfg) && rootfs_has_mount_ns(cfg);
 	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
 		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
@@ -343,10 +305,20 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
+	cleanup_free int *src_fds = NULL;
+	if (rootfs_has_mount_ns(cfg) && mount_sources_needed(cfg, ropts.userns)) {
+		if (mount_sources_receive(cfg, ctx->sync_fd, &src_fds, err) < 0)
+			return -1;
+		ropts.bind_src_fds = src_fds;
+	}
 	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
-	if (has_cgroup_mount(cfg) && receive_go(ctx, err) < 0)
+	if (has_cgroup_mount(cfg) && rootfs_has_mount_ns(cfg) && receive_go(ctx, err) < 0)
 		return -1;
-	if (rootfs_prepare(cfg, &ropts, err) < 0)
+	int r = rootfs_prepare(cfg, &ropts, err);
+	for (size_t i = 0; src_fds && i < cfg->n_mounts; i++)
+		if (src_fds[i] >= 0)
+			close(src_fds[i]);
+	if (r < 0)
 		return -1;
 	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;
@@ -360,6 +332,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0 ||
 		    sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
 			return -1;
+		/* As runc: createContainer hooks start in the rootfs (before pivot_root). */
+		if (h->create_container.n && chdir(ctx->rootfs) < 0)
+			return husk_err_sys(err, "chdir to the rootfs %s", ctx->rootfs);
 		if (hooks_run(&h->create_container, "createContainer", hook_state, err) < 0)
 			return -1;
 	}
@@ -390,7 +365,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 
 	cleanup_free char **envp = build_env(ctx);
 	cleanup_free char *exe = NULL;
-	if (find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
+	if (process_find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
 		return -1;
 	/* The parent sent GO once the cgroup was entered; it is normally here long
 	 * before we get this far, so this does not wait. */
@@ -401,13 +376,17 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return husk_err_sys(err, "clear parent death signal");
 	if (wait_for_start(ctx, err) < 0)
 		return -1;
-	if (cfg->hooks.start_container.n) {
-		/* Same state as createContainer saw, with status created. */
-		if (hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
-			return -1;
-	}
+	/* run: the parent still listens (create closed the socket at READY). */
+	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	if (process_security_load_seccomp(ps, err) < 0)
+		return -1;
+	/* As runc: startContainer hooks run under the container's seccomp filter
+	 * (the binary comes from the container's image).  Same state as
+	 * createContainer saw, with status created. */
+	if (cfg->hooks.start_container.n &&
+	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 		return -1;
 	execve(exe, cfg->process.args.v, envp);
 	return husk_err_sys(err, "exec %s", exe);

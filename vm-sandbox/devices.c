@@ -1,74 +1,26 @@
-/* virtio-mmio devices from the config: one window and one GSI each, an
- * irqfd per GSI for the device's interrupt, ioeventfds on QueueNotify so a
- * guest kick costs the vCPU no trip through the monitor, and a
- * "virtio_mmio.device=" entry per device on the kernel command line.  The
- * device models leave the doorbells to the core (vm_device.h). */
+/* The virtio-mmio devices the config asks for: every registered device type
+ * (VM_DEVICE_TYPE, vm_device.h) says how many instances it wants; each
+ * instance gets a window and a GSI from the arch (arch_mmio_slot), an irqfd
+ * for its interrupt, and a "virtio_mmio.device=" entry on the kernel command
+ * line.  Doorbells are the transport's (virtio/virtio_mmio.c). */
 #include <errno.h>
-#include <stdlib.h>
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
 
-#define VIRTIO_MMIO_WINDOW       0x200
-#define VIRTIO_MMIO_QUEUE_NOTIFY 0x50
+#define VIRTIO_MMIO_WINDOW 0x200
 
-struct vm_notify {
-	struct vm_device *dev;
-	uint32_t queue;
-};
-
-/* The guest's QueueNotify write, replayed on the I/O thread exactly as the
- * vCPU would have delivered it. */
-static void on_notify(void *arg, int fd, uint32_t events)
-{
-	struct vm_notify *n = arg;
-	uint64_t cnt;
-	if (read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return;
-	uint8_t data[4];
-	memcpy(data, &n->queue, sizeof(data));
-	n->dev->mmio(n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, data, sizeof(data), true);
-}
-
-static int ioeventfds_setup(struct vm *vm, struct vm_device *dev, struct husk_err **err)
-{
-	for (uint32_t q = 0; q < VM_NOTIFY_QUEUES_PER_DEV; q++) {
-		if (vm->n_ioeventfds >= ARRAY_SIZE(vm->ioeventfds))
-			return 0;
-		int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fd < 0)
-			return husk_err_sys(err, "ioeventfd");
-		struct kvm_ioeventfd req = {
-		    .datamatch = q,
-		    .addr = dev->mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
-		    .len = 4,
-		    .fd = fd,
-		    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-		};
-		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &req) < 0) {
-			int e = errno;
-			close(fd);
-			return husk_err_set(err, e, "KVM_IOEVENTFD for %s queue %u", dev->name, q);
-		}
-		vm->ioeventfds[vm->n_ioeventfds++] = fd;
-		struct vm_notify *n = xcalloc(1, sizeof(*n));
-		n->dev = dev;
-		n->queue = q;
-		vm->notifies[vm->n_notifies++] = n;
-		if (vm_event_loop_add(vm->loop, fd, EPOLLIN, on_notify, n, err) < 0)
-			return -1;
-	}
-	return 0;
-}
+/* Weak: a unit test that links libhusk.a as an archive may pull this file in
+ * without any device file; the section is then empty, and so is the list. */
+extern const struct vm_device_type *const __start_husk_vm_devices[] __attribute__((weak));
+extern const struct vm_device_type *const __stop_husk_vm_devices[] __attribute__((weak));
 
 static void irq_raise(void *ctx, unsigned irq)
 {
@@ -85,6 +37,8 @@ static void irq_raise(void *ctx, unsigned irq)
 
 static int irqfd_setup(struct vm *vm, unsigned gsi, struct husk_err **err)
 {
+	if (gsi >= ARRAY_SIZE(vm->irqfds))
+		return husk_err_set(err, EINVAL, "GSI %u out of range", gsi);
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return husk_err_sys(err, "irqfd for GSI %u", gsi);
@@ -98,101 +52,75 @@ static int irqfd_setup(struct vm *vm, unsigned gsi, struct husk_err **err)
 	return 0;
 }
 
-enum dev_kind { DEV_BLK, DEV_NET, DEV_VSOCK, DEV_CONSOLE, DEV_RNG };
-
-static struct vm_device *construct(struct vm *vm, enum dev_kind kind, const char *spec,
-				   const struct vm_device_env *env, struct husk_err **err)
+static int by_order(const void *a, const void *b)
 {
-	switch (kind) {
-	case DEV_BLK:
-		return virtio_blk_create(env, spec, err);
-	case DEV_NET:
-		return virtio_net_create(env, spec, err);
-	case DEV_VSOCK:
-		return virtio_vsock_create(env, spec, err);
-	case DEV_CONSOLE:
-		/* Output only: the UART owns the console input (ttyS0). */
-		return virtio_console_create(env, -1, vm->out_fd >= 0 ? vm->out_fd : vm->null_fd,
-					     err);
-	case DEV_RNG:
-		return virtio_rng_create(env, err);
-	}
-	return NULL;
+	const struct vm_device_type *x = *(const struct vm_device_type *const *)a;
+	const struct vm_device_type *y = *(const struct vm_device_type *const *)b;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
-/* The device list is fixed by the config, so the command line can name every
- * window before any device exists: the devices themselves are created on the
- * I/O thread while the boot vCPU already runs (their ioeventfd registrations
- * each wait for a KVM SRCU grace period, milliseconds on a busy host).  A
- * vCPU that reaches a window first waits for them (vm_devices_wait). */
-struct planned {
-	enum dev_kind kind;
-	const char *spec;
-	const char *what; /* for errors: "--disk PATH" */
-};
-
-static unsigned plan(const struct vm_config *c, struct planned *out)
+static void describe(const struct vm_device_slot *s, const struct vm_config *cfg, char *buf,
+		     size_t len)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->n_disks; i++)
-		out[n++] = (struct planned){DEV_BLK, c->disks[i], "--disk"};
-	for (unsigned i = 0; i < c->n_nets; i++)
-		out[n++] = (struct planned){DEV_NET, c->nets[i], "--net"};
-	if (c->vsock)
-		out[n++] = (struct planned){DEV_VSOCK, c->vsock, "--vsock"};
-	out[n++] = (struct planned){DEV_CONSOLE, NULL, "virtio console"};
-	out[n++] = (struct planned){DEV_RNG, NULL, "virtio rng"};
-	return n;
+	const char *arg = s->type->describe ? s->type->describe(cfg, s->index) : NULL;
+	snprintf(buf, len, "%s%s%s", s->type->option, arg ? " " : "", arg ? arg : "");
 }
 
-/* What can be checked without creating the device: the disk image exists
- * and can be opened as asked, so a typo fails before the guest starts. */
-static int precheck(const struct planned *p, struct husk_err **err)
-{
-	if (p->kind != DEV_BLK)
-		return 0;
-	const char *comma = strchr(p->spec, ',');
-	size_t len = comma ? (size_t)(comma - p->spec) : strlen(p->spec);
-	char path[4096];
-	if (len >= sizeof(path))
-		return husk_err_set(err, ENAMETOOLONG, "--disk: path too long");
-	memcpy(path, p->spec, len);
-	path[len] = '\0';
-	bool ro = comma && strcmp(comma, ",ro") == 0;
-	if (access(path, ro ? R_OK : R_OK | W_OK) < 0)
-		return husk_err_sys(err, "--disk %s", p->spec);
-	return 0;
-}
-
+/* The instance list is fixed by the config, so the command line can name
+ * every window before any device exists: the devices themselves are created
+ * on the I/O thread while the boot vCPU already runs.  A vCPU that reaches a
+ * window first waits for them (vm_devices_wait). */
 int vm_devices_plan(struct vm *vm, struct husk_err **err)
 {
-	vm->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (vm->null_fd < 0)
-		return husk_err_sys(err, "open /dev/null");
-	struct planned p[LAYOUT_MMIO_MAX + 8];
-	unsigned n = plan(vm->cfg, p);
-	if (n > LAYOUT_MMIO_MAX || LAYOUT_IRQ_FIRST + n > 16)
-		return husk_err_set(err, ENOSPC, "too many devices: %u (at most %d)", n,
-				    16 - LAYOUT_IRQ_FIRST);
-	for (unsigned i = 0; i < n; i++) {
-		if (precheck(&p[i], err) < 0)
-			return -1;
-		char entry[80];
-		snprintf(entry, sizeof(entry), "virtio_mmio.device=%#x@%#llx:%u",
-			 VIRTIO_MMIO_WINDOW, LAYOUT_MMIO_BASE + i * LAYOUT_MMIO_STRIDE,
-			 LAYOUT_IRQ_FIRST + i);
-		if (vm_cmdline_append(vm, entry, err) < 0)
-			return -1;
+	size_t ntypes = __stop_husk_vm_devices - __start_husk_vm_devices;
+	const struct vm_device_type **types = xcalloc(ntypes ? ntypes : 1, sizeof(*types));
+	memcpy(types, __start_husk_vm_devices, ntypes * sizeof(*types));
+	qsort(types, ntypes, sizeof(*types), by_order);
+	int ret = 0;
+	vm->n_slots = 0;
+	for (size_t t = 0; t < ntypes && ret == 0; t++) {
+		unsigned n = types[t]->count(vm->cfg);
+		for (unsigned i = 0; i < n && ret == 0; i++) {
+			if (vm->n_slots == ARRAY_SIZE(vm->slots)) {
+				ret = husk_err_set(err, ENOSPC, "too many devices (at most %zu)",
+						   ARRAY_SIZE(vm->slots));
+				break;
+			}
+			struct vm_device_slot *s = &vm->slots[vm->n_slots];
+			s->type = types[t];
+			s->index = i;
+			if (arch_mmio_slot(vm->n_slots, &s->mmio_base, &s->gsi) < 0) {
+				ret = husk_err_set(err, ENOSPC,
+						   "too many devices: no window or interrupt left "
+						   "for %s (%u devices fit)",
+						   types[t]->name, vm->n_slots);
+				break;
+			}
+			vm->n_slots++;
+			if (types[t]->check && types[t]->check(vm->cfg, i, err) < 0) {
+				char what[160];
+				describe(s, vm->cfg, what, sizeof(what));
+				ret = husk_err_wrap(err, "%s", what);
+				break;
+			}
+			char entry[80];
+			snprintf(entry, sizeof(entry), "virtio_mmio.device=%#x@%#llx:%u",
+				 VIRTIO_MMIO_WINDOW, (unsigned long long)s->mmio_base, s->gsi);
+			ret = vm_cmdline_append(vm, entry, err);
+		}
 	}
-	return 0;
+	free(types);
+	return ret;
 }
 
-static int create(struct vm *vm, const struct planned *p, unsigned idx, struct husk_err **err)
+static int create(struct vm *vm, const struct vm_device_slot *s, struct husk_err **err)
 {
 	struct vm_device_env env = {
 	    .mem = &vm->mem,
-	    .mmio_base = LAYOUT_MMIO_BASE + idx * LAYOUT_MMIO_STRIDE,
-	    .irq = LAYOUT_IRQ_FIRST + idx,
+	    .mmio_base = s->mmio_base,
+	    .irq = s->gsi,
 	    .vm_fd = vm->vm_fd,
 	    .loop = vm->loop,
 	    .irq_raise = irq_raise,
@@ -200,34 +128,36 @@ static int create(struct vm *vm, const struct planned *p, unsigned idx, struct h
 	};
 	if (irqfd_setup(vm, env.irq, err) < 0)
 		return -1;
-	struct vm_device *dev = construct(vm, p->kind, p->spec, &env, err);
+	struct vm_device *dev = s->type->create(&env, vm->cfg, s->index, err);
 	if (!dev)
 		return -1;
 	dev->mmio_base = env.mmio_base;
 	dev->irq = env.irq;
-	if (dev->mmio_size > VIRTIO_MMIO_WINDOW || mmio_bus_add(&vm->bus, dev, err) < 0) {
+	if (dev->mmio_size > VIRTIO_MMIO_WINDOW) {
 		husk_err_set(err, EINVAL, "%s: window of %#llx bytes, the command line says %#x",
 			     dev->name, (unsigned long long)dev->mmio_size, VIRTIO_MMIO_WINDOW);
-		if (dev->destroy)
-			dev->destroy(dev);
+		dev->destroy(dev);
 		return -1;
 	}
-	/* On the bus now: the teardown destroys it if the doorbells fail. */
-	return ioeventfds_setup(vm, dev, err);
+	if (mmio_bus_add(&vm->bus, dev, err) < 0) {
+		dev->destroy(dev);
+		return -1;
+	}
+	return 0;
 }
 
 int vm_devices_create(struct vm *vm, struct husk_err **err)
 {
-	struct planned p[LAYOUT_MMIO_MAX + 8];
-	unsigned n = plan(vm->cfg, p);
 	int ret = 0;
-	for (unsigned i = 0; i < n && ret == 0; i++) {
+	for (unsigned i = 0; i < vm->n_slots && ret == 0; i++) {
 		pthread_mutex_lock(&vm->bus_lock);
-		ret = create(vm, &p[i], i, err);
+		ret = create(vm, &vm->slots[i], err);
 		pthread_mutex_unlock(&vm->bus_lock);
-		if (ret < 0)
-			husk_err_wrap(err, "%s%s%s", p[i].what, p[i].spec ? " " : "",
-				      p[i].spec ? p[i].spec : "");
+		if (ret < 0) {
+			char what[160];
+			describe(&vm->slots[i], vm->cfg, what, sizeof(what));
+			husk_err_wrap(err, "%s", what);
+		}
 	}
 	pthread_mutex_lock(&vm->bus_lock);
 	atomic_store(&vm->devices_ready, true);
@@ -249,10 +179,6 @@ void vm_devices_wait(struct vm *vm)
 void vm_devices_teardown(struct vm *vm)
 {
 	mmio_bus_destroy(&vm->bus);
-	for (unsigned i = 0; i < vm->n_ioeventfds; i++)
-		close(vm->ioeventfds[i]);
-	for (unsigned i = 0; i < vm->n_notifies; i++)
-		free(vm->notifies[i]);
 	for (unsigned i = 0; i < ARRAY_SIZE(vm->irqfds); i++)
 		if (vm->irqfds[i] >= 0)
 			close(vm->irqfds[i]);

@@ -38,12 +38,14 @@ int vm_memory_map(struct vm *vm, struct husk_err **err)
 	madvise(p, vm->mem_size, MADV_DONTDUMP);
 
 	uint8_t *hva = p;
-	uint64_t low = vm->mem_size < LAYOUT_HOLE_START ? vm->mem_size : LAYOUT_HOLE_START;
+	uint64_t hole_start, hole_end;
+	arch_mmio_hole(&hole_start, &hole_end);
+	uint64_t low = vm->mem_size < hole_start ? vm->mem_size : hole_start;
 	vm->mem.regions[0] = (struct guest_mem_region){.gpa = 0, .size = low, .hva = hva};
 	vm->mem.n = 1;
 	if (vm->mem_size > low) {
 		vm->mem.regions[1] = (struct guest_mem_region){
-		    .gpa = LAYOUT_HOLE_END, .size = vm->mem_size - low, .hva = hva + low};
+		    .gpa = hole_end, .size = vm->mem_size - low, .hva = hva + low};
 		vm->mem.n = 2;
 	}
 	return 0;

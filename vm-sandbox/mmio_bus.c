@@ -6,8 +6,9 @@
 
 int mmio_bus_add(struct mmio_bus *bus, struct vm_device *dev, struct husk_err **err)
 {
-	if (bus->n >= LAYOUT_MMIO_MAX)
-		return husk_err_set(err, ENOSPC, "too many MMIO devices (max %d)", LAYOUT_MMIO_MAX);
+	if (bus->n >= VM_MMIO_DEVICES_MAX)
+		return husk_err_set(err, ENOSPC, "too many MMIO devices (max %d)",
+				    VM_MMIO_DEVICES_MAX);
 	for (unsigned i = 0; i < bus->n; i++) {
 		const struct vm_device *d = bus->devs[i];
 		if (dev->mmio_base < d->mmio_base + d->mmio_size &&

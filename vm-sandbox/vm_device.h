@@ -2,8 +2,8 @@
  * models (vm-sandbox/virtio/).  The core owns guest memory, the vCPUs, the
  * event loop and the MMIO bus; a device owns its registers and backends.
  *
- * Devices register kvmtool-style: the core calls a constructor for each
- * --disk/--net/--vsock/console/rng, places the device on the MMIO bus at
+ * Device types register themselves (VM_DEVICE_TYPE below); the core creates
+ * the instances the config asks for, places each on the MMIO bus at
  * env->mmio_base with env->irq, and adds "virtio_mmio.device=SIZE@BASE:IRQ" to
  * the kernel cmdline.  In unit tests, a test driver plays the core: it gives a
  * malloc'd guest_mem, an irq_raise that counts, and vm_fd = -1. */
@@ -57,22 +57,21 @@ int vm_event_loop_del(struct vm_event_loop *loop, int fd);
 
 struct vm_device_env {
 	const struct guest_mem *mem;
-	uint64_t mmio_base;          /* where the core placed the device */
-	unsigned irq;                /* GSI */
-	/* KVM VM fd; -1 in unit tests.  The core registers the QueueNotify
-	 * ioeventfds (devices.c) and replays each kick through mmio(): a device
-	 * must not register its own (KVM would refuse the core's with EEXIST). */
+	uint64_t mmio_base; /* where the core placed the device */
+	unsigned irq;	    /* GSI */
+	/* KVM VM fd; -1 in unit tests.  The virtio-mmio transport registers a
+	 * QueueNotify ioeventfd per queue on it when the driver readies the queue. */
 	int vm_fd;
-	struct vm_event_loop *loop;  /* NULL in unit tests: devices then work synchronously */
+	struct vm_event_loop *loop; /* NULL in unit tests: devices then work synchronously */
 	/* Assert the device's edge interrupt (the core uses an irqfd). */
 	void (*irq_raise)(void *ctx, unsigned irq);
 	void *irq_ctx;
 };
 
 struct vm_device {
-	const char *name;            /* "virtio-blk", ... */
+	const char *name; /* "virtio-blk", ... */
 	uint64_t mmio_base;
-	uint64_t mmio_size;          /* 0x200 for virtio-mmio */
+	uint64_t mmio_size; /* 0x200 for virtio-mmio */
 	unsigned irq;
 	/* A vCPU's access to [mmio_base, mmio_base+mmio_size).  offset is relative.
 	 * Called from vCPU threads: the device does its own locking. */
@@ -81,16 +80,39 @@ struct vm_device {
 	void (*destroy)(struct vm_device *dev);
 };
 
-/* Constructors, one per device file in vm-sandbox/virtio/.
- * spec strings are the CLI's: disk "PATH[,ro]", net "tap=NAME", vsock "CID:PATH". */
-struct vm_device *virtio_blk_create(const struct vm_device_env *env, const char *spec,
-				    struct husk_err **err);
-struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_fd, int out_fd,
-					struct husk_err **err);
-struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err);
-struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const char *spec,
-				      struct husk_err **err);
-struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
-				    struct husk_err **err);
+/* ---- device types: each device file registers one ----
+ *
+ * A device file describes itself with VM_DEVICE_TYPE(); the core (devices.c)
+ * walks the registered types, asks each how many instances the config wants,
+ * and gives every instance a window, a GSI and a command-line entry.  Adding
+ * a device touches only its own file.  Queue counts are not the core's
+ * business: the transport registers a doorbell per queue the driver readies.
+ *
+ * The registrations live in a linker section, so they exist in binaries that
+ * link libhusk.a whole (husk itself).  Unit tests link it as a plain archive
+ * and call a device's constructor directly (virtio/virtio.h). */
+struct vm_config;
+
+struct vm_device_type {
+	const char *name;   /* "virtio-blk" */
+	const char *option; /* what asks for it, for errors: "--disk" */
+	/* Place on the bus, lowest first.  Fixed, so the guest's names (vda,
+	 * eth0, hvc0) follow the config order whatever the link order. */
+	unsigned order;
+	unsigned (*count)(const struct vm_config *cfg);
+	/* Optional: instance i's argument, for errors ("disk.img,ro"). */
+	const char *(*describe)(const struct vm_config *cfg, unsigned i);
+	/* Optional: what can be checked before the guest starts (the disk image
+	 * exists), so a typo fails before the first KVM_RUN. */
+	int (*check)(const struct vm_config *cfg, unsigned i, struct husk_err **err);
+	/* Runs on the I/O thread while the boot vCPU may already run. */
+	struct vm_device *(*create)(const struct vm_device_env *env, const struct vm_config *cfg,
+				    unsigned i, struct husk_err **err);
+};
+
+#define VM_DEVICE_TYPE(sym, ...)                                                                   \
+	static const struct vm_device_type sym = __VA_ARGS__;                                      \
+	static const struct vm_device_type *const sym##_registration                               \
+	    __attribute__((used, section("husk_vm_devices"))) = &sym
 
 #endif

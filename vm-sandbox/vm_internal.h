@@ -12,7 +12,12 @@
 
 #include "vm-sandbox/vm.h"
 #include "vm-sandbox/vm_device.h"
-#include "vm-sandbox/x86/layout.h"
+
+/* Limits of the arch-neutral core; the arch says where each device goes
+ * (arch_mmio_slot) and may allow fewer. */
+#define VM_MMIO_DEVICES_MAX 32
+#define VM_GSI_MAX	    24	 /* I/O APIC pins */
+#define VM_CMDLINE_MAX	    4096 /* bytes with the NUL */
 
 struct kvm_run;
 struct kvm_cpuid2;
@@ -31,7 +36,7 @@ struct vcpu {
 
 /* ---- MMIO bus: devices by guest-physical window ---- */
 struct mmio_bus {
-	struct vm_device *devs[LAYOUT_MMIO_MAX];
+	struct vm_device *devs[VM_MMIO_DEVICES_MAX];
 	unsigned n;
 };
 
@@ -62,9 +67,13 @@ enum vm_phase {
 	VM_PHASES
 };
 
-/* The most queues any device model has (vsock: rx, tx, event). */
-#define VM_NOTIFY_QUEUES_PER_DEV 3
-struct vm_notify;
+/* One device instance the config asks for, and where the arch put it. */
+struct vm_device_slot {
+	const struct vm_device_type *type;
+	unsigned index; /* the type's instance number */
+	uint64_t mmio_base;
+	unsigned gsi;
+};
 
 struct vm {
 	const struct vm_config *cfg;
@@ -82,29 +91,25 @@ struct vm {
 	_Atomic bool devices_ready;
 	struct vm_event_loop *loop;
 	struct serial *serial;
-	int irqfds[LAYOUT_IRQ_FIRST + LAYOUT_MMIO_MAX];
-	/* QueueNotify doorbells: KVM signals these eventfds instead of exiting to
-	 * the monitor; the I/O thread replays each kick into the device. */
-	int ioeventfds[LAYOUT_MMIO_MAX * VM_NOTIFY_QUEUES_PER_DEV];
-	unsigned n_ioeventfds;
-	struct vm_notify *notifies[LAYOUT_MMIO_MAX * VM_NOTIFY_QUEUES_PER_DEV];
-	unsigned n_notifies;
-	int stop_efd; /* vCPUs write here when the guest stops */
-	int sig_fd;   /* SIGINT, SIGTERM, SIGHUP */
-	int null_fd;  /* /dev/null: input for devices that get none */
+	struct vm_device_slot slots[VM_MMIO_DEVICES_MAX];
+	unsigned n_slots;
+	int irqfds[VM_GSI_MAX]; /* by GSI */
+	int stop_efd;		/* vCPUs write here when the guest stops */
+	int sig_fd;		/* SIGINT, SIGTERM, SIGHUP */
 	bool sig_mask_saved;
 	struct sigaction saved_sigpipe;
 	bool tio_saved;
 	struct termios saved_tio;
 	_Atomic int stop;  /* enum vm_stop + 1; 0 while running */
 	int in_fd, out_fd; /* console */
-	char cmdline[LAYOUT_CMDLINE_MAX];
+	char cmdline[VM_CMDLINE_MAX];
 	size_t cmdline_len;
 	struct boot_info boot;
 	unsigned long long t_start_ns;
 	_Atomic unsigned long long t_first_run_ns;
 	unsigned long long t_phase_ns[VM_PHASES]; /* for --trace */
 	long faults_first_run;
+	bool trace_io; /* --trace with --debug: log every port I/O exit */
 	pthread_t io_tid;
 	bool io_started;
 	struct husk_err *io_err;
@@ -134,9 +139,10 @@ int vm_event_loop_run(struct vm_event_loop *loop, struct husk_err **err);
 void vm_event_loop_quit(struct vm_event_loop *loop);
 void vm_event_loop_free(struct vm_event_loop *loop);
 
-/* devices.c: virtio devices from the config.  _plan puts their entries on
- * the command line (before boot); _create makes them (I/O thread, while the
- * boot vCPU runs); a vCPU touching a window first waits in _wait. */
+/* devices.c: the registered device types' instances.  _plan places them and
+ * puts their entries on the command line (before boot); _create makes them
+ * (I/O thread, while the boot vCPU runs); a vCPU touching a window first
+ * waits in _wait. */
 int vm_devices_plan(struct vm *vm, struct husk_err **err);
 int vm_devices_create(struct vm *vm, struct husk_err **err);
 void vm_devices_wait(struct vm *vm);
@@ -159,6 +165,11 @@ int arch_load_kernel(struct vm *vm, struct husk_err **err);	  /* fills vm->boot 
 int arch_write_boot_params(struct vm *vm, struct husk_err **err); /* after cmdline is final */
 int arch_vcpu_setup(struct vm *vm, struct vcpu *v, struct husk_err **err);
 int arch_devices_setup(struct vm *vm, struct husk_err **err); /* serial, i8042 */
+/* The guest-physical range RAM skips (device windows); RAM that would
+ * overlap it continues at *end. */
+void arch_mmio_hole(uint64_t *start, uint64_t *end);
+/* Window and GSI of the i-th virtio-mmio device; < 0 when there is no room. */
+int arch_mmio_slot(unsigned i, uint64_t *mmio_base, unsigned *gsi);
 void arch_devices_teardown(struct vm *vm);
 /* Port I/O from a vCPU; data holds len bytes. */
 void arch_pio(struct vm *vm, uint16_t port, uint8_t *data, unsigned len, bool is_write);

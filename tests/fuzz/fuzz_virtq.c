@@ -124,11 +124,14 @@ static uint8_t *seed_ram(struct seed *sd, uint64_t off)
 /* Add a buffer with the given bytes (or zeroes) to the chain being built. */
 static void seed_desc(struct seed *sd, const void *bytes, uint32_t len, bool write)
 {
-	struct virtq_desc d = {RAM_GPA + sd->data, len, write ? VIRTQ_DESC_F_WRITE : 0, 0};
+	struct vring_desc d = {RAM_GPA + sd->data, len, write ? VRING_DESC_F_WRITE : 0, 0};
 	if (sd->ndesc > sd->chain_start) {
-		struct virtq_desc *prev = (void *)seed_ram(sd, 16 * (sd->ndesc - 1));
-		prev->flags |= VIRTQ_DESC_F_NEXT;
-		prev->next = (uint16_t)sd->ndesc;
+		/* The seed buffer is not 8-byte aligned: copy in and out. */
+		struct vring_desc prev;
+		memcpy(&prev, seed_ram(sd, 16 * (sd->ndesc - 1)), sizeof(prev));
+		prev.flags |= VRING_DESC_F_NEXT;
+		prev.next = (uint16_t)sd->ndesc;
+		memcpy(seed_ram(sd, 16 * (sd->ndesc - 1)), &prev, sizeof(prev));
 	}
 	memcpy(seed_ram(sd, 16 * sd->ndesc), &d, sizeof(d));
 	if (bytes)
@@ -363,7 +366,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Negotiate. */
 	wr(d, VIRTIO_MMIO_STATUS, 0);
-	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	uint32_t lo = (h.flags & FL_INDIRECT ? 1u << VIRTIO_RING_F_INDIRECT_DESC : 0) |
 		      (h.flags & FL_EVENT_IDX ? 1u << VIRTIO_RING_F_EVENT_IDX : 0);
 	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
@@ -384,8 +387,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wr(d, VIRTIO_MMIO_QUEUE_SEL, q);
 		wr(d, VIRTIO_MMIO_QUEUE_NUM, bent ? num : n);
 		wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc ^ (bent ? h.desc_x : 0));
-		wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail ^ (bent ? h.avail_x : 0));
-		wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used ^ (bent ? h.used_x : 0));
+		wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)avail ^ (bent ? h.avail_x : 0));
+		wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)used ^ (bent ? h.used_x : 0));
 		wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
 	}
 	wr(d, VIRTIO_MMIO_STATUS, 0xf);

@@ -48,7 +48,7 @@ static void probe(void **state)
 	assert_int_equal(d->dev->mmio_size, 0x200);
 	assert_int_equal(d->dev->irq, VDRV_IRQ);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
-	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_VERSION_REG), 2);
+	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_VERSION), 2);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_RNG);
 	assert_int_not_equal(vdrv_read(d, VIRTIO_MMIO_VENDOR_ID), 0);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_STATUS), 0);
@@ -71,13 +71,13 @@ static void negotiation_accepts_subset(void **state)
 static void negotiation_refuses_unoffered(void **state)
 {
 	struct vdrv *d = *state;
-	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	vdrv_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	vdrv_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 1u << 5); /* not offered */
 	vdrv_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	vdrv_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
 	vdrv_write(d, VIRTIO_MMIO_STATUS, 0xb);
-	assert_false(vdrv_status(d) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(vdrv_status(d) & VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void negotiation_requires_version_1(void **state)
@@ -86,8 +86,9 @@ static void negotiation_requires_version_1(void **state)
 	assert_int_equal(vdrv_negotiate(d, VIRTIO_ID_RNG, BIT64(VIRTIO_RING_F_EVENT_IDX)), -1);
 	/* And DRIVER_OK is not taken without FEATURES_OK. */
 	vdrv_write(d, VIRTIO_MMIO_STATUS,
-		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
-	assert_false(vdrv_status(d) & VIRTIO_STATUS_DRIVER_OK);
+		   VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		       VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_false(vdrv_status(d) & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 static void features_frozen_after_features_ok(void **state)
@@ -123,7 +124,7 @@ static void queue_registers(void **state)
 static void queue_ready_needs_features_ok(void **state)
 {
 	struct vdrv *d = *state;
-	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	assert_int_equal(vdrv_queue_setup(d, 0, 8), 0);
 	assert_int_equal(vdrv_negotiate(d, VIRTIO_ID_RNG, V1), 0);
 	assert_int_equal(vdrv_queue_setup(d, 0, 8), 1);
@@ -149,7 +150,7 @@ static void no_interrupt_flag(void **state)
 	struct vdrv *d = *state;
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
 	uint16_t *avail = vdrv_ptr(d, d->q[0].avail);
-	avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	avail[0] = VRING_AVAIL_F_NO_INTERRUPT;
 	struct vdrv_buf b = {vdrv_alloc(d, 16), 16, true};
 	assert_int_equal(vdrv_submit(d, 0, &b, 1), 16);
 	assert_int_equal(d->irqs, 0);

@@ -69,7 +69,7 @@ static void expect_refused(struct vdrv *d, uint16_t head)
 static void set_desc(struct vdrv *d, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 		     uint16_t next)
 {
-	*vdrv_desc(d, 0, i) = (struct virtq_desc){addr, len, flags, next};
+	*vdrv_desc(d, 0, i) = (struct vring_desc){addr, len, flags, next};
 }
 
 static void good_chain_works(void **state)
@@ -96,15 +96,15 @@ static void loop_two_descriptors(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 16);
-	set_desc(d, 0, a, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
-	set_desc(d, 1, a, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0);
+	set_desc(d, 0, a, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(d, 1, a, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	expect_refused(d, 0);
 }
 
 static void loop_self(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 3, vdrv_alloc(d, 16), 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 3);
+	set_desc(d, 3, vdrv_alloc(d, 16), 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
 	expect_refused(d, 3);
 }
 
@@ -112,43 +112,43 @@ static void zero_length_loop(void **state)
 {
 	struct vdrv *d = *state;
 	/* Empty descriptors add no data but still count toward the walk. */
-	set_desc(d, 0, 0, 0, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(d, 1, 0, 0, VIRTQ_DESC_F_NEXT, 0);
+	set_desc(d, 0, 0, 0, VRING_DESC_F_NEXT, 1);
+	set_desc(d, 1, 0, 0, VRING_DESC_F_NEXT, 0);
 	expect_refused(d, 0);
 }
 
 static void addr_below_ram(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, VDRV_RAM_GPA - 8, 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, VDRV_RAM_GPA - 8, 16, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 }
 
 static void addr_past_ram(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, VDRV_RAM_GPA + RAM - 8, 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, VDRV_RAM_GPA + RAM - 8, 16, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 }
 
 static void addr_wraps(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, 0xfffffffffffff000ull, 0x2000, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, 0xfffffffffffff000ull, 0x2000, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 }
 
 static void huge_length(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, VDRV_RAM_GPA, 0xffffffffu, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, VDRV_RAM_GPA, 0xffffffffu, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 }
 
 static void next_out_of_range(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, vdrv_alloc(d, 16), 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, QSZ);
+	set_desc(d, 0, vdrv_alloc(d, 16), 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, QSZ);
 	expect_refused(d, 0);
 }
 
@@ -162,7 +162,7 @@ static void avail_idx_jump(void **state)
 {
 	struct vdrv *d = *state;
 	uint16_t *avail = vdrv_ptr(d, d->q[0].avail);
-	set_desc(d, 0, vdrv_alloc(d, 16), 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, vdrv_alloc(d, 16), 16, VRING_DESC_F_WRITE, 0);
 	avail[1] = QSZ + 1; /* more entries than the ring holds */
 	unsigned irqs = d->irqs;
 	vdrv_kick(d, 0);
@@ -175,7 +175,7 @@ static void readable_after_writable(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t a = vdrv_alloc(d, 32);
-	set_desc(d, 0, a, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	set_desc(d, 0, a, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(d, 1, a + 16, 16, 0, 0);
 	expect_refused(d, 0);
 }
@@ -186,10 +186,10 @@ static uint64_t indirect_table(struct vdrv *d, unsigned n)
 {
 	uint64_t t = vdrv_alloc(d, 16ull * n);
 	uint64_t buf = vdrv_alloc(d, 16ull * n);
-	struct virtq_desc *tab = vdrv_ptr(d, t);
+	struct vring_desc *tab = vdrv_ptr(d, t);
 	for (unsigned i = 0; i < n; i++)
-		tab[i] = (struct virtq_desc){
-		    buf + 16 * i, 16, VIRTQ_DESC_F_WRITE | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
+		tab[i] = (struct vring_desc){
+		    buf + 16 * i, 16, VRING_DESC_F_WRITE | (i + 1 < n ? VRING_DESC_F_NEXT : 0),
 		    (uint16_t)(i + 1)};
 	return t;
 }
@@ -213,7 +213,7 @@ static void indirect_largest_table(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t t = indirect_table(d, VIRTQ_MAX_INDIRECT);
-	set_desc(d, 0, t, 16 * VIRTQ_MAX_INDIRECT, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, t, 16 * VIRTQ_MAX_INDIRECT, VRING_DESC_F_INDIRECT, 0);
 	vdrv_publish(d, 0, 0);
 	vdrv_kick(d, 0);
 	uint32_t len;
@@ -225,28 +225,28 @@ static void indirect_too_long(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t t = indirect_table(d, VIRTQ_MAX_INDIRECT + 1);
-	set_desc(d, 0, t, 16 * (VIRTQ_MAX_INDIRECT + 1), VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, t, 16 * (VIRTQ_MAX_INDIRECT + 1), VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
 static void indirect_len_not_multiple(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, indirect_table(d, 2), 24, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, indirect_table(d, 2), 24, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
 static void indirect_len_zero(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, indirect_table(d, 2), 0, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, indirect_table(d, 2), 0, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
 static void indirect_outside_ram(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, VDRV_RAM_GPA + RAM - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, VDRV_RAM_GPA + RAM - 16, 32, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
@@ -255,17 +255,17 @@ static void indirect_nested(void **state)
 	struct vdrv *d = *state;
 	uint64_t inner = indirect_table(d, 2);
 	uint64_t outer = vdrv_alloc(d, 16);
-	*(struct virtq_desc *)vdrv_ptr(d, outer) =
-	    (struct virtq_desc){inner, 32, VIRTQ_DESC_F_INDIRECT, 0};
-	set_desc(d, 0, outer, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	*(struct vring_desc *)vdrv_ptr(d, outer) =
+	    (struct vring_desc){inner, 32, VRING_DESC_F_INDIRECT, 0};
+	set_desc(d, 0, outer, 16, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
 static void indirect_with_next(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, indirect_table(d, 2), 32, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
-	set_desc(d, 1, vdrv_alloc(d, 16), 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, indirect_table(d, 2), 32, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+	set_desc(d, 1, vdrv_alloc(d, 16), 16, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 }
 
@@ -273,10 +273,10 @@ static void indirect_loop(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t t = indirect_table(d, 4);
-	struct virtq_desc *tab = vdrv_ptr(d, t);
-	tab[3].flags |= VIRTQ_DESC_F_NEXT;
+	struct vring_desc *tab = vdrv_ptr(d, t);
+	tab[3].flags |= VRING_DESC_F_NEXT;
 	tab[3].next = 1;
-	set_desc(d, 0, t, 64, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, t, 64, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
@@ -284,16 +284,16 @@ static void indirect_next_out_of_range(void **state)
 {
 	struct vdrv *d = *state;
 	uint64_t t = indirect_table(d, 4);
-	struct virtq_desc *tab = vdrv_ptr(d, t);
+	struct vring_desc *tab = vdrv_ptr(d, t);
 	tab[1].next = 4;
-	set_desc(d, 0, t, 64, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, t, 64, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
 static void indirect_not_negotiated(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, indirect_table(d, 2), 32, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(d, 0, indirect_table(d, 2), 32, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(d, 0);
 }
 
@@ -341,9 +341,9 @@ static void used_ring_outside_ram(void **state)
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_NUM, QSZ);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)vdrv_alloc(d, 16 * QSZ));
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)vdrv_alloc(d, 6 + 2 * QSZ));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)vdrv_alloc(d, 6 + 2 * QSZ));
 	/* The used ring starts inside RAM but runs past its end. */
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(VDRV_RAM_GPA + RAM - 64));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(VDRV_RAM_GPA + RAM - 64));
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_QUEUE_READY), 0);
 	assert_true(vdrv_needs_reset(d));
@@ -356,8 +356,8 @@ static void rings_misaligned(void **state)
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_NUM, QSZ);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)vdrv_alloc(d, 16 * QSZ) + 8);
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)vdrv_alloc(d, 64));
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)vdrv_alloc(d, 256));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)vdrv_alloc(d, 64));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)vdrv_alloc(d, 256));
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
 	assert_int_equal(vdrv_read(d, VIRTIO_MMIO_QUEUE_READY), 0);
 	drop_device(d);
@@ -395,7 +395,7 @@ static void notify_before_driver_ok(void **state)
 static void reset_recovers_from_error(void **state)
 {
 	struct vdrv *d = *state;
-	set_desc(d, 0, 0, 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(d, 0, 0, 16, VRING_DESC_F_WRITE, 0);
 	expect_refused(d, 0);
 	d->brk = VDRV_RAM_GPA;
 	memset(d->ram, 0, RAM);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/boot.h"
 
 struct fixture {

@@ -4,6 +4,7 @@
  * answers every write-class request with IOERR. */
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/virtio_blk.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,69 +15,18 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define VIRTIO_BLK_F_SEG_MAX	  2
-#define VIRTIO_BLK_F_RO		  5
-#define VIRTIO_BLK_F_FLUSH	  9
-#define VIRTIO_BLK_F_DISCARD	  13
-#define VIRTIO_BLK_F_WRITE_ZEROES 14
-
-#define VIRTIO_BLK_T_IN		  0
-#define VIRTIO_BLK_T_OUT	  1
-#define VIRTIO_BLK_T_FLUSH	  4
-#define VIRTIO_BLK_T_GET_ID	  8
-#define VIRTIO_BLK_T_DISCARD	  11
-#define VIRTIO_BLK_T_WRITE_ZEROES 13
-
-#define VIRTIO_BLK_S_OK	    0
-#define VIRTIO_BLK_S_IOERR  1
-#define VIRTIO_BLK_S_UNSUPP 2
-
-#define VIRTIO_BLK_ID_BYTES 20
-#define VIRTIO_BLK_WZ_UNMAP 1u
-
 #define SECTOR			512ull
 #define BLK_SEG_MAX		128
 #define BLK_MAX_DISCARD_SEG	32
 #define BLK_MAX_DISCARD_SECTORS (1u << 22) /* 2 GiB per segment */
 
-struct blk_req_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
-
-struct blk_discard_seg {
-	uint64_t sector;
-	uint32_t num_sectors;
-	uint32_t flags;
-};
-
-/* struct virtio_blk_config up to write_zeroes_may_unmap (spec 5.2.4). */
-struct blk_config {
-	uint64_t capacity;
-	uint32_t size_max;
-	uint32_t seg_max;
-	uint8_t geometry[4];
-	uint32_t blk_size;
-	uint8_t topology[8];
-	uint8_t writeback, unused0;
-	uint16_t num_queues;
-	uint32_t max_discard_sectors;
-	uint32_t max_discard_seg;
-	uint32_t discard_sector_alignment;
-	uint32_t max_write_zeroes_sectors;
-	uint32_t max_write_zeroes_seg;
-	uint8_t write_zeroes_may_unmap;
-	uint8_t unused1[3];
-} __attribute__((packed));
-
 struct blk {
-	struct virtio_mmio vm; /* first: freed through it */
+	struct virtio_mmio vdev; /* first: freed through it */
 	int fd;
 	bool ro;
 	uint64_t sectors;
 	char id[VIRTIO_BLK_ID_BYTES];
-	struct blk_config config;
+	struct virtio_blk_config config;
 	struct iovec data[VIRTQ_MAX_SEGS];
 };
 
@@ -93,7 +43,7 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_chain *c, uint64_t secto
 {
 	/* Reads fill the writable area but its last byte (the status);
 	 * writes take the readable area after the 16-byte header. */
-	uint64_t len = write ? c->out_len - sizeof(struct blk_req_hdr) : c->in_len - 1;
+	uint64_t len = write ? c->out_len - sizeof(struct virtio_blk_outhdr) : c->in_len - 1;
 	unsigned n;
 
 	if (write && b->ro)
@@ -101,7 +51,7 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_chain *c, uint64_t secto
 	if (!in_bounds(b, sector, len))
 		return VIRTIO_BLK_S_IOERR;
 	if (write)
-		n = iov_slice(c->iov, c->n_out, sizeof(struct blk_req_hdr), len, b->data,
+		n = iov_slice(c->iov, c->n_out, sizeof(struct virtio_blk_outhdr), len, b->data,
 			      VIRTQ_MAX_SEGS);
 	else
 		n = iov_slice(c->iov + c->n_out, c->n_in, 0, len, b->data, VIRTQ_MAX_SEGS);
@@ -155,29 +105,29 @@ static int zero_range(struct blk *b, uint64_t off, uint64_t len, bool unmap)
 
 static uint8_t blk_discard(struct blk *b, const struct virtq_chain *c, bool zeroes)
 {
-	uint64_t len = c->out_len - sizeof(struct blk_req_hdr);
-	if (len == 0 || len % sizeof(struct blk_discard_seg) ||
-	    len / sizeof(struct blk_discard_seg) > BLK_MAX_DISCARD_SEG)
+	uint64_t len = c->out_len - sizeof(struct virtio_blk_outhdr);
+	if (len == 0 || len % sizeof(struct virtio_blk_discard_write_zeroes) ||
+	    len / sizeof(struct virtio_blk_discard_write_zeroes) > BLK_MAX_DISCARD_SEG)
 		return VIRTIO_BLK_S_IOERR;
 	if (b->ro)
 		return VIRTIO_BLK_S_IOERR;
-	for (uint64_t skip = sizeof(struct blk_req_hdr); skip < c->out_len;
-	     skip += sizeof(struct blk_discard_seg)) {
-		struct blk_discard_seg s;
+	for (uint64_t skip = sizeof(struct virtio_blk_outhdr); skip < c->out_len;
+	     skip += sizeof(struct virtio_blk_discard_write_zeroes)) {
+		struct virtio_blk_discard_write_zeroes s;
 		iov_to_buf(c->iov, c->n_out, skip, &s, sizeof(s));
 		uint32_t flags = le32toh(s.flags);
 		uint64_t sector = le64toh(s.sector), n = le32toh(s.num_sectors);
 		/* Discard has no flags; write-zeroes only "unmap". */
-		if (flags & ~(zeroes ? VIRTIO_BLK_WZ_UNMAP : 0u))
+		if (flags & ~(zeroes ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0u))
 			return VIRTIO_BLK_S_UNSUPP;
 		if (n > BLK_MAX_DISCARD_SECTORS || !in_bounds(b, sector, n * SECTOR))
 			return VIRTIO_BLK_S_IOERR;
 		if (n == 0)
 			continue;
-		int r =
-		    zeroes ? zero_range(b, sector * SECTOR, n * SECTOR, flags & VIRTIO_BLK_WZ_UNMAP)
-			   : fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				       (off_t)(sector * SECTOR), (off_t)(n * SECTOR));
+		int r = zeroes ? zero_range(b, sector * SECTOR, n * SECTOR,
+					    flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
+			       : fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					   (off_t)(sector * SECTOR), (off_t)(n * SECTOR));
 		if (r < 0)
 			return VIRTIO_BLK_S_IOERR;
 	}
@@ -187,7 +137,7 @@ static uint8_t blk_discard(struct blk *b, const struct virtq_chain *c, bool zero
 /* Returns the bytes written into the chain, status byte included. */
 static uint32_t blk_request(struct blk *b, const struct virtq_chain *c)
 {
-	struct blk_req_hdr h;
+	struct virtio_blk_outhdr h;
 	uint32_t written = 0;
 	uint8_t status;
 
@@ -227,20 +177,20 @@ out:
 	return written + 1;
 }
 
-static void blk_notify(struct virtio_mmio *vm, unsigned q)
+static void blk_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	struct blk *b = (struct blk *)vm;
-	struct virtq *vq = virtio_queue(vm, q);
+	struct blk *b = (struct blk *)vdev;
+	struct virtq *vq = virtio_queue(vdev, q);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, vm->chain) > 0)
-		virtq_push(vq, vm->chain->head, blk_request(b, vm->chain));
-	virtio_mmio_notify_used(vm, vq);
+	while (virtq_pop(vq, vdev->chain) > 0)
+		virtq_push(vq, vdev->chain->head, blk_request(b, vdev->chain));
+	virtio_mmio_notify_used(vdev, vq);
 }
 
-static void blk_destroy(struct virtio_mmio *vm)
+static void blk_destroy(struct virtio_mmio *vdev)
 {
-	struct blk *b = (struct blk *)vm;
+	struct blk *b = (struct blk *)vdev;
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;
@@ -254,7 +204,7 @@ static const struct virtio_dev_ops blk_ops = {
 
 static void blk_fill_config(struct blk *b)
 {
-	struct blk_config *cfg = &b->config;
+	struct virtio_blk_config *cfg = &b->config;
 	cfg->capacity = htole64(b->sectors);
 	cfg->seg_max = htole32(BLK_SEG_MAX);
 	cfg->num_queues = htole16(1);
@@ -312,12 +262,55 @@ struct vm_device *virtio_blk_create(const struct vm_device_env *env, const char 
 		features |= BIT64(VIRTIO_BLK_F_RO);
 	else
 		features |= BIT64(VIRTIO_BLK_F_DISCARD) | BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
-	if (virtio_mmio_init(&b->vm, env, "virtio-blk", &blk_ops, features, 1, &b->config,
+	if (virtio_mmio_init(&b->vdev, env, "virtio-blk", &blk_ops, features, 1, &b->config,
 			     sizeof(b->config), err) < 0)
 		goto fail;
-	return &b->vm.dev;
+	return &b->vdev.dev;
 fail:
-	blk_destroy(&b->vm);
+	blk_destroy(&b->vdev);
 	free(b);
 	return NULL;
 }
+
+/* ---- registration: one instance per --disk ---- */
+
+static unsigned blk_count(const struct vm_config *cfg)
+{
+	return cfg->n_disks;
+}
+
+static const char *blk_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->disks[i];
+}
+
+/* The image exists and opens as asked, so a typo fails before the guest runs. */
+static int blk_check(const struct vm_config *cfg, unsigned i, struct husk_err **err)
+{
+	const char *spec = cfg->disks[i];
+	const char *comma = strchr(spec, ',');
+	cleanup_free char *path = comma ? strndup(spec, comma - spec) : xstrdup(spec);
+	if (!path)
+		return husk_err_set(err, ENOMEM, "virtio-blk: allocate");
+	bool ro = comma && strcmp(comma, ",ro") == 0;
+	if (access(path, ro ? R_OK : R_OK | W_OK) < 0)
+		return husk_err_sys(err, "%s", path);
+	return 0;
+}
+
+static struct vm_device *blk_create_instance(const struct vm_device_env *env,
+					     const struct vm_config *cfg, unsigned i,
+					     struct husk_err **err)
+{
+	return virtio_blk_create(env, cfg->disks[i], err);
+}
+
+VM_DEVICE_TYPE(blk_type, {
+			     .name = "virtio-blk",
+			     .option = "--disk",
+			     .order = 10,
+			     .count = blk_count,
+			     .describe = blk_describe,
+			     .check = blk_check,
+			     .create = blk_create_instance,
+			 });

@@ -18,7 +18,7 @@
 #define CONSOLE_MAX_TX (64u * 1024) /* per chain */
 
 struct console {
-	struct virtio_mmio vm; /* first: freed through it */
+	struct virtio_mmio vdev; /* first: freed through it */
 	int in_fd, out_fd;
 	bool watching, in_eof;
 	size_t rx_len, rx_off;
@@ -30,11 +30,12 @@ static void console_in_ready(void *arg, int fd, uint32_t events);
 static void watch_input(struct console *c)
 {
 	struct husk_err *err = NULL;
-	if (c->in_fd < 0 || !c->vm.env.loop)
+	if (c->in_fd < 0 || !c->vdev.env.loop)
 		return;
 	/* Not every fd can be polled (/dev/null cannot): input then only
 	 * moves when the guest kicks its receive queue. */
-	if (virtio_mmio_watch(&c->vm, c->in_fd, EPOLLIN | EPOLLET, console_in_ready, c, &err) == 0)
+	if (virtio_mmio_watch(&c->vdev, c->in_fd, EPOLLIN | EPOLLET, console_in_ready, c, &err) ==
+	    0)
 		c->watching = true;
 	husk_err_free(&err);
 }
@@ -64,7 +65,7 @@ static bool refill(struct console *c)
 
 static void console_rx(struct console *c)
 {
-	struct virtq *vq = virtio_queue(&c->vm, CONSOLE_RXQ);
+	struct virtq *vq = virtio_queue(&c->vdev, CONSOLE_RXQ);
 	if (!vq)
 		return;
 	for (;;) {
@@ -72,24 +73,24 @@ static void console_rx(struct console *c)
 			break;
 		if (!virtq_has_avail(vq))
 			break; /* the rest waits for the guest's next receive buffers */
-		if (virtq_pop(vq, c->vm.chain) <= 0)
+		if (virtq_pop(vq, c->vdev.chain) <= 0)
 			break;
-		struct virtq_chain *ch = c->vm.chain;
+		struct virtq_chain *ch = c->vdev.chain;
 		size_t n = iov_from_buf(ch->iov + ch->n_out, ch->n_in, 0, c->rx_buf + c->rx_off,
 					c->rx_len - c->rx_off);
 		c->rx_off += n;
 		virtq_push(vq, ch->head, (uint32_t)n);
 	}
-	virtio_mmio_notify_used(&c->vm, vq);
+	virtio_mmio_notify_used(&c->vdev, vq);
 }
 
 static void console_tx(struct console *c)
 {
-	struct virtq *vq = virtio_queue(&c->vm, CONSOLE_TXQ);
+	struct virtq *vq = virtio_queue(&c->vdev, CONSOLE_TXQ);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, c->vm.chain) > 0) {
-		struct virtq_chain *ch = c->vm.chain;
+	while (virtq_pop(vq, c->vdev.chain) > 0) {
+		struct virtq_chain *ch = c->vdev.chain;
 		size_t budget = CONSOLE_MAX_TX;
 		for (unsigned i = 0; i < ch->n_out && budget && c->out_fd >= 0; i++) {
 			size_t len = ch->iov[i].iov_len < budget ? ch->iov[i].iov_len : budget;
@@ -99,42 +100,42 @@ static void console_tx(struct console *c)
 		}
 		virtq_push(vq, ch->head, 0);
 	}
-	virtio_mmio_notify_used(&c->vm, vq);
+	virtio_mmio_notify_used(&c->vdev, vq);
 }
 
 static void console_in_ready(void *arg, int fd, uint32_t events)
 {
 	struct console *c = arg;
-	pthread_mutex_lock(&c->vm.lock);
+	pthread_mutex_lock(&c->vdev.lock);
 	console_rx(c);
-	pthread_mutex_unlock(&c->vm.lock);
+	pthread_mutex_unlock(&c->vdev.lock);
 }
 
-static void console_notify(struct virtio_mmio *vm, unsigned q)
+static void console_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	struct console *c = (struct console *)vm;
+	struct console *c = (struct console *)vdev;
 	if (q == CONSOLE_RXQ)
 		console_rx(c);
 	else if (q == CONSOLE_TXQ)
 		console_tx(c);
 }
 
-static void console_driver_ok(struct virtio_mmio *vm)
+static void console_driver_ok(struct virtio_mmio *vdev)
 {
-	console_rx((struct console *)vm);
+	console_rx((struct console *)vdev);
 }
 
-static void console_reset(struct virtio_mmio *vm)
+static void console_reset(struct virtio_mmio *vdev)
 {
-	struct console *c = (struct console *)vm;
+	struct console *c = (struct console *)vdev;
 	c->rx_len = c->rx_off = 0;
 }
 
-static void console_destroy(struct virtio_mmio *vm)
+static void console_destroy(struct virtio_mmio *vdev)
 {
-	struct console *c = (struct console *)vm;
+	struct console *c = (struct console *)vdev;
 	if (c->watching)
-		virtio_mmio_unwatch(vm, c->in_fd);
+		virtio_mmio_unwatch(vdev, c->in_fd);
 	c->watching = false;
 }
 
@@ -158,11 +159,37 @@ struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX);
-	if (virtio_mmio_init(&c->vm, env, "virtio-console", &console_ops, features, 2, NULL, 0,
+	if (virtio_mmio_init(&c->vdev, env, "virtio-console", &console_ops, features, 2, NULL, 0,
 			     err) < 0) {
 		free(c);
 		return NULL;
 	}
 	watch_input(c);
-	return &c->vm.dev;
+	return &c->vdev.dev;
 }
+
+/* ---- registration: the config's console ports (hvc0, hvc1, ...), or one
+ * output-only hvc0 where the serial console writes ---- */
+
+static unsigned console_count(const struct vm_config *cfg)
+{
+	return cfg->n_console_ports ? cfg->n_console_ports : 1;
+}
+
+static struct vm_device *console_create_instance(const struct vm_device_env *env,
+						 const struct vm_config *cfg, unsigned i,
+						 struct husk_err **err)
+{
+	if (cfg->n_console_ports == 0)
+		return virtio_console_create(env, -1, vm_console_out_fd(cfg), err);
+	const struct vm_console_port *p = &cfg->console_ports[i];
+	return virtio_console_create(env, p->in_fd, p->out_fd, err);
+}
+
+VM_DEVICE_TYPE(console_type, {
+				 .name = "virtio-console",
+				 .option = "virtio-console",
+				 .order = 40,
+				 .count = console_count,
+				 .create = console_create_instance,
+			     });

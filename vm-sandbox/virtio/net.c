@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +22,17 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define VIRTIO_NET_F_MAC     5
-#define VIRTIO_NET_F_STATUS  16
-#define VIRTIO_NET_S_LINK_UP 1
-
 #define NET_RXQ	      0
 #define NET_TXQ	      1
-#define NET_HDR_LEN   12	   /* virtio_net_hdr with num_buffers (VERSION_1) */
+#define NET_HDR_LEN   ((int)sizeof(struct virtio_net_hdr_v1)) /* 12 bytes with VERSION_1 */
 #define NET_MAX_FRAME (65535 + 14) /* larger than any frame a tap passes without GSO */
 
-struct net_config {
-	uint8_t mac[6];
-	uint16_t status;
-} __attribute__((packed));
-
 struct net {
-	struct virtio_mmio vm; /* first: freed through it */
+	struct virtio_mmio vdev; /* first: freed through it */
 	int fd;
 	bool vnet_hdr; /* frames on fd carry the virtio_net_hdr */
 	bool watching;
-	struct net_config config;
+	struct virtio_net_config config;
 	struct iovec iov[VIRTQ_MAX_SEGS + 1];
 };
 
@@ -48,9 +40,9 @@ static void net_rx_ready(void *arg, int fd, uint32_t events);
 
 static int watch_backend(struct net *n, struct husk_err **err)
 {
-	if (!n->vm.env.loop)
+	if (!n->vdev.env.loop)
 		return 0;
-	if (virtio_mmio_watch(&n->vm, n->fd, EPOLLIN | EPOLLET, net_rx_ready, n, err) < 0)
+	if (virtio_mmio_watch(&n->vdev, n->fd, EPOLLIN | EPOLLET, net_rx_ready, n, err) < 0)
 		return husk_err_wrap(err, "virtio-net: watch backend");
 	n->watching = true;
 	return 0;
@@ -91,30 +83,30 @@ static ssize_t rx_one(struct net *n, const struct virtq_chain *c)
 
 static void net_rx(struct net *n)
 {
-	struct virtq *vq = virtio_queue(&n->vm, NET_RXQ);
+	struct virtq *vq = virtio_queue(&n->vdev, NET_RXQ);
 	if (!vq)
 		return;
 	for (;;) {
-		int p = virtq_pop(vq, n->vm.chain);
+		int p = virtq_pop(vq, n->vdev.chain);
 		if (p <= 0)
 			break; /* frames wait in the backend for the next buffers */
-		ssize_t r = rx_one(n, n->vm.chain);
+		ssize_t r = rx_one(n, n->vdev.chain);
 		if (r == 0) {
 			virtq_unpop(vq); /* nothing to read: keep the buffer for later */
 			break;
 		}
-		virtq_push(vq, n->vm.chain->head, r < 0 ? 0 : (uint32_t)r);
+		virtq_push(vq, n->vdev.chain->head, r < 0 ? 0 : (uint32_t)r);
 	}
-	virtio_mmio_notify_used(&n->vm, vq);
+	virtio_mmio_notify_used(&n->vdev, vq);
 }
 
 static void net_tx(struct net *n)
 {
-	struct virtq *vq = virtio_queue(&n->vm, NET_TXQ);
+	struct virtq *vq = virtio_queue(&n->vdev, NET_TXQ);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, n->vm.chain) > 0) {
-		struct virtq_chain *c = n->vm.chain;
+	while (virtq_pop(vq, n->vdev.chain) > 0) {
+		struct virtq_chain *c = n->vdev.chain;
 		size_t skip = n->vnet_hdr ? 0 : NET_HDR_LEN;
 		/* Frames without a header or beyond any MTU are dropped, as a NIC would. */
 		if (c->out_len > NET_HDR_LEN && c->out_len <= NET_HDR_LEN + NET_MAX_FRAME) {
@@ -127,36 +119,36 @@ static void net_tx(struct net *n)
 		}
 		virtq_push(vq, c->head, 0);
 	}
-	virtio_mmio_notify_used(&n->vm, vq);
+	virtio_mmio_notify_used(&n->vdev, vq);
 }
 
 static void net_rx_ready(void *arg, int fd, uint32_t events)
 {
 	struct net *n = arg;
-	pthread_mutex_lock(&n->vm.lock);
+	pthread_mutex_lock(&n->vdev.lock);
 	net_rx(n);
-	pthread_mutex_unlock(&n->vm.lock);
+	pthread_mutex_unlock(&n->vdev.lock);
 }
 
-static void net_notify(struct virtio_mmio *vm, unsigned q)
+static void net_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	struct net *n = (struct net *)vm;
+	struct net *n = (struct net *)vdev;
 	if (q == NET_RXQ)
 		net_rx(n);
 	else if (q == NET_TXQ)
 		net_tx(n);
 }
 
-static void net_poll(struct virtio_mmio *vm)
+static void net_poll(struct virtio_mmio *vdev)
 {
-	net_rx((struct net *)vm);
+	net_rx((struct net *)vdev);
 }
 
-static void net_destroy(struct virtio_mmio *vm)
+static void net_destroy(struct virtio_mmio *vdev)
 {
-	struct net *n = (struct net *)vm;
+	struct net *n = (struct net *)vdev;
 	if (n->watching)
-		virtio_mmio_unwatch(vm, n->fd);
+		virtio_mmio_unwatch(vdev, n->fd);
 	n->watching = false;
 	if (n->fd >= 0)
 		close(n->fd);
@@ -210,17 +202,17 @@ static struct vm_device *net_create(const struct vm_device_env *env, int fd, boo
 	n->config.status = htole16(VIRTIO_NET_S_LINK_UP);
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
 			    BIT64(VIRTIO_NET_F_MAC) | BIT64(VIRTIO_NET_F_STATUS);
-	if (virtio_mmio_init(&n->vm, env, "virtio-net", &net_ops, features, 2, &n->config,
+	if (virtio_mmio_init(&n->vdev, env, "virtio-net", &net_ops, features, 2, &n->config,
 			     sizeof(n->config), err) < 0) {
-		net_destroy(&n->vm);
+		net_destroy(&n->vdev);
 		free(n);
 		return NULL;
 	}
 	if (watch_backend(n, err) < 0) {
-		virtio_mmio_free(&n->vm);
+		virtio_mmio_free(&n->vdev);
 		return NULL;
 	}
-	return &n->vm.dev;
+	return &n->vdev.dev;
 }
 
 struct vm_device *virtio_net_create_fd(const struct vm_device_env *env, int fd, bool vnet_hdr,
@@ -279,3 +271,31 @@ struct vm_device *virtio_net_create(const struct vm_device_env *env, const char 
 		return NULL;
 	return net_create(env, fd, true, have_mac ? mac : NULL, err);
 }
+
+/* ---- registration: one instance per --net ---- */
+
+static unsigned net_count(const struct vm_config *cfg)
+{
+	return cfg->n_nets;
+}
+
+static const char *net_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->nets[i];
+}
+
+static struct vm_device *net_create_instance(const struct vm_device_env *env,
+					     const struct vm_config *cfg, unsigned i,
+					     struct husk_err **err)
+{
+	return virtio_net_create(env, cfg->nets[i], err);
+}
+
+VM_DEVICE_TYPE(net_type, {
+			     .name = "virtio-net",
+			     .option = "--net",
+			     .order = 20,
+			     .count = net_count,
+			     .describe = net_describe,
+			     .create = net_create_instance,
+			 });

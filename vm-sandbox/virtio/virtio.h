@@ -12,66 +12,21 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "vm-sandbox/vm.h"
 #include "vm-sandbox/vm_device.h"
 
-/* ---- constants from the virtio 1.2 specification ---- */
+/* Register offsets, status bits, feature bits, device ids and ring layout
+ * come from the kernel's uapi headers; only what the spec leaves to the
+ * device is defined here. */
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
 
-#define VIRTIO_MMIO_MAGIC   0x74726976 /* "virt" */
-#define VIRTIO_MMIO_VERSION 2
-#define VIRTIO_MMIO_VENDOR  0x6b737568 /* "husk" */
-#define VIRTIO_MMIO_SIZE    0x200
-
-enum {
-	VIRTIO_MMIO_MAGIC_VALUE = 0x000,
-	VIRTIO_MMIO_VERSION_REG = 0x004,
-	VIRTIO_MMIO_DEVICE_ID = 0x008,
-	VIRTIO_MMIO_VENDOR_ID = 0x00c,
-	VIRTIO_MMIO_DEVICE_FEATURES = 0x010,
-	VIRTIO_MMIO_DEVICE_FEATURES_SEL = 0x014,
-	VIRTIO_MMIO_DRIVER_FEATURES = 0x020,
-	VIRTIO_MMIO_DRIVER_FEATURES_SEL = 0x024,
-	VIRTIO_MMIO_QUEUE_SEL = 0x030,
-	VIRTIO_MMIO_QUEUE_NUM_MAX = 0x034,
-	VIRTIO_MMIO_QUEUE_NUM = 0x038,
-	VIRTIO_MMIO_QUEUE_READY = 0x044,
-	VIRTIO_MMIO_QUEUE_NOTIFY = 0x050,
-	VIRTIO_MMIO_INTERRUPT_STATUS = 0x060,
-	VIRTIO_MMIO_INTERRUPT_ACK = 0x064,
-	VIRTIO_MMIO_STATUS = 0x070,
-	VIRTIO_MMIO_QUEUE_DESC_LOW = 0x080,
-	VIRTIO_MMIO_QUEUE_DESC_HIGH = 0x084,
-	VIRTIO_MMIO_QUEUE_DRIVER_LOW = 0x090,
-	VIRTIO_MMIO_QUEUE_DRIVER_HIGH = 0x094,
-	VIRTIO_MMIO_QUEUE_DEVICE_LOW = 0x0a0,
-	VIRTIO_MMIO_QUEUE_DEVICE_HIGH = 0x0a4,
-	VIRTIO_MMIO_CONFIG_GENERATION = 0x0fc,
-	VIRTIO_MMIO_CONFIG = 0x100,
-};
-
-#define VIRTIO_MMIO_INT_VRING  (1u << 0)
-#define VIRTIO_MMIO_INT_CONFIG (1u << 1)
-
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER	  2u
-#define VIRTIO_STATUS_DRIVER_OK	  4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED	  128u
-
-#define VIRTIO_RING_F_INDIRECT_DESC 28
-#define VIRTIO_RING_F_EVENT_IDX	    29
-#define VIRTIO_F_VERSION_1	    32
-
-#define VIRTIO_ID_NET	  1
-#define VIRTIO_ID_BLOCK	  2
-#define VIRTIO_ID_CONSOLE 3
-#define VIRTIO_ID_RNG	  4
-#define VIRTIO_ID_VSOCK	  19
-
-#define VIRTQ_DESC_F_NEXT	   1
-#define VIRTQ_DESC_F_WRITE	   2
-#define VIRTQ_DESC_F_INDIRECT	   4
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTIO_MMIO_MAGIC_VIRT	   0x74726976 /* "virt": the MagicValue register */
+#define VIRTIO_MMIO_VERSION_MODERN 2	      /* the Version register: virtio 1.x */
+#define VIRTIO_MMIO_VENDOR_HUSK	   0x6b737568 /* "husk": the VendorID register */
+#define VIRTIO_MMIO_SIZE	   0x200
 
 /* Largest queue any husk device offers, and the most descriptors one indirect
  * table may hold.  A chain (direct + indirect) never yields more segments. */
@@ -83,13 +38,6 @@ enum {
 
 /* ---- split virtqueue ---- */
 
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-} __attribute__((packed));
-
 struct virtq {
 	/* Transport registers, written by the driver while the queue is not ready. */
 	uint16_t num;
@@ -97,7 +45,7 @@ struct virtq {
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 
 	/* Resolved when the queue became ready; guest memory never moves. */
-	struct virtq_desc *desc;
+	struct vring_desc *desc;
 	uint16_t *avail;	 /* flags, idx, ring[num], used_event */
 	uint8_t *used;		 /* flags, idx, {id,len}[num], avail_event */
 	uint16_t last_avail;	 /* next avail entry the device will take */
@@ -150,20 +98,29 @@ struct virtio_mmio;
 
 struct virtio_dev_ops {
 	uint32_t device_id;
-	/* A queue was notified (doorbell or ioeventfd).  Runs with the device lock held. */
-	void (*queue_notify)(struct virtio_mmio *vm, unsigned q);
+	/* A queue was notified (QueueNotify write or its ioeventfd).  Lock held. */
+	void (*queue_notify)(struct virtio_mmio *vdev, unsigned q);
 	/* DRIVER_OK was set: start backends.  Lock held. */
-	void (*driver_ok)(struct virtio_mmio *vm);
+	void (*driver_ok)(struct virtio_mmio *vdev);
 	/* The driver reset the device: drop in-flight state.  Lock held. */
-	void (*reset)(struct virtio_mmio *vm);
+	void (*reset)(struct virtio_mmio *vdev);
 	/* The device is going away: release backends.  Lock not held. */
-	void (*destroy)(struct virtio_mmio *vm);
+	void (*destroy)(struct virtio_mmio *vdev);
 	/* Synchronous mode only (env->loop == NULL): service the backend now,
 	 * without blocking, as the event loop would have.  Lock held. */
-	void (*poll)(struct virtio_mmio *vm);
+	void (*poll)(struct virtio_mmio *vdev);
 	/* A config-space write (most devices ignore them).  Lock held. */
-	void (*config_write)(struct virtio_mmio *vm, uint64_t off, const uint8_t *data,
+	void (*config_write)(struct virtio_mmio *vdev, uint64_t off, const uint8_t *data,
 			     unsigned len);
+};
+
+#define VIRTIO_MAX_QUEUES 4
+
+/* A queue's KVM ioeventfd on QueueNotify (virtio_mmio.c). */
+struct virtio_doorbell {
+	struct virtio_mmio *dev;
+	unsigned queue;
+	int fd; /* -1: none (no KVM, or the queue was never readied) */
 };
 
 struct virtio_mmio {
@@ -182,7 +139,8 @@ struct virtio_mmio {
 
 	unsigned nqueues;
 	uint16_t queue_num_max;
-	struct virtq queues[4];
+	struct virtq queues[VIRTIO_MAX_QUEUES];
+	struct virtio_doorbell doorbells[VIRTIO_MAX_QUEUES];
 
 	uint8_t *config; /* device-specific config space */
 	size_t config_len;
@@ -192,12 +150,12 @@ struct virtio_mmio {
 };
 
 /* Initialise the transport part of a device (VERSION_1 is always offered).
- * KVM ioeventfds for QueueNotify are the core's (vm-sandbox/devices.c). */
-int virtio_mmio_init(struct virtio_mmio *vm, const struct vm_device_env *env, const char *name,
+ * The transport registers each queue's QueueNotify ioeventfd itself. */
+int virtio_mmio_init(struct virtio_mmio *vdev, const struct vm_device_env *env, const char *name,
 		     const struct virtio_dev_ops *ops, uint64_t features, unsigned nqueues,
 		     void *config, size_t config_len, struct husk_err **err);
 /* Free a device built with virtio_mmio_init (calls ops->destroy first). */
-void virtio_mmio_free(struct virtio_mmio *vm);
+void virtio_mmio_free(struct virtio_mmio *vdev);
 
 static inline struct virtio_mmio *to_virtio_mmio(struct vm_device *dev)
 {
@@ -205,24 +163,40 @@ static inline struct virtio_mmio *to_virtio_mmio(struct vm_device *dev)
 }
 
 /* Whether the driver accepted a feature bit. */
-static inline bool virtio_has_feature(const struct virtio_mmio *vm, unsigned bit)
+static inline bool virtio_has_feature(const struct virtio_mmio *vdev, unsigned bit)
 {
-	return vm->guest_features & BIT64(bit);
+	return vdev->guest_features & BIT64(bit);
 }
 
 /* The queue if the driver set it up and the device may use it, else NULL. */
-struct virtq *virtio_queue(struct virtio_mmio *vm, unsigned q);
+struct virtq *virtio_queue(struct virtio_mmio *vdev, unsigned q);
 /* Raise the used-buffer interrupt if the queue's driver wants one.  Lock held. */
-void virtio_mmio_notify_used(struct virtio_mmio *vm, struct virtq *vq);
+void virtio_mmio_notify_used(struct virtio_mmio *vdev, struct virtq *vq);
 /* The driver broke a ring: set DEVICE_NEEDS_RESET and tell it.  Lock held. */
-void virtio_mmio_device_error(struct virtio_mmio *vm);
+void virtio_mmio_device_error(struct virtio_mmio *vdev);
 /* Watch an fd on the event loop; cb takes the device lock itself.
  * In synchronous mode (no loop) this is a no-op that returns 0. */
-int virtio_mmio_watch(struct virtio_mmio *vm, int fd, uint32_t events, vm_event_cb cb, void *arg,
+int virtio_mmio_watch(struct virtio_mmio *vdev, int fd, uint32_t events, vm_event_cb cb, void *arg,
 		      struct husk_err **err);
-void virtio_mmio_unwatch(struct virtio_mmio *vm, int fd);
+void virtio_mmio_unwatch(struct virtio_mmio *vdev, int fd);
 /* Synchronous mode: run the device's ops->poll under its lock (tests, fuzzers). */
 void virtio_mmio_poll(struct vm_device *dev);
+
+/* ---- constructors, for tests, fuzzers and benchmarks ----
+ * The monitor reaches the devices through their VM_DEVICE_TYPE registrations;
+ * a unit test links libhusk.a as a plain archive and builds a device directly.
+ * spec strings are the CLI's: disk "PATH[,ro]", net "tap=NAME", vsock "CID:PATH". */
+struct vm_device *virtio_blk_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
+struct vm_device *virtio_console_create(const struct vm_device_env *env, int in_fd, int out_fd,
+					struct husk_err **err);
+struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err);
+struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const char *spec,
+				      struct husk_err **err);
+struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
+				    struct husk_err **err);
+struct vm_device *virtio_fs_create(const struct vm_device_env *env, const struct vm_fs_share *share,
+				   struct husk_err **err);
 
 /* Test hook for virtio-net: a device over an already-open packet fd (a tap, or
  * a SOCK_SEQPACKET socket standing in for one).  vnet_hdr: whether frames on

@@ -102,13 +102,13 @@ static int walk_chain(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 	c->n_out = c->n_in = 0;
 	c->out_len = c->in_len = 0;
 	for (;;) {
-		struct virtq_desc d;
+		struct vring_desc d;
 
 		if (budget-- == 0)
 			return -1;
 		memcpy(&d, table + 16 * (size_t)i, sizeof(d));
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (in_indirect || !vq->indirect || (d.flags & VIRTQ_DESC_F_NEXT))
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (in_indirect || !vq->indirect || (d.flags & VRING_DESC_F_NEXT))
 				return -1;
 			if (d.len == 0 || d.len % 16 || d.len / 16 > VIRTQ_MAX_INDIRECT)
 				return -1;
@@ -122,10 +122,10 @@ static int walk_chain(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 		}
 		if (d.len) {
 			void *p = guest_mem_ptr(vq->mem, d.addr, d.len);
-			if (!p || chain_add(c, p, d.len, d.flags & VIRTQ_DESC_F_WRITE) < 0)
+			if (!p || chain_add(c, p, d.len, d.flags & VRING_DESC_F_WRITE) < 0)
 				return -1;
 		}
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		i = d.next;
 		if (i >= table_n)
@@ -197,7 +197,7 @@ bool virtq_should_notify(struct virtq *vq)
 	uint16_t old = vq->signalled_used, new = vq->used_idx;
 	vq->signalled_used = new;
 	if (!vq->event_idx)
-		return !(load16(&vq->avail[0]) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+		return !(load16(&vq->avail[0]) & VRING_AVAIL_F_NO_INTERRUPT);
 	uint16_t event = load16(&vq->avail[2 + vq->num]);
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }

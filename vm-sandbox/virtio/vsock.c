@@ -9,6 +9,8 @@
  * that respects credit can never make it grow; one that does not is reset.
  * /dev/vhost-vsock is not used (see the report: this host does not have it). */
 #include <fcntl.h>
+#include <linux/virtio_vsock.h>
+#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,21 +30,6 @@
 #define VSOCK_TXQ 1
 #define VSOCK_EVQ 2
 
-#define VSOCK_HOST_CID	  2
-#define VSOCK_TYPE_STREAM 1
-enum {
-	OP_INVALID,
-	OP_REQUEST,
-	OP_RESPONSE,
-	OP_RST,
-	OP_SHUTDOWN,
-	OP_RW,
-	OP_CREDIT_UPDATE,
-	OP_CREDIT_REQUEST,
-};
-#define SHUT_RCV_FLAG  1u
-#define SHUT_SEND_FLAG 2u
-
 #define VSOCK_BUF_ALLOC	     (256u * 1024)
 #define VSOCK_MAX_CONNS	     256
 #define VSOCK_MAX_PAYLOAD    (64u * 1024) /* per rx packet */
@@ -51,19 +38,6 @@ enum {
 #define VSOCK_EPHEMERAL_BASE (1u << 30)
 /* How long a host-initiated connection waits for the guest's RESPONSE. */
 #define VSOCK_CONNECT_TIMEOUT_NS (2000ull * 1000 * 1000)
-
-struct vsock_hdr {
-	uint64_t src_cid;
-	uint64_t dst_cid;
-	uint32_t src_port;
-	uint32_t dst_port;
-	uint32_t len;
-	uint16_t type;
-	uint16_t op;
-	uint32_t flags;
-	uint32_t buf_alloc;
-	uint32_t fwd_cnt;
-} __attribute__((packed));
 
 enum conn_state {
 	CONN_AWAIT_LINE, /* host client connected, "CONNECT <port>" not read yet */
@@ -97,8 +71,8 @@ struct vconn {
 };
 
 struct vsock {
-	struct virtio_mmio vm; /* first: freed through it */
-	uint64_t guest_cid;    /* config space: le64 */
+	struct virtio_mmio vdev; /* first: freed through it */
+	uint64_t guest_cid;	 /* config space: le64 */
 	uint64_t cid;
 	char *path;
 	int listen_fd;
@@ -144,11 +118,11 @@ static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 		return NULL;
 	c->fd = fd;
 	c->state = state;
-	if (v->vm.env.loop) {
+	if (v->vdev.env.loop) {
 		/* Edge-triggered: one registration per socket; readiness is kept in
 		 * c->readable / c->wlen between edges. */
 		struct husk_err *err = NULL;
-		if (virtio_mmio_watch(&v->vm, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v,
+		if (virtio_mmio_watch(&v->vdev, fd, EPOLLIN | EPOLLOUT | EPOLLET, conn_event, v,
 				      &err) < 0) {
 			husk_err_free(&err);
 			free(c);
@@ -165,7 +139,7 @@ static struct vconn *conn_new(struct vsock *v, int fd, enum conn_state state)
 static void conn_free(struct vsock *v, struct vconn *c)
 {
 	if (c->watched)
-		virtio_mmio_unwatch(&v->vm, c->fd);
+		virtio_mmio_unwatch(&v->vdev, c->fd);
 	close(c->fd);
 	free(c->wbuf);
 	free(c);
@@ -217,16 +191,16 @@ static uint32_t peer_credit(const struct vconn *c)
 
 /* ---- guest-bound packets (rx queue) ---- */
 
-static void fill_hdr(struct vsock *v, struct vsock_hdr *h, uint32_t local, uint32_t peer,
+static void fill_hdr(struct vsock *v, struct virtio_vsock_hdr *h, uint32_t local, uint32_t peer,
 		     uint16_t op, uint32_t flags, uint32_t len, const struct vconn *c)
 {
-	*h = (struct vsock_hdr){
-	    .src_cid = htole64(VSOCK_HOST_CID),
+	*h = (struct virtio_vsock_hdr){
+	    .src_cid = htole64(VMADDR_CID_HOST),
 	    .dst_cid = htole64(v->cid),
 	    .src_port = htole32(local),
 	    .dst_port = htole32(peer),
 	    .len = htole32(len),
-	    .type = htole16(VSOCK_TYPE_STREAM),
+	    .type = htole16(VIRTIO_VSOCK_TYPE_STREAM),
 	    .op = htole16(op),
 	    .flags = htole32(flags),
 	    .buf_alloc = htole32(c ? VSOCK_BUF_ALLOC : 0),
@@ -238,7 +212,7 @@ static void fill_hdr(struct vsock *v, struct vsock_hdr *h, uint32_t local, uint3
 static uint32_t put_ctrl(struct vsock *v, const struct virtq_chain *ch, uint32_t local,
 			 uint32_t peer, uint16_t op, uint32_t flags, struct vconn *c)
 {
-	struct vsock_hdr h;
+	struct virtio_vsock_hdr h;
 	if (ch->in_len < sizeof(h))
 		return 0;
 	fill_hdr(v, &h, local, peer, op, flags, 0, c);
@@ -255,20 +229,21 @@ static uint32_t conn_ctrl(struct vsock *v, struct vconn *c, const struct virtq_c
 	*sent = true;
 	if (c->need_request) {
 		c->need_request = false;
-		return put_ctrl(v, ch, c->local_port, c->peer_port, OP_REQUEST, 0, c);
+		return put_ctrl(v, ch, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_REQUEST, 0, c);
 	}
 	if (c->need_response) {
 		c->need_response = false;
-		return put_ctrl(v, ch, c->local_port, c->peer_port, OP_RESPONSE, 0, c);
+		return put_ctrl(v, ch, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_RESPONSE, 0, c);
 	}
 	if (c->need_shutdown) {
 		c->need_shutdown = false;
-		return put_ctrl(v, ch, c->local_port, c->peer_port, OP_SHUTDOWN,
-				SHUT_RCV_FLAG | SHUT_SEND_FLAG, c);
+		return put_ctrl(v, ch, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_SHUTDOWN,
+				VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND, c);
 	}
 	if (c->need_credit) {
 		c->need_credit = false;
-		return put_ctrl(v, ch, c->local_port, c->peer_port, OP_CREDIT_UPDATE, 0, c);
+		return put_ctrl(v, ch, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_CREDIT_UPDATE,
+				0, c);
 	}
 	*sent = false;
 	return 0;
@@ -279,7 +254,7 @@ static uint32_t conn_ctrl(struct vsock *v, struct vconn *c, const struct virtq_c
 static uint32_t conn_data(struct vsock *v, struct vconn *c, const struct virtq_chain *ch, bool *got)
 {
 	struct iovec iov[VIRTQ_MAX_SEGS];
-	struct vsock_hdr h;
+	struct virtio_vsock_hdr h;
 	*got = false;
 	if (ch->in_len <= sizeof(h))
 		return 0;
@@ -308,7 +283,7 @@ static uint32_t conn_data(struct vsock *v, struct vconn *c, const struct virtq_c
 	}
 	*got = true;
 	c->tx_cnt += (uint32_t)r;
-	fill_hdr(v, &h, c->local_port, c->peer_port, OP_RW, 0, (uint32_t)r, c);
+	fill_hdr(v, &h, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_RW, 0, (uint32_t)r, c);
 	c->fwd_cnt_sent = c->fwd_cnt;
 	iov_from_buf(ch->iov + ch->n_out, ch->n_in, 0, &h, sizeof(h));
 	return (uint32_t)(sizeof(h) + r);
@@ -335,7 +310,8 @@ static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 		unsigned i = v->rst_head;
 		v->rst_head = (v->rst_head + 1) % VSOCK_RST_RING;
 		v->rst_len--;
-		*len = put_ctrl(v, ch, v->rst[i].local, v->rst[i].peer, OP_RST, 0, NULL);
+		*len =
+		    put_ctrl(v, ch, v->rst[i].local, v->rst[i].peer, VIRTIO_VSOCK_OP_RST, 0, NULL);
 		return true;
 	}
 	for (struct vconn *c = v->conns; c; c = c->next) {
@@ -363,20 +339,20 @@ static bool rx_one(struct vsock *v, const struct virtq_chain *ch, uint32_t *len)
 
 static void vsock_rx(struct vsock *v)
 {
-	struct virtq *vq = virtio_queue(&v->vm, VSOCK_RXQ);
+	struct virtq *vq = virtio_queue(&v->vdev, VSOCK_RXQ);
 	if (!vq)
 		return;
 	for (;;) {
-		if (virtq_pop(vq, v->vm.chain) <= 0)
+		if (virtq_pop(vq, v->vdev.chain) <= 0)
 			break;
 		uint32_t len;
-		if (!rx_one(v, v->vm.chain, &len)) {
+		if (!rx_one(v, v->vdev.chain, &len)) {
 			virtq_unpop(vq);
 			break;
 		}
-		virtq_push(vq, v->vm.chain->head, len);
+		virtq_push(vq, v->vdev.chain->head, len);
 	}
-	virtio_mmio_notify_used(&v->vm, vq);
+	virtio_mmio_notify_used(&v->vdev, vq);
 }
 
 /* ---- host side: sockets ---- */
@@ -483,7 +459,7 @@ static void vsock_settle(struct vsock *v)
 static void conn_event(void *arg, int fd, uint32_t events)
 {
 	struct vsock *v = arg;
-	pthread_mutex_lock(&v->vm.lock);
+	pthread_mutex_lock(&v->vdev.lock);
 	struct vconn *c = conn_by_fd(v, fd);
 	if (c) {
 		if (c->state == CONN_AWAIT_LINE)
@@ -496,7 +472,7 @@ static void conn_event(void *arg, int fd, uint32_t events)
 		}
 		vsock_settle(v);
 	}
-	pthread_mutex_unlock(&v->vm.lock);
+	pthread_mutex_unlock(&v->vdev.lock);
 }
 
 static void timer_event(void *arg, int fd, uint32_t events)
@@ -506,19 +482,19 @@ static void timer_event(void *arg, int fd, uint32_t events)
 	if (read(fd, &n, sizeof(n)) < 0) {
 		/* spurious: expiring again below is harmless */
 	}
-	pthread_mutex_lock(&v->vm.lock);
+	pthread_mutex_lock(&v->vdev.lock);
 	expire_connecting(v);
 	vsock_settle(v);
-	pthread_mutex_unlock(&v->vm.lock);
+	pthread_mutex_unlock(&v->vdev.lock);
 }
 
 static void listen_event(void *arg, int fd, uint32_t events)
 {
 	struct vsock *v = arg;
-	pthread_mutex_lock(&v->vm.lock);
+	pthread_mutex_lock(&v->vdev.lock);
 	accept_pending(v);
 	vsock_settle(v);
-	pthread_mutex_unlock(&v->vm.lock);
+	pthread_mutex_unlock(&v->vdev.lock);
 }
 
 static int connect_host_port(struct vsock *v, uint32_t port)
@@ -538,7 +514,8 @@ static int connect_host_port(struct vsock *v, uint32_t port)
 
 /* ---- host-bound packets (tx queue) ---- */
 
-static void guest_request(struct vsock *v, const struct vsock_hdr *h, uint32_t local, uint32_t peer)
+static void guest_request(struct vsock *v, const struct virtio_vsock_hdr *h, uint32_t local,
+			  uint32_t peer)
 {
 	if (conn_find(v, local, peer)) {
 		queue_rst(v, local, peer);
@@ -576,8 +553,8 @@ static void guest_rw(struct vsock *v, struct vconn *c, const struct virtq_chain 
 		/* Straight from guest memory; only what the socket refuses is kept. */
 		struct iovec iov[VIRTQ_MAX_SEGS];
 		struct msghdr msg = {.msg_iov = iov};
-		msg.msg_iovlen = iov_slice(ch->iov, ch->n_out, sizeof(struct vsock_hdr), len, iov,
-					   VIRTQ_MAX_SEGS);
+		msg.msg_iovlen = iov_slice(ch->iov, ch->n_out, sizeof(struct virtio_vsock_hdr), len,
+					   iov, VIRTQ_MAX_SEGS);
 		ssize_t r;
 		do
 			r = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -596,7 +573,7 @@ static void guest_rw(struct vsock *v, struct vconn *c, const struct virtq_chain 
 			conn_reset(v, c);
 			return;
 		}
-		c->wlen += iov_to_buf(ch->iov, ch->n_out, sizeof(struct vsock_hdr) + done,
+		c->wlen += iov_to_buf(ch->iov, ch->n_out, sizeof(struct virtio_vsock_hdr) + done,
 				      c->wbuf + c->wlen, len - done);
 	}
 	conn_flush(v, c);
@@ -604,14 +581,14 @@ static void guest_rw(struct vsock *v, struct vconn *c, const struct virtq_chain 
 
 static void guest_shutdown(struct vsock *v, struct vconn *c, uint32_t flags)
 {
-	if ((flags & SHUT_RCV_FLAG) && (flags & SHUT_SEND_FLAG)) {
+	if ((flags & VIRTIO_VSOCK_SHUTDOWN_RCV) && (flags & VIRTIO_VSOCK_SHUTDOWN_SEND)) {
 		conn_flush(v, c);
 		conn_reset(v, c); /* the RST completes the guest's close */
 		return;
 	}
-	if (flags & SHUT_RCV_FLAG)
+	if (flags & VIRTIO_VSOCK_SHUTDOWN_RCV)
 		c->peer_no_rcv = true;
-	if (flags & SHUT_SEND_FLAG)
+	if (flags & VIRTIO_VSOCK_SHUTDOWN_SEND)
 		shutdown(c->fd, SHUT_WR);
 }
 
@@ -632,7 +609,7 @@ static void guest_response(struct vsock *v, struct vconn *c)
 
 static void vsock_tx_packet(struct vsock *v, const struct virtq_chain *ch)
 {
-	struct vsock_hdr h;
+	struct virtio_vsock_hdr h;
 	if (ch->out_len < sizeof(h))
 		return; /* not even a header: nothing to answer */
 	iov_to_buf(ch->iov, ch->n_out, 0, &h, sizeof(h));
@@ -640,41 +617,41 @@ static void vsock_tx_packet(struct vsock *v, const struct virtq_chain *ch)
 	uint32_t len = le32toh(h.len);
 	uint16_t op = le16toh(h.op);
 
-	if (le64toh(h.src_cid) != v->cid || le64toh(h.dst_cid) != VSOCK_HOST_CID ||
-	    le16toh(h.type) != VSOCK_TYPE_STREAM || len > ch->out_len - sizeof(h) ||
-	    (op != OP_RW && len)) {
-		if (op != OP_RST)
+	if (le64toh(h.src_cid) != v->cid || le64toh(h.dst_cid) != VMADDR_CID_HOST ||
+	    le16toh(h.type) != VIRTIO_VSOCK_TYPE_STREAM || len > ch->out_len - sizeof(h) ||
+	    (op != VIRTIO_VSOCK_OP_RW && len)) {
+		if (op != VIRTIO_VSOCK_OP_RST)
 			queue_rst(v, local, peer);
 		return;
 	}
-	if (op == OP_REQUEST) {
+	if (op == VIRTIO_VSOCK_OP_REQUEST) {
 		guest_request(v, &h, local, peer);
 		return;
 	}
 	struct vconn *c = conn_find(v, local, peer);
 	if (!c) {
-		if (op != OP_RST)
+		if (op != VIRTIO_VSOCK_OP_RST)
 			queue_rst(v, local, peer);
 		return;
 	}
 	c->peer_buf_alloc = le32toh(h.buf_alloc);
 	c->peer_fwd_cnt = le32toh(h.fwd_cnt);
 	switch (op) {
-	case OP_RESPONSE:
+	case VIRTIO_VSOCK_OP_RESPONSE:
 		guest_response(v, c);
 		break;
-	case OP_RW:
+	case VIRTIO_VSOCK_OP_RW:
 		guest_rw(v, c, ch, len);
 		break;
-	case OP_CREDIT_UPDATE:
+	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
 		break; /* the window was taken from the header above */
-	case OP_CREDIT_REQUEST:
+	case VIRTIO_VSOCK_OP_CREDIT_REQUEST:
 		c->need_credit = true;
 		break;
-	case OP_SHUTDOWN:
+	case VIRTIO_VSOCK_OP_SHUTDOWN:
 		guest_shutdown(v, c, le32toh(h.flags));
 		break;
-	case OP_RST:
+	case VIRTIO_VSOCK_OP_RST:
 		c->dead = true;
 		break;
 	default:
@@ -685,21 +662,21 @@ static void vsock_tx_packet(struct vsock *v, const struct virtq_chain *ch)
 
 static void vsock_tx(struct vsock *v)
 {
-	struct virtq *vq = virtio_queue(&v->vm, VSOCK_TXQ);
+	struct virtq *vq = virtio_queue(&v->vdev, VSOCK_TXQ);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, v->vm.chain) > 0) {
-		vsock_tx_packet(v, v->vm.chain);
-		virtq_push(vq, v->vm.chain->head, 0);
+	while (virtq_pop(vq, v->vdev.chain) > 0) {
+		vsock_tx_packet(v, v->vdev.chain);
+		virtq_push(vq, v->vdev.chain->head, 0);
 	}
-	virtio_mmio_notify_used(&v->vm, vq);
+	virtio_mmio_notify_used(&v->vdev, vq);
 }
 
 /* ---- device ops ---- */
 
-static void vsock_notify(struct virtio_mmio *vm, unsigned q)
+static void vsock_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	struct vsock *v = (struct vsock *)vm;
+	struct vsock *v = (struct vsock *)vdev;
 	if (q == VSOCK_TXQ)
 		vsock_tx(v);
 	/* The event queue only holds buffers for events this device never
@@ -709,9 +686,9 @@ static void vsock_notify(struct virtio_mmio *vm, unsigned q)
 }
 
 /* Synchronous mode: what the event loop would do for every ready fd. */
-static void vsock_poll(struct virtio_mmio *vm)
+static void vsock_poll(struct virtio_mmio *vdev)
 {
-	struct vsock *v = (struct vsock *)vm;
+	struct vsock *v = (struct vsock *)vdev;
 	accept_pending(v);
 	expire_connecting(v);
 	for (struct vconn *c = v->conns; c; c = c->next) {
@@ -726,25 +703,25 @@ static void vsock_poll(struct virtio_mmio *vm)
 	vsock_settle(v);
 }
 
-static void vsock_reset(struct virtio_mmio *vm)
+static void vsock_reset(struct virtio_mmio *vdev)
 {
-	conns_close_all((struct vsock *)vm);
+	conns_close_all((struct vsock *)vdev);
 }
 
-static void vsock_destroy(struct virtio_mmio *vm)
+static void vsock_destroy(struct virtio_mmio *vdev)
 {
-	struct vsock *v = (struct vsock *)vm;
+	struct vsock *v = (struct vsock *)vdev;
 	conns_close_all(v);
 	if (v->listen_fd >= 0) {
 		if (v->listening)
-			virtio_mmio_unwatch(vm, v->listen_fd);
+			virtio_mmio_unwatch(vdev, v->listen_fd);
 		close(v->listen_fd);
 		if (v->bound)
 			unlink(v->path);
 	}
 	v->listen_fd = -1;
 	if (v->timer_fd >= 0) {
-		virtio_mmio_unwatch(vm, v->timer_fd);
+		virtio_mmio_unwatch(vdev, v->timer_fd);
 		close(v->timer_fd);
 	}
 	v->timer_fd = -1;
@@ -813,34 +790,62 @@ struct vm_device *virtio_vsock_create(const struct vm_device_env *env, const cha
 	if (vsock_parse(v, spec, err) < 0 || vsock_listen(v, err) < 0)
 		goto fail;
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX);
-	if (virtio_mmio_init(&v->vm, env, "virtio-vsock", &vsock_ops, features, 3, &v->guest_cid,
+	if (virtio_mmio_init(&v->vdev, env, "virtio-vsock", &vsock_ops, features, 3, &v->guest_cid,
 			     sizeof(v->guest_cid), err) < 0)
 		goto fail;
 	if (env->loop) {
-		if (virtio_mmio_watch(&v->vm, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v,
+		if (virtio_mmio_watch(&v->vdev, v->listen_fd, EPOLLIN | EPOLLET, listen_event, v,
 				      err) < 0) {
 			husk_err_wrap(err, "virtio-vsock: watch %s", v->path);
-			virtio_mmio_free(&v->vm);
+			virtio_mmio_free(&v->vdev);
 			return NULL;
 		}
 		v->listening = true;
 		v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (v->timer_fd < 0) {
 			husk_err_sys(err, "virtio-vsock: timerfd");
-			virtio_mmio_free(&v->vm);
+			virtio_mmio_free(&v->vdev);
 			return NULL;
 		}
-		if (virtio_mmio_watch(&v->vm, v->timer_fd, EPOLLIN, timer_event, v, err) < 0) {
+		if (virtio_mmio_watch(&v->vdev, v->timer_fd, EPOLLIN, timer_event, v, err) < 0) {
 			close(v->timer_fd); /* not watched: destroy must not unwatch it */
 			v->timer_fd = -1;
 			husk_err_wrap(err, "virtio-vsock: watch timer");
-			virtio_mmio_free(&v->vm);
+			virtio_mmio_free(&v->vdev);
 			return NULL;
 		}
 	}
-	return &v->vm.dev;
+	return &v->vdev.dev;
 fail:
-	vsock_destroy(&v->vm);
+	vsock_destroy(&v->vdev);
 	free(v);
 	return NULL;
 }
+
+/* ---- registration: one instance for --vsock ---- */
+
+static unsigned vsock_count(const struct vm_config *cfg)
+{
+	return cfg->vsock ? 1 : 0;
+}
+
+static const char *vsock_describe(const struct vm_config *cfg, unsigned i)
+{
+	return cfg->vsock;
+}
+
+static struct vm_device *vsock_create_instance(const struct vm_device_env *env,
+					       const struct vm_config *cfg, unsigned i,
+					       struct husk_err **err)
+{
+	return virtio_vsock_create(env, cfg->vsock, err);
+}
+
+VM_DEVICE_TYPE(vsock_type, {
+			       .name = "virtio-vsock",
+			       .option = "--vsock",
+			       .order = 30,
+			       .count = vsock_count,
+			       .describe = vsock_describe,
+			       .create = vsock_create_instance,
+			   });

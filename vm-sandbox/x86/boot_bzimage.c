@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/boot.h"
 
 #define ENTRY64_OFFSET 0x200

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/boot.h"
 
 #define MAX_PHDRS	    64

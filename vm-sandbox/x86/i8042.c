@@ -3,6 +3,7 @@
  * reboot=k; the test guests end that way.  Status reads say "no data, input
  * buffer empty", so a driver probing for a keyboard gives up at once. */
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/i8042.h"
 
 #define I8042_CMD_RESET 0xfe

@@ -6,6 +6,26 @@
 #include <sys/ioctl.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
+
+_Static_assert(LAYOUT_CMDLINE_MAX == VM_CMDLINE_MAX, "the command line buffer is the layout's");
+
+void arch_mmio_hole(uint64_t *start, uint64_t *end)
+{
+	*start = LAYOUT_HOLE_START;
+	*end = LAYOUT_HOLE_END;
+}
+
+/* Windows every 4 KiB from LAYOUT_MMIO_BASE, GSIs from LAYOUT_IRQ_FIRST up to
+ * 15: the MP table describes the ISA lines only. */
+int arch_mmio_slot(unsigned i, uint64_t *mmio_base, unsigned *gsi)
+{
+	if (i >= LAYOUT_MMIO_MAX || LAYOUT_IRQ_FIRST + i > 15)
+		return -1;
+	*mmio_base = LAYOUT_MMIO_BASE + i * LAYOUT_MMIO_STRIDE;
+	*gsi = LAYOUT_IRQ_FIRST + i;
+	return 0;
+}
 
 int arch_vm_setup(struct vm *vm, struct husk_err **err)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/boot.h"
 
 #define APIC_VERSION   0x14

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/i8042.h"
 #include "vm-sandbox/x86/serial.h"
 

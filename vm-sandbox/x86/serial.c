@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/serial.h"
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };

@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
+#include "vm-sandbox/x86/layout.h"
 #include "vm-sandbox/x86/boot.h"
 #include "vm-sandbox/x86/cpuid.h"
 

@@ -66,18 +66,18 @@ uint32_t vdrv_status(struct vdrv *d)
 
 bool vdrv_needs_reset(struct vdrv *d)
 {
-	return vdrv_status(d) & VIRTIO_STATUS_NEEDS_RESET;
+	return vdrv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
 int vdrv_negotiate(struct vdrv *d, uint32_t device_id, uint64_t want)
 {
-	if (vdrv_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC ||
-	    vdrv_read(d, VIRTIO_MMIO_VERSION_REG) != VIRTIO_MMIO_VERSION ||
+	if (vdrv_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC_VIRT ||
+	    vdrv_read(d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_MODERN ||
 	    vdrv_read(d, VIRTIO_MMIO_DEVICE_ID) != device_id)
 		return -1;
 	vdrv_write(d, VIRTIO_MMIO_STATUS, 0);
-	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	vdrv_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	uint64_t offered = 0;
 	for (uint32_t sel = 0; sel < 2; sel++) {
 		vdrv_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, sel);
@@ -89,8 +89,9 @@ int vdrv_negotiate(struct vdrv *d, uint32_t device_id, uint64_t want)
 		vdrv_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(d->features >> (32 * sel)));
 	}
 	vdrv_write(d, VIRTIO_MMIO_STATUS,
-		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	return (vdrv_status(d) & VIRTIO_STATUS_FEATURES_OK) ? 0 : -1;
+		   VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		       VIRTIO_CONFIG_S_FEATURES_OK);
+	return (vdrv_status(d) & VIRTIO_CONFIG_S_FEATURES_OK) ? 0 : -1;
 }
 
 uint64_t vdrv_alloc(struct vdrv *d, uint64_t size)
@@ -119,10 +120,10 @@ uint32_t vdrv_queue_setup(struct vdrv *d, unsigned q, uint16_t num)
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)vq->desc);
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(vq->desc >> 32));
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)vq->avail);
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(vq->avail >> 32));
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)vq->used);
-	vdrv_write(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(vq->used >> 32));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)vq->avail);
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(vq->avail >> 32));
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)vq->used);
+	vdrv_write(d, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(vq->used >> 32));
 	vdrv_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
 	return vdrv_read(d, VIRTIO_MMIO_QUEUE_READY);
 }
@@ -130,8 +131,8 @@ uint32_t vdrv_queue_setup(struct vdrv *d, unsigned q, uint16_t num)
 void vdrv_driver_ok(struct vdrv *d)
 {
 	vdrv_write(d, VIRTIO_MMIO_STATUS,
-		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-		       VIRTIO_STATUS_DRIVER_OK);
+		   VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		       VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 int vdrv_start(struct vdrv *d, uint32_t device_id, uint64_t want, unsigned nq, uint16_t num)
@@ -142,24 +143,24 @@ int vdrv_start(struct vdrv *d, uint32_t device_id, uint64_t want, unsigned nq, u
 		if (vdrv_queue_setup(d, q, num) != 1)
 			return -1;
 	vdrv_driver_ok(d);
-	return (vdrv_status(d) & VIRTIO_STATUS_DRIVER_OK) ? 0 : -1;
+	return (vdrv_status(d) & VIRTIO_CONFIG_S_DRIVER_OK) ? 0 : -1;
 }
 
-struct virtq_desc *vdrv_desc(struct vdrv *d, unsigned q, uint16_t i)
+struct vring_desc *vdrv_desc(struct vdrv *d, unsigned q, uint16_t i)
 {
-	return (struct virtq_desc *)vdrv_ptr(d, d->q[q].desc + 16ull * i);
+	return (struct vring_desc *)vdrv_ptr(d, d->q[q].desc + 16ull * i);
 }
 
-static void write_descs(struct virtq_desc *table, uint16_t first, uint16_t mask,
+static void write_descs(struct vring_desc *table, uint16_t first, uint16_t mask,
 			const struct vdrv_buf *b, unsigned n)
 {
 	for (unsigned k = 0; k < n; k++) {
 		uint16_t i = (first + k) & mask;
-		table[i] = (struct virtq_desc){
+		table[i] = (struct vring_desc){
 		    .addr = b[k].gpa,
 		    .len = b[k].len,
 		    .flags =
-			(b[k].write ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
+			(b[k].write ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0),
 		    .next = (uint16_t)((first + k + 1) & mask),
 		};
 	}
@@ -181,7 +182,7 @@ uint16_t vdrv_chain_indirect(struct vdrv *d, unsigned q, const struct vdrv_buf *
 	write_descs(vdrv_ptr(d, table), 0, 0xffff, b, n);
 	uint16_t head = vq->next_desc;
 	*vdrv_desc(d, q, head) =
-	    (struct virtq_desc){.addr = table, .len = 16 * n, .flags = VIRTQ_DESC_F_INDIRECT};
+	    (struct vring_desc){.addr = table, .len = 16 * n, .flags = VRING_DESC_F_INDIRECT};
 	vq->next_desc = (head + 1) & (vq->num - 1);
 	return head;
 }

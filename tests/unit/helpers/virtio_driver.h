@@ -64,7 +64,7 @@ void *vdrv_ptr(struct vdrv *d, uint64_t gpa);
 uint16_t vdrv_chain(struct vdrv *d, unsigned q, const struct vdrv_buf *b, unsigned n);
 /* The same chain through one indirect descriptor. */
 uint16_t vdrv_chain_indirect(struct vdrv *d, unsigned q, const struct vdrv_buf *b, unsigned n);
-struct virtq_desc *vdrv_desc(struct vdrv *d, unsigned q, uint16_t i);
+struct vring_desc *vdrv_desc(struct vdrv *d, unsigned q, uint16_t i);
 void vdrv_publish(struct vdrv *d, unsigned q, uint16_t head);
 void vdrv_kick(struct vdrv *d, unsigned q);
 /* Take the next used element.  false when the device has returned nothing new. */
