@@ -5,6 +5,7 @@
 
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "vm-sandbox/vm.h"
 
 #define DEFAULT_MEM_MIB 256
@@ -118,6 +119,9 @@ static int cmd_vm_boot(struct husk_globals *g, int argc, char **argv)
 	cli_args_free(&a);
 	if (rc != 0)
 		return rc;
+	/* The trace lines are info messages of the husk log. */
+	if (c.trace)
+		husk_log_raise(HUSK_LOG_INFO);
 	cleanup_err struct husk_err *err = NULL;
 	enum vm_stop stop;
 	if (vm_boot(&c, &stop, &err) < 0) {
