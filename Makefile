@@ -8,9 +8,10 @@ CC        ?= cc
 PKGS      := yajl libseccomp libcap
 
 MODULES   := common cli oci runtime ns rootfs cgroups vm-sandbox
-# make install: PREFIX is also compiled in (where the installed guest kernel is).
+# make install: PREFIX is also compiled in (vm-sandbox/module.mk: where the
+# installed guest kernel is).
 PREFIX    ?= /usr/local
-CFLAGS_BASE := -DHUSK_PREFIX='"$(PREFIX)"' -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
 	-D_GNU_SOURCE -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 OPT       ?= -O2

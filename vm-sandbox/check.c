@@ -2,7 +2,6 @@
  * PVM, or nothing), and the guest kernel VM mode boots. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +13,7 @@
 #include "common/check.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-
-#ifndef HUSK_PREFIX
-#define HUSK_PREFIX "/usr/local"
-#endif
+#include "vm-sandbox/guest.h"
 
 static bool has_word(const char *line, const char *w)
 {
@@ -80,56 +76,22 @@ static void probe_kvm(struct check_report *r)
 			  "KVM API %d, %s", api, backing);
 }
 
-static bool readable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
-}
-
-/* Where VM mode looks for its kernel, in order: HUSK_VM_KERNEL, the
- * installed one, the build tree next to this husk (make guest-kernel). */
-static char *find_guest_kernel(const char **source)
-{
-	const char *env = getenv("HUSK_VM_KERNEL");
-	if (env && *env) {
-		*source = "HUSK_VM_KERNEL";
-		return xstrdup(env);
-	}
-	char *installed = xstrdup(HUSK_PREFIX "/lib/husk/guest/vmlinux");
-	if (readable_file(installed)) {
-		*source = "installed";
-		return installed;
-	}
-	free(installed);
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *built = xasprintf("%s/guest-kernel/vmlinux", dirname(exe));
-		if (readable_file(built)) {
-			*source = "build tree";
-			return built;
-		}
-		free(built);
-	}
-	return NULL;
-}
-
+/* The kernel VM mode would boot, by the lookup create uses (vm-sandbox/guest.h). */
 static void probe_guest_kernel(struct check_report *r)
 {
-	const char *source = NULL;
-	cleanup_free char *path = find_guest_kernel(&source);
-	if (!path)
+	struct husk_err *err = NULL;
+	cleanup_free char *path = NULL;
+	if (vm_guest_kernel_find(NULL, &path, &err) < 0) {
 		check_add(r, "vm", "guest kernel", CHECK_MISSING,
 			  "VM mode has no kernel to boot: make guest-kernel && make install, or "
 			  "set HUSK_VM_KERNEL",
-			  "not found (HUSK_VM_KERNEL, %s/lib/husk/guest, build tree)", HUSK_PREFIX);
-	else if (!readable_file(path))
-		check_add(r, "vm", "guest kernel", CHECK_MISSING,
-			  "the guest kernel named is not a readable file", "%s (%s)", path, source);
-	else
-		check_add(r, "vm", "guest kernel", CHECK_OK, "VM mode boots this kernel", "%s (%s)",
-			  path, source);
+			  "%s", err->msg);
+		husk_err_free(&err);
+		return;
+	}
+	const char *env = getenv("HUSK_VM_KERNEL");
+	check_add(r, "vm", "guest kernel", CHECK_OK, "VM mode boots this kernel", "%s%s", path,
+		  env && *env ? " (HUSK_VM_KERNEL)" : "");
 }
 
 static void probe_vm(struct check_report *r)
