@@ -64,7 +64,7 @@ boots_with_cpus() { # KERNEL-FILE N
 	boot "$1" --cpus "$2"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"husk-linux-guest: 6.1."*", $2 cpus"* ]]
-	grep -q 'husk-vm: stopped: reset' <<<"$output"
+	grep -q 'vm: stopped: reset' <<<"$output"
 }
 
 @test "vm linux: bzImage, 1 vCPU, boots to userspace" {
@@ -186,7 +186,7 @@ boots_with_cpus() { # KERNEL-FILE N
 	wait "$pid" || rc=$?
 	cat "$VM_TMP/out"
 	[ "$rc" -eq 2 ]
-	grep -q 'husk-vm: stopped: signal' "$VM_TMP/out"
+	grep -q 'vm: stopped: signal' "$VM_TMP/out"
 	run kill -0 "$pid"
 	[ "$status" -ne 0 ]
 }
@@ -204,7 +204,7 @@ boots_with_cpus() { # KERNEL-FILE N
 	wait "$pid" || rc=$?
 	cat "$VM_TMP/out"
 	[ "$rc" -eq 2 ]
-	grep -q 'husk-vm: stopped: signal' "$VM_TMP/out"
+	grep -q 'vm: stopped: signal' "$VM_TMP/out"
 }
 
 # panic=-1: a panicking kernel restarts at once, through the same reset as a
@@ -216,5 +216,5 @@ boots_with_cpus() { # KERNEL-FILE N
 	boot bzImage
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300"* ]]
-	grep -q 'husk-vm: stopped: reset' <<<"$output"
+	grep -q 'vm: stopped: reset' <<<"$output"
 }
