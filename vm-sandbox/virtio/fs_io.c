@@ -177,6 +177,35 @@ int fs_op_create(struct fs_server *s, struct fs_req *r)
 	return e;
 }
 
+/* The guest's FUSE client takes a short read for the end of the file and
+ * shrinks its view of it, so read on until LEN or the real end: shares backed
+ * by 9p or NFS return short reads in the middle of a file. */
+static ssize_t preadv_full(int fd, struct iovec *iov, unsigned n, off_t off)
+{
+	size_t total = 0;
+	while (n > 0) {
+		ssize_t got = preadv(fd, iov, (int)n, off + (off_t)total);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return total ? (ssize_t)total : -1;
+		if (got == 0)
+			break;
+		total += (size_t)got;
+		size_t left = (size_t)got;
+		while (n > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+	}
+	return (ssize_t)total;
+}
+
 int fs_op_read(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_read_in in;
@@ -196,7 +225,7 @@ int fs_op_read(struct fs_server *s, struct fs_req *r)
 		return -EINVAL;
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	unsigned n = iov_slice(r->out, r->n_out, hdr, len, iov, VIRTQ_MAX_SEGS);
-	ssize_t got = n ? preadv(h->fd, iov, (int)n, (off_t)in.offset) : 0;
+	ssize_t got = n ? preadv_full(h->fd, iov, n, (off_t)in.offset) : 0;
 	if (got < 0)
 		return -errno;
 	r->reply_len = (size_t)got;
