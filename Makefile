@@ -47,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
-.PHONY: all husk deps demo check check-only asan valgrind unit fuzz clean format bench
+.PHONY: all husk deps demo check check-only check-vm asan valgrind unit fuzz clean format bench
 all: husk
 
 husk: $(HUSK)
@@ -97,6 +97,11 @@ check: deps
 
 check-only: husk unit test-artifacts
 	HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) tests/run-tests.sh
+
+# Only the VM suites (tests/bats/vm_*.bats) and the nested harness's own
+# tests; in the nested harness where the host has no hardware virtualization.
+check-vm: husk test-artifacts
+	HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) TESTS='tests/bats/(vm_|nested_)' tests/run-tests.sh
 
 # The whole suite under ASan+UBSan.
 # Every report (LeakSanitizer in a husk whose exit status a test ignores, too)

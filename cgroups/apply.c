@@ -115,9 +115,12 @@ static int apply_v1(struct cgroup_manager *cm, const struct oci_resources *r,
 	return bpf_devices ? apply_devices_v2(cm, fd, rules, err) : 0;
 }
 
-static int apply_rules(struct cgroup_manager *cm, const struct oci_resources *r,
+static int apply_rules(struct cgroup_manager *cm, const struct oci_resources *res,
 		       const struct cg_dev_rules *rules, struct husk_err **err)
 {
+	struct oci_resources view;
+	const struct oci_resources *r = &view;
+	cg_resources_runc_view(res, &view);
 	int rc = cm->mode == CGROUP_MODE_UNIFIED ? apply_unified(cm, r, rules, err)
 						 : apply_v1(cm, r, rules, err);
 	return rc < 0 ? husk_err_wrap(err, "cgroup %s: apply resources", cm->path) : 0;

@@ -94,6 +94,13 @@ int cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, struct husk
 /* rmdir the cgroup dir name under parentfd, children first. */
 int cg_rmdir_tree(int parentfd, const char *name, struct husk_err **err);
 
+/* linux.resources as runc reads them (unset.c): a zero in a field runc keeps
+ * as a plain integer (memory limit/reservation/swap, cpu shares/quota/period,
+ * blkio weight, pids limit, net_cls classid ...) means "not set", an empty
+ * cpuset string too; the present flags drop when nothing is left.  A shallow
+ * copy: out shares in's arrays and strings. */
+void cg_resources_runc_view(const struct oci_resources *in, struct oci_resources *out);
+
 /* ---- device rules (devices.c) --------------------------------------------- */
 struct cg_dev_rules {
 	struct oci_device_cgroup *v; /* shallow copies: strings belong to the inputs */

@@ -184,16 +184,17 @@ static int apply_blkio(const struct cg1_dirs *d, const struct oci_blockio *b, st
 		return -1;
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const struct oci_weight_device *w = &b->weight_device[i];
-		if (w->weight.set) {
+		if (w->weight.set && w->weight.v) { /* 0: unset, as runc */
 			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, w->major,
 				 w->minor, w->weight.v);
 			if (write_weight(fd, "blkio.weight_device", "blkio.bfq.weight_device", buf,
 					 err) < 0)
 				return -1;
 		}
-		if (w->leaf_weight.set && cg_writef(fd, "blkio.leaf_weight_device", err,
-						    "%" PRId64 ":%" PRId64 " %" PRIu64, w->major,
-						    w->minor, w->leaf_weight.v) < 0)
+		if (w->leaf_weight.set && w->leaf_weight.v &&
+		    cg_writef(fd, "blkio.leaf_weight_device", err,
+			      "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor,
+			      w->leaf_weight.v) < 0)
 			return -1;
 	}
 	if (write_throttle(fd, "blkio.throttle.read_bps_device", &b->throttle_read_bps, err) < 0 ||

@@ -308,7 +308,7 @@ static int apply_io(int fd, const struct oci_blockio *b, struct husk_err **err)
 		return -1;
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const struct oci_weight_device *w = &b->weight_device[i];
-		if (!w->weight.set)
+		if (!w->weight.set || !w->weight.v) /* 0: unset, as runc */
 			continue;
 		char dev[48];
 		snprintf(dev, sizeof(dev), "%" PRId64 ":%" PRId64, w->major, w->minor);

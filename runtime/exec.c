@@ -112,12 +112,23 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 	return r;
 }
 
+/* runc's (Go's) wording: "exec: \"/x\": stat /x: no such file or directory".
+ * Docker and podman match the lower-case errno text to exit 127. */
+static int stat_failed(const char *name, struct husk_err **err)
+{
+	int e = errno;
+	if (e == ENOENT)
+		return container_err(err, e, "exec: \"%s\": stat %s: no such file or directory",
+				     name, name);
+	return husk_err_set(err, e, "exec: \"%s\": stat %s", name, name);
+}
+
 static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
 {
 	struct stat st;
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
-			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
+			return stat_failed(name, err);
 		*out = xstrdup(name);
 		return 0;
 	}

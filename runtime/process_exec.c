@@ -1,5 +1,6 @@
 /* Finding process.args[0] the way runc does: a name with a '/' as given, else
  * the first executable regular file on the process's PATH (or the default). */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,12 +12,23 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* runc's (Go's) wording: "exec: \"/x\": stat /x: no such file or directory".
+ * Docker and podman match the lower-case errno text to exit 127. */
+static int stat_failed(const char *name, struct husk_err **err)
+{
+	int e = errno;
+	if (e == ENOENT)
+		return container_err(err, e, "exec: \"%s\": stat %s: no such file or directory",
+				     name, name);
+	return husk_err_set(err, e, "exec: \"%s\": stat %s", name, name);
+}
+
 int process_find_executable(const char *name, char *const *env, char **out, struct husk_err **err)
 {
 	struct stat st;
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
-			return husk_err_sys(err, "exec: \"%s\": stat %s", name, name);
+			return stat_failed(name, err);
 		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
 			return husk_err_set(err, EACCES, "exec: \"%s\": permission denied", name);
 		*out = xstrdup(name);

@@ -37,6 +37,13 @@ $(GUEST_ELF64): $(GUEST_DIR)/entry_bzimage.o $(GUEST_DIR)/start.o $(GUEST_C_OBJS
 test-guests: $(GUEST_BZIMAGE) $(GUEST_PVH) $(GUEST_ELF64)
 test-artifacts: test-guests
 
+# The vsock client that tests/bats/vm_linux.bats puts in its Linux guest.
+VSOCK_PING := $(BUILD)/tests/vsock-ping
+$(VSOCK_PING): tests/bats/vm/vsock_ping.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+test-artifacts: $(VSOCK_PING)
+
 # The minimal Linux guest: `make guest-kernel` (slow, separate from check).
 GUEST_KERNEL_DIR := $(BUILD)/guest-kernel
 .PHONY: guest-kernel

@@ -43,7 +43,15 @@ assert_no_leftovers() { # ID
 	# find fails when another test removes a cgroup during the walk: that is not ours.
 	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "*$id*" 2>/dev/null || true)
 	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
-	! grep -q "$TEST_TMP/bundle" /proc/self/mountinfo || { echo "mounts left"; return 1; }
+	if grep -q "$TEST_TMP/bundle" /proc/self/mountinfo; then
+		echo "mounts left"
+		return 1
+	fi
+}
+
+# The process has ended: gone, or a zombie its parent has not reaped yet.
+process_ended() { # PID
+	[ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status"
 }
 
 # Bundle for the runtime's lifecycle tests: cwd is the bundle (like engines call
@@ -63,7 +71,7 @@ setup_runtime_bundle() { # [ARG...]
 wait_status() { # ID STATUS
 	local i
 	for i in $(seq 200); do
-		[ "$("$HUSK" --root "$HUSK_ROOT" state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		[ "$(husk state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
 		sleep 0.02
 	done
 	echo "container $1 never reached status $2"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # OCI hooks: when each kind runs, in which namespace, what it gets on stdin,
 # and what a failure or a timeout does.
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -79,7 +80,7 @@ kinds() { awk '{print $1}' "$LOG" | tr '\n' ' '; }
 		[[ "$output" == *"nope-$kind"* ]]
 		assert_no_leftovers "$CID"
 	done
-	! pgrep -f "sleep 4343"
+	run ! pgrep -f "sleep 4343"
 }
 
 @test "failing startContainer: the process never runs" {
@@ -111,7 +112,7 @@ kinds() { awk '{print $1}' "$LOG" | tr '\n' ' '; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"timed out"* ]]
 	[ $((SECONDS - t0)) -lt 10 ]
-	! pgrep -f "sleep 30$"
+	run ! pgrep -f "sleep 30$"
 	assert_no_leftovers "$CID"
 }
 

@@ -39,6 +39,11 @@ expect_failure() { # MESSAGE-SUBSTRING, runs `husk create $CID` in $BUNDLE
 	expect_failure 'exec: "husk-no-such-binary": executable file not found in $PATH'
 }
 
+@test "executable path not found: runc's words, which Docker maps to exit 127" {
+	cfg '.process.args = ["/husk-no-such-binary"]'
+	expect_failure 'exec: "/husk-no-such-binary": stat /husk-no-such-binary: no such file or directory'
+}
+
 @test "empty process.args" {
 	cfg '.process.args = []'
 	expect_failure "args"

@@ -36,7 +36,7 @@ ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }
 	[ "$(ns_inode "$pid" pid)" = "$(ns_inode "$INIT" pid)" ]
 	diff <(sort "/proc/$pid/cgroup") <(sort "/proc/$INIT/cgroup")
 	husk delete -f "$CID"
-	! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$pid/status"
+	process_ended "$pid"
 	assert_no_leftovers "$CID"
 }
 
@@ -61,6 +61,12 @@ JSON
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'exec: "no-such-binary": executable file not found in $PATH'* ]]
 	[ "$(husk state "$CID" | jq -r .status)" = running ]
+}
+
+@test "exec: a missing binary by path fails in runc's words" {
+	run husk exec "$CID" /no-such-binary
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'exec: "/no-such-binary": stat /no-such-binary: no such file or directory'* ]]
 }
 
 @test "exec: in a stopped or unknown container it fails clearly" {
@@ -90,5 +96,5 @@ JSON
 	pid=$(cat "$TEST_TMP/exec.pid")
 	husk kill --all "$CID" KILL
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status" || break; sleep 0.02; done
-	! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$pid/status"
+	process_ended "$pid"
 }

@@ -31,7 +31,7 @@ run_fuzzer() { # NAME SEED_DIR SECONDS
 	echo "$output" | tail -5
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Done "* ]]
-	! ls "$FUZZ_TMP"/crash-* "$FUZZ_TMP"/leak-* "$FUZZ_TMP"/oom-* 2>/dev/null
+	[ -z "$(ls "$FUZZ_TMP"/crash-* "$FUZZ_TMP"/leak-* "$FUZZ_TMP"/oom-* 2>/dev/null)" ]
 }
 
 @test "oci fuzz: every seed passes the config fuzzer's invariants" {

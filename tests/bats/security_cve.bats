@@ -6,6 +6,7 @@
 # The CVE-2019-5736 tests attack a copy of husk in the test's temp dir, never
 # the build, and each first proves on an unprotected binary that the technique
 # works on this host.
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -185,7 +186,7 @@ wait_result() { # MARKER WORD
 	wait_result "$CID-b" GAVEUP
 	res=$(result_file "$CID-b")
 	grep -q "Read-only file system" "$res.err"
-	! grep -q WROTE "$res"
+	run ! grep -q WROTE "$res"
 	[ "$(sha256sum "$HUSK_COPY" | cut -d' ' -f1)" = "$sha_before" ]
 }
 
@@ -213,7 +214,7 @@ wait_result() { # MARKER WORD
 	# It was husk that the attacker held: the FIFO was opened by it.
 	grep -q "opened" "$res"
 	grep -q "Read-only file system" "$res.err"
-	! grep -q WROTE "$res"
+	run ! grep -q WROTE "$res"
 	[ "$(sha256sum "$HUSK_COPY" | cut -d' ' -f1)" = "$sha_before" ]
 }
 
@@ -287,6 +288,6 @@ C
 	cat "$BUNDLE/rootfs/result" || true
 	husk_copy delete --force "$CID"
 	grep -q opened "$BUNDLE/rootfs/result"
-	! grep -q WROTE "$BUNDLE/rootfs/result"
+	run ! grep -q WROTE "$BUNDLE/rootfs/result"
 	[ "$(sha256sum "$HUSK_COPY" | cut -d' ' -f1)" = "$sha_before" ]
 }

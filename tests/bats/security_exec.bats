@@ -3,6 +3,7 @@
 # and the CVE classes that exec reaches (a leaked-fd cwd; overwriting husk
 # through a #!/proc/self/exe binary the exec runs - the original 2019-5736
 # vector).
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
@@ -127,6 +128,6 @@ SH
 	cat rootfs/tmp/result rootfs/tmp/result.err || true
 	grep -q opened rootfs/tmp/result
 	grep -q "Read-only file system" rootfs/tmp/result.err
-	! grep -q WROTE rootfs/tmp/result
+	run ! grep -q WROTE rootfs/tmp/result
 	[ "$(sha256sum "$hc" | cut -d' ' -f1)" = "$sha" ]
 }

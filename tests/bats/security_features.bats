@@ -80,5 +80,5 @@ feat() { jq -r "$1" <<<"$FEATURES"; }
 	cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_VAX"]}'
 	run husk run "$CID"
 	[ "$status" -ne 0 ]
-	! feat '.linux.seccomp.archs[]' | grep -qx SCMP_ARCH_VAX
+	[ -z "$(feat '.linux.seccomp.archs[]' | grep -x SCMP_ARCH_VAX)" ]
 }

@@ -179,7 +179,7 @@ teardown() { spec_teardown; }
 	done
 	[ ! -e "$TEST_TMP/$CID" ]
 	[ -z "$(find "$HUSK_ROOT" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
-	[ -z "$(find /sys/fs/cgroup/memory/"$SPEC_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null)" ]
+	[ -z "$(find /sys/fs/cgroup/*/"$SPEC_CGROUP_PARENT" /sys/fs/cgroup/"$SPEC_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null)" ]
 }
 
 @test "runtime.md#create: a successful create leaves the container in status created, with its cgroup" {
@@ -318,7 +318,7 @@ teardown() { spec_teardown; }
 	wait_status stopped
 	husk delete "$CID"
 	[ "$(cat "$TEST_TMP/hostdir/file")" = keep ]
-	[ -d "/sys/fs/cgroup/memory/$SPEC_CGROUP_PARENT" ]
+	[ -d "/sys/fs/cgroup/memory/$SPEC_CGROUP_PARENT" ] || [ -d "/sys/fs/cgroup/$SPEC_CGROUP_PARENT" ]
 	[ "$(readlink /proc/$holder/ns/net)" = "$netns" ]
 	kill "$holder"
 	assert_no_leftovers "$CID"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # process.terminal: the pty over --console-socket, consoleSize, the foreground
 # proxy of `run`, and the flags that go with it.
+bats_require_minimum_version 1.5.0
 load helpers
 
 RECEIVER=$BATS_TEST_DIRNAME/../helpers/console_receiver.py
@@ -96,5 +97,5 @@ start_receiver() { # [INPUT]
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"console socket"* ]]
 	assert_no_leftovers "$CID"
-	! pgrep -f "sleep 4545"
+	run ! pgrep -f "sleep 4545"
 }

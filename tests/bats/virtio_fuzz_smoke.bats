@@ -32,7 +32,7 @@ teardown() {
 	[ "${runs:-0}" -gt 10000 ]
 	[ "$(ls "$WORK/seeds" | wc -l)" -ge 15 ]
 	[ "${added:-0}" -gt 0 ]
-	! ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* 2>/dev/null
+	[ -z "$(ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* 2>/dev/null)" ]
 }
 
 @test "virtqueue fuzzer: a hostile loop input replays cleanly" {

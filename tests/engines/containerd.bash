@@ -18,7 +18,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
 
+# Made outside $CTRD_DIR whatever the flags: the shims' sockets; ctr's fifos
+# go to $CTRD_DIR/fifo (--fifo-dir), but note the default dir all the same.
+CTRD_HOST_DIRS="/run/containerd/s /run/containerd/fifo /run/containerd"
+
 ctrd_start() {
+	CTRD_NEW_DIRS=$(engine_new_dirs $CTRD_HOST_DIRS)
+	export CTRD_NEW_DIRS
 	CTRD_DIR=$(mktemp -d /tmp/husk-engines-ctrd.XXXXXX)
 	CTRD_SOCK=$CTRD_DIR/containerd.sock
 	CTRD_NS=husk-engines-$$
@@ -76,7 +82,7 @@ ctrd_run() {
 	local flags=() id
 	while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do flags+=("$1"); shift; done
 	id=$1; shift
-	ctr_ run --runc-binary "$RUNTIME" --runc-root "$CTRD_DIR/runtime-root" --cgroup "/$CTRD_NS/$id" "${flags[@]}" "$CTRD_IMAGE" "$id" "$@"
+	ctr_ run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$RUNTIME" --runc-root "$CTRD_DIR/runtime-root" --cgroup "/$CTRD_NS/$id" "${flags[@]}" "$CTRD_IMAGE" "$id" "$@"
 }
 
 ctrd_task_status() { # ID -> RUNNING / PAUSED / STOPPED / CREATED, or nothing
@@ -138,4 +144,10 @@ ctrd_stop() {
 	ctrd_runtime_sweep
 	engine_end_processes ctrd_own_pids
 	engine_remove_tree "$CTRD_DIR" /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS"
+	engine_remove_new_dirs ${CTRD_NEW_DIRS:-}
+}
+
+# ctr task exec with its fifos under $CTRD_DIR: ctrd_exec [FLAGS...] ID CMD...
+ctrd_exec() {
+	ctr_ task exec --fifo-dir "$CTRD_DIR/fifo" "$@"
 }

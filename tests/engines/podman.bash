@@ -14,7 +14,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
 
+# Rootful podman's default lock is one shared-memory segment for the host,
+# /dev/shm/libpod_lock, sized by the first podman to make it: one left by us
+# breaks the user's own podman ("failed to open N locks").  Our podman takes
+# file locks under its private tmp_dir instead (checked by the last test).
+PDM_SHM_LOCK=/dev/shm/libpod_lock
+
+# Made outside $PDM_DIR whatever the flags: the image blob-info cache's dir.
+PDM_HOST_DIRS="/var/lib/containers/cache /var/lib/containers"
+
 pdm_start() {
+	PDM_SHM_LOCK_BEFORE=$([ -e "$PDM_SHM_LOCK" ] && echo yes || echo no)
+	PDM_NEW_DIRS=$(engine_new_dirs $PDM_HOST_DIRS)
+	export PDM_SHM_LOCK_BEFORE PDM_NEW_DIRS
 	PDM_DIR=$(mktemp -d /tmp/husk-engines-podman.XXXXXX)
 	PDM_CGROUP_PARENT=/husk-engines-podman-$$
 	mkdir -p "$PDM_DIR"/{root,runroot,tmp,runtime-root}
@@ -34,7 +46,7 @@ events_logfile_path = "$PDM_DIR/events.log"
 tmp_dir = "$PDM_DIR/tmp"
 static_dir = "$PDM_DIR/root/libpod"
 volume_path = "$PDM_DIR/root/volumes"
-num_locks = 128
+lock_type = "file"
 CONF
 	# An empty registries list: nothing may be pulled.
 	printf 'unqualified-search-registries = []\n' >"$PDM_DIR/registries.conf"
@@ -101,6 +113,7 @@ pdm_stop() {
 	pdm_runtime_sweep
 	engine_end_processes pdm_own_pids
 	engine_remove_tree "$PDM_DIR" /sys/fs/cgroup/*"$PDM_CGROUP_PARENT" /sys/fs/cgroup/*/"${PDM_CGROUP_PARENT#/}"
+	engine_remove_new_dirs ${PDM_NEW_DIRS:-}
 }
 
 # The container's init pid as podman sees it.
@@ -117,10 +130,22 @@ pdm_wait_state() { # NAME STATE [SECONDS]
 	return 1
 }
 
-# The container's cgroup directory in controller CTRL (v1) as the kernel shows it.
+# The container's cgroup directory holding controller CTRL, as the kernel
+# shows it in /proc/PID/cgroup: the v1 hierarchy naming CTRL, else the
+# unified one (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a
+# hybrid one).
 pdm_cgroup_dir() { # NAME CTRL
 	local pid path
 	pid=$(pdm_pid "$1")
 	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
-	echo "/sys/fs/cgroup/$2$path"
+	if [ -n "$path" ]; then
+		echo "/sys/fs/cgroup/$2$path"
+		return
+	fi
+	path=$(awk -F: '$1 == 0 {print $3}' /proc/"$pid"/cgroup)
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "/sys/fs/cgroup$path"
+	else
+		echo "/sys/fs/cgroup/unified$path"
+	fi
 }

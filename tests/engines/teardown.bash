@@ -30,3 +30,24 @@ engine_remove_tree() {
 	rm -rf "$dir"
 	return 0
 }
+
+# Host directories an engine makes whatever its flags (containerd shims'
+# socket dir, ctr's default fifo dir, dockerd's plugin dir).  Note at start
+# which of them do not exist yet; at the end remove those, if empty, and never
+# one that existed before.  List parents after their children.
+#   NEW=$(engine_new_dirs DIR...)   ...   engine_remove_new_dirs $NEW
+engine_new_dirs() {
+	local d
+	for d in "$@"; do
+		[ -e "$d" ] || echo "$d"
+	done
+	return 0
+}
+
+engine_remove_new_dirs() {
+	local d
+	for d in "$@"; do
+		rmdir "$d" 2>/dev/null
+	done
+	return 0
+}

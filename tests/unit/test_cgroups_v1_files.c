@@ -173,12 +173,52 @@ static void test_net_hugetlb_pids(void **state)
 	r.network.n_priorities = 1;
 	r.hugepage_limits = &hl;
 	r.n_hugepage_limits = 1;
-	r.pids_limit = (oci_opt_i64){true, 0}; /* 0: no limit, as runc */
+	r.pids_limit = (oci_opt_i64){true, -1}; /* negative: no limit, as runc */
 	apply_ok(m, &r);
 	EXPECT(m->fds[3], "net_cls.classid", "1048577");
 	EXPECT(m->fds[3], "net_prio.ifpriomap", "eth0 5");
 	EXPECT(m->fds[3], "hugetlb.2MB.limit_in_bytes", "8388608");
 	EXPECT(m->fds[3], "pids.max", "max");
+}
+
+/* Docker's update JSON for `docker update --memory 128m` on a container with
+ * no other limit: a zero in every field it leaves alone.  Through runc's view
+ * of zeros only memory.limit_in_bytes is written (runc: 0 is unset). */
+static void test_docker_zeros(void **state)
+{
+	struct mocks *m = *state;
+	static const char json[] =
+	    "{\"memory\":{\"limit\":134217728,\"reservation\":0,\"kernel\":0,"
+	    "\"disableOOMKiller\":false},\"cpu\":{\"shares\":0,\"quota\":0,\"period\":0,"
+	    "\"realtimeRuntime\":0,\"realtimePeriod\":0,\"cpus\":\"\",\"mems\":\"\"},"
+	    "\"blockIO\":{\"weight\":0,\"leafWeight\":0,"
+	    "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":0}]},"
+	    "\"pids\":{\"limit\":0},\"network\":{\"classID\":0}}";
+	struct oci_resources *parsed = NULL, view;
+	struct husk_err *err = NULL;
+	if (oci_resources_parse(json, sizeof(json) - 1, "docker", &parsed, &err) < 0)
+		fail_msg("%s", err->msg);
+	cg_resources_runc_view(parsed, &view);
+	assert_false(view.cpu.present);
+	assert_false(view.pids_present);
+	assert_false(view.network.present);
+	struct cg1_dirs none;
+	for (int c = 0; c < CG_CTRL_COUNT; c++)
+		none.fd[c] = -1;
+	none.fd[CG_MEMORY] = m->fds[0];
+	none.fd[CG_BLKIO] = m->fds[2];
+	/* Only memory and blkio are there: nothing else may be asked for. */
+	if (cg1_apply(&none, &view, &err) < 0)
+		fail_msg("%s", err->msg);
+	EXPECT(m->fds[0], "memory.limit_in_bytes", "134217728");
+	const char *const untouched[] = {"memory.soft_limit_in_bytes",
+					 "memory.memsw.limit_in_bytes", "memory.oom_control",
+					 "memory.kmem.tcp.limit_in_bytes"};
+	for (size_t i = 0; i < sizeof(untouched) / sizeof(*untouched); i++)
+		EXPECT(m->fds[0], untouched[i], "");
+	EXPECT(m->fds[2], "blkio.bfq.weight", "");
+	EXPECT(m->fds[2], "blkio.bfq.weight_device", "");
+	oci_resources_free(parsed);
 }
 
 static void test_missing_controller(void **state)
@@ -207,6 +247,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blkio, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_net_hugetlb_pids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_controller, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,6 +323,32 @@ static void test_enable_controllers(void **state)
 	rmdir(dir);
 }
 
+/* Docker's create sends "blockIO": {"weight": 0} and "cpu": {"shares": 0};
+ * through runc's view of zeros nothing but the memory limit is written, and
+ * the controllers asked for are memory alone. */
+static void test_docker_zeros(void **state)
+{
+	struct mock *m = *state;
+	static const char json[] =
+	    "{\"memory\":{\"limit\":134217728,\"reservation\":0,\"swap\":0},"
+	    "\"cpu\":{\"shares\":0,\"quota\":0,\"period\":0},\"blockIO\":{\"weight\":0},"
+	    "\"pids\":{\"limit\":0}}";
+	struct oci_resources *parsed = NULL, view;
+	struct husk_err *err = NULL;
+	if (oci_resources_parse(json, sizeof(json) - 1, "docker", &parsed, &err) < 0)
+		fail_msg("%s", err->msg);
+	cg_resources_runc_view(parsed, &view);
+	cleanup_free char *ctrls = cg2_needed_controllers(&view);
+	assert_string_equal(ctrls, "memory");
+	apply_ok(m, &view);
+	EXPECT("memory.max", "134217728");
+	static const char *const untouched[] = {"memory.low", "memory.swap.max", "cpu.weight",
+						"cpu.max",    "io.weight",	 "pids.max"};
+	for (size_t i = 0; i < ARRAY_SIZE(untouched); i++)
+		EXPECT(untouched[i], "");
+	oci_resources_free(parsed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,7 +362,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
 	    cmocka_unit_test(test_needed_controllers),
-    cmocka_unit_test(test_enable_controllers),
+	    cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown),
+	    cmocka_unit_test(test_enable_controllers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,7 +228,37 @@ static void test_tables_agree_with_libseccomp(void **state)
 
 /* ---- compiled-filter cache -------------------------------------------- */
 
-static char cache_dir[64];
+/* Each cache test gets a fresh cache of its own (setup/teardown): the
+ * directory's parent is a private temp dir, the cache is created inside. */
+struct cache_fixture {
+	char top[64]; /* mkdtemp */
+	char dir[80]; /* top/c: the cache dir husk creates */
+};
+
+static int cache_setup(void **state)
+{
+	struct cache_fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	strcpy(f->top, "/tmp/husk-security-cache-XXXXXX");
+	if (!mkdtemp(f->top)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->dir, sizeof(f->dir), "%s/c", f->top);
+	*state = f;
+	return 0;
+}
+
+static int cache_teardown(void **state)
+{
+	struct cache_fixture *f = *state;
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->top);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
 
 static struct oci_seccomp cache_profile(int errno_ret)
 {
@@ -243,7 +273,7 @@ static struct oci_seccomp cache_profile(int errno_ret)
 	return s;
 }
 
-static struct seccomp_prog *build_cached(const struct oci_seccomp *s)
+static struct seccomp_prog *build_cached(const char *cache_dir, const struct oci_seccomp *s)
 {
 	struct seccomp_prog *p = NULL;
 	struct husk_err *err = NULL;
@@ -252,7 +282,7 @@ static struct seccomp_prog *build_cached(const struct oci_seccomp *s)
 	return p;
 }
 
-static void only_entry(char *path, size_t len)
+static void only_entry(const char *cache_dir, char *path, size_t len)
 {
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "ls %s/*.bpf", cache_dir);
@@ -270,13 +300,11 @@ static void test_cache_hit_is_identical(void **state)
 		print_message("# skip: the cache only trusts root-owned entries\n");
 		skip();
 	}
-	strcpy(cache_dir, "/tmp/husk-security-cache-XXXXXX");
-	assert_non_null(mkdtemp(cache_dir));
-	strcat(cache_dir, "/c");
+	const char *cache_dir = ((struct cache_fixture *)*state)->dir;
 	struct oci_seccomp s = cache_profile(42);
-	struct seccomp_prog *cold = build_cached(&s);
+	struct seccomp_prog *cold = build_cached(cache_dir, &s);
 	assert_false(cold->from_cache);
-	struct seccomp_prog *warm = build_cached(&s);
+	struct seccomp_prog *warm = build_cached(cache_dir, &s);
 	assert_true(warm->from_cache);
 	assert_int_equal(cold->n_insns, warm->n_insns);
 	assert_memory_equal(cold->insns, warm->insns, cold->n_insns * sizeof(cold->insns[0]));
@@ -285,7 +313,7 @@ static void test_cache_hit_is_identical(void **state)
 	assert_int_equal(warm->n_rules, cold->n_rules);
 	/* A different profile is a different entry, never the cached program. */
 	struct oci_seccomp other = cache_profile(43);
-	struct seccomp_prog *o = build_cached(&other);
+	struct seccomp_prog *o = build_cached(cache_dir, &other);
 	assert_false(o->from_cache);
 	bool differs = o->n_insns != cold->n_insns ||
 		       memcmp(o->insns, cold->insns, cold->n_insns * sizeof(cold->insns[0])) != 0;
@@ -297,18 +325,19 @@ static void test_cache_hit_is_identical(void **state)
 
 static void test_cache_rejects_tampering(void **state)
 {
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		print_message("# skip: the cache only trusts root-owned entries\n");
 		skip();
-	char cmd[200], entry[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
-	assert_int_equal(system(cmd), 0);
+	}
+	const char *cache_dir = ((struct cache_fixture *)*state)->dir;
+	char entry[200];
 	struct oci_seccomp s = cache_profile(42);
-	seccomp_prog_free(build_cached(&s));
-	only_entry(entry, sizeof(entry));
+	seccomp_prog_free(build_cached(cache_dir, &s));
+	only_entry(cache_dir, entry, sizeof(entry));
 
 	/* Someone else could have written it: group-writable is a miss. */
 	assert_int_equal(chmod(entry, 0620), 0);
-	struct seccomp_prog *p = build_cached(&s);
+	struct seccomp_prog *p = build_cached(cache_dir, &s);
 	assert_false(p->from_cache);
 	seccomp_prog_free(p);
 	assert_int_equal(chmod(entry, 0600), 0);
@@ -323,26 +352,24 @@ static void test_cache_rejects_tampering(void **state)
 	hit[9] = '3';
 	assert_int_equal(write_file_atomic_at(AT_FDCWD, entry, text, len, 0600, NULL), 0);
 	free(text);
-	p = build_cached(&s);
+	p = build_cached(cache_dir, &s);
 	assert_false(p->from_cache);
 	seccomp_prog_free(p);
 
 	/* Truncated: a miss, and the rebuilt entry works again. */
 	assert_int_equal(truncate(entry, 20), 0);
-	p = build_cached(&s);
+	p = build_cached(cache_dir, &s);
 	assert_false(p->from_cache);
 	seccomp_prog_free(p);
-	p = build_cached(&s);
+	p = build_cached(cache_dir, &s);
 	assert_true(p->from_cache);
 	seccomp_prog_free(p);
 
 	/* A directory others can write to is not used at all. */
 	assert_int_equal(chmod(cache_dir, 0777), 0);
-	p = build_cached(&s);
+	p = build_cached(cache_dir, &s);
 	assert_false(p->from_cache);
 	seccomp_prog_free(p);
-	snprintf(cmd, sizeof(cmd), "rm -rf %.*s", (int)(strlen(cache_dir) - 2), cache_dir);
-	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -358,8 +385,8 @@ int main(void)
 		cmocka_unit_test(test_build_default_errno_ret_in_bpf),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_tables_agree_with_libseccomp),
-		cmocka_unit_test(test_cache_hit_is_identical),
-		cmocka_unit_test(test_cache_rejects_tampering),
+		cmocka_unit_test_setup_teardown(test_cache_hit_is_identical, cache_setup, cache_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_rejects_tampering, cache_setup, cache_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
 }

@@ -1,11 +1,16 @@
 /* virtio-rng: the guest's writable buffers come back filled from getrandom,
- * within the per-request cap, and read-only buffers are never written. */
+ * within the per-request cap, and read-only buffers are never written.  A
+ * host without entropy yet never blocks the device: requests wait on the
+ * ring until the source is ready. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "tests/unit/helpers/virtio_driver.h"
 
@@ -95,6 +100,59 @@ static void indirect_and_batch(void **state)
 	assert_int_equal(d->irqs, 1);
 }
 
+/* An entropy source that is not ready until the test says so. */
+static bool source_ready;
+static unsigned source_calls;
+static ssize_t test_source(void *buf, size_t len)
+{
+	source_calls++;
+	if (!source_ready) {
+		errno = EAGAIN;
+		return -1;
+	}
+	memset(buf, 0xa5, len);
+	return len;
+}
+
+static void starved_host_does_not_block(void **state)
+{
+	(void)state;
+	struct vdrv d;
+	struct husk_err *err = NULL;
+	vdrv_init(&d, RAM);
+	int ready = eventfd(0, EFD_CLOEXEC);
+	assert_true(ready >= 0);
+	source_ready = false;
+	source_calls = 0;
+	d.dev = virtio_rng_create_src(&d.env, test_source, ready, &err);
+	assert_non_null(d.dev);
+	assert_int_equal(vdrv_start(&d, VIRTIO_ID_RNG, V1, 1, 32), 0);
+
+	uint64_t a = vdrv_alloc(&d, 64);
+	struct vdrv_buf b = {a, 64, true};
+	/* The kick returns at once, with nothing used and no interrupt: the
+	 * request stays on the ring. */
+	assert_int_equal(vdrv_submit(&d, 0, &b, 1), -1);
+	assert_int_equal(source_calls, 1);
+	assert_int_equal(d.irqs, 0);
+	assert_true(all_zero(vdrv_ptr(&d, a), 64));
+	/* Another kick while starved: still nothing, still no wait. */
+	vdrv_kick(&d, 0);
+	uint32_t id, len;
+	assert_false(vdrv_used(&d, 0, &id, &len));
+
+	/* The pool is ready: the waiting request is served, once. */
+	source_ready = true;
+	assert_int_equal(eventfd_write(ready, 1), 0);
+	virtio_mmio_poll(d.dev);
+	assert_true(vdrv_used(&d, 0, &id, &len));
+	assert_int_equal(len, 64);
+	assert_int_equal(((uint8_t *)vdrv_ptr(&d, a))[63], 0xa5);
+	assert_false(vdrv_used(&d, 0, &id, &len));
+	assert_int_equal(d.irqs, 1);
+	vdrv_fini(&d);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -103,6 +161,7 @@ int main(void)
 	    T(readable_untouched),
 	    T(capped_per_request),
 	    T(indirect_and_batch),
+	    cmocka_unit_test(starved_host_does_not_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "vm-sandbox/vm.h"
@@ -202,5 +203,13 @@ struct vm_device *virtio_fs_create(const struct vm_device_env *env, const struct
  * fd carry the 12-byte virtio_net_hdr (a tap with IFF_VNET_HDR does). */
 struct vm_device *virtio_net_create_fd(const struct vm_device_env *env, int fd, bool vnet_hdr,
 				       struct husk_err **err);
+
+/* Test hook for virtio-rng: a device whose bytes come from read_random
+ * (getrandom(GRND_NONBLOCK)'s contract: -1 with EAGAIN while the source is
+ * not ready) and whose ready_fd polls readable once it is.  The device owns
+ * ready_fd. */
+struct vm_device *virtio_rng_create_src(const struct vm_device_env *env,
+					ssize_t (*read_random)(void *buf, size_t len), int ready_fd,
+					struct husk_err **err);
 
 #endif

@@ -1,0 +1,1 @@
+cgroups_limits.bats
