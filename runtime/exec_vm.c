@@ -174,7 +174,12 @@ __attribute__((noreturn)) static void relay_main(int conn, int slave, const char
 		dprintf(2, "husk: exec: %s\n", err->msg);
 		_exit(255);
 	}
+	bool debug = getenv("HUSK_VM_DEBUG") != NULL;
+	if (debug)
+		dprintf(2, "husk: exec relay %d: started\n", (int)getpid());
 	host_relay_wait(r);
+	if (debug)
+		dprintf(2, "husk: exec relay %d: the monitor closed the session\n", (int)getpid());
 	int status = 0;
 	char *agent_err = NULL;
 	unsigned long long started = 0;
@@ -221,6 +226,10 @@ int exec_vm(const struct container_exec_opts *o, const struct oci_process *proc,
 	if (slave >= 0 && !socket && !(proc->console_height.set && proc->console_width.set) &&
 	    ioctl(0, TIOCGWINSZ, &ws) == 0)
 		ioctl(slave, TIOCSWINSZ, &ws);
+	/* As for a container's exec: the caller waits for the relay on a
+	 * signalfd, so SIGCHLD and what it forwards stay blocked from now on. */
+	if (o->block)
+		sigprocmask(SIG_BLOCK, o->block, NULL);
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return husk_err_sys(err, "pipe");

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -100,6 +101,9 @@ static struct exec_conn *conn_by_session(struct host_relay *r, uint32_t session)
 
 static void conn_close(struct exec_conn *c)
 {
+	if (getenv("HUSK_VM_DEBUG"))
+		dprintf(2, "husk-vm: exec session %u closed (status sent: %d)\n", c->session,
+			(int)c->closing);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->rd);

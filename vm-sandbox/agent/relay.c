@@ -141,6 +141,8 @@ static void exec_start(struct relay *r, const struct chan_frame *f)
 		return;
 	}
 	r->execs[slot] = s;
+	if (getenv(AGENT_ENV_DEBUG))
+		dprintf(2, "husk-agent: exec session %u is pid %d\n", s->id, (int)s->w.pid);
 	chan_send_s(r->chan, s->id, CHAN_STARTED, NULL, 0, &err);
 	husk_err_free(&err);
 }
@@ -226,6 +228,9 @@ static void exec_finish(struct relay *r, size_t i)
 	if (s->w.master >= 0)
 		pump_out(r->chan, s, s->w.master, CHAN_STDOUT);
 	struct husk_err *err = NULL;
+	if (getenv(AGENT_ENV_DEBUG))
+		dprintf(2, "husk-agent: exec session %u (pid %d) ended: wait status %#x\n", s->id,
+			(int)s->w.pid, s->status);
 	chan_send_s_i32(r->chan, s->id, CHAN_EXIT, s->status, &err);
 	husk_err_free(&err);
 	session_free(s);
