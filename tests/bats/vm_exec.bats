@@ -102,8 +102,8 @@ hx() { # husk exec ARGS...: $output is stdout, $stderr
 
 @test "vm exec: --detach --pid-file: the host pid lives as long as the process and relays signals" {
 	start_vm
-	hx -d --pid-file "$TEST_TMP/pid" "$CID" sh -c 'trap "echo term > /tmp/got-term; exit 5" TERM; echo $$ > /tmp/exec-pid; while :; do sleep 1; done'
-	[ "$status" -eq 0 ]
+	# detached, the relay keeps the stdio it is given: not bats' capture pipe
+	"$HUSK" --root "$HUSK_ROOT" exec -d --pid-file "$TEST_TMP/pid" "$CID" sh -c 'trap "echo term > /tmp/got-term; exit 5" TERM; echo $$ > /tmp/exec-pid; while :; do sleep 1; done' </dev/null >/dev/null 2>&1
 	local pid
 	pid=$(cat "$TEST_TMP/pid")
 	wait_file "$BUNDLE/rootfs/tmp/exec-pid"
@@ -113,8 +113,7 @@ hx() { # husk exec ARGS...: $output is stdout, $stderr
 	[ "$(cat "$BUNDLE/rootfs/tmp/got-term")" = term ]
 	# SIGKILL of the host pid ends the process in the guest too
 	rm -f "$BUNDLE/rootfs/tmp/exec-pid"
-	hx -d --pid-file "$TEST_TMP/pid2" "$CID" sh -c 'echo $$ > /tmp/exec-pid; while :; do sleep 1; done'
-	[ "$status" -eq 0 ]
+	"$HUSK" --root "$HUSK_ROOT" exec -d --pid-file "$TEST_TMP/pid2" "$CID" sh -c 'echo $$ > /tmp/exec-pid; while :; do sleep 1; done' </dev/null >/dev/null 2>&1
 	pid=$(cat "$TEST_TMP/pid2")
 	wait_file "$BUNDLE/rootfs/tmp/exec-pid"
 	local gpid
@@ -147,10 +146,35 @@ hx() { # husk exec ARGS...: $output is stdout, $stderr
 	python3 "$REPO_ROOT/tests/engines/recv-fd.py" "$TEST_TMP/cs" "$TEST_TMP/cs.out" --pty-input $'echo via-pty; exit 0\n' --timeout 600 &
 	local receiver=$!
 	wait_file "$TEST_TMP/cs.out.ready"
-	hx -d -t --console-socket "$TEST_TMP/cs" --pid-file "$TEST_TMP/p" "$CID" sh
-	[ "$status" -eq 0 ]
+	"$HUSK" --root "$HUSK_ROOT" exec -d -t --console-socket "$TEST_TMP/cs" --pid-file "$TEST_TMP/p" "$CID" sh </dev/null >/dev/null 2>&1
 	wait "$receiver"
 	cat "$TEST_TMP/cs.out"
 	grep -q '^payload=/dev/' "$TEST_TMP/cs.out"
 	grep -q 'via-pty' "$TEST_TMP/cs.out"
+}
+
+@test "vm exec: isolation: the guest's kernel, no host processes, no host /dev/kvm" {
+	start_vm
+	hx "$CID" cat /proc/version
+	[ "$status" -eq 0 ]
+	[ "$output" != "$(cat /proc/version)" ]
+	# a host process (this test's shell) is not among the guest's
+	hx "$CID" sh -c "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *bats* ]]
+	[[ "$output" == *sleep* ]]
+	hx "$CID" sh -c 'test -e /dev/kvm || echo no-kvm; ls /dev'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *no-kvm* ]]
+}
+
+@test "vm exec: update refuses a memory limit, with the reason; a CPU limit applies" {
+	start_vm
+	run husk update --memory 512M "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"fixed when it boots"* ]]
+	run husk update --cpu-quota 50000 --cpu-period 100000 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
