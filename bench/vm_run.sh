@@ -39,11 +39,12 @@ per_run_ms() { # husk run flags...
 echo "husk run of /bin/true, $runs sequential runs each:"
 echo "  container: $(per_run_ms) ms/run"
 echo "  --vm:      $(per_run_ms --vm) ms/run"
-HUSK_VM_TRACE=1 "$build/bench/vm_launch" "$husk" --root "$work/state" run --vm \
+# --debug: the monitor's trace goes to husk's log (stderr) at info level
+HUSK_VM_TRACE=1 "$build/bench/vm_launch" "$husk" --debug --root "$work/state" run --vm \
 	--bundle "$work/bundle" "b$$-trace" </dev/null >/dev/null 2>"$work/trace"
-first=$(grep -o 'first KVM_RUN [0-9]* us' "$work/trace" | awk '{print $3}')
-exec_us=$(grep -o "exec'd in the guest [0-9]* us" "$work/trace" | awk '{print $5}')
-rss=$(grep -o 'monitor [0-9]* KiB' "$work/trace" | awk '{print $2}')
+first=$(grep -o 'first KVM_RUN [0-9]* us' "$work/trace" | awk '{print $3}' || true)
+exec_us=$(grep -o "exec'd in the guest [0-9]* us" "$work/trace" | awk '{print $5}' || true)
+rss=$(grep -o 'monitor [0-9]* KiB' "$work/trace" | awk '{print $2}' || true)
 echo "one --vm run (HUSK_VM_TRACE):"
 echo "  process start -> first KVM_RUN:            ${first:-?} us"
 echo "  process start -> workload execve in guest: ${exec_us:-?} us"

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 enum cgroup_mode { CGROUP_MODE_UNIFIED, CGROUP_MODE_LEGACY, CGROUP_MODE_HYBRID };
@@ -25,8 +26,19 @@ int cgroup_detect_mode(enum cgroup_mode *mode, struct husk_err **err);
  * create the cgroup directories.  Nothing is applied yet. */
 int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd,
 			  struct cgroup_manager **out, struct husk_err **err);
+/* The same in two steps: prepare resolves the path and the hierarchies (the
+ * manager can be serialized then), make_dirs creates the directories.  On a
+ * make_dirs failure the caller frees the manager: it must not destroy what it
+ * did not make. */
+int cgroup_manager_prepare(const char *id, const char *cgroups_path, bool systemd,
+			   struct cgroup_manager **out, struct husk_err **err);
+int cgroup_manager_make_dirs(struct cgroup_manager *cm, struct husk_err **err);
 /* Move pid (the container init) into the cgroup(s). */
 int cgroup_enter(struct cgroup_manager *cm, pid_t pid, struct husk_err **err);
+/* exec --cgroup (runc 1.1): move pid into existing sub-cgroups of the
+ * container's, given as "PATH" or "CTRL[,CTRL]:PATH" arguments. */
+int cgroup_enter_sub(struct cgroup_manager *cm, pid_t pid, const char *const *args, size_t nargs,
+		     struct husk_err **err);
 /* The fast way in, for the runtime.  A process moved by another (cgroup_enter)
  * costs the kernel's global threadgroup lock and an RCU grace period per
  * start (3-15 ms measured here); a single-threaded process moving itself into
@@ -109,5 +121,8 @@ void cgroup_oom_watch_free(struct cgroup_oom_watch *w);
 /* Persist / reload: an opaque single-line string stored in the state dir. */
 char *cgroup_manager_serialize(const struct cgroup_manager *cm);
 int cgroup_manager_load(const char *serialized, struct cgroup_manager **out, struct husk_err **err);
+
+/* `features`: the cgroup drivers this module has. */
+void cgroup_features(struct oci_features *f);
 
 #endif

@@ -49,6 +49,7 @@ struct cg_hier {
 	uint32_t ctrls; /* v1 controllers it carries (0 for v2) */
 	int fd;		/* the container's cgroup dir in this hierarchy, -1 until opened */
 	bool created;	/* we made the leaf (so a failed create removes it) */
+	unsigned parents_created; /* and this many levels right above it */
 };
 
 struct cgroup_manager {
@@ -130,9 +131,6 @@ int cg2_freeze(int fd, bool frozen, struct husk_err **err);
 /* Enable controllers (space separated, no '+') in subtree_control of every
  * level from rootfd down to (not including) the leaf at path. */
 int cg2_enable_controllers(int rootfd, const char *path, const char *ctrls, struct husk_err **err);
-/* `unified` keys: controller.knob, no '/', not a file the runtime owns. */
-int cg2_unified_key_check(const char *key, struct husk_err **err);
-int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err);
 /* Controllers the v2 writer needs for res: "memory pids ..." (heap). */
 char *cg2_needed_controllers(const struct oci_resources *res);
 /* OCI cpu.shares -> cgroup v2 cpu.weight (runc's conversion). */

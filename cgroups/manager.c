@@ -77,8 +77,10 @@ static int mkdir_level(int rootfd, const char *p, bool *made, struct husk_err **
 
 /* Make every missing level of hp (relative to rootfd).  Fast path: only the
  * leaf is missing, which is one mkdir. */
-static int make_dirs(int rootfd, const char *hp, bool *leaf_made, struct husk_err **err)
+static int make_dirs(int rootfd, const char *hp, bool *leaf_made, unsigned *parents_made,
+		     struct husk_err **err)
 {
+	*parents_made = 0;
 	if (mkdir_level(rootfd, hp, leaf_made, err) == 0)
 		return 0;
 	if (!*err || (*err)->errnum != ENOENT)
@@ -92,6 +94,7 @@ static int make_dirs(int rootfd, const char *hp, bool *leaf_made, struct husk_er
 		*s = '/';
 		if (r < 0)
 			return -1;
+		*parents_made += made;
 	}
 	return mkdir_level(rootfd, hp, leaf_made, err);
 }
@@ -107,15 +110,26 @@ static int check_reusable(int fd, const char *hp, struct husk_err **err)
 	return 0;
 }
 
-/* Remove the leaves this manager made (the failure path of create). */
+/* Remove what this manager made, the leaf and the levels above it that did
+ * not exist (the failure path of create). */
 static void undo_create(struct cgroup_manager *cm, int rootfd)
 {
 	for (size_t i = 0; i < cm->n; i++) {
 		if (!cm->h[i].created)
 			continue;
 		cleanup_free char *hp = hier_path(&cm->h[i], cm->path);
-		if (unlinkat(rootfd, hp, AT_REMOVEDIR) == 0)
-			cm->h[i].created = false;
+		if (unlinkat(rootfd, hp, AT_REMOVEDIR) < 0)
+			continue;
+		cm->h[i].created = false;
+		for (unsigned up = cm->h[i].parents_created; up > 0; up--) {
+			char *slash = strrchr(hp, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (unlinkat(rootfd, hp, AT_REMOVEDIR) < 0)
+				break;
+		}
+		cm->h[i].parents_created = 0;
 	}
 }
 
@@ -132,6 +146,8 @@ static int v2_enable_all(struct cgroup_manager *cm, int rootfd, struct husk_err 
 	return cg2_enable_controllers(rootfd, cm->path, avail, err);
 }
 
+static bool frozen_anywhere(struct cgroup_manager *cm);
+
 static int create_dirs(struct cgroup_manager *cm, struct husk_err **err)
 {
 	cleanup_fd int rootfd = open(cm->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -140,7 +156,7 @@ static int create_dirs(struct cgroup_manager *cm, struct husk_err **err)
 	for (size_t i = 0; i < cm->n; i++) {
 		struct cg_hier *h = &cm->h[i];
 		cleanup_free char *hp = hier_path(h, cm->path);
-		if (make_dirs(rootfd, hp, &h->created, err) < 0)
+		if (make_dirs(rootfd, hp, &h->created, &h->parents_created, err) < 0)
 			goto fail;
 		h->fd = openat(rootfd, hp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (h->fd < 0) {
@@ -152,6 +168,12 @@ static int create_dirs(struct cgroup_manager *cm, struct husk_err **err)
 	}
 	if (cm->mode == CGROUP_MODE_UNIFIED && v2_enable_all(cm, rootfd, err) < 0)
 		goto fail;
+	/* A frozen cgroup (or one below a frozen parent) would freeze the init,
+	 * and husk with it, as soon as they join: refuse, as runc does. */
+	if (frozen_anywhere(cm)) {
+		husk_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
+		goto fail;
+	}
 	return 0;
 fail:
 	undo_create(cm, rootfd);
@@ -170,8 +192,8 @@ int cgroup_manager_create_at(enum cgroup_mode mode, const char *root, const char
 	return 0;
 }
 
-int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd,
-			  struct cgroup_manager **out, struct husk_err **err)
+int cgroup_manager_prepare(const char *id, const char *cgroups_path, bool systemd,
+			   struct cgroup_manager **out, struct husk_err **err)
 {
 	enum cgroup_mode mode;
 	if (cgroup_detect_mode(&mode, err) < 0)
@@ -179,7 +201,32 @@ int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd
 	cleanup_free char *path = NULL;
 	if (cg_resolve_path(id, cgroups_path, systemd, &path, err) < 0)
 		return -1;
-	return cgroup_manager_create_at(mode, CGROUP_DEFAULT_ROOT, path, out, err);
+	struct cgroup_manager *cm = manager_new(mode, CGROUP_DEFAULT_ROOT, path);
+	if (cg_discover(CGROUP_DEFAULT_ROOT, mode, cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	*out = cm;
+	return 0;
+}
+
+int cgroup_manager_make_dirs(struct cgroup_manager *cm, struct husk_err **err)
+{
+	return create_dirs(cm, err);
+}
+
+int cgroup_manager_create(const char *id, const char *cgroups_path, bool systemd,
+			  struct cgroup_manager **out, struct husk_err **err)
+{
+	struct cgroup_manager *cm = NULL;
+	if (cgroup_manager_prepare(id, cgroups_path, systemd, &cm, err) < 0)
+		return -1;
+	if (cgroup_manager_make_dirs(cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	*out = cm;
+	return 0;
 }
 
 /* Give every level of the cpuset path that lacks them the parent's cpus and
@@ -317,6 +364,25 @@ bool cgroup_is_frozen(struct cgroup_manager *cm)
 	if (cg_read(fd, v2 ? "cgroup.freeze" : "freezer.state", &s, &err) < 0)
 		return false;
 	return v2 ? strcmp(s, "1") == 0 : strcmp(s, "FROZEN") == 0;
+}
+
+/* Frozen in the freezer husk uses, or in any cgroup2 hierarchy: a child of a
+ * frozen v2 parent says so only in cgroup.events. */
+static bool frozen_anywhere(struct cgroup_manager *cm)
+{
+	if (cgroup_is_frozen(cm))
+		return true;
+	for (size_t i = 0; i < cm->n; i++) {
+		if (!cm->h[i].v2)
+			continue;
+		cleanup_err struct husk_err *err = NULL;
+		cleanup_free char *events = NULL;
+		int fd = cg_fd(cm, i, &err);
+		if (fd >= 0 && cg_read(fd, "cgroup.events", &events, &err) == 0 &&
+		    (strstr(events, "\nfrozen 1") || !strncmp(events, "frozen 1", 8)))
+			return true;
+	}
+	return false;
 }
 
 /* ---- processes ----------------------------------------------------------- */

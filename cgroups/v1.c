@@ -51,6 +51,60 @@ static char *i64_or_unlimited(oci_opt_i64 v)
 	return v.v < 0 ? xstrdup("-1") : xasprintf("%" PRId64, v.v);
 }
 
+/* memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every moment, so
+ * the order of the two writes depends on the direction (as runc does it):
+ * memsw first when it becomes unlimited or grows past the current limit,
+ * the limit first otherwise.  An unlimited memory limit without a swap value
+ * makes memsw unlimited too (`update --memory -1` with a swap limit set). */
+static int write_memory_limits(int fd, const struct oci_memory *m, struct husk_err **err)
+{
+	oci_opt_i64 swap = m->swap;
+	bool have_memsw = faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0;
+	if (m->limit.set && m->limit.v == -1 && !swap.set && have_memsw)
+		swap = (oci_opt_i64){.set = true, .v = -1};
+	cleanup_free char *limit = i64_or_unlimited(m->limit);
+	cleanup_free char *memsw = i64_or_unlimited(swap);
+	if (!limit || !memsw)
+		return write_pair(fd, "memory.limit_in_bytes", limit, "memory.memsw.limit_in_bytes",
+				  memsw, err);
+	cleanup_free char *cur = NULL;
+	unsigned long long cur_limit;
+	if (cg_read(fd, "memory.limit_in_bytes", &cur, err) < 0)
+		return -1;
+	bool memsw_first = swap.v == -1 || (parse_u64(cur, &cur_limit) == 0 &&
+					    cur_limit < (unsigned long long)swap.v);
+	if (memsw_first)
+		return write_pair(fd, "memory.memsw.limit_in_bytes", memsw, "memory.limit_in_bytes",
+				  limit, err);
+	return write_pair(fd, "memory.limit_in_bytes", limit, "memory.memsw.limit_in_bytes", memsw,
+			  err);
+}
+
+/* The kernel says EBUSY when it cannot reclaim down to a new limit: name the
+ * numbers, as runc does. */
+static int memory_limit_busy(int fd, int64_t limit, struct husk_err **err)
+{
+	cleanup_free char *usage = NULL, *peak = NULL;
+	struct husk_err *ignored = NULL;
+	cg_read(fd, "memory.usage_in_bytes", &usage, &ignored);
+	husk_err_free(&ignored);
+	cg_read(fd, "memory.max_usage_in_bytes", &peak, &ignored);
+	husk_err_free(&ignored);
+	husk_err_free(err);
+	return husk_err_set(err, EBUSY,
+			    "unable to set memory limit to %" PRId64 " (current usage: %s, peak "
+			    "usage: %s)",
+			    limit, usage ? usage : "unknown", peak ? peak : "unknown");
+}
+
+static int apply_memory_limits(int fd, const struct oci_memory *m, struct husk_err **err)
+{
+	int r = write_memory_limits(fd, m, err);
+	if (r < 0 && m->limit.set && m->limit.v >= 0 && (*err)->errnum == EBUSY)
+		return memory_limit_busy(fd, m->limit.v, err);
+	return r;
+}
+
 static int apply_memory(const struct cg1_dirs *d, const struct oci_memory *m, struct husk_err **err)
 {
 	int fd = need(d, CG_MEMORY, err);
@@ -68,10 +122,7 @@ static int apply_memory(const struct cg1_dirs *d, const struct oci_memory *m, st
 					    "(checkBeforeUpdate)",
 					    m->limit.v, u);
 	}
-	cleanup_free char *limit = i64_or_unlimited(m->limit);
-	cleanup_free char *swap = i64_or_unlimited(m->swap);
-	if (write_pair(fd, "memory.limit_in_bytes", limit, "memory.memsw.limit_in_bytes", swap,
-		       err) < 0)
+	if (apply_memory_limits(fd, m, err) < 0)
 		return -1;
 	if (m->reservation.set) {
 		cleanup_free char *r = i64_or_unlimited(m->reservation);

@@ -364,7 +364,7 @@ static int apply_rdma(int fd, const struct oci_resources *r, struct husk_err **e
 	return 0;
 }
 
-int cg2_unified_key_check(const char *key, struct husk_err **err)
+static int cg2_unified_key_check(const char *key, struct husk_err **err)
 {
 	static const char *const reserved[] = {"cgroup.procs", "cgroup.threads",
 					       "cgroup.subtree_control", "cgroup.kill",
@@ -384,7 +384,7 @@ int cg2_unified_key_check(const char *key, struct husk_err **err)
 	return 0;
 }
 
-int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err)
+static int cg2_apply_unified(int fd, const oci_kvv *u, struct husk_err **err)
 {
 	for (size_t i = 0; i < u->n; i++) {
 		const char *k = u->v[i].key, *v = u->v[i].value ? u->v[i].value : "";

@@ -1,8 +1,8 @@
 /* The CLI's shape: global flags, and subcommands that register themselves.
  *
  * Each cli/cmd_*.c defines one command and registers it with HUSK_COMMAND(), so
- * adding a command never touches a shared table (kvmtool-style registration
- * through a linker section; the binary links libhusk.a whole). */
+ * adding a command never touches a shared table (registration through a
+ * linker section; the binary links libhusk.a whole). */
 #ifndef HUSK_CLI_H
 #define HUSK_CLI_H
 
@@ -17,8 +17,7 @@ struct husk_globals {
 	bool debug;              /* --debug */
 	bool systemd_cgroup;     /* --systemd-cgroup */
 	const char *argv0;
-	int argc;               /* the whole command line, for a re-exec (sealed binary) */
-	char **argv;
+	char **argv;             /* the whole command line, for a re-exec (sealed binary) */
 };
 
 struct husk_command {

@@ -9,7 +9,6 @@ static int cmd_create_run(struct husk_globals *g, int argc, char **argv)
 	struct container_create_opts o = {.root = g->root,
 					  .systemd_cgroup = g->systemd_cgroup,
 					  .vm = cli_invoked_as_vm(g),
-					  .argc = g->argc,
 					  .argv = g->argv,
 					  .mode = CREATE_WAIT_FIFO};
 	unsigned long long preserve = 0;

@@ -56,12 +56,21 @@ static int load_process_file(const char *path, struct oci_process **out, struct 
 	return oci_process_parse(text, len, path, out, err);
 }
 
+/* As runc: once the arguments are understood, a failure to exec says
+ * "exec failed" and exits 255, a status the process itself rarely uses. */
+static int exec_failed(struct husk_err **err)
+{
+	husk_err_wrap(err, "exec failed");
+	cli_fail_free(err);
+	return 255;
+}
+
 static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 {
 	struct container_exec_opts o = {.root = g->root};
 	struct exec_overrides ov = {0};
-	const char *process = NULL, *user = NULL, *cgroup = NULL;
-	struct cli_strv env = {0}, caps = {0}, gids = {0};
+	const char *process = NULL, *user = NULL;
+	struct cli_strv env = {0}, caps = {0}, gids = {0}, cgroups = {0};
 	bool detach = false;
 	unsigned long long preserve = 0;
 	uint32_t *gid_list = NULL;
@@ -85,7 +94,9 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		{"no-new-privs", CLI_FLAG_BOOL, &ov.no_new_privs, "set no_new_privileges", NULL},
 		{"cap|c", CLI_FLAG_STRV, &caps, "add a capability (repeatable)", "CAP"},
 		{"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the process", "N"},
-		{"cgroup", CLI_FLAG_STRING, &cgroup, "sub-cgroup (not supported)", "PATH"},
+		{"cgroup", CLI_FLAG_STRV, &cgroups,
+		 "run in an existing sub-cgroup of the container's (repeatable)",
+		 "[CTRL[,CTRL]:]PATH"},
 		{"ignore-paused", CLI_FLAG_BOOL, &o.ignore_paused, "exec even if paused", NULL},
 		{0},
 	};
@@ -113,12 +124,10 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		rc = cli_usage_error("exec", "\"exec\" requires a command or --process");
 		goto out_flags;
 	}
-	if (cgroup) {
-		rc = cli_usage_error("exec", "--cgroup (a sub-cgroup for the process) is not supported");
-		goto out_flags;
-	}
 	o.id = argv[next];
 	o.preserve_fds = (unsigned)preserve;
+	o.sub_cgroups = cgroups.v;
+	o.n_sub_cgroups = cgroups.n;
 	ov.args = argv + next + 1;
 	ov.nargs = (size_t)(argc - next - 1);
 	ov.env = env.v;
@@ -128,16 +137,16 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	o.ov = &ov;
 	struct oci_process *proc = NULL;
 	if (parse_gids(&gids, &gid_list, &ov.ngids, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	ov.additional_gids = gid_list;
 	if (user && parse_user(user, &ov, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	if (process && load_process_file(process, &proc, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out_flags;
 	}
 	o.proc = proc;
@@ -147,7 +156,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		o.block = &fwd;
 	struct exec_result res;
 	if (container_exec(&o, &res, &err) < 0) {
-		rc = cli_fail_free(&err);
+		rc = exec_failed(&err);
 		goto out;
 	}
 	if (!detach) {
@@ -156,7 +165,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 			: res.pty_master >= 0
 			    ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
 			    : cli_wait_forwarding(sigfd, res.pid, &status, &err);
-		rc = r < 0 ? cli_fail_free(&err) : cli_exit_code(status);
+		rc = r < 0 ? exec_failed(&err) : cli_exit_code(status);
 		if (sigfd >= 0)
 			close(sigfd);
 	}
@@ -170,6 +179,7 @@ out_flags:
 	free(env.v);
 	free(caps.v);
 	free(gids.v);
+	free(cgroups.v);
 	return rc;
 }
 

@@ -2,11 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "oci/json_gen.h"
 #include "runtime/container.h"
 
 struct row {
@@ -49,92 +49,94 @@ static size_t collect(const char *root, struct row **rows)
 	return n;
 }
 
-static const char *status_str(enum oci_status s)
+static const char *or_empty(const char *s)
 {
-	static const char *w[] = {"creating", "created", "running", "stopped", "paused"};
-	return w[s];
+	return s ? s : "";
+}
+
+#define LIST_COLUMNS 6
+
+/* One table row's cells; pid is the caller's buffer for the pid column. */
+static void row_cells(const struct row *r, char pid[24], const char *cells[LIST_COLUMNS])
+{
+	const struct container_state *st = r->st;
+	snprintf(pid, 24, "%d", r->status == OCI_STATUS_STOPPED ? 0 : st->pid);
+	cells[0] = st->id;
+	cells[1] = pid;
+	cells[2] = oci_status_name(r->status);
+	cells[3] = st->bundle;
+	cells[4] = or_empty(st->created);
+	cells[5] = or_empty(st->owner);
+}
+
+static void print_cells(const size_t w[LIST_COLUMNS], const char *const cells[LIST_COLUMNS])
+{
+	for (int c = 0; c < LIST_COLUMNS; c++)
+		printf("%-*s%s", c < LIST_COLUMNS - 1 ? (int)w[c] : 0, cells[c],
+		       c < LIST_COLUMNS - 1 ? "" : "\n");
 }
 
 static void print_table(const struct row *rows, size_t n)
 {
-	static const char *hdr[] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
-	size_t w[6];
-	for (int c = 0; c < 6; c++)
+	static const char *const hdr[LIST_COLUMNS] = {"ID",	"PID",	   "STATUS",
+						      "BUNDLE", "CREATED", "OWNER"};
+	size_t w[LIST_COLUMNS];
+	for (int c = 0; c < LIST_COLUMNS; c++)
 		w[c] = strlen(hdr[c]);
 	char pid[24];
+	const char *cells[LIST_COLUMNS];
 	for (size_t i = 0; i < n; i++) {
-		const struct container_state *st = rows[i].st;
-		const char *cells[6] = {st->id,
-					pid,
-					status_str(rows[i].status),
-					st->bundle,
-					st->created ? st->created : "",
-					st->owner ? st->owner : ""};
-		snprintf(pid, sizeof(pid), "%d",
-			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		for (int c = 0; c < 6; c++)
+		row_cells(&rows[i], pid, cells);
+		for (int c = 0; c < LIST_COLUMNS; c++)
 			if (strlen(cells[c]) > w[c])
 				w[c] = strlen(cells[c]);
 	}
 	/* runc's tabwriter: min width 12, padding 3. */
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < LIST_COLUMNS; c++)
 		w[c] = w[c] + 3 < 12 ? 12 : w[c] + 3;
-	for (int c = 0; c < 6; c++)
-		printf("%-*s%s", c < 5 ? (int)w[c] : 0, hdr[c], c < 5 ? "" : "\n");
+	print_cells(w, hdr);
 	for (size_t i = 0; i < n; i++) {
-		const struct container_state *st = rows[i].st;
-		snprintf(pid, sizeof(pid), "%d",
-			 rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		const char *cells[6] = {st->id,
-					pid,
-					status_str(rows[i].status),
-					st->bundle,
-					st->created ? st->created : "",
-					st->owner ? st->owner : ""};
-		for (int c = 0; c < 6; c++)
-			printf("%-*s%s", c < 5 ? (int)w[c] : 0, cells[c], c < 5 ? "" : "\n");
+		row_cells(&rows[i], pid, cells);
+		print_cells(w, cells);
 	}
 }
 
-static void put(yajl_gen g, const char *k, const char *v)
+/* runc's containerState fields, in its order (not the OCI state document). */
+static bool gen_row(yajl_gen g, const struct row *r)
 {
-	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-	yajl_gen_string(g, (const unsigned char *)(v ? v : ""), v ? strlen(v) : 0);
+	const struct container_state *st = r->st;
+	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) &&
+		  jg_kstr(g, "id", st->id) &&
+		  jg_kint(g, "pid", r->status == OCI_STATUS_STOPPED ? 0 : st->pid) &&
+		  jg_kstr(g, "status", oci_status_name(r->status)) &&
+		  jg_kstr(g, "bundle", or_empty(st->bundle)) &&
+		  jg_kstr(g, "rootfs", or_empty(st->rootfs)) &&
+		  jg_kstr(g, "created", or_empty(st->created)) && jg_key(g, "annotations") &&
+		  jg_open_map(g);
+	for (size_t k = 0; ok && k < st->annotations.n; k++)
+		ok = jg_kstr(g, st->annotations.v[k].key, or_empty(st->annotations.v[k].value));
+	return ok && jg_close_map(g) && jg_kstr(g, "owner", or_empty(st->owner)) && jg_close_map(g);
 }
 
-static void print_json(const struct row *rows, size_t n)
+static int print_json(const struct row *rows, size_t n)
 {
 	if (!n) {
 		puts("null"); /* what runc prints for no containers */
-		return;
+		return 0;
 	}
-	yajl_gen g = yajl_gen_alloc(NULL);
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++) {
-		const struct container_state *st = rows[i].st;
-		yajl_gen_map_open(g);
-		put(g, "ociVersion", OCI_SPEC_VERSION);
-		put(g, "id", st->id);
-		yajl_gen_string(g, (const unsigned char *)"pid", 3);
-		yajl_gen_integer(g, rows[i].status == OCI_STATUS_STOPPED ? 0 : st->pid);
-		put(g, "status", status_str(rows[i].status));
-		put(g, "bundle", st->bundle);
-		put(g, "rootfs", st->rootfs);
-		put(g, "created", st->created);
-		yajl_gen_string(g, (const unsigned char *)"annotations", 11);
-		yajl_gen_map_open(g);
-		for (size_t k = 0; k < st->annotations.n; k++)
-			put(g, st->annotations.v[k].key, st->annotations.v[k].value);
-		yajl_gen_map_close(g);
-		put(g, "owner", st->owner);
-		yajl_gen_map_close(g);
+	yajl_gen g = jg_new(false);
+	bool ok = jg_open_array(g);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = gen_row(g, &rows[i]);
+	ok = ok && jg_close_array(g);
+	cleanup_free char *out = NULL;
+	struct husk_err *err = NULL;
+	if (jg_finish(g, ok, &out, NULL, &err) < 0) {
+		husk_err_wrap(&err, "list");
+		return cli_fail_free(&err);
 	}
-	yajl_gen_array_close(g);
-	const unsigned char *buf;
-	size_t len;
-	yajl_gen_get_buf(g, &buf, &len);
-	printf("%.*s\n", (int)len, buf);
-	yajl_gen_free(g);
+	puts(out);
+	return 0;
 }
 
 static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
@@ -157,17 +159,18 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 				       format);
 	struct row *rows;
 	size_t n = collect(g->root, &rows);
+	rc = 0;
 	if (quiet)
 		for (size_t i = 0; i < n; i++)
 			puts(rows[i].st->id);
 	else if (!strcmp(format, "json"))
-		print_json(rows, n);
+		rc = print_json(rows, n);
 	else
 		print_table(rows, n);
 	for (size_t i = 0; i < n; i++)
 		container_state_free(rows[i].st);
 	free(rows);
-	return 0;
+	return rc;
 }
 
 HUSK_COMMAND(cmd_list, {.name = "list", .summary = "list containers", .run = cmd_list_run});

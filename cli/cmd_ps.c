@@ -156,16 +156,10 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 		cli_args_free(&a);
 		return cli_usage_error("ps", "invalid format option \"%s\"", format);
 	}
-	struct cgroup_cmd c;
 	rc = 0;
-	if (cgroup_cmd_open(g, a.pos[0], false, &c, &err) < 0) {
-		cli_args_free(&a);
-		return cli_fail_free(&err);
-	}
 	pid_t *pids = NULL;
 	size_t n = 0;
-	if (cgroup_pids(c.cm, &pids, &n, &err) == 0) {
-		cgroup_cmd_close(&c);
+	if (container_pids(g->root, a.pos[0], &pids, &n, &err) == 0) {
 		if (strcmp(format, "json") == 0) {
 			fputc('[', stdout);
 			for (size_t i = 0; i < n; i++)
@@ -174,8 +168,6 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 		} else {
 			print_table(argv + split, argc - split, pids, n, &err);
 		}
-	} else {
-		cgroup_cmd_close(&c);
 	}
 	free(pids);
 	if (err)

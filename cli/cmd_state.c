@@ -22,7 +22,10 @@ static int cmd_state_run(struct husk_globals *g, int argc, char **argv)
 	} else {
 		enum oci_status s = container_status(g->root, st);
 		char *json = container_state_json(st, s, st->pid, true);
-		puts(json);
+		if (json)
+			puts(json);
+		else
+			rc = 1; /* the warning said why */
 		free(json);
 	}
 	container_state_free(st);

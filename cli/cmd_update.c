@@ -155,16 +155,10 @@ static int do_update(struct husk_globals *g, const char *id, const struct update
 	} else if (from_flags(f, &flags_res, err) < 0) {
 		goto out;
 	}
-	struct cgroup_cmd c;
-	if (cgroup_cmd_open(g, id, true, &c, err) < 0)
-		goto out;
-	if (c.status == OCI_STATUS_STOPPED)
-		container_err(err, EINVAL, "container not running");
-	else if (vm_refuses_update(g->root, id, res, err))
+	if (vm_refuses_update(g->root, id, res, err))
 		;
-	else if (cgroup_apply(c.cm, res, err) == 0)
+	else if (container_update(g->root, id, res, err) == 0)
 		r = 0;
-	cgroup_cmd_close(&c);
 out:
 	if (parsed)
 		oci_resources_free(parsed);

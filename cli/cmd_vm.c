@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "vm-sandbox/vm.h"
 
@@ -128,6 +129,8 @@ static int parse_boot(int argc, char **argv, struct vm_config *c)
 			break;
 		case OPT_TRACE:
 			c->trace = true;
+			/* The trace lines are info messages of the husk log. */
+			husk_log_raise(HUSK_LOG_INFO);
 			break;
 		case 'h':
 			fputs(vm_usage, stdout);

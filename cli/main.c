@@ -83,7 +83,6 @@ int main(int argc, char **argv)
 	struct husk_globals g = {.root = "/run/husk",
 				 .log_format = "text",
 				 .argv0 = argv[0],
-				 .argc = argc,
 				 .argv = argv};
 	bool version = false, help = false;
 	const char *criu = NULL, *rootless = NULL;
@@ -126,9 +125,10 @@ int main(int argc, char **argv)
 		print_version();
 		return 0;
 	}
+	/* No command at all prints the help and succeeds, as runc does. */
 	if (next >= argc) {
 		print_usage(flags);
-		return help ? 0 : 1;
+		return 0;
 	}
 	const char *name = argv[next];
 	if (!strcmp(name, "help")) {
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	 * any work that the re-executed husk would only repeat.  container_create
 	 * checks again for callers that do not come through here. */
 	if (!strcmp(name, "exec") || !strcmp(name, "create") || !strcmp(name, "run")) {
-		if (ensure_sealed_binary(argc, argv, environ, &err) < 0) {
+		if (ensure_sealed_binary(argv, environ, &err) < 0) {
 			int r = cli_fail(err);
 			husk_err_free(&err);
 			return r;

@@ -1,5 +1,6 @@
 #include "common/err.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,21 +14,28 @@ static int err_code(int errnum)
 	return errnum ? -errnum : -1;
 }
 
-static char *format_with_errno(int errnum, const char *fmt, va_list ap)
+static char *format_with_errno(int errnum, bool strerror_suffix, const char *fmt, va_list ap)
 {
 	char *base = NULL;
 	if (vasprintf(&base, fmt, ap) < 0)
 		return NULL;
-	if (!errnum)
+	if (!errnum || !strerror_suffix)
 		return base;
+	/* Go's wording, which runc prints and engines match on ("no such file or
+	 * directory", "permission denied"): glibc's text with a lower-case start. */
+	char reason[128];
+	snprintf(reason, sizeof(reason), "%s", strerror(errnum));
+	if (reason[0] >= 'A' && reason[0] <= 'Z' && reason[1] >= 'a' && reason[1] <= 'z')
+		reason[0] = (char)(reason[0] - 'A' + 'a');
 	char *full = NULL;
-	if (asprintf(&full, "%s: %s", base, strerror(errnum)) < 0)
+	if (asprintf(&full, "%s: %s", base, reason) < 0)
 		full = NULL;
 	free(base);
 	return full;
 }
 
-int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
+static int set_v(struct husk_err **err, int errnum, bool strerror_suffix, const char *fmt,
+		 va_list ap)
 {
 	if (!err)
 		return err_code(errnum);
@@ -37,10 +45,7 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	struct husk_err *e = calloc(1, sizeof(*e));
 	if (!e)
 		abort();
-	va_list ap;
-	va_start(ap, fmt);
-	e->msg = format_with_errno(errnum, fmt, ap);
-	va_end(ap);
+	e->msg = format_with_errno(errnum, strerror_suffix, fmt, ap);
 	if (!e->msg)
 		abort();
 	e->errnum = errnum;
@@ -48,15 +53,31 @@ int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	return err_code(errnum);
 }
 
+int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = set_v(err, errnum, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_v(err, errnum, false, fmt, ap);
+	va_end(ap);
+	return err_code(errnum);
+}
+
 int husk_err_wrap(struct husk_err **err, const char *fmt, ...)
 {
 	if (!err || !*err)
 		return -1;
-	char *ctx = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&ctx, fmt, ap) < 0)
-		abort();
+	char *ctx = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *full = NULL;
 	if (asprintf(&full, "%s: %s", ctx, (*err)->msg) < 0)
@@ -77,15 +98,32 @@ void husk_err_free(struct husk_err **err)
 }
 
 /* Wire format: int32 errnum, uint32 length, message bytes (no NUL). */
+char *husk_err_clip(const char *msg)
+{
+	size_t len = strlen(msg);
+	if (len <= HUSK_ERR_WIRE_MAX)
+		return strdup(msg);
+	/* The head says what failed, the tail why (": File name too long"). */
+	size_t head = HUSK_ERR_WIRE_MAX * 3 / 4, tail = HUSK_ERR_WIRE_MAX / 8;
+	char *out = NULL;
+	if (asprintf(&out, "%.*s... (%zu bytes cut) ...%s", (int)head, msg, len - head - tail,
+		     msg + len - tail) < 0)
+		return NULL;
+	return out;
+}
+
 int husk_err_send(int fd, const struct husk_err *err)
 {
-	const char *msg = err && err->msg ? err->msg : "unknown error";
+	char *clipped = husk_err_clip(err && err->msg ? err->msg : "unknown error");
+	const char *msg = clipped ? clipped : "error message lost: out of memory";
 	uint32_t len = strlen(msg);
 	int32_t errnum = err ? err->errnum : 0;
+	int r = (int)(sizeof(errnum) + sizeof(len) + len);
 	if (write_all(fd, &errnum, sizeof(errnum)) < 0 || write_all(fd, &len, sizeof(len)) < 0 ||
 	    write_all(fd, msg, len) < 0)
-		return -1;
-	return (int)(sizeof(errnum) + sizeof(len) + len);
+		r = -1;
+	free(clipped);
+	return r;
 }
 
 int husk_err_recv(int fd, struct husk_err **err)

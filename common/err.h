@@ -21,7 +21,14 @@ struct husk_err {
 int husk_err_set(struct husk_err **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Same, with errno taken from the global errno at the time of the call. */
+/* An error whose message is exactly the text (no strerror suffix) but which
+ * still carries errnum, for messages engines match literally
+ * ("container X does not exist", "container not running").  Returns -errnum
+ * (-1 when 0) even when *err already held an error. */
+int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Same as husk_err_set, with errno taken from the global errno at the time of the call. */
 #define husk_err_sys(err, ...) husk_err_set((err), errno, __VA_ARGS__)
 
 /* Prefix context to an existing error: "ctx: old message".  Returns the same code. */
@@ -31,6 +38,12 @@ void husk_err_free(struct husk_err **err);
 
 /* Serialize an error to a flat buffer and back, so a child process can hand its
  * failure to the parent over a pipe. Returns bytes written/used, -1 on failure. */
+/* Messages cross process boundaries cut to this size (a 1 MB hostname in a
+ * message must not turn into a protocol error or a writer stuck on a pipe). */
+#define HUSK_ERR_WIRE_MAX 8192
+/* msg, or its head and tail around a "(N bytes cut)" note when longer than
+ * HUSK_ERR_WIRE_MAX.  Heap string (NULL only when out of memory). */
+char *husk_err_clip(const char *msg);
 int husk_err_send(int fd, const struct husk_err *err);
 int husk_err_recv(int fd, struct husk_err **err);
 

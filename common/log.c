@@ -30,6 +30,17 @@ int husk_log_init(const char *path, enum husk_log_format fmt, enum husk_log_leve
 	return 0;
 }
 
+void husk_log_raise(enum husk_log_level level)
+{
+	if (level > log_max)
+		log_max = level;
+}
+
+bool husk_log_enabled(enum husk_log_level level)
+{
+	return level <= log_max;
+}
+
 int husk_log_fd(void)
 {
 	return log_fd;

@@ -74,7 +74,8 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct hu
 	return 0;
 }
 
-int write_file_at(int dirfd, const char *path, const void *buf, size_t len, struct husk_err **err)
+static int write_file_at(int dirfd, const char *path, const void *buf, size_t len,
+			 struct husk_err **err)
 {
 	cleanup_fd int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -157,13 +158,19 @@ char *xstrdup(const char *s)
 	return r;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *r;
-	va_list ap;
-	va_start(ap, fmt);
 	if (vasprintf(&r, fmt, ap) < 0)
 		abort();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *r = xvasprintf(fmt, ap);
 	va_end(ap);
 	return r;
 }

@@ -1,8 +1,10 @@
 /* Small helpers shared by every module: whole-file I/O, full reads/writes,
- * string vectors.  Anything bigger belongs to its own module. */
+ * allocation that cannot fail, strict number parsing, clocks.  Anything bigger
+ * belongs to its own module. */
 #ifndef HUSK_COMMON_UTIL_H
 #define HUSK_COMMON_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -17,8 +19,6 @@ ssize_t write_all(int fd, const void *buf, size_t len);
 
 /* Read a whole file (relative to dirfd, AT_FDCWD for cwd) into a NUL-terminated buffer. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct husk_err **err);
-/* Write a whole buffer to an existing file (O_WRONLY|O_CLOEXEC, no O_CREAT). */
-int write_file_at(int dirfd, const char *path, const void *buf, size_t len, struct husk_err **err);
 /* Write a string to a file: used for /proc and cgroup knobs. */
 int write_string_at(int dirfd, const char *path, const char *s, struct husk_err **err);
 /* Create/replace a file atomically (tmp + rename) with mode. */
@@ -34,6 +34,7 @@ void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Strict integer parsing: the whole string must be a number in range. */
 int parse_u64(const char *s, unsigned long long *out);

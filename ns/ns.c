@@ -16,7 +16,7 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-unsigned long ns_clone_flag(enum oci_ns_type t)
+static unsigned long ns_clone_flag(enum oci_ns_type t)
 {
 	switch (t) {
 	case OCI_NS_PID:
@@ -47,7 +47,7 @@ static const char *ns_name(enum oci_ns_type t)
 	return t < OCI_NS_COUNT ? names[t] : "?";
 }
 
-int ns_check_type(int fd, enum oci_ns_type t, const char *path, struct husk_err **err)
+static int ns_check_type(int fd, enum oci_ns_type t, const char *path, struct husk_err **err)
 {
 	int type = ioctl(fd, NS_GET_NSTYPE);
 	if (type < 0) {

@@ -22,9 +22,6 @@ struct ns_plan {
 	bool time_offsets; /* linux.timeOffsets set (time ns must be new) */
 };
 
-/* CLONE_NEW* flag of a namespace type. */
-unsigned long ns_clone_flag(enum oci_ns_type t);
-
 /* Validate linux.namespaces (+ uid/gid mappings, timeOffsets, hostname) and open
  * the paths to join.  On failure nothing stays open. */
 int ns_plan_build(const struct oci_config *cfg, struct ns_plan *plan, struct husk_err **err);
@@ -36,9 +33,6 @@ int ns_join(const struct ns_plan *plan, enum oci_ns_type t, struct husk_err **er
 /* Join every planned namespace except those in skip_mask (CLONE_NEW* bits);
  * the user namespace first, so the others are joined with its credentials. */
 int ns_join_all(const struct ns_plan *plan, unsigned long skip_mask, struct husk_err **err);
-
-/* Check that fd refers to a namespace of type t (NS_GET_NSTYPE). */
-int ns_check_type(int fd, enum oci_ns_type t, const char *path, struct husk_err **err);
 
 /* Write /proc/PID/{setgroups,uid_map,gid_map} for a new user namespace.
  * setgroups is set to "deny" only when the writer lacks CAP_SETGID over the

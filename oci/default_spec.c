@@ -8,18 +8,36 @@
 static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
 					   NULL};
 
-static bool gen_process(yajl_gen g)
+static const char *const default_args[] = {"sh", NULL};
+static const char *const default_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
+static const struct oci_spec_template default_template = {
+    .args = default_args,
+    .env = default_env,
+    .cwd = "/",
+    .terminal = true,
+    .root_readonly = true,
+};
+
+static bool gen_user(yajl_gen g, const struct oci_spec_template *t)
 {
-	static const char *const args[] = {"sh", NULL};
-	static const char *const env[] = {
-	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-	    NULL};
+	bool ok = jg_key(g, "user") && jg_open_map(g) && jg_kint(g, "uid", t->uid) &&
+		  jg_kint(g, "gid", t->gid);
+	if (ok && t->n_additional_gids) {
+		ok = jg_key(g, "additionalGids") && jg_open_array(g);
+		for (size_t i = 0; ok && i < t->n_additional_gids; i++)
+			ok = yajl_gen_integer(g, t->additional_gids[i]) == yajl_gen_status_ok;
+		ok = ok && jg_close_array(g);
+	}
+	return ok && jg_close_map(g);
+}
+
+static bool gen_process(yajl_gen g, const struct oci_spec_template *t)
+{
 	static const char *const sets[] = {"bounding", "effective", "permitted", "ambient", NULL};
-	bool ok = jg_key(g, "process") && jg_open_map(g) && jg_kbool(g, "terminal", true) &&
-		  jg_key(g, "user") && jg_open_map(g) && jg_kint(g, "uid", 0) &&
-		  jg_kint(g, "gid", 0) && jg_close_map(g) && jg_kstrv(g, "args", args) &&
-		  jg_kstrv(g, "env", env) && jg_kstr(g, "cwd", "/") && jg_key(g, "capabilities") &&
-		  jg_open_map(g);
+	bool ok = jg_key(g, "process") && jg_open_map(g) && jg_kbool(g, "terminal", t->terminal) &&
+		  gen_user(g, t) && jg_kstrv(g, "args", t->args) && jg_kstrv(g, "env", t->env) &&
+		  jg_kstr(g, "cwd", t->cwd) && jg_key(g, "capabilities") && jg_open_map(g);
 	for (size_t i = 0; ok && sets[i]; i++)
 		ok = jg_kstrv(g, sets[i], default_caps);
 	return ok && jg_close_map(g) && jg_key(g, "rlimits") && jg_open_array(g) &&
@@ -113,15 +131,33 @@ static bool gen_linux(yajl_gen g, bool rootless)
 	       jg_kstrv(g, "readonlyPaths", readonly) && jg_close_map(g);
 }
 
-int oci_default_spec_json(bool rootless, char **out, size_t *len, struct husk_err **err)
+static int gen_spec(const struct oci_spec_template *t, bool rootless, char **out, size_t *len,
+		    struct husk_err **err)
 {
 	yajl_gen g = jg_new(true);
-	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) && gen_process(g) &&
-		  jg_key(g, "root") && jg_open_map(g) && jg_kstr(g, "path", "rootfs") &&
-		  jg_kbool(g, "readonly", true) && jg_close_map(g) &&
-		  jg_kstr(g, "hostname", "husk") && gen_mounts(g, rootless) &&
-		  gen_linux(g, rootless) && jg_close_map(g);
+	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) &&
+		  gen_process(g, t) && jg_key(g, "root") && jg_open_map(g) &&
+		  jg_kstr(g, "path", "rootfs") && jg_kbool(g, "readonly", t->root_readonly) &&
+		  jg_close_map(g) && jg_kstr(g, "hostname", "husk") && gen_mounts(g, rootless);
+	if (ok && t->annotations && t->annotations[0]) {
+		ok = jg_key(g, "annotations") && jg_open_map(g);
+		for (const char *const *a = t->annotations; ok && a[0]; a += 2)
+			ok = jg_kstr(g, a[0], a[1]);
+		ok = ok && jg_close_map(g);
+	}
+	ok = ok && gen_linux(g, rootless) && jg_close_map(g);
 	if (jg_finish(g, ok, out, len, err) < 0)
 		return husk_err_wrap(err, "default spec");
 	return 0;
+}
+
+int oci_default_spec_json(bool rootless, char **out, size_t *len, struct husk_err **err)
+{
+	return gen_spec(&default_template, rootless, out, len, err);
+}
+
+int oci_spec_json_from_template(const struct oci_spec_template *t, char **out, size_t *len,
+				struct husk_err **err)
+{
+	return gen_spec(t, false, out, len, err);
 }

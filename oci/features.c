@@ -1,6 +1,9 @@
 #include "oci/features.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/util.h"
 
 #include "oci/json_gen.h"
 #include "oci/names.h"
@@ -79,6 +82,35 @@ static const char *const mount_option_names[] = {
     "unbindable",
     NULL,
 };
+
+void oci_features_own(struct oci_features *f, void *p)
+{
+	if (f->n_owned == ARRAY_SIZE(f->owned))
+		abort();
+	f->owned[f->n_owned++] = p;
+}
+
+oci_names oci_features_filter(struct oci_features *f, oci_names names,
+			      bool (*pred)(const char *name))
+{
+	size_t n = 0;
+	while (names[n])
+		n++;
+	const char **out = xcalloc(n + 1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pred(names[i]))
+			out[k++] = names[i];
+	oci_features_own(f, out);
+	return out;
+}
+
+void oci_features_free(struct oci_features *f)
+{
+	for (size_t i = 0; i < f->n_owned; i++)
+		free(f->owned[i]);
+	f->n_owned = 0;
+}
 
 void oci_features_init(struct oci_features *f)
 {

@@ -48,10 +48,20 @@ struct oci_features {
 	} linux_;
 	const oci_kvv *annotations; /* NULL or empty: omitted */
 	oci_names potentially_unsafe_config_annotations;
+	/* memory the modules allocated for their lists, freed by oci_features_free */
+	void *owned[8];
+	size_t n_owned;
 };
 
 /* Zero *f, then fill the parser's vocabulary (see above). Nothing is "enabled". */
 void oci_features_init(struct oci_features *f);
+/* The subset of names that the module's pred accepts (the strings are shared);
+ * the array belongs to f. */
+oci_names oci_features_filter(struct oci_features *f, oci_names names,
+			      bool (*pred)(const char *name));
+/* Hand heap memory a module made for f to f (aborts past its small capacity). */
+void oci_features_own(struct oci_features *f, void *p);
+void oci_features_free(struct oci_features *f);
 
 /* Pretty-printed (tabs, final newline), heap-allocated, NUL-terminated. */
 int oci_features_to_json(const struct oci_features *f, char **out, size_t *len,

@@ -108,19 +108,6 @@ const char *const oci_cap_names[] = {
     NULL,
 };
 
-int oci_cap_from_name(const char *name)
-{
-	for (int i = 0; oci_cap_names[i]; i++)
-		if (strcmp(oci_cap_names[i], name) == 0)
-			return i;
-	return -1;
-}
-
-int oci_cap_last(void)
-{
-	return (int)ARRAY_SIZE(oci_cap_names) - 2;
-}
-
 static const struct {
 	const char *name;
 	int resource;

@@ -22,9 +22,6 @@ extern const char *const oci_cap_names[];		 /* index == capability number */
 
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. */
 int oci_rlimit_from_name(const char *name);
-/* "CAP_SYS_ADMIN" -> 21; -1 if unknown.  oci_cap_last() is the highest known number. */
-int oci_cap_from_name(const char *name);
-int oci_cap_last(void);
 /* "0-3,7" style CPU / NUMA node lists (Linux cpuset syntax). */
 bool oci_cpu_list_valid(const char *s);
 /* SemVer 2.0.0: MAJOR.MINOR.PATCH[-prerelease][+build] (config.md: ociVersion MUST be one). */

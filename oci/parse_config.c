@@ -45,7 +45,7 @@ static int decode_mount(struct pctx *c, const struct jt_node *n, void *elem)
 	return 0;
 }
 
-int oci_decode_mounts(struct pctx *c, const struct jt_node *n, struct oci_config *cfg)
+static int oci_decode_mounts(struct pctx *c, const struct jt_node *n, struct oci_config *cfg)
 {
 	return pc_array(c, n, sizeof(*cfg->mounts), (void **)&cfg->mounts, &cfg->n_mounts,
 			decode_mount);
@@ -76,12 +76,7 @@ static int decode_hook(struct pctx *c, const struct jt_node *n, void *elem)
 	return r;
 }
 
-#define HOOK_LIST_FN(fname, member)                                                                \
-	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
-	{                                                                                          \
-		struct oci_hook_list *hl = &((struct oci_hooks *)base)->member;                    \
-		return pc_array(c, n, sizeof(*hl->v), (void **)&hl->v, &hl->n, decode_hook);       \
-	}
+#define HOOK_LIST_FN(fname, member) PC_LIST_FN(fname, struct oci_hooks, member, decode_hook)
 HOOK_LIST_FN(decode_prestart, prestart)
 HOOK_LIST_FN(decode_create_runtime, create_runtime)
 HOOK_LIST_FN(decode_create_container, create_container)
@@ -89,7 +84,7 @@ HOOK_LIST_FN(decode_start_container, start_container)
 HOOK_LIST_FN(decode_poststart, poststart)
 HOOK_LIST_FN(decode_poststop, poststop)
 
-int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h)
+static int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h)
 {
 	static const struct field tab[] = {
 	    FLD_FN("prestart", decode_prestart, 0),

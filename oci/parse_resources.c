@@ -1,4 +1,5 @@
 /* linux.resources (also the document of `update --resources`). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,14 +58,16 @@ static int decode_devices(struct pctx *c, const struct jt_node *n, void *base)
 			decode_device_rule);
 }
 
+/* Byte counts where -1 alone means unlimited (as the kernel and runc take
+ * them): any other negative value is a typo that must not drop a limit. */
 static int decode_memory(struct pctx *c, const struct jt_node *n, void *base)
 {
 	static const struct field tab[] = {
-	    FLD(struct oci_memory, "limit", FK_OI64, limit, 0),
-	    FLD(struct oci_memory, "reservation", FK_OI64, reservation, 0),
-	    FLD(struct oci_memory, "swap", FK_OI64, swap, 0),
-	    FLD(struct oci_memory, "kernel", FK_OI64, kernel, 0),
-	    FLD(struct oci_memory, "kernelTCP", FK_OI64, kernel_tcp, 0),
+	    FLD_RANGE(struct oci_memory, "limit", FK_OI64, limit, 0, -1, INT64_MAX),
+	    FLD_RANGE(struct oci_memory, "reservation", FK_OI64, reservation, 0, -1, INT64_MAX),
+	    FLD_RANGE(struct oci_memory, "swap", FK_OI64, swap, 0, -1, INT64_MAX),
+	    FLD_RANGE(struct oci_memory, "kernel", FK_OI64, kernel, 0, -1, INT64_MAX),
+	    FLD_RANGE(struct oci_memory, "kernelTCP", FK_OI64, kernel_tcp, 0, -1, INT64_MAX),
 	    FLD_RANGE(struct oci_memory, "swappiness", FK_OU64, swappiness, 0, 0, 100),
 	    FLD(struct oci_memory, "disableOOMKiller", FK_OBOOL, disable_oom_killer, 0),
 	    FLD(struct oci_memory, "useHierarchy", FK_OBOOL, use_hierarchy, 0),
@@ -148,12 +151,7 @@ static int decode_throttle(struct pctx *c, const struct jt_node *n, void *elem)
 	return pc_object(c, n, tab, ARRAY_SIZE(tab), elem);
 }
 
-#define THROTTLE_FN(fname, member)                                                                 \
-	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
-	{                                                                                          \
-		struct oci_throttle_list *l = &((struct oci_blockio *)base)->member;               \
-		return pc_array(c, n, sizeof(*l->v), (void **)&l->v, &l->n, decode_throttle);      \
-	}
+#define THROTTLE_FN(fname, member) PC_LIST_FN(fname, struct oci_blockio, member, decode_throttle)
 THROTTLE_FN(decode_read_bps, throttle_read_bps)
 THROTTLE_FN(decode_write_bps, throttle_write_bps)
 THROTTLE_FN(decode_read_iops, throttle_read_iops)

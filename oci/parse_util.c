@@ -7,6 +7,9 @@
 
 #include "common/util.h"
 
+static int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
+			     size_t *count);
+
 static size_t push(struct pctx *c, const char *key, size_t idx, bool map_key)
 {
 	size_t old = c->depth;
@@ -58,11 +61,9 @@ static char *format_path(const struct pctx *c)
 
 int pc_fail(struct pctx *c, const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (c->depth) {
 		char *path = format_path(c);
@@ -110,7 +111,7 @@ static void render(const struct jt_node *n, char *buf, size_t size)
 	snprintf(buf, size, "%s%s%s%s", q, text, len > max ? "..." : "", q);
 }
 
-int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
+static int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n)
 {
 	char got[64];
 	render(n, got, sizeof(got));
@@ -231,7 +232,7 @@ int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out)
 	return 0;
 }
 
-int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
+static int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 {
 	if (pc_expect(c, n, JT_OBJECT) < 0)
 		return -1;
@@ -267,6 +268,20 @@ int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out)
 	return 0;
 }
 
+/* An unsigned field: at most max (f->hi when ranged), and at least f->lo when ranged. */
+static int decode_unsigned(struct pctx *c, const struct field *f, const struct jt_node *n,
+			   uint64_t max, uint64_t *v)
+{
+	bool ranged = f->flags & F_RANGE;
+	int r = pc_u64(c, n, ranged ? (uint64_t)f->hi : max, v);
+	if (r < 0)
+		return r;
+	if (ranged && *v < (uint64_t)f->lo)
+		return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s, (long long)f->lo,
+			       (long long)f->hi);
+	return 0;
+}
+
 static int decode_field(struct pctx *c, const struct field *f, const struct jt_node *n, void *base)
 {
 	void *p = (char *)base + f->off;
@@ -293,23 +308,17 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 		}
 		return 0;
 	case FK_U32: {
-		uint64_t v;
-		if ((r = pc_u64(c, n, ranged ? (uint64_t)f->hi : UINT32_MAX, &v)) < 0)
+		uint64_t v = 0;
+		if ((r = decode_unsigned(c, f, n, UINT32_MAX, &v)) < 0)
 			return r;
-		if (ranged && v < (uint64_t)f->lo)
-			return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s,
-				       (long long)f->lo, (long long)f->hi);
 		*(uint32_t *)p = (uint32_t)v;
 		return 0;
 	}
 	case FK_U64:
 	case FK_OU64: {
-		uint64_t v;
-		if ((r = pc_u64(c, n, ranged ? (uint64_t)f->hi : UINT64_MAX, &v)) < 0)
+		uint64_t v = 0;
+		if ((r = decode_unsigned(c, f, n, UINT64_MAX, &v)) < 0)
 			return r;
-		if (ranged && v < (uint64_t)f->lo)
-			return pc_fail(c, "%s is out of range (%lld to %lld)", n->u.str.s,
-				       (long long)f->lo, (long long)f->hi);
 		if (f->kind == FK_U64) {
 			*(uint64_t *)p = v;
 		} else {
@@ -320,7 +329,7 @@ static int decode_field(struct pctx *c, const struct field *f, const struct jt_n
 	}
 	case FK_I64:
 	case FK_OI64: {
-		int64_t v;
+		int64_t v = 0;
 		if ((r = pc_i64(c, n, ranged ? f->lo : INT64_MIN, ranged ? f->hi : INT64_MAX, &v)) <
 		    0)
 			return r;
@@ -468,8 +477,8 @@ static bool ranges_overlap(uint32_t a, uint32_t b, uint32_t size_a, uint32_t siz
  * so that the error names the entry. */
 #define ID_MAP_MAX_EXTENTS 340
 
-int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
-		      size_t *count)
+static int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
+			     size_t *count)
 {
 	free(*v);
 	*v = NULL;

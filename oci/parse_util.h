@@ -52,8 +52,6 @@ static inline void pc_pop(struct pctx *c, size_t old)
 
 /* "source: path: message"; returns -1. */
 int pc_fail(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "expected <what>, got <rendering of n>" */
-int pc_type_error(struct pctx *c, const char *what, const struct jt_node *n);
 
 enum field_kind {
 	FK_STR,	  /* char * */
@@ -114,6 +112,14 @@ int pc_object(struct pctx *c, const struct jt_node *n, const struct field *tab, 
  * free function releases a partial array. */
 int pc_array(struct pctx *c, const struct jt_node *n, size_t elem_size, void **out, size_t *count,
 	     int (*elem)(struct pctx *c, const struct jt_node *n, void *elem));
+/* A field decoder (for FLD_FN) of an array stored as a {v, n} list in member of T,
+ * each element decoded by elem_fn. */
+#define PC_LIST_FN(fname, T, member, elem_fn)                                                      \
+	static int fname(struct pctx *c, const struct jt_node *n, void *base)                      \
+	{                                                                                          \
+		__typeof__(((T *)0)->member) *l = &((T *)base)->member;                            \
+		return pc_array(c, n, sizeof(*l->v), (void **)&l->v, &l->n, elem_fn);              \
+	}
 
 /* Scalars, for custom decoders.  Each checks the type and range and reports
  * errors at the current path. */
@@ -121,7 +127,6 @@ int pc_str(struct pctx *c, const struct jt_node *n, char **out);
 int pc_u64(struct pctx *c, const struct jt_node *n, uint64_t hi, uint64_t *out);
 int pc_i64(struct pctx *c, const struct jt_node *n, int64_t lo, int64_t hi, int64_t *out);
 int pc_strv(struct pctx *c, const struct jt_node *n, oci_strv *out);
-int pc_kvv(struct pctx *c, const struct jt_node *n, oci_kvv *out);
 int pc_expect(struct pctx *c, const struct jt_node *n, enum jt_type t);
 
 /* Parse a whole document and hand its root to fn, with the source name set
@@ -140,15 +145,8 @@ int pc_name_index(const char *const *names, const char *s);
 int oci_decode_process(struct pctx *c, const struct jt_node *n, struct oci_process *p);
 int oci_decode_resources(struct pctx *c, const struct jt_node *n, struct oci_resources *r);
 int oci_decode_linux(struct pctx *c, const struct jt_node *n, struct oci_linux *l);
-int oci_decode_hooks(struct pctx *c, const struct jt_node *n, struct oci_hooks *h);
-int oci_decode_mounts(struct pctx *c, const struct jt_node *n, struct oci_config *cfg);
-int oci_decode_idmaps(struct pctx *c, const struct jt_node *n, struct oci_id_mapping **v,
-		      size_t *count);
 
 /* Release the members of embedded structs (not the struct itself). */
-void oci_process_clear(struct oci_process *p);
-void oci_resources_clear(struct oci_resources *r);
-void oci_linux_clear(struct oci_linux *l);
 void oci_strv_clear(oci_strv *v);
 void oci_kvv_clear(oci_kvv *v);
 

@@ -26,7 +26,7 @@ void oci_kvv_clear(oci_kvv *v)
 	v->n = 0;
 }
 
-void oci_process_clear(struct oci_process *p)
+static void oci_process_clear(struct oci_process *p)
 {
 	free(p->user.additional_gids);
 	free(p->user.username);
@@ -52,7 +52,7 @@ void oci_process_clear(struct oci_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void oci_resources_clear(struct oci_resources *r)
+static void oci_resources_clear(struct oci_resources *r)
 {
 	for (size_t i = 0; i < r->n_devices; i++) {
 		free(r->devices[i].type);
@@ -97,7 +97,7 @@ static void seccomp_clear(struct oci_seccomp *s)
 	free(s->syscalls);
 }
 
-void oci_linux_clear(struct oci_linux *l)
+static void oci_linux_clear(struct oci_linux *l)
 {
 	for (size_t i = 0; i < l->n_namespaces; i++)
 		free(l->namespaces[i].path);

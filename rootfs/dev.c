@@ -33,7 +33,7 @@ static const struct dev_spec default_devices[] = {
     {"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0}, {"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0},
 };
 
-bool config_dev_is_bind(const struct oci_config *cfg)
+static bool config_dev_is_bind(const struct oci_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct oci_mount *m = &cfg->mounts[i];

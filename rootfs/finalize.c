@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "rootfs/internal.h"
+#include "rootfs/plan.h"
 
 /* pivot_root(".", ".") stacks the old root on top of the new one at "/", so no
  * directory inside the rootfs (read-only? a symlink?) is needed to park it.  The
@@ -159,6 +160,15 @@ struct mask_sources {
 	int tmpfs_fd; /* an attached read-only empty tmpfs, -1 until needed */
 };
 
+static void close_mask_sources(struct mask_sources *src)
+{
+	if (src->null_fd >= 0)
+		close(src->null_fd);
+	if (src->tmpfs_fd >= 0)
+		close(src->tmpfs_fd);
+	src->null_fd = src->tmpfs_fd = -1;
+}
+
 static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 		       struct husk_err **err)
 {
@@ -202,22 +212,68 @@ static int masked_path(int root_fd, const char *path, struct mask_sources *src,
 	return 0;
 }
 
-static int mask_and_protect(const struct oci_config *cfg, int root_fd, struct husk_err **err)
+struct finalize_ctx {
+	const struct oci_config *cfg;
+	const struct rootfs_opts *opts;
+	int new_root; /* the rootfs (O_PATH) until the switch, then the new "/" */
+	struct mask_sources mask;
+};
+
+static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err)
 {
-	const oci_strv *ro = &cfg->linux_.readonly_paths, *mp = &cfg->linux_.masked_paths;
-	for (size_t i = 0; i < ro->n; i++)
-		if (readonly_path(root_fd, ro->v[i], err) < 0)
-			return husk_err_wrap(err, "readonlyPaths[%zu] \"%s\"", i, ro->v[i]);
-	struct mask_sources src = {-1, -1};
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < mp->n; i++)
-		if ((r = masked_path(root_fd, mp->v[i], &src, err)) < 0)
-			husk_err_wrap(err, "maskedPaths[%zu] \"%s\"", i, mp->v[i]);
-	if (src.null_fd >= 0)
-		close(src.null_fd);
-	if (src.tmpfs_fd >= 0)
-		close(src.tmpfs_fd);
-	return r;
+	struct finalize_ctx *c = arg;
+	switch (op->step) {
+	case RSTEP_CGROUP_BINDS:
+		return rootfs_cgroup_populate(c->cfg, c->new_root, err);
+	case RSTEP_SYSCTLS:
+		return apply_sysctls(c->cfg, c->new_root, err);
+	case RSTEP_READONLY_PATH:
+		if (readonly_path(c->new_root, op->path, err) < 0)
+			return husk_err_wrap(err, "readonlyPaths[%zu] \"%s\"", op->index, op->path);
+		return 0;
+	case RSTEP_MASKED_PATH:
+		if (masked_path(c->new_root, op->path, &c->mask, err) < 0)
+			return husk_err_wrap(err, "maskedPaths[%zu] \"%s\"", op->index, op->path);
+		return 0;
+	case RSTEP_PIVOT_ROOT:
+	case RSTEP_MOVE_ROOT: {
+		/* The masking sources are not needed past the masked paths. */
+		close_mask_sources(&c->mask);
+		if ((op->step == RSTEP_MOVE_ROOT ? move_root(c->opts->rootfs, c->new_root, err)
+						 : pivot(c->new_root, err)) < 0)
+			return -1;
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return husk_err_sys(err, "open new /");
+		close(c->new_root);
+		c->new_root = root;
+		return 0;
+	}
+	case RSTEP_ROOTFS_PROPAGATION:
+		if (mount(NULL, "/", NULL, op->flags, NULL) < 0)
+			return husk_err_sys(err, "rootfsPropagation %s",
+					    c->cfg->linux_.rootfs_propagation);
+		return 0;
+	case RSTEP_ROOT_READONLY:
+		if (sys_setattr(c->new_root, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
+			return husk_err_sys(err, "make the root read-only");
+		return 0;
+	default:
+		return husk_err_set(err, EINVAL, "rootfs: step %s does not belong to finalize",
+				    rootfs_step_name(op->step));
+	}
+}
+
+/* The host's mount namespace: no mount, no pivot_root, just the root. */
+static int chroot_only(const char *rootfs, struct husk_err **err)
+{
+	if (chdir(rootfs) < 0)
+		return husk_err_sys(err, "chdir to rootfs %s", rootfs);
+	if (chroot(".") < 0)
+		return husk_err_sys(err, "chroot to rootfs %s", rootfs);
+	if (chdir("/") < 0)
+		return husk_err_sys(err, "chdir to the new /");
+	return 0;
 }
 
 int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts,
@@ -225,41 +281,19 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 {
 	if (!opts->rootfs)
 		return husk_err_set(err, EINVAL, "rootfs: no rootfs path");
+	/* No mount namespace of its own: the host's, where husk mounts nothing. */
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
-	{
-		cleanup_fd int new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (new_root < 0)
-			return husk_err_sys(err, "open rootfs %s", opts->rootfs);
-		if (rootfs_cgroup_populate(cfg, new_root, err) < 0)
-			return -1;
-		/* Before the switch, resolved inside new_root: once pivot_root has
-		 * stacked the old root on "/", a ".." at the root (a readonly path
-		 * that is a symlink to "../data") steps up into the old root's mounts
-		 * until the detach below has finished, and a bind made there is lost
-		 * with it (tests/unit/test_rootfs_cve.c, symlinks to the host). */
-		if (apply_sysctls(cfg, new_root, err) < 0 || mask_and_protect(cfg, new_root, err) < 0)
-			return -1;
-		if ((opts->no_pivot ? move_root(opts->rootfs, new_root, err)
-				    : pivot(new_root, err)) < 0)
-			return -1;
-	}
-	cleanup_fd int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return husk_err_sys(err, "open new /");
-	const char *p = cfg->linux_.rootfs_propagation;
-	if (p && *p) {
-		unsigned long flags = mount_propagation_flags(p);
-		if (!flags)
-			return husk_err_set(err, EINVAL,
-					    "linux.rootfsPropagation: unknown value \"%s\"", p);
-		if (mount(NULL, "/", NULL, flags, NULL) < 0)
-			return husk_err_sys(err, "rootfsPropagation %s", p);
-	}
-	if (cfg->root.readonly && sys_setattr(root_fd, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
-		return husk_err_sys(err, "make the root read-only");
-	return 0;
+		return chroot_only(opts->rootfs, err);
+	struct rootfs_plan plan = {0};
+	if (rootfs_plan_finalize(cfg, opts, &plan, err) < 0)
+		return -1;
+	struct finalize_ctx c = {.cfg = cfg, .opts = opts, .mask = {-1, -1}};
+	c.new_root = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = c.new_root < 0 ? husk_err_sys(err, "open rootfs %s", opts->rootfs)
+			       : rootfs_plan_run(&plan, run_step, &c, err);
+	close_mask_sources(&c.mask);
+	if (c.new_root >= 0)
+		close(c.new_root);
+	rootfs_plan_free(&plan);
+	return r < 0 ? -1 : 0;
 }

@@ -88,8 +88,6 @@ int attach_mount(int mnt_fd, int target_fd);
 /* openat2(root, path, O_PATH...) with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS, falling
  * back to an O_PATH walk if openat2 is missing.  Returns fd or -errno. */
 int open_in_root_raw(int root_fd, const char *path, int flags, mode_t mode);
-/* The careful component walk used when openat2 is unavailable (exported for tests). */
-int walk_in_root(int root_fd, const char *path, int flags, mode_t mode);
 /* Force the walk (tests): */
 extern bool rootfs_force_walk;
 
@@ -117,8 +115,6 @@ int rootfs_cgroup_populate(const struct oci_config *cfg, int root_fd, struct hus
 /* Bind `src_fd` (a tree from open_tree) onto dest inside root and verify it landed. */
 int place_mount(struct rootfs_ctx *ctx, int mnt_fd, const char *dest, enum target_kind kind,
 		struct husk_err **err);
-/* Verify that dest, resolved in root, is the root of the mount mnt_fd. */
-int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err);
 /* "/a//b/../c/" -> "/a/c" (lexical, as runc's CleanPath); caller frees. */
 char *clean_path(const char *p);
 
@@ -133,7 +129,6 @@ int copy_tree(int src_fd, int dst_fd, struct husk_err **err);
 /* ---- /dev (dev.c) ------------------------------------------------------------ */
 
 int setup_dev(struct rootfs_ctx *ctx, struct husk_err **err);
-bool config_dev_is_bind(const struct oci_config *cfg);
 /* Bind the pty slave pty_fd onto /dev/console (dev_fd: the container's /dev)
  * after checking that it is a pty slave.  dev_is_ours: the entry may be
  * replaced (our tmpfs or the image's /dev), else it is only covered. */

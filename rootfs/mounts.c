@@ -22,7 +22,7 @@
 
 static int check_target(int target_fd, const char *dest, struct husk_err **err);
 
-int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err)
+static int verify_mount(int root_fd, const char *dest, int mnt_fd, struct husk_err **err)
 {
 	uint64_t want, got;
 	if (sys_statx_mnt(mnt_fd, &want, NULL) < 0)
@@ -96,20 +96,26 @@ static enum target_kind kind_of(int fd)
 	return TARGET_DIR;
 }
 
-static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, const char *dest,
-		      const struct mount_opts *o, struct husk_err **err)
+static int bind_entry(struct rootfs_ctx *ctx, const struct oci_mount *m, size_t idx,
+		      const char *dest, const struct mount_opts *o, struct husk_err **err)
 {
 	if (!m->source || !*m->source)
 		return husk_err_set(err, EINVAL, "a bind mount needs a source");
 	int dirfd = AT_FDCWD;
-	if (m->source[0] != '/') {
+	const char *src = m->source;
+	int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (ctx->opts->bind_src_fds && ctx->opts->bind_src_fds[idx] >= 0) {
+		/* opened by the runtime (a user namespace may not reach the path) */
+		dirfd = ctx->opts->bind_src_fds[idx];
+		src = "";
+		flags |= AT_EMPTY_PATH;
+	} else if (m->source[0] != '/') {
 		dirfd = bundle_fd(ctx, err);
 		if (dirfd < 0)
 			return -1;
 	}
 	bool rec = o->extra & MOPT_RBIND;
-	cleanup_fd int tree = open_tree(
-	    dirfd, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+	cleanup_fd int tree = open_tree(dirfd, src, flags | (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return husk_err_sys(err, "source");
 	if (apply_attrs(tree, o, true, err) < 0)
@@ -169,12 +175,38 @@ static bool proc_target_allowed(const char *dest)
 	return strncmp(dest, "/proc/pressure/", 15) == 0;
 }
 
-static int check_proc_dest(const char *dest, const char *type, bool bind, struct husk_err **err)
+static bool is_procfs(const char *path)
 {
+	struct statfs sfs;
+	return path && statfs(path, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* A bind of a procfs (the host's /proc) on /proc is what runc allows too; only
+ * without a pid namespace of the container's own, though: with one, the
+ * container would see the host's processes instead of its own. */
+static int check_proc_bind(const struct rootfs_ctx *ctx, const struct oci_mount *m,
+			   struct husk_err **err)
+{
+	if (!is_procfs(m->source))
+		return husk_err_set(err, EPERM, "only a proc filesystem may be mounted on /proc");
+	if (rootfs_has_ns(ctx->cfg, OCI_NS_PID))
+		return husk_err_set(err, EPERM,
+				    "a bind of %s on /proc shows another pid namespace's processes: "
+				    "only allowed without a pid namespace in linux.namespaces",
+				    m->source);
+	return 0;
+}
+
+static int check_proc_dest(const struct rootfs_ctx *ctx, const struct oci_mount *m,
+			   const char *dest, bool bind, struct husk_err **err)
+{
+	const char *type = m->type;
 	if (strcmp(dest, "/") == 0)
 		return husk_err_set(err, EINVAL, "a mount on \"/\" would hide the rootfs");
 	if (strcmp(dest, "/proc") == 0) {
-		if (bind || !type || strcmp(type, "proc") != 0)
+		if (bind)
+			return check_proc_bind(ctx, m, err);
+		if (!type || strcmp(type, "proc") != 0)
 			return husk_err_set(err, EPERM,
 					    "only a proc filesystem may be mounted on /proc");
 		return 0;
@@ -248,12 +280,12 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, struct husk_err **err
 	bool bind =
 	    (o.extra & (MOPT_BIND | MOPT_RBIND)) || (m->type && strcmp(m->type, "bind") == 0);
 	int r;
-	if (check_proc_dest(dest, m->type, bind, err) < 0)
+	if (check_proc_dest(ctx, m, dest, bind, err) < 0)
 		r = -1;
 	else if (o.extra & MOPT_REMOUNT)
 		r = remount_entry(ctx, dest, &o, err);
 	else if (bind)
-		r = bind_entry(ctx, m, dest, &o, err);
+		r = bind_entry(ctx, m, idx, dest, &o, err);
 	else if (!m->type || !*m->type)
 		r = husk_err_set(err, EINVAL, "type is required (or a bind/rbind option)");
 	else if (o.extra & (MOPT_IDMAP | MOPT_RIDMAP))

@@ -9,20 +9,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "rootfs/internal.h"
-
-/* rootfsPropagation as MS_* flags; 0 when absent. */
-static int root_propagation(const struct oci_config *cfg, unsigned long *out, struct husk_err **err)
-{
-	const char *p = cfg->linux_.rootfs_propagation;
-	*out = 0;
-	if (!p || !*p)
-		return 0;
-	*out = mount_propagation_flags(p);
-	if (!*out)
-		return husk_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"",
-				    p);
-	return 0;
-}
+#include "rootfs/plan.h"
 
 /* pivot_root refuses a new root whose parent mount is shared.  Find the mount
  * that holds the rootfs directory by walking up with fds (no mountinfo) and make
@@ -66,45 +53,51 @@ static int bind_rootfs(const char *rootfs, int *root_fd, struct husk_err **err)
 	return 0;
 }
 
+static int run_step(void *arg, const struct rootfs_op *op, struct husk_err **err)
+{
+	struct rootfs_ctx *ctx = arg;
+	const struct oci_config *cfg = ctx->cfg;
+	switch (op->step) {
+	case RSTEP_ROOT_PROPAGATION:
+		if (mount(NULL, "/", NULL, op->flags, NULL) < 0)
+			return husk_err_sys(err, "rootfs: make / %s",
+					    cfg->linux_.rootfs_propagation
+						? cfg->linux_.rootfs_propagation
+						: "rslave");
+		return 0;
+	case RSTEP_PARENT_PRIVATE:
+		if (make_parent_mount_private(ctx->opts->rootfs, err) < 0)
+			return husk_err_wrap(err, "rootfs");
+		return 0;
+	case RSTEP_BIND_ROOTFS:
+		return bind_rootfs(ctx->opts->rootfs, &ctx->root_fd, err);
+	case RSTEP_MOUNT:
+		return mount_config_entry(ctx, op->index, err);
+	case RSTEP_DEV:
+		return setup_dev(ctx, err);
+	default:
+		return husk_err_set(err, EINVAL, "rootfs: step %s does not belong to prepare",
+				    rootfs_step_name(op->step));
+	}
+}
+
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err)
 {
 	if (!opts->rootfs || opts->rootfs[0] != '/')
 		return husk_err_set(err, EINVAL, "rootfs: an absolute rootfs path is required");
-	/* Everything below changes the mount namespace we are in: never the host's. */
+	/* Everything below changes the mount namespace we are in: never the host's.
+	 * Without a mount namespace of its own the container shares the runtime's
+	 * (runtime-spec: an unlisted type is inherited); it then gets no mount at
+	 * all, only a chroot (rootfs_finalize), and the runtime warned about it. */
 	if (!rootfs_has_ns(cfg, OCI_NS_MOUNT))
-		return husk_err_set(
-		    err, EINVAL,
-		    "rootfs: the config has no mount namespace; refusing to change the "
-		    "host's mounts");
-	unsigned long prop;
-	if (root_propagation(cfg, &prop, err) < 0)
+		return 0;
+	struct rootfs_plan plan = {0};
+	if (rootfs_plan_prepare(cfg, opts, &plan, err) < 0)
 		return -1;
-	/* Nothing done in this mount namespace may propagate back to the host.  The
-	 * default is runc's rslave: host mounts still reach the container, which
-	 * "rslave" bind mounts (Kubernetes' HostToContainer propagation) rely on.
-	 * An unbindable tree could not be bound onto itself below: it starts
-	 * private, and finalize makes the new / unbindable once it is in place. */
-	unsigned long first;
-	if (!prop)
-		first = MS_REC | MS_SLAVE;
-	else if (prop & MS_UNBINDABLE)
-		first = MS_REC | MS_PRIVATE;
-	else
-		first = MS_REC | (prop & ~(unsigned long)MS_REC);
-	if (mount(NULL, "/", NULL, first, NULL) < 0)
-		return husk_err_sys(err, "rootfs: make / %s",
-				    cfg->linux_.rootfs_propagation ? cfg->linux_.rootfs_propagation
-								   : "rslave");
-	if ((prop & MS_SHARED) && make_parent_mount_private(opts->rootfs, err) < 0)
-		return husk_err_wrap(err, "rootfs");
-
 	struct rootfs_ctx ctx = {.cfg = cfg, .opts = opts, .root_fd = -1, .bundle_fd = -1};
-	int r = bind_rootfs(opts->rootfs, &ctx.root_fd, err);
-	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++)
-		r = mount_config_entry(&ctx, i, err);
-	if (r == 0)
-		r = setup_dev(&ctx, err);
+	int r = rootfs_plan_run(&plan, run_step, &ctx, err);
+	rootfs_plan_free(&plan);
 	if (ctx.root_fd >= 0)
 		close(ctx.root_fd);
 	if (ctx.bundle_fd >= 0)

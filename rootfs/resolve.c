@@ -83,7 +83,7 @@ static void walk_pop_all(struct walk *w)
 		close(w->fds[w->depth--]);
 }
 
-int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
+static int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
 	struct walk w = {.fds = {root_fd}, .depth = 0};
 	cleanup_free char *todo = xstrdup(path);
@@ -205,13 +205,9 @@ int open_in_root_raw(int root_fd, const char *path, int flags, mode_t mode)
 	return walk_in_root(root_fd, path, flags, mode);
 }
 
-int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
-			struct husk_err **err)
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
-	int fd = open_in_root_raw(root_fd, path, flags, mode);
-	if (fd < 0)
-		return husk_err_set(err, -fd, "open \"%s\" in the container rootfs", path);
-	return fd;
+	return open_in_root_raw(root_fd, path, flags, mode);
 }
 
 /* Create `name` in dir_fd as the given kind; EEXIST is left to the caller. */
@@ -301,4 +297,9 @@ int open_or_create_in_root(int root_fd, const char *path, enum target_kind kind,
 		free(p);
 		p = next;
 	}
+}
+
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode)
+{
+	return open_or_create_in_root(root_fd, path, TARGET_DIR, mode);
 }

@@ -10,8 +10,10 @@
 #define HUSK_ROOTFS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 struct rootfs_opts {
@@ -21,6 +23,9 @@ struct rootfs_opts {
 	bool no_pivot;	    /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool userns;	    /* a new user namespace was created: device nodes get bind-mounted */
 	int console_pty_fd; /* pty slave to bind onto /dev/console, -1 when no terminal */
+	const int *bind_src_fds; /* per config mount: the bind source opened by the
+				  * runtime (O_PATH, in our mount namespace), -1 or NULL:
+				  * resolve the source path here */
 };
 
 /* Phase 1 (before createContainer hooks): make / private (or as rootfsPropagation
@@ -40,6 +45,10 @@ struct rootfs_opts {
  * see an empty /sys/fs/cgroup in that case. */
 int rootfs_prepare(const struct oci_config *cfg, const struct rootfs_opts *opts,
 		   struct husk_err **err);
+/* Without a mount namespace in linux.namespaces the container shares the
+ * runtime's (the spec's rule for an unlisted type): prepare then mounts
+ * nothing and finalize only chroots into the rootfs. */
+bool rootfs_has_mount_ns(const struct oci_config *cfg);
 
 /* Phase 2 (after createContainer hooks): fill in the cgroup v1 binds (see above),
  * sysctl, readonlyPaths, maskedPaths (all inside the rootfs), pivot_root (or
@@ -57,9 +66,15 @@ int rootfs_finalize(const struct oci_config *cfg, const struct rootfs_opts *opts
 int rootfs_open_console(const struct rootfs_opts *opts, int *master, int *slave,
 			struct husk_err **err);
 
-/* Open path inside the directory root_fd as if root_fd were "/": symlinks cannot
- * escape, magic links are refused.  flags as openat(2); O_CLOEXEC is added. */
-int rootfs_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
-			struct husk_err **err);
+/* `features`: the mount options this module understands itself and idmapped
+ * mounts. */
+void rootfs_features(struct oci_features *f);
+
+/* The same without an error object, for callers that decide per errno (image
+ * layers: ENOENT means "create it").  Returns the fd or -errno. */
+int rootfs_resolve_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* mkdir -p of path inside root_fd (symlinks followed inside the root, missing
+ * directories created with mode); returns an O_PATH fd of it or -errno. */
+int rootfs_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 
 #endif

@@ -20,6 +20,11 @@ bool rootfs_has_ns(const struct oci_config *cfg, enum oci_ns_type t)
 	return false;
 }
 
+bool rootfs_has_mount_ns(const struct oci_config *cfg)
+{
+	return rootfs_has_ns(cfg, OCI_NS_MOUNT);
+}
+
 static const char *const ipc_sysctls[] = {
     "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
     "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",

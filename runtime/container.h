@@ -29,15 +29,13 @@ struct container_create_opts {
 	bool systemd_cgroup;
 	bool vm; /* run the bundle in a microVM (also: annotation org.husk.vm=true) */
 	enum container_create_mode mode;
-	int argc; /* husk's command line, for the sealed-binary re-exec */
-	char **argv;
+	char **argv;	       /* husk's command line, for the sealed-binary re-exec */
 	const sigset_t *block; /* signals to keep blocked in husk (run's forwarding); the
 				* init restores the original mask before execve */
 };
 
 struct container_handle {
 	pid_t pid;	/* container init, host pid namespace */
-	int sync_fd;	/* run: control socket to the init */
 	int pty_master; /* run without --console-socket: master to proxy, else -1 */
 	struct oci_config *cfg;
 	struct container_state *st;
@@ -46,7 +44,7 @@ struct container_handle {
 int container_create(const struct container_create_opts *opts, struct container_handle **out,
 		     struct husk_err **err);
 /* run: the process has exec'd when container_create returns; this runs the poststart hooks. */
-int container_run_start(const char *root, struct container_handle *h, struct husk_err **err);
+void container_run_start(const struct container_handle *h);
 void container_handle_free(struct container_handle *h);
 
 /* `start ID` */
@@ -57,9 +55,17 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 int container_delete(const char *root, const char *id, bool force, struct husk_err **err);
 
 /* State JSON as hooks get it (runtime-spec fields); full: `state` output (indented, with
- * rootfs, created, owner like runc). Heap string. */
+ * rootfs, created, owner like runc). Heap string; NULL (with a warning) when a
+ * field is not valid UTF-8. */
 char *container_state_json(const struct container_state *st, enum oci_status status, pid_t pid,
 			   bool full);
+
+/* A sentence naming the memory limit and usage when the container's cgroup
+ * saw an OOM kill (during_setup: the init's, before its execve), else NULL.
+ * Heap string. */
+struct cgroup_manager;
+char *container_oom_note(struct cgroup_manager *cm, bool during_setup);
+char *container_oom_note_saved(const struct container_state *st);
 
 /* The config saved at create; NULL (with a warning) if it cannot be read. */
 struct oci_config *container_saved_config(const struct container_state *st);
@@ -97,6 +103,8 @@ struct container_exec_opts {
 	const char *pidfd_socket;       /* receives a pidfd of the process (runc 1.2) */
 	unsigned preserve_fds;
 	bool ignore_paused;
+	const char *const *sub_cgroups;	/* exec --cgroup arguments (runc 1.1) */
+	size_t n_sub_cgroups;
 	const sigset_t *block; /* kept blocked in husk, restored in the process */
 };
 

@@ -24,9 +24,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ns/ns.h"
+#include "rootfs/rootfs.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/mount_sources.h"
 #include "runtime/netns_early.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
@@ -48,6 +50,7 @@ struct create_job {
 	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
 	struct netns_early netns;   /* made in parallel with the cgroups (fast path) */
 	pid_t child, init;
+	bool exec_reached; /* run: the init said SYNC_EXEC */
 	bool dir_created;
 	sigset_t orig_mask;
 	bool mask_changed;
@@ -159,11 +162,18 @@ static int load_config(struct create_job *j, struct husk_err **err)
 		return husk_err_set(err, EINVAL, "%s: root.path is required", path);
 	j->rootfs = cfg->root.path[0] == '/' ? xstrdup(cfg->root.path)
 					     : xasprintf("%s/%s", j->bundle, cfg->root.path);
-	struct stat st;
+	struct stat st, host_root;
 	if (stat(j->rootfs, &st) < 0)
 		return husk_err_sys(err, "rootfs %s", j->rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return husk_err_set(err, ENOTDIR, "rootfs %s is not a directory", j->rootfs);
+	/* "/" and "../../.." alike: the same directory, whatever the spelling. */
+	if (stat("/", &host_root) == 0 && st.st_dev == host_root.st_dev &&
+	    st.st_ino == host_root.st_ino)
+		return husk_err_set(err, EINVAL,
+				    "%s: root.path \"%s\" is the host's root directory \"/\": "
+				    "refusing to run a container on it",
+				    path, cfg->root.path);
 	return 0;
 }
 
@@ -197,7 +207,7 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 		return husk_err_sys(err, "open %s", j->dir);
 	if (flock(j->dir_fd, LOCK_EX) < 0)
 		return husk_err_sys(err, "lock %s", j->dir);
-	j->lock_fd = dup(j->dir_fd);
+	j->lock_fd = fcntl(j->dir_fd, F_DUPFD_CLOEXEC, 0);
 	if (j->o->mode == CREATE_WAIT_FIFO) {
 		if (mkfifoat(j->dir_fd, "exec.fifo", 0600) < 0)
 			return husk_err_sys(err, "create %s/exec.fifo", j->dir);
@@ -206,6 +216,28 @@ static int make_state_dir(struct create_job *j, struct husk_err **err)
 		if (j->fifo_fd < 0)
 			return husk_err_sys(err, "open %s/exec.fifo", j->dir);
 	}
+	return 0;
+}
+
+/* The state dir names the cgroups before they exist: a husk killed from here
+ * on leaves a state dir that `delete --force ID` can clean up completely. */
+static int make_cgroups(struct create_job *j, struct husk_err **err)
+{
+	struct cgroup_manager *cm = NULL;
+	if (cgroup_manager_prepare(j->o->id, j->cfg->linux_.cgroups_path, j->o->systemd_cgroup, &cm,
+				   err) < 0)
+		return -1;
+	cleanup_free char *note = cgroup_manager_serialize(cm);
+	if (write_file_atomic_at(j->dir_fd, CONTAINER_CGROUP_NOTE, note, strlen(note), 0600, err) <
+	    0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	if (cgroup_manager_make_dirs(cm, err) < 0) {
+		cgroup_manager_free(cm);
+		return -1;
+	}
+	j->cm = cm;
 	return 0;
 }
 
@@ -360,6 +392,7 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 	if (h->create_runtime.n && hooks_run(&h->create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
+	need = need && json;
 	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
 			      need ? strlen(json) : 0, err);
 }
@@ -382,8 +415,9 @@ static int converse(struct create_job *j, struct husk_err **err)
 		enum sync_type t;
 		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
 			husk_err_free(err);
-			/* run: the socket is close-on-exec, EOF means the process runs. */
-			if (j->o->mode == CREATE_RUN && j->init > 0)
+			/* run: the socket is close-on-exec, EOF after SYNC_EXEC means the
+			 * process runs; without it the init died on the way. */
+			if (j->o->mode == CREATE_RUN && j->init > 0 && j->exec_reached)
 				return 0;
 			return husk_err_set(err, ECHILD, "container init exited during set-up");
 		}
@@ -415,6 +449,13 @@ static int converse(struct create_job *j, struct husk_err **err)
 			break;
 		case SYNC_READY:
 			return 0;
+		case SYNC_EXEC:
+			j->exec_reached = true;
+			break;
+		case SYNC_MOUNT_SOURCES:
+			if (mount_sources_send(j->cfg, j->bundle, j->child, j->sync_fd, err) < 0)
+				return -1;
+			break;
 		case SYNC_ERROR:
 			husk_err_recv(j->sync_fd, err);
 			return -1;
@@ -493,7 +534,7 @@ static int protect_binary(struct create_job *j, struct husk_err **err)
 {
 	if (!j->o->argv)
 		return 0;
-	return ensure_sealed_binary(j->o->argc, j->o->argv, environ, err);
+	return ensure_sealed_binary(j->o->argv, environ, err);
 }
 
 /* linux.intelRdt asks for resctrl groups, which husk does not manage: the spec
@@ -529,6 +570,12 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	if (ns_plan_build(j->cfg, &j->plan, err) < 0)
 		return -1;
+	if (!rootfs_has_mount_ns(j->cfg))
+		log_warn("container %s: linux.namespaces has no mount namespace: the container "
+			 "shares the host's (runtime-spec); husk mounts nothing for it (mounts, "
+			 "/dev, maskedPaths, readonlyPaths, sysctl and root.readonly are "
+			 "ignored) and only chroots into %s",
+			 o->id, j->rootfs);
 	if (protect_binary(j, err) < 0)
 		return -1;
 	/* Only for a plain new network namespace: one that belongs to a new user
@@ -541,8 +588,7 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		return -1;
 	/* The manager exists before the clone: in the fast path the init joins its
 	 * cgroups itself with the directory fds it inherits. */
-	if (cgroup_manager_create(o->id, j->cfg->linux_.cgroups_path, o->systemd_cgroup, &j->cm,
-				  err) < 0)
+	if (make_cgroups(j, err) < 0)
 		return -1;
 	if (apply_cgroup_resources(j, err) < 0)
 		return -1;
@@ -570,6 +616,19 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 	return save_state(j, st, err);
 }
 
+/* An init killed by the OOM killer during set-up: the memory limit is below
+ * what the container needs to start.  Say that, not "init exited". */
+static void explain_oom(struct create_job *j, struct husk_err **err)
+{
+	if (!j->cm || !j->child)
+		return;
+	cleanup_free char *note = container_oom_note(j->cm, true);
+	if (!note)
+		return;
+	husk_err_free(err);
+	husk_err_set(err, 0, "%s", note);
+}
+
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
@@ -583,6 +642,7 @@ int container_create(const struct container_create_opts *o, struct container_han
 			       .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
+		explain_oom(&j, err);
 		job_abort(&j);
 		container_state_free(st);
 		job_free(&j);
@@ -593,9 +653,6 @@ int container_create(const struct container_create_opts *o, struct container_han
 	h->st = st;
 	h->cfg = steal_ptr(&j.cfg);
 	h->pty_master = steal_fd(&j.pty_master);
-	h->sync_fd = -1;
-	if (o->mode == CREATE_RUN)
-		h->sync_fd = steal_fd(&j.sync_fd);
 	/* run keeps signals blocked: its caller forwards them from a signalfd. */
 	j.mask_changed = false;
 	job_free(&j);
@@ -607,8 +664,6 @@ void container_handle_free(struct container_handle *h)
 {
 	if (!h)
 		return;
-	if (h->sync_fd >= 0)
-		close(h->sync_fd);
 	if (h->pty_master >= 0)
 		close(h->pty_master);
 	if (h->cfg)
@@ -617,12 +672,11 @@ void container_handle_free(struct container_handle *h)
 	free(h);
 }
 
-int container_run_start(const char *root, struct container_handle *h, struct husk_err **err)
+void container_run_start(const struct container_handle *h)
 {
 	if (h->cfg->hooks.poststart.n) {
 		cleanup_free char *json =
 		    container_state_json(h->st, OCI_STATUS_RUNNING, h->pid, false);
 		hooks_run_warn(&h->cfg->hooks.poststart, "poststart", json);
 	}
-	return 0;
 }

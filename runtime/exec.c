@@ -33,8 +33,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 struct exec_ctx {
 	const struct container_exec_opts *o;
 	const struct oci_config *cfg;
@@ -45,6 +43,7 @@ struct exec_ctx {
 	int sync_fd;
 	sigset_t orig_mask;
 	pid_t parent;
+	struct seccomp_listener *listener; /* connected from the host side */
 };
 
 /* Namespaces of the init that differ from ours. */
@@ -112,44 +111,6 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 	return r;
 }
 
-/* runc's (Go's) wording: "exec: \"/x\": stat /x: no such file or directory".
- * Docker and podman match the lower-case errno text to exit 127. */
-static int stat_failed(const char *name, struct husk_err **err)
-{
-	int e = errno;
-	if (e == ENOENT)
-		return container_err(err, e, "exec: \"%s\": stat %s: no such file or directory",
-				     name, name);
-	return husk_err_set(err, e, "exec: \"%s\": stat %s", name, name);
-}
-
-static int find_exe(const char *name, char *const *env, char **out, struct husk_err **err)
-{
-	struct stat st;
-	if (strchr(name, '/')) {
-		if (stat(name, &st) < 0)
-			return stat_failed(name, err);
-		*out = xstrdup(name);
-		return 0;
-	}
-	const char *path = DEFAULT_PATH;
-	for (char *const *e = env; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	for (const char *p = path;;) {
-		size_t n = strcspn(p, ":");
-		cleanup_free char *cand = xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-			*out = steal_ptr(&cand);
-			return 0;
-		}
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return container_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
 static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 {
 	const struct oci_process *proc = x->proc;
@@ -169,8 +130,10 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 					    .container_id = x->o->id,
 					    .bundle = x->st->bundle,
 					    .container_pid = x->st->pid,
+					    .exec = true,
 					    .userns = x->st->userns,
-					    .state_root = x->o->root};
+					    .state_root = x->o->root,
+					    .listener = steal_ptr(&x->listener)};
 	if (process_security_prepare(&pso, &ps, err) < 0)
 		return -1;
 	if (slave >= 0) {
@@ -186,7 +149,7 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 	if (process_security_apply(ps, err) < 0)
 		return -1;
 	cleanup_free char *exe = NULL;
-	if (find_exe(proc->args.v[0], proc->env.v, &exe, err) < 0)
+	if (process_find_executable(proc->args.v[0], proc->env.v, &exe, err) < 0)
 		return -1;
 	/* The process outlives husk (exec -d, or husk killed), as with runc. */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
@@ -240,6 +203,12 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 		goto fail;
 	}
 	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
+		goto fail;
+	/* linux.seccomp.listenerPath names a host path, as for the init. */
+	struct process_security_opts pso = {
+	    .cfg = x->cfg, .proc = x->proc, .container_id = x->o->id, .bundle = x->st->bundle,
+	    .container_pid = x->st->pid, .exec = true};
+	if (process_security_connect_listener(&pso, &x->listener, &err) < 0)
 		goto fail;
 	if (join_namespaces(x, &err) < 0)
 		goto fail;
@@ -379,7 +348,10 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	int r = 0;
 	if (helper < 0)
 		r = husk_err_sys(err, "fork exec helper");
-	else if (cm && cgroup_enter(cm, helper, err) < 0)
+	else if (cm && !o->n_sub_cgroups && cgroup_enter(cm, helper, err) < 0)
+		r = -1;
+	else if (cm && o->n_sub_cgroups &&
+		 cgroup_enter_sub(cm, helper, o->sub_cgroups, o->n_sub_cgroups, err) < 0)
 		r = -1;
 	else if (sync_send(x->sync_fd, SYNC_GO, err) < 0)
 		r = -1;

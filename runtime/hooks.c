@@ -25,6 +25,12 @@ static void hook_child(const struct oci_hook *h, int in_fd, int out_fd)
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
+	/* The spec gives a hook its stdin (the state) and nothing else: whatever
+	 * husk inherited from its caller stays out too, and a hook's background
+	 * child can hold no lock or pipe of husk's. */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
 	char *fallback[] = {h->path, NULL};
 	char *noenv[] = {NULL};
 	char **argv = h->args.n ? h->args.v : fallback;

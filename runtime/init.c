@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "rootfs/rootfs.h"
 #include "runtime/hooks.h"
+#include "runtime/mount_sources.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -30,8 +31,10 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 {
 	if (ctx->fifo_started) {
 		/* `start` is waiting on the fifo: the error goes to it. */
-		const char *msg = err && err->msg ? err->msg : "container init failed";
-		if (write(ctx->fifo_fd, "E", 1) == 1 &&
+		/* Clipped: `start` reads one pipe buffer, and a writer of more would
+		 * block forever. */
+		char *msg = husk_err_clip(err && err->msg ? err->msg : "container init failed");
+		if (msg && write(ctx->fifo_fd, "E", 1) == 1 &&
 		    write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
 			_exit(1);
 	}
@@ -299,6 +302,9 @@ static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *r
 	if (cfg->hooks.start_container.n &&
 	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 		return -1;
+	/* run: the parent still listens (create closed the socket at READY). */
+	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	/* What execve would have closed: `start` and `run` learn from these
 	 * that the container's process runs. */
@@ -329,7 +335,8 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 
 	cleanup_fd int slave = -1;
-	bool own_devpts = cfg->process.terminal && has_devpts_mount(cfg);
+	bool own_devpts =
+	    cfg->process.terminal && has_devpts_mount(cfg) && rootfs_has_mount_ns(cfg);
 	if (cfg->process.terminal && !own_devpts && open_host_terminal(ctx, &slave, err) < 0)
 		return -1;
 	struct rootfs_opts ropts = {.bundle = ctx->bundle,
@@ -337,10 +344,20 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 				    .no_pivot = ctx->opts->no_pivot,
 				    .userns = ctx->plan->user_new || ctx->plan->user_join,
 				    .console_pty_fd = slave};
+	cleanup_free int *src_fds = NULL;
+	if (rootfs_has_mount_ns(cfg) && mount_sources_needed(cfg, ropts.userns)) {
+		if (mount_sources_receive(cfg, ctx->sync_fd, &src_fds, err) < 0)
+			return -1;
+		ropts.bind_src_fds = src_fds;
+	}
 	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
-	if (has_cgroup_mount(cfg) && receive_go(ctx, err) < 0)
+	if (has_cgroup_mount(cfg) && rootfs_has_mount_ns(cfg) && receive_go(ctx, err) < 0)
 		return -1;
-	if (rootfs_prepare(cfg, &ropts, err) < 0)
+	int r = rootfs_prepare(cfg, &ropts, err);
+	for (size_t i = 0; src_fds && i < cfg->n_mounts; i++)
+		if (src_fds[i] >= 0)
+			close(src_fds[i]);
+	if (r < 0)
 		return -1;
 	if (own_devpts && open_container_terminal(ctx, &ropts, &slave, err) < 0)
 		return -1;
@@ -354,6 +371,9 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0 ||
 		    sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
 			return -1;
+		/* As runc: createContainer hooks start in the rootfs (before pivot_root). */
+		if (h->create_container.n && chdir(ctx->rootfs) < 0)
+			return husk_err_sys(err, "chdir to the rootfs %s", ctx->rootfs);
 		if (hooks_run(&h->create_container, "createContainer", hook_state, err) < 0)
 			return -1;
 	}
@@ -397,13 +417,17 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 		return husk_err_sys(err, "clear parent death signal");
 	if (wait_for_start(ctx, err) < 0)
 		return -1;
-	if (cfg->hooks.start_container.n) {
-		/* Same state as createContainer saw, with status created. */
-		if (hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
-			return -1;
-	}
+	/* run: the parent still listens (create closed the socket at READY). */
+	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
 	sigprocmask(SIG_SETMASK, &ctx->orig_mask, NULL);
 	if (process_security_load_seccomp(ps, err) < 0)
+		return -1;
+	/* As runc: startContainer hooks run under the container's seccomp filter
+	 * (the binary comes from the container's image).  Same state as
+	 * createContainer saw, with status created. */
+	if (cfg->hooks.start_container.n &&
+	    hooks_run(&cfg->hooks.start_container, "startContainer", hook_state, err) < 0)
 		return -1;
 	execve(exe, cfg->process.args.v, envp);
 	return husk_err_sys(err, "exec %s", exe);

@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "oci/image/image.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 
@@ -28,12 +29,6 @@ struct oci_config *container_saved_config(const struct container_state *st)
 		return NULL;
 	}
 	return cfg;
-}
-
-static const char *status_word(enum oci_status s)
-{
-	static const char *w[] = {"creating", "created", "running", "stopped", "paused"};
-	return (unsigned)s < ARRAY_SIZE(w) ? w[s] : "unknown";
 }
 
 /* Open a pidfd on the recorded init, refusing a recycled pid. */
@@ -78,8 +73,9 @@ static int release_init(const char *root, const char *id, struct husk_err **err)
 		if (errno != EINTR)
 			return husk_err_sys(err, "wait for the container process to start");
 	}
-	char buf[4096];
-	ssize_t n = read(rfd, buf, sizeof(buf) - 1);
+	/* The init clips its message to HUSK_ERR_WIRE_MAX: one pipe buffer. */
+	char buf[HUSK_ERR_WIRE_MAX + 2];
+	ssize_t n = read_all(rfd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -227,6 +223,28 @@ static int kill_and_wait(const struct container_state *st, struct cgroup_manager
 	return 0;
 }
 
+/* The cgroups a create that died (SIGKILL) had named in the state dir before
+ * it made them.  Its init died with it (parent death signal). */
+static int remove_noted_cgroups(const char *root, const char *id, struct husk_err **err)
+{
+	cleanup_free char *path = xasprintf("%s/%s/%s", root, id, CONTAINER_CGROUP_NOTE);
+	cleanup_free char *note = NULL;
+	struct husk_err *rerr = NULL;
+	if (read_file_at(AT_FDCWD, path, &note, NULL, &rerr) < 0) {
+		husk_err_free(&rerr);
+		return 0;
+	}
+	struct cgroup_manager *cm = NULL;
+	if (cgroup_manager_load(note, &cm, &rerr) < 0) {
+		log_warn("container %s: unreadable %s: %s", id, path, rerr->msg);
+		husk_err_free(&rerr);
+		return 0;
+	}
+	int r = cgroup_destroy(cm, err);
+	cgroup_manager_free(cm);
+	return r < 0 ? husk_err_wrap(err, "delete container %s", id) : 0;
+}
+
 int container_delete(const char *root, const char *id, bool force, struct husk_err **err)
 {
 	cleanup_fd int lock = -1;
@@ -237,6 +255,9 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 		/* A directory without state: a create that died half-way. */
 		if ((*err)->errnum == ENOENT && force) {
 			husk_err_free(err);
+			if (remove_noted_cgroups(root, id, err) < 0 ||
+			    image_private_bundle_remove(root, id, err) < 0)
+				return -1;
 			return container_dir_remove(root, id, err);
 		}
 		return -1;
@@ -246,7 +267,7 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	enum oci_status s = container_status(root, st);
 	if ((s == OCI_STATUS_RUNNING || s == OCI_STATUS_PAUSED) && !force) {
 		r = container_err(err, EBUSY, "cannot delete container %s that is not stopped: %s",
-				  id, status_word(s));
+				  id, oci_status_name(s));
 		goto out;
 	}
 	if (load_cgroup(st, &cm, err) < 0) {
@@ -270,6 +291,10 @@ int container_delete(const char *root, const char *id, bool force, struct husk_e
 	}
 	if (cfg)
 		oci_config_free(cfg);
+	/* `run --image`: the private bundle goes with the container (after the
+	 * poststop hooks, which may look at it). */
+	if (r == 0 && image_private_bundle_remove(root, id, err) < 0)
+		r = -1;
 out:
 	if (cm)
 		cgroup_manager_free(cm);

@@ -72,6 +72,38 @@ static pid_t host_pid(void)
 	return v > 0 ? (pid_t)v : getpid();
 }
 
+static bool config_uses_notify(const struct oci_seccomp *sc)
+{
+	for (size_t i = 0; sc->present && i < sc->n_syscalls; i++)
+		if (sc->syscalls[i].action && !strcmp(sc->syscalls[i].action, "SCMP_ACT_NOTIFY"))
+			return true;
+	return false;
+}
+
+/* The agent hears "running" for a process exec adds to a running container. */
+static int connect_listener(const struct process_security_opts *opts, struct seccomp_listener **out,
+			    struct husk_err **err)
+{
+	return seccomp_listener_connect(opts->cfg, opts->container_id, opts->bundle,
+					opts->container_pid > 0 ? opts->container_pid : host_pid(),
+					opts->exec || (opts->proc && opts->proc != &opts->cfg->process),
+					out, err);
+}
+
+int process_security_connect_listener(const struct process_security_opts *opts,
+				      struct seccomp_listener **out, struct husk_err **err)
+{
+	*out = NULL;
+	if (!config_uses_notify(&opts->cfg->linux_.seccomp))
+		return 0;
+	return connect_listener(opts, out, err);
+}
+
+void process_security_listener_free(struct seccomp_listener *l)
+{
+	seccomp_listener_free(l);
+}
+
 int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err)
 {
@@ -81,6 +113,7 @@ int process_security_prepare(const struct process_security_opts *opts,
 	ps->proc = proc;
 	ps->userns = opts->userns;
 	ps->lsm.apparmor_fd = ps->lsm.selinux_exec_fd = ps->lsm.selinux_keycreate_fd = -1;
+	ps->listener = opts->listener;
 
 	if (process_user_validate(&proc->user, err) < 0 ||
 	    process_attrs_prepare(opts->cfg, proc, &ps->attrs, err) < 0 ||
@@ -95,15 +128,16 @@ int process_security_prepare(const struct process_security_opts *opts,
 		cleanup_free char *cache = opts->state_root && opts->state_root[0] == '/'
 						   ? xasprintf("%s/.seccomp-cache", opts->state_root)
 						   : NULL;
-		if (seccomp_prog_build_cached(sc, cache, &ps->seccomp, err) < 0)
+		if (seccomp_prog_build(sc, cache, &ps->seccomp, err) < 0)
 			goto fail;
-		/* The listener lives at a host path: connect while the host is visible. */
-		if (ps->seccomp->uses_notify &&
-		    seccomp_listener_connect(opts->cfg, opts->container_id, opts->bundle,
-					     opts->container_pid > 0 ? opts->container_pid
-								     : host_pid(),
-					     proc != &opts->cfg->process, &ps->listener, err) < 0)
+		/* The listener lives at a host path: connect while the host is visible
+		 * (the init, before pivot_root), unless the caller already did (exec). */
+		if (!ps->seccomp->uses_notify) {
+			seccomp_listener_free(ps->listener);
+			ps->listener = NULL;
+		} else if (!ps->listener && connect_listener(opts, &ps->listener, err) < 0) {
 			goto fail;
+		}
 	}
 	/* CVE-2016-9962: nothing in the container may ptrace or open /proc/PID of
 	 * this process while it still holds host resources; execve resets it. */
@@ -158,6 +192,8 @@ int process_security_apply(struct process_security *ps, struct husk_err **err)
 	ps->caps_deferred = ps->seccomp && !nnp && !(fin.effective & CAP_BIT(CAP_SYS_ADMIN));
 	bool root_unchanged = !ps->caps_present && ps->proc->user.uid == 0;
 
+	if (process_stdio_chown(ps->proc->user.uid, err) < 0)
+		return -1;
 	if (process_user_switch(&ps->proc->user, !root_unchanged || ps->caps_deferred, ps->userns,
 				err) < 0)
 		return husk_err_wrap(err, "process.user");

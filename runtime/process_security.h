@@ -19,9 +19,11 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "oci/features.h"
 #include "oci/spec.h"
 
 struct process_security;
+struct seccomp_listener;
 
 struct process_security_opts {
 	const struct oci_config *cfg;   /* container config (seccomp, personality, ...) */
@@ -30,12 +32,21 @@ struct process_security_opts {
 	const char *bundle;
 	pid_t container_pid;            /* for the seccomp listener state (0 if unknown) */
 	bool userns;                    /* running inside a new user namespace */
+	bool exec;                      /* a process `exec` adds (the listener hears "running") */
 	const char *state_root;         /* husk --root: compiled seccomp filters are cached in
 					 * <state_root>/.seccomp-cache (NULL: no cache) */
+	struct seccomp_listener *listener; /* already connected (exec connects from the
+					    * host side, before it joins the container's
+					    * mount namespace); prepare takes it over */
 };
 
 int process_security_prepare(const struct process_security_opts *opts,
 			     struct process_security **out, struct husk_err **err);
+/* linux.seccomp.listenerPath is a host path: `exec` connects to it before it
+ * enters the container.  *out stays NULL when no rule is SCMP_ACT_NOTIFY. */
+int process_security_connect_listener(const struct process_security_opts *opts,
+				      struct seccomp_listener **out, struct husk_err **err);
+void process_security_listener_free(struct seccomp_listener *l);
 int process_security_apply(struct process_security *ps, struct husk_err **err);
 int process_security_load_seccomp(struct process_security *ps, struct husk_err **err);
 void process_security_free(struct process_security *ps);
@@ -46,7 +57,8 @@ int process_close_inherited_fds(int first_fd, struct husk_err **err);
  * own[] (husk's channels, updated in place) move above that range first; every
  * other fd is closed at execve. */
 int process_pass_fds(int keep, int *const own[], size_t n_own, struct husk_err **err);
-/* args[0] resolved against env's PATH (runc's rules): *out is a heap path. */
+/* name as execve will run it: a path as given (stat'ed, executable), or the
+ * first match in env's PATH (runc's default PATH without one). */
 int process_find_executable(const char *name, char *const *env, char **out,
 			    struct husk_err **err);
 /* chdir, then prove the cwd is inside the current root. */
@@ -59,6 +71,9 @@ int process_user_parse(const char *spec, uint32_t *uid, uint32_t *gid, bool *has
 
 /* CVE-2019-5736: make sure this process runs from a sealed, unwritable copy of
  * the husk binary before it enters a container.  May re-exec; call first in main(). */
-int ensure_sealed_binary(int argc, char **argv, char **envp, struct husk_err **err);
+int ensure_sealed_binary(char **argv, char **envp, struct husk_err **err);
+
+/* `features`: capabilities, seccomp, AppArmor and SELinux as this host has them. */
+void process_security_features(struct oci_features *f);
 
 #endif

@@ -27,6 +27,7 @@ void process_attrs_free(struct process_attrs *pa);
 
 /* process_security_user.c */
 int process_user_validate(const struct oci_user *u, struct husk_err **err);
+int process_stdio_chown(uid_t uid, struct husk_err **err);
 int process_user_switch(const struct oci_user *u, bool keep_caps, bool userns,
 			struct husk_err **err);
 
@@ -59,7 +60,5 @@ void seccomp_listener_free(struct seccomp_listener *l);
 struct seccomp_prog;
 int seccomp_listener_install(struct seccomp_listener *l, const struct seccomp_prog *prog,
 			     struct husk_err **err);
-/* The JSON sent with the fd (exposed for tests). */
-const char *seccomp_listener_message(const struct seccomp_listener *l);
 
 #endif

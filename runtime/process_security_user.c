@@ -85,6 +85,31 @@ int process_user_validate(const struct oci_user *u, struct husk_err **err)
 	return 0;
 }
 
+/* As runc: stdio (a terminal, pipes) is handed to the process's uid so that a
+ * non-root user can use its own console.  The group stays: devpts gives the
+ * slave its gid= mount option (5, tty, in the default config).  /dev/null is
+ * left alone, and so is what this process may not change (an owner not mapped
+ * in the user namespace, a read-only /dev). */
+int process_stdio_chown(uid_t uid, struct husk_err **err)
+{
+	struct stat null;
+	bool have_null = stat("/dev/null", &null) == 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			return husk_err_sys(err, "stat stdio fd %d", fd);
+		}
+		if (st.st_uid == uid || (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM &&
+		    errno != EROFS)
+			return husk_err_sys(err, "give stdio fd %d to uid %u", fd, (unsigned)uid);
+	}
+	return 0;
+}
+
 int process_user_switch(const struct oci_user *u, bool keep_caps, bool userns,
 			struct husk_err **err)
 {

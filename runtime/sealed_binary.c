@@ -124,9 +124,8 @@ static char **env_with_marker(char **envp)
 	return out;
 }
 
-int ensure_sealed_binary(int argc, char **argv, char **envp, struct husk_err **err)
+int ensure_sealed_binary(char **argv, char **envp, struct husk_err **err)
 {
-	(void)argc;
 	bool reexeced = getenv(SEALED_ENV) != NULL;
 	if (reexeced)
 		unsetenv(SEALED_ENV);

@@ -27,7 +27,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define MAGIC "HUSKBPF1"
+#define MAGIC	"HUSKBPF1"
 #define MAX_KEY (4u << 20)
 
 static void put_str(FILE *f, const char *tag, const char *s)
@@ -35,7 +35,7 @@ static void put_str(FILE *f, const char *tag, const char *s)
 	fprintf(f, "%s %zu:%s\n", tag, s ? strlen(s) : (size_t)0, s ? s : "");
 }
 
-char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
+static char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -46,8 +46,8 @@ char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
 	struct utsname u;
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	fprintf(f, "husk-seccomp-cache 1\nlibseccomp %u.%u.%u\nnative %u\n", v->major, v->minor,
-		v->micro, seccomp_arch_native());
+	fprintf(f, "husk-seccomp-cache 2 enosys-stub\nlibseccomp %u.%u.%u\nnative %u\n", v->major,
+		v->minor, v->micro, seccomp_arch_native());
 	put_str(f, "kernel", u.release);
 	put_str(f, "default", s->default_action);
 	fprintf(f, "errno %d %llu\n", s->default_errno_ret.set,
@@ -57,7 +57,8 @@ char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len)
 	for (size_t i = 0; i < s->n_syscalls; i++) {
 		const struct oci_seccomp_syscall *sc = &s->syscalls[i];
 		put_str(f, "action", sc->action);
-		fprintf(f, "errno %d %llu\n", sc->errno_ret.set, (unsigned long long)sc->errno_ret.v);
+		fprintf(f, "errno %d %llu\n", sc->errno_ret.set,
+			(unsigned long long)sc->errno_ret.v);
 		for (size_t j = 0; j < sc->names.n; j++)
 			put_str(f, "name", sc->names.v[j]);
 		for (size_t j = 0; j < sc->n_args; j++) {
@@ -142,8 +143,7 @@ int seccomp_cache_load(const char *dir, const struct oci_seccomp *s, struct secc
 	return 0;
 }
 
-void seccomp_cache_store(const char *dir, const struct oci_seccomp *s,
-			 const struct seccomp_prog *p)
+void seccomp_cache_store(const char *dir, const struct oci_seccomp *s, const struct seccomp_prog *p)
 {
 	cleanup_fd int dfd = open_dir(dir, true);
 	if (dfd < 0 || geteuid() != 0)
@@ -156,15 +156,17 @@ void seccomp_cache_store(const char *dir, const struct oci_seccomp *s,
 		rnd = now_ns();
 	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(key, klen));
 	snprintf(tmp, sizeof(tmp), ".tmp-%016llx", (unsigned long long)rnd);
-	cleanup_fd int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_fd int fd =
+	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	uint64_t k64 = klen;
 	uint32_t n = p->n_insns;
-	bool ok = write_all(fd, MAGIC, 8) == 8 && write_all(fd, &k64, sizeof(k64)) == sizeof(k64) &&
-		  write_all(fd, key, klen) == (ssize_t)klen &&
-		  write_all(fd, &n, sizeof(n)) == sizeof(n) &&
-		  write_all(fd, p->insns, n * sizeof(*p->insns)) == (ssize_t)(n * sizeof(*p->insns));
+	bool ok =
+	    write_all(fd, MAGIC, 8) == 8 && write_all(fd, &k64, sizeof(k64)) == sizeof(k64) &&
+	    write_all(fd, key, klen) == (ssize_t)klen &&
+	    write_all(fd, &n, sizeof(n)) == sizeof(n) &&
+	    write_all(fd, p->insns, n * sizeof(*p->insns)) == (ssize_t)(n * sizeof(*p->insns));
 	if (!ok || renameat(dfd, tmp, dfd, name) < 0)
 		unlinkat(dfd, tmp, 0);
 }

@@ -326,12 +326,14 @@ static int compile(const struct oci_seccomp *s, uint32_t def_action, struct secc
 		r = add_syscall(ctx, &s->syscalls[i], i, def_action, p, err);
 	if (r == 0)
 		r = export_bpf(ctx, p, err);
+	if (r == 0)
+		r = seccomp_prog_add_enosys_stub(s, def_action, p, err);
 	seccomp_release(ctx);
 	return r < 0 ? -1 : 0;
 }
 
-int seccomp_prog_build_cached(const struct oci_seccomp *s, const char *cache_dir,
-			      struct seccomp_prog **out, struct husk_err **err)
+int seccomp_prog_build(const struct oci_seccomp *s, const char *cache_dir,
+		       struct seccomp_prog **out, struct husk_err **err)
 {
 	uint32_t def_action;
 	if (seccomp_action_parse(s->default_action, &s->default_errno_ret, &def_action, err) < 0)
@@ -358,12 +360,6 @@ int seccomp_prog_build_cached(const struct oci_seccomp *s, const char *cache_dir
 fail:
 	seccomp_prog_free(p);
 	return -1;
-}
-
-int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
-		       struct husk_err **err)
-{
-	return seccomp_prog_build_cached(s, NULL, out, err);
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)

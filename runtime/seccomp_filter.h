@@ -34,16 +34,17 @@ bool seccomp_flag_supported(unsigned int flag);
 bool seccomp_arch_supported(const char *name);
 
 /* Translate.  Unknown syscall names are skipped with a warning (runc does the
- * same); unknown actions, operators, architectures and flags are errors. */
-int seccomp_prog_build(const struct oci_seccomp *s, struct seccomp_prog **out,
-		       struct husk_err **err);
+ * same); unknown actions, operators, architectures and flags are errors.
+ * The compiled program is cached in cache_dir (NULL: no cache): libseccomp
+ * needs 20-45 ms here for a podman-sized profile; a hit costs a file read.
+ * Validation, errors and warnings are the same either way. */
+int seccomp_prog_build(const struct oci_seccomp *s, const char *cache_dir,
+		       struct seccomp_prog **out, struct husk_err **err);
 void seccomp_prog_free(struct seccomp_prog *p);
-
-/* The same, with the compiled program cached in cache_dir (NULL: no cache).
- * libseccomp needs 20-45 ms here for a podman-sized profile; a hit costs a
- * file read.  Validation, errors and warnings are the same either way. */
-int seccomp_prog_build_cached(const struct oci_seccomp *s, const char *cache_dir,
-			      struct seccomp_prog **out, struct husk_err **err);
+/* seccomp_enosys.c: put the ENOSYS stub for calls newer than the profile in
+ * front of p's program (only when the default action denies). */
+int seccomp_prog_add_enosys_stub(const struct oci_seccomp *s, uint32_t def_action,
+				 struct seccomp_prog *p, struct husk_err **err);
 
 /* seccomp_cache.c.  load: 0 and p->insns set on a hit, -1 on any miss (absent,
  * not root-owned, writable by others, different input, corrupt).  store: best
@@ -51,8 +52,6 @@ int seccomp_prog_build_cached(const struct oci_seccomp *s, const char *cache_dir
 int seccomp_cache_load(const char *dir, const struct oci_seccomp *s, struct seccomp_prog *p);
 void seccomp_cache_store(const char *dir, const struct oci_seccomp *s,
 			 const struct seccomp_prog *p);
-/* The exact text a cache entry is checked against (exposed for tests). */
-char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len);
 
 /* seccomp(SECCOMP_SET_MODE_FILTER).  With NEW_LISTENER in extra_flags returns
  * the notify fd; else 0.  Makes no other system call. */

@@ -21,10 +21,11 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "oci/json_gen.h"
+#include "oci/state.h"
 
 #define FD_PENDING (-1)
 #define FD_FAILED (-2)
@@ -39,63 +40,29 @@ struct seccomp_listener {
 	int send_errno;
 };
 
-static void gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
+/* The message that goes with the fd (runtime-spec config-linux.md): the
+ * container process state of the agent's protocol, around the OCI state. */
 static char *state_message(const struct oci_config *cfg, const char *id, const char *bundle,
-			   pid_t pid, bool exec, size_t *len)
+			   pid_t pid, bool exec, size_t *len, struct husk_err **err)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		abort();
-	yajl_gen_map_open(g);
-	gen_str(g, "ociVersion");
-	gen_str(g, OCI_SPEC_VERSION);
-	gen_str(g, "fds");
-	yajl_gen_array_open(g);
-	gen_str(g, "seccompFd");
-	yajl_gen_array_close(g);
-	gen_str(g, "pid");
-	yajl_gen_integer(g, pid);
-	if (cfg->linux_.seccomp.listener_metadata) {
-		gen_str(g, "metadata");
-		gen_str(g, cfg->linux_.seccomp.listener_metadata);
+	struct oci_state st = {.oci_version = cfg->oci_version,
+			       .id = id,
+			       .status = exec ? OCI_STATUS_RUNNING : OCI_STATUS_CREATING,
+			       .pid = pid,
+			       .bundle = bundle,
+			       .annotations = &cfg->annotations};
+	static const char *const fds[] = {"seccompFd", NULL};
+	yajl_gen g = jg_new(false);
+	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) &&
+		  jg_kstrv(g, "fds", fds) && jg_kint(g, "pid", pid);
+	if (ok && cfg->linux_.seccomp.listener_metadata)
+		ok = jg_kstr(g, "metadata", cfg->linux_.seccomp.listener_metadata);
+	ok = ok && jg_key(g, "state") && oci_state_gen(g, &st) && jg_close_map(g);
+	char *out = NULL;
+	if (jg_finish(g, ok, &out, len, err) < 0) {
+		husk_err_wrap(err, "the seccomp agent's state message");
+		return NULL;
 	}
-	gen_str(g, "state");
-	yajl_gen_map_open(g);
-	gen_str(g, "ociVersion");
-	gen_str(g, cfg->oci_version ? cfg->oci_version : OCI_SPEC_VERSION);
-	gen_str(g, "id");
-	gen_str(g, id ? id : "");
-	gen_str(g, "status");
-	gen_str(g, exec ? "running" : "creating");
-	if (pid > 0) {
-		gen_str(g, "pid");
-		yajl_gen_integer(g, pid);
-	}
-	gen_str(g, "bundle");
-	gen_str(g, bundle ? bundle : "");
-	if (cfg->annotations.n) {
-		gen_str(g, "annotations");
-		yajl_gen_map_open(g);
-		for (size_t i = 0; i < cfg->annotations.n; i++) {
-			gen_str(g, cfg->annotations.v[i].key);
-			gen_str(g, cfg->annotations.v[i].value ? cfg->annotations.v[i].value : "");
-		}
-		yajl_gen_map_close(g);
-	}
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	const unsigned char *buf;
-	size_t n;
-	yajl_gen_get_buf(g, &buf, &n);
-	char *out = xmalloc(n + 1);
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	*len = n;
-	yajl_gen_free(g);
 	return out;
 }
 
@@ -116,18 +83,18 @@ int seccomp_listener_connect(const struct oci_config *cfg, const char *container
 		return husk_err_sys(err, "socket");
 	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return husk_err_sys(err, "connecting to the seccomp listener %s", path);
+	size_t msg_len = 0;
+	char *msg = state_message(cfg, container_id, bundle, pid, exec, &msg_len, err);
+	if (!msg)
+		return -1;
 	struct seccomp_listener *l = xcalloc(1, sizeof(*l));
 	l->sock = steal_fd(&sock);
-	l->msg = state_message(cfg, container_id, bundle, pid, exec, &l->msg_len);
+	l->msg = msg;
+	l->msg_len = msg_len;
 	atomic_init(&l->notify_fd, FD_PENDING);
 	atomic_init(&l->done, 0);
 	*out = l;
 	return 0;
-}
-
-const char *seccomp_listener_message(const struct seccomp_listener *l)
-{
-	return l->msg;
 }
 
 void seccomp_listener_free(struct seccomp_listener *l)

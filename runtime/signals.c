@@ -54,7 +54,9 @@ int signal_parse(const char *s, int *sig, struct husk_err **err)
 	if (!s || !*s)
 		return husk_err_set(err, EINVAL, "invalid signal: empty");
 	if (parse_u64(s, &n) == 0) {
-		if (n == 0 || n > (unsigned long long)SIGRTMAX)
+		/* 0 sends nothing and only checks that the init is alive (kill(2)), as
+		 * `runc kill ID 0` does. */
+		if (n > (unsigned long long)SIGRTMAX)
 			return husk_err_set(err, EINVAL, "invalid signal: %s", s);
 		*sig = (int)n;
 		return 0;

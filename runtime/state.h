@@ -5,8 +5,8 @@
  *                manager (serialized), rootless/userns flags, annotations.
  *   exec.fifo    exists between create and start; opening it releases init.
  *
- * Every command that changes a container takes an flock on <root>/<id>/.lock;
- * commands that only read (state, list) take it shared. */
+ * Every command that changes a container takes an flock on the <root>/<id>
+ * directory itself; commands that only read (state, list) take it shared. */
 #ifndef HUSK_RUNTIME_STATE_H
 #define HUSK_RUNTIME_STATE_H
 
@@ -33,12 +33,9 @@ struct container_state {
 	oci_kvv annotations;
 };
 
-/* An error whose message is exactly the text (no strerror suffix) but which
- * still carries errnum, for messages engines match literally
- * ("container X does not exist", "container not running"). */
-int container_err(struct husk_err **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
+/* In the state dir, written before the cgroups exist: what `delete --force`
+ * removes when a create was killed before it saved its state. */
+#define CONTAINER_CGROUP_NOTE "cgroup.pending"
 /* Absolute path of <root>/<id> (heap). */
 char *container_dir(const char *root, const char *id);
 /* Take the parked, emptied state dir of a removed container as DIR (<root>/<id>);

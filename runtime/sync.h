@@ -16,8 +16,11 @@ enum sync_type {
 	SYNC_PREPARED,	 /* child -> parent: mounts done, run prestart/createRuntime hooks */
 	SYNC_HOOKS_DONE, /* parent -> child: body u32 len + state JSON for container hooks */
 	SYNC_READY,	 /* child -> parent: waiting for start */
-	SYNC_START,	 /* parent -> child (run): execute the process */
 	SYNC_ERROR,	 /* child -> parent: husk_err_send() body */
+	SYNC_EXEC,	 /* child -> parent (run): set-up done, execve next; EOF without it
+			  * means the init died (OOM killer, SIGKILL) */
+	SYNC_MOUNT_SOURCES, /* child -> parent: open my bind sources; parent -> child:
+			     * one per config mount, an fd or none (mount_sources.c) */
 };
 
 int sync_send(int fd, enum sync_type t, struct husk_err **err);

@@ -61,9 +61,9 @@ static void handle_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	if (getenv("HUSK_VM_DEBUG_IO"))
-		fprintf(stderr, "[io %s port %#x size %u count %u]\n", is_write ? "out" : "in",
-			run->io.port, run->io.size, run->io.count);
+	if (v->vm->trace_io)
+		log_debug("vm: io %s port %#x size %u count %u", is_write ? "out" : "in",
+			  run->io.port, run->io.size, run->io.count);
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		arch_pio(v->vm, run->io.port, data, run->io.size, is_write);
 		data += run->io.size;
@@ -87,12 +87,11 @@ static void trace_regs(struct vcpu *v, const char *why)
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return;
-	fprintf(stderr,
-		"husk-vm: vcpu %u %s: rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr3 %#llx "
-		"cr4 %#llx efer %#llx\n",
-		v->id, why, (unsigned long long)r.rip, (unsigned long long)r.rsp,
-		(unsigned long long)r.rflags, s.cs.selector, (unsigned long long)s.cr0,
-		(unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer);
+	log_info("vm: vcpu %u %s: rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr3 %#llx "
+		 "cr4 %#llx efer %#llx",
+		 v->id, why, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		 (unsigned long long)r.rflags, s.cs.selector, (unsigned long long)s.cr0,
+		 (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer);
 }
 
 /* Returns false when the thread should stop. */

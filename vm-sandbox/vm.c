@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "vm-sandbox/vm_internal.h"
 
@@ -223,20 +224,21 @@ static void trace_report(struct vm *vm)
 			rss_kb = strtoull(p + 6, NULL, 10);
 	}
 	unsigned long long guest_kb = vm_memory_resident(vm) >> 10;
-	fprintf(stderr, "husk-vm: stopped: %s\n", vm_stop_name(atomic_load(&vm->stop) - 1));
-	fprintf(stderr, "husk-vm: setup (us after vm_boot()):");
-	for (int p = 0; p < VM_PHASES; p++)
+	log_info("vm: stopped: %s", vm_stop_name(atomic_load(&vm->stop) - 1));
+	char phases[256] = "";
+	size_t n = 0;
+	for (int p = 0; p < VM_PHASES && n < sizeof(phases); p++)
 		if (vm->t_phase_ns[p])
-			fprintf(stderr, " %s %llu", phase_names[p],
-				(vm->t_phase_ns[p] - vm->t_start_ns) / 1000);
-	fprintf(stderr, "; %ld page faults before the first KVM_RUN\n", vm->faults_first_run);
-	fprintf(stderr,
-		"husk-vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
-		"guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)\n",
-		vm->t_first_run_ns > t0 ? (vm->t_first_run_ns - t0) / 1000 : 0,
-		env ? "process start" : "vm_boot()",
-		vm->t_start_ns > t0 ? (vm->t_start_ns - t0) / 1000 : 0, rss_kb, guest_kb,
-		rss_kb > guest_kb ? rss_kb - guest_kb : 0, hwm_kb);
+			n += snprintf(phases + n, sizeof(phases) - n, " %s %llu", phase_names[p],
+				      (vm->t_phase_ns[p] - vm->t_start_ns) / 1000);
+	log_info("vm: setup (us after vm_boot()):%s; %ld page faults before the first KVM_RUN",
+		 phases, vm->faults_first_run);
+	log_info("vm: first KVM_RUN %llu us after %s (vm_boot() at %llu us); rss %llu KiB, "
+		 "guest-resident %llu KiB, monitor %llu KiB (hwm %llu KiB)",
+		 vm->t_first_run_ns > t0 ? (vm->t_first_run_ns - t0) / 1000 : 0,
+		 env ? "process start" : "vm_boot()",
+		 vm->t_start_ns > t0 ? (vm->t_start_ns - t0) / 1000 : 0, rss_kb, guest_kb,
+		 rss_kb > guest_kb ? rss_kb - guest_kb : 0, hwm_kb);
 }
 
 static void vm_teardown(struct vm *vm, sigset_t *old_mask)
@@ -315,6 +317,7 @@ int vm_boot(const struct vm_config *cfg, enum vm_stop *stop, struct husk_err **e
 	    .stop_efd = -1,
 	    .sig_fd = -1,
 	    .ncpus = cfg->cpus ? cfg->cpus : 1,
+	    .trace_io = cfg->trace && husk_log_enabled(HUSK_LOG_DEBUG),
 	    .mem_size = cfg->mem_mib << 20,
 	    .in_fd = vm_console_in_fd(cfg),
 	    .out_fd = vm_console_out_fd(cfg),

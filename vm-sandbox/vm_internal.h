@@ -109,6 +109,7 @@ struct vm {
 	_Atomic unsigned long long t_first_run_ns;
 	unsigned long long t_phase_ns[VM_PHASES]; /* for --trace */
 	long faults_first_run;
+	bool trace_io; /* --trace with --debug: log every port I/O exit */
 	pthread_t io_tid;
 	bool io_started;
 	struct husk_err *io_err;

@@ -58,7 +58,7 @@ JSON
 
 @test "exec: a missing binary fails, the container keeps running" {
 	run husk exec "$CID" no-such-binary
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ] # runc's status for a failed exec
 	[[ "$output" == *'exec: "no-such-binary": executable file not found in $PATH'* ]]
 	[ "$(husk state "$CID" | jq -r .status)" = running ]
 }
@@ -73,10 +73,10 @@ JSON
 	husk kill "$CID" KILL
 	wait_status "$CID" stopped
 	run husk exec "$CID" true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"cannot exec in a stopped container"* ]]
 	run husk exec nosuch-$CID true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"does not exist"* ]]
 	run husk exec "$CID"
 	[ "$status" -eq 1 ]

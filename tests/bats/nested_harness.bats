@@ -51,6 +51,20 @@ qemus_of_this_test() {
 	[ "$output" = "<a b><><c'd><*><two  words \$x><$REPO_ROOT/tests>" ]
 }
 
+@test "nested: a working directory under /tmp (L1's own tmpfs) is shared read-only; --ro DIR too" {
+	mkdir "$TEST_TMP/cwd" "$TEST_TMP/ro"
+	echo in-cwd >"$TEST_TMP/cwd/f"
+	echo in-ro >"$TEST_TMP/ro/f"
+	cd "$TEST_TMP/cwd"
+	run "$NESTED" --ro "$TEST_TMP/ro" sh -c '
+		cat f "$1/ro/f" || exit 7
+		if touch g 2>/dev/null || touch "$1/ro/g" 2>/dev/null; then exit 9; fi' _ "$TEST_TMP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'in-cwd\nin-ro')" ]
+	[ ! -e "$TEST_TMP/cwd/g" ] && [ ! -e "$TEST_TMP/ro/g" ]
+}
+
 @test "nested: --rw DIR is writable and shared; the rest of the host is read-only" {
 	mkdir "$TEST_TMP/rw"
 	echo from-host >"$TEST_TMP/rw/in"

@@ -99,3 +99,26 @@ start_receiver() { # [INPUT]
 	assert_no_leftovers "$CID"
 	run ! pgrep -f "sleep 4545"
 }
+
+@test "terminal owner: process.user.uid 1000 owns its pty, the group stays tty (5), as runc" {
+	cfg '.process.user = {"uid": 1000, "gid": 1000} |
+	     .process.args = ["sh", "-c", "stat -c owner=%u:%g $(tty); ls -ln /proc/self/fd/0 >/dev/null && echo done"]'
+	start_receiver
+	husk run -d --console-socket "$SOCK" "$CID"
+	wait "$RECV_PID"
+	RECV_PID=
+	cat "$TEST_TMP/console.out"
+	grep -q "owner=1000:5" "$TEST_TMP/console.out"
+	wait_status "$CID" stopped
+	husk delete "$CID"
+	# exec -t -u gets the same.
+	cfg '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "100"] | .process.terminal = false'
+	husk run -d "$CID"
+	rm -f "$SOCK" "$SOCK.ready" "$TEST_TMP/console.out"
+	start_receiver
+	husk exec -d -t -u 1000:1000 --console-socket "$SOCK" "$CID" sh -c 'stat -c owner=%u:%g $(tty)'
+	wait "$RECV_PID"
+	RECV_PID=
+	cat "$TEST_TMP/console.out"
+	grep -q "owner=1000:5" "$TEST_TMP/console.out"
+}

@@ -143,12 +143,12 @@ vg_run() { # [ARG...]: bats `run` of vg_husk, then no memcheck report
 		[ "$status" -eq 1 ]
 		# valgrind's ENOSYS for the mount API, or its ENOENT for the
 		# execveat(fd, "", AT_EMPTY_PATH) of the sealed-binary re-exec
-		[[ "$output" == *"Function not implemented"* ||
+		[[ "$output" == *"function not implemented"* ||
 			"$output" == *"re-executing the protected husk binary"* ]]
 	fi
 	assert_no_leftovers "$CID"
 	vg_run run --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ] || [[ "$output" == *"Function not implemented"* ||
+	[ "$status" -eq 0 ] || [[ "$output" == *"function not implemented"* ||
 		"$output" == *"re-executing the protected husk binary"* ]]
 	assert_no_leftovers "$CID"
 }

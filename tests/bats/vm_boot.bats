@@ -148,7 +148,7 @@ assert_all_checks_pass() {
 		--cmdline "husk.guest=1 husk.end=triple" </dev/null
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -q 'husk-vm: stopped: reset' <<<"$output"
+	grep -q 'vm: stopped: reset' <<<"$output"
 	grep -q 'triple fault' <<<"$output"
 }
 
@@ -162,7 +162,7 @@ assert_all_checks_pass() {
 	wait "$pid" || rc=$?
 	cat "$VM_TMP/out"
 	[ "$rc" -eq 2 ]
-	grep -q 'husk-vm: stopped: signal' "$VM_TMP/out"
+	grep -q 'vm: stopped: signal' "$VM_TMP/out"
 	run kill -0 "$pid"
 	[ "$status" -ne 0 ]
 }
@@ -180,14 +180,14 @@ assert_all_checks_pass() {
 	echo "$output"
 	cat "$VM_TMP/err"
 	[[ "$output" == *"rc=0"* ]]
-	grep -q 'husk-vm: stopped: reset' "$VM_TMP/err"
+	grep -q 'vm: stopped: reset' "$VM_TMP/err"
 }
 
 @test "vm boot: missing kernel is a clear error" {
 	run "$HUSK" vm boot --kernel "$VM_TMP/nope" --memory 16
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"kernel $VM_TMP/nope: open: No such file or directory"* ]]
+	[[ "$output" == *"kernel $VM_TMP/nope: open: no such file or directory"* ]]
 }
 
 @test "vm boot: truncated bzImage is a clear error" {
@@ -263,6 +263,27 @@ assert_all_checks_pass() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--disk $VM_TMP/none.img"* ]]
+}
+
+@test "vm boot: --fs mistakes are clear errors before the guest runs" {
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --fs nocolon
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--fs nocolon: want TAG:DIR[,ro]"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/none" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--fs t: virtio-fs: $VM_TMP/none: No such file or directory"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/disk.img" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$VM_TMP/disk.img is not a directory"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
+		--fs "$(printf 't%.0s' {1..37}):$VM_TMP" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"want 1 to 36 bytes"* ]]
+	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP" \
+		--fs "t:$VM_TMP,ro" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"tag t given twice"* ]]
 }
 
 @test "vm boot: a device that fails after the vCPU started stops the VM with its error" {

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (oci_config_parse(doc, len, "fuzz.json", &cfg, &err) == 0) {
 		if (cfg->linux_.seccomp.present) {
 			struct seccomp_prog *p = NULL;
-			if (seccomp_prog_build(&cfg->linux_.seccomp, &p, &err) == 0)
+			if (seccomp_prog_build(&cfg->linux_.seccomp, NULL, &p, &err) == 0)
 				seccomp_prog_free(p);
 		}
 		oci_config_free(cfg);

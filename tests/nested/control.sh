@@ -1,10 +1,11 @@
 #!/bin/bash
 # The nested harness's control share, read by L1's /init:
-#   control.sh DIR [--rw=PATH]... -- CMD [ARG]...
+#   control.sh DIR [--rw=PATH]... [--ro=PATH]... -- CMD [ARG]...
 # writes
 #   DIR/run      a bash script: the caller's working directory, environment
 #                and command, with stdin from /dev/null
-#   DIR/rw       "TAG PATH" per --rw directory, parents first (9p tags rw0...)
+#   DIR/rw       "TAG PATH MODE" per --rw (rw0.., MODE rw) and --ro (ro0..,
+#                MODE ro) directory, parents first
 #   DIR/cgroups  the host's cgroup mounts, "FSTYPE MOUNTPOINT OPTIONS" in the
 #                host's order, then "link NAME TARGET" per symlink in
 #                /sys/fs/cgroup
@@ -13,9 +14,12 @@ set -euo pipefail
 dir=$1
 shift
 mkdir -p "$dir"
-rw=()
+rw=() ro=()
 while [ "$1" != -- ]; do
-	rw+=("${1#--rw=}")
+	case $1 in
+	--rw=*) rw+=("${1#--rw=}") ;;
+	--ro=*) ro+=("${1#--ro=}") ;;
+	esac
 	shift
 done
 shift
@@ -31,11 +35,18 @@ shift
 	printf ' </dev/null\n'
 } >"$dir/run"
 
-i=0
-for d in "${rw[@]}"; do
-	echo "rw$i $d"
-	i=$((i + 1))
-done | sort -k2 >"$dir/rw"
+{
+	i=0
+	for d in "${rw[@]}"; do
+		echo "rw$i $d rw"
+		i=$((i + 1))
+	done
+	i=0
+	for d in "${ro[@]}"; do
+		echo "ro$i $d ro"
+		i=$((i + 1))
+	done
+} | sort -k2 >"$dir/rw"
 
 {
 	# mountinfo: ... MOUNTPOINT ... - FSTYPE SOURCE SUPEROPTS

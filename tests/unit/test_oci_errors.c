@@ -435,7 +435,7 @@ static void test_resources(void **state)
 	     "config.json: linux.resources.memory.limit: expected an integer, got '1g'"},
 	    {WITH_RES("'memory':{'limit':9223372036854775808}"),
 	     "config.json: linux.resources.memory.limit: 9223372036854775808 is out of range "
-	     "(-9223372036854775808 to 9223372036854775807)"},
+	     "(-1 to 9223372036854775807)"},
 	    {WITH_RES("'cpu':{'cpus':'a-b'}"),
 	     "config.json: linux.resources.cpu.cpus: invalid list 'a-b' (expected e.g. '0-3,7')"},
 	    {WITH_RES("'cpu':{'shares':-2}"),

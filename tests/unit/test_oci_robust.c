@@ -164,11 +164,11 @@ static void test_integer_edges(void **state)
 	struct husk_err *err = NULL;
 	struct oci_resources *r = NULL;
 	const char *ok =
-	    "{\"memory\":{\"limit\":-9223372036854775808,\"swap\":9223372036854775807,"
+	    "{\"memory\":{\"limit\":-1,\"swap\":9223372036854775807,"
 	    "\"reservation\":-0},\"cpu\":{\"shares\":18446744073709551615,\"quota\":0},"
 	    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]}";
 	assert_int_equal(oci_resources_parse(ok, strlen(ok), "r", &r, &err), 0);
-	assert_true(r->memory.limit.v == INT64_MIN);
+	assert_true(r->memory.limit.v == -1);
 	assert_true(r->memory.swap.v == INT64_MAX);
 	assert_true(r->memory.reservation.set && r->memory.reservation.v == 0);
 	assert_true(r->cpu.shares.v == UINT64_MAX);
@@ -190,7 +190,13 @@ static void test_integer_edges(void **state)
 			    "r: cpu.period: expected a non-negative integer, got an array");
 	assert_string_equal(res_value_error("{\"memory\":{\"swap\":-9223372036854775809}}"),
 			    "r: memory.swap: -9223372036854775809 is out of range "
-			    "(-9223372036854775808 to 9223372036854775807)");
+			    "(-1 to 9223372036854775807)");
+	/* Only -1 means unlimited: another negative value is a typo, not "no limit". */
+	assert_string_equal(res_value_error("{\"memory\":{\"limit\":-5}}"),
+			    "r: memory.limit: -5 is out of range (-1 to 9223372036854775807)");
+	assert_string_equal(res_value_error("{\"memory\":{\"limit\":-9223372036854775808}}"),
+			    "r: memory.limit: -9223372036854775808 is out of range (-1 to "
+			    "9223372036854775807)");
 	/* A huge number is shown truncated, never copied whole into the message. */
 	char big[2100] = "{\"cpu\":{\"shares\":";
 	size_t at = strlen(big);

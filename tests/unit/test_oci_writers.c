@@ -83,7 +83,7 @@ static void test_state_compact(void **state)
 	char *out = NULL;
 	size_t len = 0;
 	struct husk_err *err = NULL;
-	assert_int_equal(oci_state_to_json(&st, 0, &out, &len, &err), 0);
+	assert_int_equal(oci_state_to_json(&st, NULL, &out, &len, &err), 0);
 	assert_string_equal(out,
 			    "{\"ociVersion\":\"1.2.0\",\"id\":\"ctr-1\",\"status\":\"running\","
 			    "\"pid\":4242,\"bundle\":\"/run/b\",\"annotations\":{\"a\":\"1\","
@@ -97,10 +97,10 @@ static void test_state_stopped_pretty(void **state)
 	struct oci_state st = {.id = "c", .status = OCI_STATUS_STOPPED, .bundle = "/b"};
 	char *out = NULL;
 	struct husk_err *err = NULL;
-	assert_int_equal(oci_state_to_json(&st, 1, &out, NULL, &err), 0);
+	assert_int_equal(oci_state_to_json(&st, "\t", &out, NULL, &err), 0);
 	/* pid 0 is omitted; no annotations key; the version defaults to the spec's. */
 	assert_string_equal(out, "{\n\t\"ociVersion\": \"1.2.0\",\n\t\"id\": \"c\",\n\t\"status\": "
-				 "\"stopped\",\n\t\"bundle\": \"/b\"\n}\n");
+				 "\"stopped\",\n\t\"bundle\": \"/b\"\n}");
 	free(out);
 }
 
@@ -109,7 +109,7 @@ static void test_state_invalid_utf8(void **state)
 	struct oci_state st = {.id = "bad\xff", .status = OCI_STATUS_CREATED, .bundle = "/b"};
 	char *out = NULL;
 	struct husk_err *err = NULL;
-	assert_true(oci_state_to_json(&st, 0, &out, NULL, &err) < 0);
+	assert_true(oci_state_to_json(&st, NULL, &out, NULL, &err) < 0);
 	assert_null(out);
 	assert_string_equal(err->msg, "state: cannot encode JSON (invalid UTF-8 in a string?)");
 	husk_err_free(&err);

@@ -1,4 +1,4 @@
-/* rootfs_open_in_root and friends: ".." and symlinks (absolute, relative,
+/* open_in_root_raw and friends: ".." and symlinks (absolute, relative,
  * dangling, looping) never leave the root; procfs magic links are refused.
  * Every case runs twice: with openat2, and with the O_PATH walk fallback. */
 #include <linux/openat2.h>
@@ -97,10 +97,9 @@ static int same_file(int fd, const char *path)
 
 static void expect_file(struct rs *r, const char *path, const char *inside)
 {
-	struct husk_err *e = NULL;
-	int fd = rootfs_open_in_root(r->root_fd, path, O_PATH, 0, &e);
+	int fd = open_in_root_raw(r->root_fd, path, O_PATH, 0);
 	if (fd < 0)
-		fail_msg("%s: %s", path, e->msg);
+		fail_msg("%s: %s", path, strerror(-fd));
 	char *want = xasprintf("%s/%s", r->root, inside);
 	if (!same_file(fd, want))
 		fail_msg("%s did not resolve to %s", path, want);
@@ -110,14 +109,11 @@ static void expect_file(struct rs *r, const char *path, const char *inside)
 
 static void expect_errno(struct rs *r, const char *path, int flags, int want)
 {
-	struct husk_err *e = NULL;
-	int fd = rootfs_open_in_root(r->root_fd, path, flags, 0, &e);
+	int fd = open_in_root_raw(r->root_fd, path, flags, 0);
 	if (fd >= 0)
 		fail_msg("%s resolved, expected %s", path, strerror(want));
-	if (e->errnum != want)
-		fail_msg("%s: got %s, expected %s", path, strerror(e->errnum), strerror(want));
-	assert_non_null(strstr(e->msg, path));
-	husk_err_free(&e);
+	if (-fd != want)
+		fail_msg("%s: got %s, expected %s", path, strerror(-fd), strerror(want));
 }
 
 static void test_plain_and_dotdot(void **state)
@@ -150,8 +146,7 @@ static void test_symlinks_stay_inside(void **state)
 static void test_nofollow_last(void **state)
 {
 	struct rs *r = *state;
-	struct husk_err *e = NULL;
-	int fd = rootfs_open_in_root(r->root_fd, "/abs", O_PATH | O_NOFOLLOW, 0, &e);
+	int fd = open_in_root_raw(r->root_fd, "/abs", O_PATH | O_NOFOLLOW, 0);
 	assert_true(fd >= 0);
 	struct stat st;
 	assert_int_equal(fstat(fd, &st), 0);
@@ -160,7 +155,7 @@ static void test_nofollow_last(void **state)
 	/* non-O_PATH open of a final symlink with O_NOFOLLOW fails */
 	expect_errno(r, "/a/rel", O_RDONLY | O_NOFOLLOW, ELOOP);
 	/* and a real read open follows it (a stray mode is ignored, as openat does) */
-	fd = rootfs_open_in_root(r->root_fd, "/a/rel", O_RDONLY, 0644, &e);
+	fd = open_in_root_raw(r->root_fd, "/a/rel", O_RDONLY, 0644);
 	assert_true(fd >= 0);
 	char buf[16] = "";
 	assert_true(read(fd, buf, sizeof(buf)) > 0);

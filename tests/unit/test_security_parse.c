@@ -144,7 +144,7 @@ static void test_build_counts_rules(void **state)
 	s.syscalls = rules;
 	s.n_syscalls = 3;
 	struct seccomp_prog *p = NULL;
-	assert_int_equal(seccomp_prog_build(&s, &p, NULL), 0);
+	assert_int_equal(seccomp_prog_build(&s, NULL, &p, NULL), 0);
 	assert_int_equal(p->n_skipped, 1);
 	assert_int_equal(p->n_rules, 2 + 2); /* read, write; kill split into two ORed rules */
 	assert_false(p->uses_notify);
@@ -160,7 +160,7 @@ static void test_build_default_errno_ret_in_bpf(void **state)
 	struct oci_seccomp s = base("SCMP_ACT_ERRNO");
 	s.default_errno_ret = (oci_opt_u64){true, 38};
 	struct seccomp_prog *p = NULL;
-	assert_int_equal(seccomp_prog_build(&s, &p, NULL), 0);
+	assert_int_equal(seccomp_prog_build(&s, NULL, &p, NULL), 0);
 	bool found = false;
 	for (unsigned i = 0; i < p->n_insns; i++)
 		if (p->insns[i].code == (BPF_RET | BPF_K) && p->insns[i].k == (SECCOMP_RET_ERRNO | 38))
@@ -173,7 +173,7 @@ static void expect_build_error(struct oci_seccomp *s, const char *needle)
 {
 	struct seccomp_prog *p = NULL;
 	struct husk_err *err = NULL;
-	assert_true(seccomp_prog_build(s, &p, &err) < 0);
+	assert_true(seccomp_prog_build(s, NULL, &p, &err) < 0);
 	assert_null(p);
 	assert_non_null(err);
 	print_message("# %s\n", err->msg);
@@ -277,7 +277,7 @@ static struct seccomp_prog *build_cached(const char *cache_dir, const struct oci
 {
 	struct seccomp_prog *p = NULL;
 	struct husk_err *err = NULL;
-	if (seccomp_prog_build_cached(s, cache_dir, &p, &err) < 0)
+	if (seccomp_prog_build(s, cache_dir, &p, &err) < 0)
 		fail_msg("%s", err->msg);
 	return p;
 }

@@ -54,7 +54,7 @@ static int child_main(int argc, char **argv, char **envp)
 	if (strcmp(mode, "sealed-script") == 0 || strcmp(mode, "sealed-sleep") == 0 ||
 	    strcmp(mode, "sealed-check") == 0) {
 		struct husk_err *err = NULL;
-		if (ensure_sealed_binary(argc, argv, envp, &err) < 0) {
+		if (ensure_sealed_binary(argv, envp, &err) < 0) {
 			fprintf(stderr, "ensure_sealed_binary: %s\n", err->msg);
 			return EXIT_SETUP;
 		}

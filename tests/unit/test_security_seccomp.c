@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -588,6 +589,66 @@ static void test_notify_listener_absent_is_error(void **state)
 	assert_non_null(strstr(r.msg, "husk-security-no-such.sock"));
 }
 
+/* ---- the ENOSYS stub ------------------------------------------------------ */
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+static void probe_new_calls(struct sec_result *r, void *arg)
+{
+	(void)arg;
+	errno = 0;
+	r->extra[0] = syscall(SYS_getppid) < 0 ? errno : 0;
+	errno = 0;
+	r->extra[1] = syscall(SYS_faccessat2, AT_FDCWD, "/", F_OK, 0) < 0 ? errno : 0;
+	errno = 0;
+	r->extra[2] = syscall(SYS_openat2, AT_FDCWD, "/", NULL, 0) < 0 ? errno : 0;
+	errno = 0;
+	r->extra[3] = syscall(SYS_clone3, NULL, 0) < 0 ? errno : 0;
+}
+
+/* A profile written before clone3/openat2/faccessat2 (it names every call up
+ * to rseq but getppid): those newer calls get ENOSYS, so glibc falls back;
+ * an old call it leaves out still gets the default action. */
+static void test_enosys_for_calls_newer_than_the_profile(void **state)
+{
+	if (sec_under_valgrind())
+		skip();
+	struct oci_config *c = nnp_cfg();
+	struct oci_seccomp_syscall *rule = sec_rule("read", "SCMP_ACT_ALLOW", -1);
+	rule->names.v = sec_calloc(400, sizeof(char *));
+	rule->names.n = 0;
+	uint32_t native = seccomp_arch_native();
+	for (int nr = 0; nr <= SYS_rseq; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(native, nr);
+		if (name && nr != SYS_getppid)
+			rule->names.v[rule->names.n++] = sec_strdup(name);
+		free(name);
+	}
+	sec_set_seccomp(c, "SCMP_ACT_ERRNO", rule, 1);
+	struct sec_result r = run(c, probe_new_calls, NULL, NULL);
+	assert_int_equal(r.step, 0);
+	assert_int_equal(r.extra[0], EPERM);
+	assert_int_equal(r.extra[1], ENOSYS);
+	assert_int_equal(r.extra[2], ENOSYS);
+	assert_int_equal(r.extra[3], ENOSYS);
+
+	/* Under a default that allows, a newer call simply runs. */
+	struct oci_config *a = nnp_cfg();
+	sec_set_seccomp(a, "SCMP_ACT_ALLOW", sec_rule("getppid", "SCMP_ACT_ERRNO", -1), 1);
+	r = run(a, probe_new_calls, NULL, NULL);
+	assert_int_equal(r.step, 0);
+	assert_int_equal(r.extra[0], EPERM);
+	assert_int_equal(r.extra[1], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_flag_is_error),
 		cmocka_unit_test(test_flag_tsync_reaches_threads),
 		cmocka_unit_test(test_notify_listener),
+		cmocka_unit_test(test_enosys_for_calls_newer_than_the_profile),
 		cmocka_unit_test(test_notify_needs_listener_path),
 		cmocka_unit_test(test_notify_as_default_is_error),
 		cmocka_unit_test(test_notify_listener_absent_is_error),

@@ -14,23 +14,6 @@
 
 #include "tests/unit/helpers/fuse_client.h"
 
-static int setup(void **state)
-{
-	struct fc *f = calloc(1, sizeof(*f));
-	assert_int_equal(fc_open(f, NULL, false), 0);
-	assert_int_equal(fc_init(f), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fc *f = *state;
-	fc_close(f);
-	free(f);
-	return 0;
-}
-
 static void host_write(struct fc *f, const char *name, const char *data)
 {
 	char p[256];
@@ -109,14 +92,13 @@ static int release(struct fc *f, uint64_t fh, bool dir)
 
 static void init_negotiates(void **state)
 {
-	struct fc f;
-	assert_int_equal(fc_open(&f, NULL, false), 0);
+	struct fc *f = *state;
 	/* Nothing before INIT. */
-	assert_int_equal(fc_lookup(&f, 1, "x", NULL), -EIO);
+	assert_int_equal(fc_lookup(f, 1, "x", NULL), -EIO);
 	struct fmsg m = {0};
 	struct fuse_init_in old = {.major = 7, .minor = 30};
 	fm_put(&m, &old, sizeof(old));
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, NULL, 0, NULL), -EPROTO);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, NULL, 0, NULL), -EPROTO);
 	m.n = 0;
 	struct fuse_init_in in = {.major = 7,
 				  .minor = 37,
@@ -125,21 +107,20 @@ static void init_negotiates(void **state)
 				      FUSE_BIG_WRITES | FUSE_POSIX_LOCKS | FUSE_WRITEBACK_CACHE};
 	fm_put(&m, &in, sizeof(in));
 	struct fuse_init_out out;
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), 0);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), 0);
 	assert_int_equal(out.major, 7);
 	assert_int_equal(out.minor, 37);
 	assert_int_equal(out.max_write, 128 * 1024);
 	assert_int_equal(out.flags, FUSE_BIG_WRITES); /* no locks, no writeback cache */
-	assert_int_equal(fc_call(&f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), -EIO);
+	assert_int_equal(fc_call(f, FUSE_INIT, 0, &m, &out, sizeof(out), NULL), -EIO);
 	/* Config space: the tag and one request queue. */
 	char tag[36];
-	vdrv_config(&f.d, 0, tag, 4);
-	vdrv_config(&f.d, 4, tag + 4, 4);
+	vdrv_config(&f->d, 0, tag, 4);
+	vdrv_config(&f->d, 4, tag + 4, 4);
 	assert_memory_equal(tag, "husktest", 8);
 	uint32_t nq;
-	vdrv_config(&f.d, 36, &nq, 4);
+	vdrv_config(&f->d, 36, &nq, 4);
 	assert_int_equal(nq, 1);
-	fc_close(&f);
 }
 
 static void lookup_getattr_forget(void **state)
@@ -289,6 +270,16 @@ static void namespace_ops(void **state)
 	char hl[64] = {0}, path[256];
 	snprintf(path, sizeof(path), "%s/l", f->share);
 	assert_int_equal(readlink(path, hl, sizeof(hl)), 3);
+	/* The link's own mtime (lutimes; its target does not even exist). */
+	m.n = 0;
+	struct fuse_setattr_in lt = {.valid = FATTR_MTIME, .mtime = 1000000000};
+	fm_put(&m, &lt, sizeof(lt));
+	struct fuse_attr_out la;
+	assert_int_equal(fc_call(f, FUSE_SETATTR, l.nodeid, &m, &la, sizeof(la), NULL), 0);
+	struct stat lst;
+	assert_int_equal(lstat(path, &lst), 0);
+	assert_int_equal(lst.st_mtim.tv_sec, 1000000000);
+	assert_true(S_ISLNK(lst.st_mode));
 	/* LINK: the same inode, nlink 2 */
 	int64_t z = fc_lookup(f, 1, "z", NULL);
 	m.n = 0;
@@ -419,6 +410,45 @@ static void readdir_statfs_access(void **state)
 	}
 	assert_int_equal(seen, 40);
 	(void)has_name;
+	/* READDIRPLUS: each entry with its lookup, "." and ".." without. */
+	{
+		struct fmsg pm = {0};
+		struct fuse_read_in pin = {.fh = (uint64_t)dh, .offset = 0, .size = 4096};
+		fm_put(&pm, &pin, sizeof(pin));
+		uint8_t pbuf[4096];
+		size_t pgot = 0;
+		unsigned with_node = 0, dots = 0;
+		for (int round = 0; round < 20; round++) {
+			memcpy(pm.b, &pin, sizeof(pin));
+			assert_int_equal(
+			    fc_call(f, FUSE_READDIRPLUS, 1, &pm, pbuf, sizeof(pbuf), &pgot), 0);
+			if (pgot == 0)
+				break;
+			for (size_t at = 0; at < pgot;) {
+				struct fuse_direntplus dp;
+				memcpy(&dp, pbuf + at, sizeof(dp));
+				const char *nm =
+				    (const char *)pbuf + at + FUSE_NAME_OFFSET_DIRENTPLUS;
+				if (dp.dirent.namelen <= 2 && nm[0] == '.') {
+					assert_int_equal(dp.entry_out.nodeid, 0);
+					dots++;
+				} else {
+					assert_true(dp.entry_out.nodeid > 1);
+					assert_int_equal(dp.entry_out.attr.ino, dp.dirent.ino);
+					with_node++;
+				}
+				pin.offset = dp.dirent.off;
+				at += FUSE_DIRENTPLUS_SIZE(&dp);
+			}
+		}
+		assert_int_equal(dots, 2);
+		assert_int_equal(with_node, 40);
+		/* A reply buffer smaller than one entry: nothing, and no lookup lost. */
+		pin.size = 8;
+		memcpy(pm.b, &pin, sizeof(pin));
+		assert_int_equal(fc_call(f, FUSE_READDIRPLUS, 1, &pm, pbuf, 8, &pgot), 0);
+		assert_int_equal(pgot, 0);
+	}
 	struct fmsg m = {0};
 	struct fuse_fsync_in fs = {.fh = (uint64_t)dh};
 	fm_put(&m, &fs, sizeof(fs));
@@ -463,11 +493,16 @@ static void unknown_opcodes_and_destroy(void **state)
 	assert_int_equal(fc_call(f, FUSE_GETATTR, 1, &m, &ao, sizeof(ao), NULL), 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+static int setup_uninit(void **state)
+{
+	return fc_fixture_open(state, NULL, false, false);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(init_negotiates),
+	    cmocka_unit_test_setup_teardown(init_negotiates, setup_uninit, fc_fixture_teardown),
 	    T(lookup_getattr_forget),
 	    T(create_write_read),
 	    T(namespace_ops),

@@ -9,10 +9,12 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "vm-sandbox/virtio/virtio.h"
 #include "vm-sandbox/vm_internal.h"
 #include "vm-sandbox/x86/cpuid.h"
 #include "vm-sandbox/x86/serial.h"
@@ -157,6 +159,74 @@ static void mmio_bus_dispatches_and_refuses_overlap(void **state)
 	assert_int_equal(hits, 1);
 }
 
+/* ---- the device registry ---- */
+
+/* The registrations come with the device files; a unit test links libhusk.a
+ * as an archive, so it names each device file's constructor to pull it in. */
+static void *const device_files[] __attribute__((used)) = {
+    (void *)virtio_blk_create,	   (void *)virtio_net_create, (void *)virtio_vsock_create,
+    (void *)virtio_console_create, (void *)virtio_rng_create, (void *)virtio_fs_create,
+};
+
+static int plan(struct vm *vm, const struct vm_config *cfg, struct husk_err **err)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	return vm_devices_plan(vm, err);
+}
+
+static void registry_places_every_instance_in_order(void **state)
+{
+	char dir[] = "/tmp/husk-vmdev.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char disk[64];
+	snprintf(disk, sizeof(disk), "%s/disk", dir);
+	close(open(disk, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	struct vm_config cfg = {.n_disks = 1,
+				.n_console_ports = 2,
+				.console_ports = {{-1, 1}, {0, -1}},
+				.n_fs_shares = 1,
+				.fs_shares = {{.tag = "root", .path = dir}}};
+	cfg.disks[0] = disk;
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct husk_err *err = NULL;
+	assert_int_equal(plan(vm, &cfg, &err), 0);
+	/* blk, console x2 (hvc0, hvc1), rng, fs: windows and GSIs in that order. */
+	assert_int_equal(vm->n_slots, 5);
+	const char *names[] = {"virtio-blk", "virtio-console", "virtio-console", "virtio-rng",
+			       "virtio-fs"};
+	for (unsigned i = 0; i < 5; i++) {
+		assert_string_equal(vm->slots[i].type->name, names[i]);
+		assert_int_equal(vm->slots[i].gsi, 5 + i);
+		char entry[64];
+		snprintf(entry, sizeof(entry), "virtio_mmio.device=0x200@%#llx:%u",
+			 0xd0000000ull + 0x1000ull * i, 5 + i);
+		assert_non_null(strstr(vm->cmdline, entry));
+	}
+	assert_int_equal(vm->slots[2].index, 1); /* the second console port */
+	/* No ports: one console still (output only). */
+	cfg.n_console_ports = 0;
+	assert_int_equal(plan(vm, &cfg, &err), 0);
+	assert_int_equal(vm->n_slots, 4);
+	/* A missing disk fails at plan time, naming the option and the path. */
+	cfg.disks[0] = "/nonexistent/husk.img";
+	assert_true(plan(vm, &cfg, &err) < 0);
+	assert_non_null(strstr(err->msg, "--disk /nonexistent/husk.img"));
+	husk_err_free(&err);
+	/* More devices than GSIs: a clear error. */
+	cfg.disks[0] = disk;
+	cfg.n_console_ports = VM_MAX_CONSOLE_PORTS;
+	cfg.n_disks = VM_MAX_DISKS;
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+		cfg.disks[i] = disk;
+	assert_true(plan(vm, &cfg, &err) < 0);
+	assert_non_null(strstr(err->msg, "too many devices"));
+	husk_err_free(&err);
+	free(vm);
+	unlink(disk);
+	rmdir(dir);
+}
+
 /* ---- CPUID ---- */
 
 static struct kvm_cpuid_entry2 *find(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
@@ -209,6 +279,7 @@ int main(void)
 	    cmocka_unit_test(uart_thr_empty_interrupt),
 	    cmocka_unit_test(uart_loopback_receives),
 	    cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
+	    cmocka_unit_test(registry_places_every_instance_in_order),
 	    cmocka_unit_test(cpuid_is_normalized_per_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

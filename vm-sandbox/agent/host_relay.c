@@ -44,6 +44,10 @@ struct host_relay {
 	uint8_t *q; /* frames for the guest not written yet */
 	size_t q_len;
 	bool in_eof, done;
+	/* The agent spoke (the workload started, or could not): before that
+	 * nothing is sent, and stdin is not read.  Input the virtio console
+	 * got before the guest's driver was ready could be stranded there. */
+	bool guest_up;
 	bool have_status;
 	int status;
 	char *error;
@@ -134,6 +138,7 @@ static void send_winsize(struct host_relay *r)
 static int on_frame(void *arg, const struct chan_frame *f)
 {
 	struct host_relay *r = arg;
+	r->guest_up = true;
 	if (f->session) {
 		to_conn(r, f);
 		return 0;
@@ -280,13 +285,14 @@ static void *relay_thread(void *arg)
 	struct host_relay *r = arg;
 	send_winsize(r);
 	while (!r->done) {
-		flush(r);
+		if (r->guest_up)
+			flush(r);
 		for (size_t i = 0; i < MAX_EXEC_CONNS; i++)
 			if (r->conns[i].fd >= 0)
 				conn_io(r, &r->conns[i], 0);
-		bool want_in = !r->in_eof && !r->q_len && r->o.in >= 0;
+		bool want_in = r->guest_up && !r->in_eof && !r->q_len && r->o.in >= 0;
 		struct pollfd p[FIXED_FDS + MAX_EXEC_CONNS] = {
-		    {r->o.chan, POLLIN | (r->q_len ? POLLOUT : 0), 0},
+		    {r->o.chan, POLLIN | (r->guest_up && r->q_len ? POLLOUT : 0), 0},
 		    {want_in ? r->o.in : -1, POLLIN, 0},
 		    {r->sigfd, POLLIN, 0},
 		    {r->stop_efd, POLLIN, 0},

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,7 +17,7 @@
 /* What the server asks of the guest kernel, of what it offers. */
 #define FS_INIT_FLAGS                                                                              \
 	(FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES | FUSE_AUTO_INVAL_DATA |          \
-	 FUSE_PARALLEL_DIROPS | FUSE_CACHE_SYMLINKS)
+	 FUSE_PARALLEL_DIROPS | FUSE_CACHE_SYMLINKS | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO)
 
 /* Open flags the host file gets: the access mode and what changes writes. */
 #define FS_OPEN_KEEP (O_ACCMODE | O_APPEND | O_TRUNC | O_SYNC | O_DSYNC)
@@ -89,14 +90,12 @@ static int reply_open(struct fs_server *s, struct fs_req *r, int fd, bool dir, b
 int fs_op_open(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_open_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	FS_ARGS(r, in);
+	struct fs_inode *ino = r->ino;
 	if (ino->type == S_IFDIR)
 		return -EISDIR;
+	if (ino->opaque)
+		return -EACCES; /* a pseudo filesystem's file bind-mounted into the share */
 	int flags;
 	int e = open_flags(s, in.flags, &flags);
 	if (e < 0)
@@ -132,21 +131,15 @@ static int open_existing(struct fs_server *s, struct fs_inode *parent, const cha
 int fs_op_create(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_create_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
-	struct fs_inode *parent = fs_inode_get(s, r->h.nodeid);
-	if (!parent)
-		return -ENOENT;
-	if (parent->type != S_IFDIR)
-		return -ENOTDIR;
-	if (parent->opaque)
-		return -EACCES;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
+	const char *name;
+	struct fs_inode *parent;
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	if (e < 0)
+		return e;
 	int flags;
-	int e = open_flags(s, in.flags, &flags);
+	e = open_flags(s, in.flags, &flags);
 	if (e < 0)
 		return e;
 	mode_t old = umask(0); /* the guest kernel applied its umask already */
@@ -187,9 +180,7 @@ int fs_op_create(struct fs_server *s, struct fs_req *r)
 int fs_op_read(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_read_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -215,9 +206,7 @@ int fs_op_read(struct fs_server *s, struct fs_req *r)
 int fs_op_write(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_write_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -235,25 +224,12 @@ int fs_op_write(struct fs_server *s, struct fs_req *r)
 	return fs_reply(r, &out, sizeof(out));
 }
 
+/* RELEASE and RELEASEDIR: a handle of the kind the opcode names. */
 int fs_op_release(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_release_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	if (!fs_handle_get(s, in.fh, false))
-		return -EBADF;
-	fs_handle_close(s, in.fh);
-	return 0;
-}
-
-int fs_op_releasedir(struct fs_server *s, struct fs_req *r)
-{
-	struct fuse_release_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	if (!fs_handle_get(s, in.fh, true))
+	FS_ARGS(r, in);
+	if (!fs_handle_get(s, in.fh, r->h.opcode == FUSE_RELEASEDIR))
 		return -EBADF;
 	fs_handle_close(s, in.fh);
 	return 0;
@@ -263,18 +239,14 @@ int fs_op_releasedir(struct fs_server *s, struct fs_req *r)
 int fs_op_flush(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_flush_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	return fs_handle_get(s, in.fh, false) ? 0 : -EBADF;
 }
 
 int fs_op_fsync(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_fsync_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, r->h.opcode == FUSE_FSYNCDIR);
 	if (!h)
 		return -EBADF;
@@ -287,12 +259,8 @@ int fs_op_fsync(struct fs_server *s, struct fs_req *r)
 int fs_op_opendir(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_open_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	FS_ARGS(r, in);
+	struct fs_inode *ino = r->ino;
 	if (ino->type != S_IFDIR)
 		return -ENOTDIR;
 	/* A pseudo filesystem's directory is never opened: it lists nothing. */
@@ -311,20 +279,58 @@ struct dirent64_raw {
 	char d_name[];
 };
 
+static bool dot_or_dotdot(const char *name)
+{
+	return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+/* One entry at s->reply + pos; for READDIRPLUS with its LOOKUP reply (the
+ * guest counts it as a lookup), "." and ".." without (nodeid 0). */
+static void put_dirent(struct fs_server *s, uint64_t dir, bool plus, size_t pos, size_t size,
+		       const struct dirent64_raw *d, size_t namelen)
+{
+	memset(s->reply + pos, 0, size);
+	size_t head = 0;
+	if (plus) {
+		struct fuse_entry_out e = {0};
+		struct fs_inode *parent = fs_inode_get(s, dir); /* the table may have moved */
+		if (parent && !dot_or_dotdot(d->d_name) &&
+		    fs_entry_lookup(s, parent, d->d_name, &e) < 0)
+			memset(&e, 0, sizeof(e)); /* gone meanwhile: a plain entry */
+		memcpy(s->reply + pos, &e, sizeof(e));
+		head = offsetof(struct fuse_direntplus, dirent);
+	}
+	struct fuse_dirent fd = {.ino = d->d_ino,
+				 .off = (uint64_t)d->d_off,
+				 .namelen = (uint32_t)namelen,
+				 .type = d->d_type};
+	memcpy(s->reply + pos + head, &fd, FUSE_NAME_OFFSET);
+	memcpy(s->reply + pos + head + FUSE_NAME_OFFSET, d->d_name, namelen);
+}
+
+/* READDIR and READDIRPLUS: from the host's directory offset, as many whole
+ * entries as fit; the next request starts at the last one's d_off. */
 int fs_op_readdir(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_read_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
+	bool plus = r->h.opcode == FUSE_READDIRPLUS;
 	struct fs_handle *h = fs_handle_get(s, in.fh, true);
 	if (!h)
 		return -EBADF;
 	if (h->opaque)
 		return fs_reply(r, NULL, 0);
+	struct fs_inode *dir = fs_inode_get(s, r->h.nodeid);
+	if (plus && (!dir || dir->type != S_IFDIR || dir->opaque))
+		return -ENOENT;
+	/* Never more than fits: READDIRPLUS entries count as lookups. */
 	size_t room = in.size < sizeof(s->reply) ? in.size : sizeof(s->reply);
+	size_t hdr = sizeof(struct fuse_out_header);
+	if (room > (r->out_len > hdr ? r->out_len - hdr : 0))
+		room = r->out_len > hdr ? r->out_len - hdr : 0;
 	if (lseek(h->fd, (off_t)in.offset, SEEK_SET) < 0)
 		return -errno;
+	size_t head = plus ? offsetof(struct fuse_direntplus, dirent) : 0;
 	size_t pos = 0;
 	bool full = false;
 	while (!full) {
@@ -336,18 +342,12 @@ int fs_op_readdir(struct fs_server *s, struct fs_req *r)
 		for (size_t at = 0; at < (size_t)n;) {
 			const struct dirent64_raw *d = (const void *)(s->dents + at);
 			size_t namelen = strlen(d->d_name);
-			size_t size = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
+			size_t size = FUSE_DIRENT_ALIGN(head + FUSE_NAME_OFFSET + namelen);
 			if (pos + size > room) {
 				full = true;
 				break;
 			}
-			struct fuse_dirent fd = {.ino = d->d_ino,
-						 .off = (uint64_t)d->d_off,
-						 .namelen = (uint32_t)namelen,
-						 .type = d->d_type};
-			memset(s->reply + pos, 0, size);
-			memcpy(s->reply + pos, &fd, FUSE_NAME_OFFSET);
-			memcpy(s->reply + pos + FUSE_NAME_OFFSET, d->d_name, namelen);
+			put_dirent(s, r->h.nodeid, plus, pos, size, d, namelen);
 			pos += size;
 			at += d->d_reclen;
 		}
@@ -358,9 +358,7 @@ int fs_op_readdir(struct fs_server *s, struct fs_req *r)
 int fs_op_fallocate(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_fallocate_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -372,9 +370,7 @@ int fs_op_fallocate(struct fs_server *s, struct fs_req *r)
 int fs_op_lseek(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_lseek_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
 	struct fs_handle *h = fs_handle_get(s, in.fh, false);
 	if (!h)
 		return -EBADF;

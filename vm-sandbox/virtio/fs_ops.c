@@ -64,8 +64,7 @@ static int entry_fill(struct fs_server *s, struct fs_inode *ino, struct fuse_ent
 	return r;
 }
 
-/* The entry for parent/name, one more lookup on its inode. */
-static int entry_of(struct fs_server *s, struct fs_inode *parent, const char *name,
+int fs_entry_lookup(struct fs_server *s, struct fs_inode *parent, const char *name,
 		    struct fuse_entry_out *out)
 {
 	int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -81,7 +80,7 @@ static int entry_of(struct fs_server *s, struct fs_inode *parent, const char *na
 int fs_entry_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *parent, const char *name,
 		   struct fuse_entry_out *out)
 {
-	int e = entry_of(s, parent, name, out);
+	int e = fs_entry_lookup(s, parent, name, out);
 	if (e < 0)
 		return e;
 	e = fs_reply(r, out, sizeof(*out));
@@ -100,8 +99,8 @@ void fs_own(struct fs_req *r, int dirfd, const char *name)
 	}
 }
 
-/* The request's nodeid as a directory the guest may change or look into. */
-static int dir_of(struct fs_server *s, struct fs_req *r, uint64_t nodeid, struct fs_inode **out)
+/* A directory the guest may look into or change, by nodeid. */
+static int dir_of(struct fs_server *s, uint64_t nodeid, struct fs_inode **out)
 {
 	struct fs_inode *dir = fs_inode_get(s, nodeid);
 	if (!dir)
@@ -114,14 +113,21 @@ static int dir_of(struct fs_server *s, struct fs_req *r, uint64_t nodeid, struct
 	return 0;
 }
 
+int fs_name_in_dir(struct fs_server *s, struct fs_req *r, size_t *off, bool dots, const char **name,
+		   struct fs_inode **dir)
+{
+	*name = fs_name(r, off, dots);
+	if (!*name)
+		return -EINVAL;
+	return dir_of(s, r->h.nodeid, dir);
+}
+
 int fs_op_lookup(struct fs_server *s, struct fs_req *r)
 {
 	size_t off = 0;
-	const char *name = fs_name(r, &off, true);
-	if (!name)
-		return -EINVAL;
+	const char *name;
 	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
+	int e = fs_name_in_dir(s, r, &off, true, &name, &parent);
 	if (e < 0)
 		return e == -EACCES ? -ENOENT : e; /* a pseudo filesystem: empty */
 	struct fuse_entry_out out;
@@ -139,18 +145,16 @@ int fs_op_lookup(struct fs_server *s, struct fs_req *r)
 int fs_op_forget(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_forget_in in;
-	size_t off = 0;
-	if (fs_arg(r, &off, &in, sizeof(in)))
-		fs_inode_forget(s, r->h.nodeid, in.nlookup);
+	FS_ARGS(r, in);
+	fs_inode_forget(s, r->h.nodeid, in.nlookup);
 	return FS_NO_REPLY;
 }
 
 int fs_op_batch_forget(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_batch_forget_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return FS_NO_REPLY;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
 	for (uint32_t i = 0; i < in.count; i++) {
 		struct fuse_forget_one one;
 		if (!fs_arg(r, &off, &one, sizeof(one)))
@@ -162,9 +166,7 @@ int fs_op_batch_forget(struct fs_server *s, struct fs_req *r)
 
 int fs_op_getattr(struct fs_server *s, struct fs_req *r)
 {
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	struct fs_inode *ino = r->ino;
 	struct fuse_attr_out out = {.attr_valid = FS_TIMEOUT_S};
 	int e = fs_stat(ino, &out.attr);
 	return e < 0 ? e : fs_reply(r, &out, sizeof(out));
@@ -184,8 +186,9 @@ static int set_times(struct fs_server *s, const struct fs_inode *ino, int fd,
 		ts[1] = (struct timespec){.tv_sec = in->mtime, .tv_nsec = in->mtimensec};
 	if (fd >= 0)
 		return futimens(fd, ts) < 0 ? -errno : 0;
-	if (ino->type == S_IFLNK)
-		return -EOPNOTSUPP;
+	if (ino->type == S_IFLNK) /* the link's own times (tar, cp -a) */
+		return utimensat(ino->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno
+											   : 0;
 	char name[16];
 	fs_inode_procname(ino, name);
 	return utimensat(s->procfd_fd, name, ts, 0) < 0 ? -errno : 0;
@@ -220,12 +223,8 @@ static int set_mode(struct fs_server *s, const struct fs_inode *ino, int fd, mod
 int fs_op_setattr(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_setattr_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	FS_ARGS(r, in);
+	struct fs_inode *ino = r->ino;
 	if (ino->opaque)
 		return -EACCES;
 	int fd = -1;
@@ -256,9 +255,7 @@ int fs_op_setattr(struct fs_server *s, struct fs_req *r)
 
 int fs_op_readlink(struct fs_server *s, struct fs_req *r)
 {
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	struct fs_inode *ino = r->ino;
 	if (ino->type != S_IFLNK)
 		return -EINVAL;
 	char *buf = (char *)s->reply;
@@ -271,12 +268,11 @@ int fs_op_readlink(struct fs_server *s, struct fs_req *r)
 int fs_op_symlink(struct fs_server *s, struct fs_req *r)
 {
 	size_t off = 0;
-	const char *name = fs_name(r, &off, false);
-	const char *target = name ? fs_target(r, &off) : NULL;
-	if (!target)
-		return -EINVAL;
+	const char *name, *target = NULL;
 	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	if (e == 0 && !(target = fs_target(r, &off)))
+		e = -EINVAL;
 	if (e < 0)
 		return e;
 	/* The target is only text: the guest resolves it in its own view. */
@@ -287,67 +283,52 @@ int fs_op_symlink(struct fs_server *s, struct fs_req *r)
 	return fs_entry_reply(s, r, parent, name, &out);
 }
 
+/* MKNOD and MKDIR: the name after the fixed arguments, a node of exactly
+ * the guest's mode (its kernel applied its umask already), the caller's ids. */
+static int make_node(struct fs_server *s, struct fs_req *r, size_t off, mode_t mode)
+{
+	const char *name;
+	struct fs_inode *parent;
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	if (e < 0)
+		return e;
+	mode_t old = umask(0);
+	int ret = S_ISDIR(mode) ? mkdirat(parent->fd, name, mode & 07777)
+				: mknodat(parent->fd, name, mode, 0);
+	int err = errno;
+	umask(old);
+	if (ret < 0)
+		return -err;
+	fs_own(r, parent->fd, name);
+	struct fuse_entry_out out;
+	return fs_entry_reply(s, r, parent, name, &out);
+}
+
 int fs_op_mknod(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_mknod_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
+	FS_ARGS(r, in);
 	mode_t type = in.mode & S_IFMT;
 	if (type == S_IFCHR || type == S_IFBLK)
 		return -EPERM; /* a device node in the share would be the host's device */
 	if (type != S_IFIFO && type != S_IFSOCK && type != S_IFREG && type != 0)
 		return -EINVAL;
-	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
-	if (e < 0)
-		return e;
-	mode_t old = umask(0); /* the guest kernel applied its umask already */
-	int ret = mknodat(parent->fd, name, (type ? type : S_IFREG) | (in.mode & 07777), 0);
-	int err = errno;
-	umask(old);
-	if (ret < 0)
-		return -err;
-	fs_own(r, parent->fd, name);
-	struct fuse_entry_out out;
-	return fs_entry_reply(s, r, parent, name, &out);
+	return make_node(s, r, sizeof(in), (type ? type : S_IFREG) | (in.mode & 07777));
 }
 
 int fs_op_mkdir(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_mkdir_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
-	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
-	if (e < 0)
-		return e;
-	mode_t old = umask(0);
-	int ret = mkdirat(parent->fd, name, in.mode & 07777);
-	int err = errno;
-	umask(old);
-	if (ret < 0)
-		return -err;
-	fs_own(r, parent->fd, name);
-	struct fuse_entry_out out;
-	return fs_entry_reply(s, r, parent, name, &out);
+	FS_ARGS(r, in);
+	return make_node(s, r, sizeof(in), S_IFDIR | (in.mode & 07777));
 }
 
 static int remove_entry(struct fs_server *s, struct fs_req *r, int flags)
 {
 	size_t off = 0;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
+	const char *name;
 	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
 	if (e < 0)
 		return e;
 	return unlinkat(parent->fd, name, flags) < 0 ? -errno : 0;
@@ -374,9 +355,9 @@ static int rename_entry(struct fs_server *s, struct fs_req *r, uint64_t newdir, 
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
 	struct fs_inode *from, *to;
-	int e = dir_of(s, r, r->h.nodeid, &from);
+	int e = dir_of(s, r->h.nodeid, &from);
 	if (e == 0)
-		e = dir_of(s, r, newdir, &to);
+		e = dir_of(s, newdir, &to);
 	if (e < 0)
 		return e;
 	return renameat2(from->fd, oldname, to->fd, newname, flags) < 0 ? -errno : 0;
@@ -385,30 +366,29 @@ static int rename_entry(struct fs_server *s, struct fs_req *r, uint64_t newdir, 
 int fs_op_rename(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_rename_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
 	return rename_entry(s, r, in.newdir, 0, off);
 }
 
 int fs_op_rename2(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_rename2_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
 	return rename_entry(s, r, in.newdir, in.flags, off);
 }
 
 int fs_op_link(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_link_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	const char *name = fs_name(r, &off, false);
-	if (!name)
-		return -EINVAL;
+	FS_ARGS(r, in);
+	size_t off = sizeof(in);
+	const char *name;
+	struct fs_inode *parent;
+	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	if (e < 0)
+		return e;
 	/* Both ends are nodeids: a link can only join two places in the share. */
 	struct fs_inode *old = fs_inode_get(s, in.oldnodeid);
 	if (!old)
@@ -417,10 +397,6 @@ int fs_op_link(struct fs_server *s, struct fs_req *r)
 		return -EPERM;
 	if (old->opaque)
 		return -EACCES;
-	struct fs_inode *parent;
-	int e = dir_of(s, r, r->h.nodeid, &parent);
-	if (e < 0)
-		return e;
 	if (linkat(old->fd, "", parent->fd, name, AT_EMPTY_PATH) < 0) {
 		if (errno != ENOENT && errno != EPERM)
 			return -errno;
@@ -436,9 +412,7 @@ int fs_op_link(struct fs_server *s, struct fs_req *r)
 
 int fs_op_statfs(struct fs_server *s, struct fs_req *r)
 {
-	struct fs_inode *ino = fs_inode_get(s, r->h.nodeid);
-	if (!ino)
-		return -ENOENT;
+	struct fs_inode *ino = r->ino;
 	struct statfs sf;
 	if (fstatfs(ino->fd, &sf) < 0)
 		return -errno;
@@ -460,10 +434,6 @@ int fs_op_statfs(struct fs_server *s, struct fs_req *r)
 int fs_op_access(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_access_in in;
-	size_t off = 0;
-	if (!fs_arg(r, &off, &in, sizeof(in)))
-		return -EINVAL;
-	if (!fs_inode_get(s, r->h.nodeid))
-		return -ENOENT;
+	FS_ARGS(r, in);
 	return (in.mask & W_OK) && s->readonly ? -EROFS : 0;
 }

@@ -15,28 +15,52 @@
 
 struct fs_opcode {
 	fs_op run;
-	bool writes; /* refused with EROFS on a read-only share */
+	uint16_t argsize; /* fixed arguments every request of the opcode carries */
+	uint8_t flags;
 };
 
-static const struct fs_opcode opcodes[] = {
-    [FUSE_LOOKUP] = {fs_op_lookup, false},	[FUSE_FORGET] = {fs_op_forget, false},
-    [FUSE_GETATTR] = {fs_op_getattr, false},	[FUSE_SETATTR] = {fs_op_setattr, true},
-    [FUSE_READLINK] = {fs_op_readlink, false},	[FUSE_SYMLINK] = {fs_op_symlink, true},
-    [FUSE_MKNOD] = {fs_op_mknod, true},		[FUSE_MKDIR] = {fs_op_mkdir, true},
-    [FUSE_UNLINK] = {fs_op_unlink, true},	[FUSE_RMDIR] = {fs_op_rmdir, true},
-    [FUSE_RENAME] = {fs_op_rename, true},	[FUSE_LINK] = {fs_op_link, true},
-    [FUSE_OPEN] = {fs_op_open, false}, /* checks its flags itself */
-    [FUSE_READ] = {fs_op_read, false},		[FUSE_WRITE] = {fs_op_write, true},
-    [FUSE_STATFS] = {fs_op_statfs, false},	[FUSE_RELEASE] = {fs_op_release, false},
-    [FUSE_FSYNC] = {fs_op_fsync, false},	[FUSE_FLUSH] = {fs_op_flush, false},
-    [FUSE_INIT] = {fs_op_init, false},		[FUSE_OPENDIR] = {fs_op_opendir, false},
-    [FUSE_READDIR] = {fs_op_readdir, false},	[FUSE_RELEASEDIR] = {fs_op_releasedir, false},
-    [FUSE_FSYNCDIR] = {fs_op_fsync, false},	[FUSE_ACCESS] = {fs_op_access, false},
-    [FUSE_CREATE] = {fs_op_create, true},	[FUSE_INTERRUPT] = {fs_op_interrupt, false},
-    [FUSE_DESTROY] = {fs_op_destroy, false},	[FUSE_BATCH_FORGET] = {fs_op_batch_forget, false},
-    [FUSE_FALLOCATE] = {fs_op_fallocate, true}, [FUSE_RENAME2] = {fs_op_rename2, true},
-    [FUSE_LSEEK] = {fs_op_lseek, false},
+enum {
+	OP_WRITES = 1, /* refused with EROFS on a read-only share */
+	OP_INODE = 2,  /* acts on the header's nodeid: r->ino, or ENOENT */
 };
+
+#define A(type) sizeof(struct type)
+static const struct fs_opcode opcodes[] = {
+    [FUSE_LOOKUP] = {fs_op_lookup, 0, 0},
+    [FUSE_FORGET] = {fs_op_forget, A(fuse_forget_in), 0},
+    [FUSE_GETATTR] = {fs_op_getattr, 0, OP_INODE},
+    [FUSE_SETATTR] = {fs_op_setattr, A(fuse_setattr_in), OP_WRITES | OP_INODE},
+    [FUSE_READLINK] = {fs_op_readlink, 0, OP_INODE},
+    [FUSE_SYMLINK] = {fs_op_symlink, 0, OP_WRITES},
+    [FUSE_MKNOD] = {fs_op_mknod, A(fuse_mknod_in), OP_WRITES},
+    [FUSE_MKDIR] = {fs_op_mkdir, A(fuse_mkdir_in), OP_WRITES},
+    [FUSE_UNLINK] = {fs_op_unlink, 0, OP_WRITES},
+    [FUSE_RMDIR] = {fs_op_rmdir, 0, OP_WRITES},
+    [FUSE_RENAME] = {fs_op_rename, A(fuse_rename_in), OP_WRITES},
+    [FUSE_LINK] = {fs_op_link, A(fuse_link_in), OP_WRITES},
+    [FUSE_OPEN] = {fs_op_open, A(fuse_open_in), OP_INODE}, /* checks its flags itself */
+    [FUSE_READ] = {fs_op_read, A(fuse_read_in), 0},
+    [FUSE_WRITE] = {fs_op_write, A(fuse_write_in), OP_WRITES},
+    [FUSE_STATFS] = {fs_op_statfs, 0, OP_INODE},
+    [FUSE_RELEASE] = {fs_op_release, A(fuse_release_in), 0},
+    [FUSE_FSYNC] = {fs_op_fsync, A(fuse_fsync_in), 0},
+    [FUSE_FLUSH] = {fs_op_flush, A(fuse_flush_in), 0},
+    [FUSE_INIT] = {fs_op_init, 16, 0}, /* major, minor, max_readahead, flags */
+    [FUSE_OPENDIR] = {fs_op_opendir, A(fuse_open_in), OP_INODE},
+    [FUSE_READDIR] = {fs_op_readdir, A(fuse_read_in), 0},
+    [FUSE_RELEASEDIR] = {fs_op_release, A(fuse_release_in), 0},
+    [FUSE_FSYNCDIR] = {fs_op_fsync, A(fuse_fsync_in), 0},
+    [FUSE_ACCESS] = {fs_op_access, A(fuse_access_in), OP_INODE},
+    [FUSE_CREATE] = {fs_op_create, A(fuse_create_in), OP_WRITES},
+    [FUSE_INTERRUPT] = {fs_op_interrupt, 0, 0},
+    [FUSE_DESTROY] = {fs_op_destroy, 0, 0},
+    [FUSE_BATCH_FORGET] = {fs_op_batch_forget, A(fuse_batch_forget_in), 0},
+    [FUSE_FALLOCATE] = {fs_op_fallocate, A(fuse_fallocate_in), OP_WRITES},
+    [FUSE_RENAME2] = {fs_op_rename2, A(fuse_rename2_in), OP_WRITES},
+    [FUSE_LSEEK] = {fs_op_lseek, A(fuse_lseek_in), 0},
+    [FUSE_READDIRPLUS] = {fs_op_readdir, A(fuse_read_in), 0},
+};
+#undef A
 
 bool fs_arg(struct fs_req *r, size_t *off, void *dst, size_t size)
 {
@@ -90,13 +114,19 @@ static int dispatch(struct fs_server *s, struct fs_req *r)
 	uint32_t op = r->h.opcode;
 	if (op >= ARRAY_SIZE(opcodes) || !opcodes[op].run)
 		return -ENOSYS;
-	if (op == FUSE_INIT)
-		return s->initialized ? -EIO : fs_op_init(s, r);
-	if (!s->initialized)
-		return -EIO; /* nothing before INIT */
-	if (opcodes[op].writes && s->readonly)
+	const struct fs_opcode *o = &opcodes[op];
+	if (s->initialized == (op == FUSE_INIT))
+		return -EIO; /* nothing before INIT, and INIT once */
+	if (r->arg_len < o->argsize)
+		return -EINVAL;
+	if ((o->flags & OP_WRITES) && s->readonly)
 		return -EROFS;
-	return opcodes[op].run(s, r);
+	if (o->flags & OP_INODE) {
+		r->ino = fs_inode_get(s, r->h.nodeid);
+		if (!r->ino)
+			return -ENOENT;
+	}
+	return o->run(s, r);
 }
 
 size_t fs_server_handle(struct fs_server *s, const struct iovec *in, unsigned n_in, size_t in_len,

@@ -1,6 +1,8 @@
-# virtio device models: libFuzzer target and benchmark.
+# virtio device models: libFuzzer targets and benchmark.
 #   make fuzz-virtio [FUZZ_TIME=seconds]   build and run the virtqueue fuzzer
-#   make bench-virtio                      virtio-blk throughput via the harness vs pread
+#   make fuzz-virtiofs [FUZZ_TIME=seconds] build and run the virtio-fs request fuzzer
+#   make bench-virtio                      virtio-blk and virtio-fs throughput via the harness
+#                                          vs pread/pwrite
 
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
@@ -14,6 +16,26 @@ $(VIRTIO_FUZZ): $(VIRTIO_FUZZ_SRCS) $(wildcard vm-sandbox/virtio/*.h) vm-sandbox
 	$(FUZZ_CC) -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -Wall -Wno-unused-parameter \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(VIRTIO_FUZZ_SRCS) -lpthread
+
+# The virtio-fs FUSE server alone, request sequences against a temp tree.
+VIRTIOFS_FUZZ := $(FUZZ_BUILD)/fuzz_virtiofs
+VIRTIOFS_FUZZ_SRCS := tests/fuzz/fuzz_virtiofs.c $(wildcard vm-sandbox/virtio/fs_*.c) \
+	vm-sandbox/virtio/virtqueue.c common/err.c common/util.c common/log.c
+
+$(VIRTIOFS_FUZZ): $(VIRTIOFS_FUZZ_SRCS) $(wildcard vm-sandbox/virtio/*.h) vm-sandbox/vm_device.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -Wall -Wno-unused-parameter \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(VIRTIOFS_FUZZ_SRCS) -lpthread
+
+.PHONY: fuzz-virtiofs
+fuzz-virtiofs: $(VIRTIOFS_FUZZ)
+	@mkdir -p $(FUZZ_BUILD)/corpus/virtiofs
+	$(VIRTIOFS_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus/virtiofs
+
+fuzz: fuzz-virtiofs
+test-artifacts: $(VIRTIOFS_FUZZ)
 
 .PHONY: fuzz-virtio
 fuzz-virtio: $(VIRTIO_FUZZ)
@@ -33,8 +55,16 @@ $(VIRTIO_BENCH): bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c $(L
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/virtio_blk_bench.c tests/unit/helpers/virtio_driver.c \
 		$(LIBHUSK) $(LDLIBS)
 
+VIRTIOFS_BENCH := $(BUILD)/bench/virtio_fs_bench
+$(VIRTIOFS_BENCH): bench/virtio_fs_bench.c tests/unit/helpers/virtio_driver.c \
+		tests/unit/helpers/fuse_client.c $(LIBHUSK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/virtio_fs_bench.c tests/unit/helpers/virtio_driver.c \
+		tests/unit/helpers/fuse_client.c $(LIBHUSK) $(LDLIBS)
+
 .PHONY: bench-virtio
-bench-virtio: $(VIRTIO_BENCH)
+bench-virtio: $(VIRTIO_BENCH) $(VIRTIOFS_BENCH)
 	$(VIRTIO_BENCH)
+	$(VIRTIOFS_BENCH)
 
 bench: bench-virtio

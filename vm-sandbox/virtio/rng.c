@@ -20,7 +20,7 @@
 #define RNG_MAX_PER_CHAIN (64u * 1024)
 
 struct rng {
-	struct virtio_mmio vm; /* first: freed through it */
+	struct virtio_mmio vdev; /* first: freed through it */
 	ssize_t (*read_random)(void *buf, size_t len);
 	int ready_fd; /* readable once the entropy source is ready */
 	bool waiting; /* ready_fd is on the event loop */
@@ -62,67 +62,67 @@ static void wait_for_entropy(struct rng *r)
 	if (r->waiting)
 		return;
 	struct husk_err *err = NULL;
-	if (virtio_mmio_watch(&r->vm, r->ready_fd, EPOLLIN, entropy_ready, r, &err) < 0) {
+	if (virtio_mmio_watch(&r->vdev, r->ready_fd, EPOLLIN, entropy_ready, r, &err) < 0) {
 		husk_err_free(&err);
 		return; /* the next kick tries again */
 	}
-	r->waiting = r->vm.env.loop != NULL;
+	r->waiting = r->vdev.env.loop != NULL;
 }
 
 /* Serve what the ring holds; a request the source cannot fill yet stays on it. */
 static void rng_serve(struct rng *r)
 {
-	struct virtio_mmio *vm = &r->vm;
-	struct virtq *vq = virtio_queue(vm, 0);
+	struct virtio_mmio *vdev = &r->vdev;
+	struct virtq *vq = virtio_queue(vdev, 0);
 	if (!vq)
 		return;
-	while (virtq_pop(vq, vm->chain) > 0) {
-		long n = fill_random(r, vm->chain);
+	while (virtq_pop(vq, vdev->chain) > 0) {
+		long n = fill_random(r, vdev->chain);
 		if (n < 0) {
 			virtq_unpop(vq);
 			wait_for_entropy(r);
 			break;
 		}
-		virtq_push(vq, vm->chain->head, n);
+		virtq_push(vq, vdev->chain->head, n);
 	}
-	virtio_mmio_notify_used(vm, vq);
+	virtio_mmio_notify_used(vdev, vq);
 }
 
 static void stop_waiting(struct rng *r)
 {
 	if (r->waiting)
-		virtio_mmio_unwatch(&r->vm, r->ready_fd);
+		virtio_mmio_unwatch(&r->vdev, r->ready_fd);
 	r->waiting = false;
 }
 
 static void entropy_ready(void *arg, int fd, uint32_t events)
 {
 	struct rng *r = arg;
-	pthread_mutex_lock(&r->vm.lock);
+	pthread_mutex_lock(&r->vdev.lock);
 	stop_waiting(r);
-	if (r->vm.status & VIRTIO_CONFIG_S_DRIVER_OK)
+	if (r->vdev.status & VIRTIO_CONFIG_S_DRIVER_OK)
 		rng_serve(r);
-	pthread_mutex_unlock(&r->vm.lock);
+	pthread_mutex_unlock(&r->vdev.lock);
 }
 
-static void rng_notify(struct virtio_mmio *vm, unsigned q)
+static void rng_notify(struct virtio_mmio *vdev, unsigned q)
 {
-	rng_serve((struct rng *)vm);
+	rng_serve((struct rng *)vdev);
 }
 
-static void rng_poll(struct virtio_mmio *vm)
+static void rng_poll(struct virtio_mmio *vdev)
 {
-	rng_serve((struct rng *)vm);
+	rng_serve((struct rng *)vdev);
 }
 
-static void rng_reset(struct virtio_mmio *vm)
+static void rng_reset(struct virtio_mmio *vdev)
 {
-	stop_waiting((struct rng *)vm);
+	stop_waiting((struct rng *)vdev);
 }
 
-static void rng_destroy(struct virtio_mmio *vm)
+static void rng_destroy(struct virtio_mmio *vdev)
 {
-	struct rng *r = (struct rng *)vm;
+	struct rng *r = (struct rng *)vdev;
 	stop_waiting(r);
 	if (r->ready_fd >= 0)
 		close(r->ready_fd);
@@ -151,12 +151,13 @@ struct vm_device *virtio_rng_create_src(const struct vm_device_env *env,
 	r->read_random = read_random;
 	r->ready_fd = ready_fd;
 	uint64_t features = BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_RING_F_EVENT_IDX);
-	if (virtio_mmio_init(&r->vm, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) < 0) {
-		rng_destroy(&r->vm);
+	if (virtio_mmio_init(&r->vdev, env, "virtio-rng", &rng_ops, features, 1, NULL, 0, err) <
+	    0) {
+		rng_destroy(&r->vdev);
 		free(r);
 		return NULL;
 	}
-	return &r->vm.dev;
+	return &r->vdev.dev;
 }
 
 struct vm_device *virtio_rng_create(const struct vm_device_env *env, struct husk_err **err)

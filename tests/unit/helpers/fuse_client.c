@@ -56,6 +56,31 @@ void fc_close(struct fc *f)
 	}
 }
 
+int fc_fixture_open(void **state, const char *path, bool readonly, bool init)
+{
+	struct fc *f = calloc(1, sizeof(*f));
+	*state = f;
+	if (!f || fc_open(f, path, readonly) < 0 || (init && fc_init(f) != 0))
+		return -1;
+	return 0;
+}
+
+int fc_fixture_setup(void **state)
+{
+	return fc_fixture_open(state, NULL, false, true);
+}
+
+int fc_fixture_teardown(void **state)
+{
+	struct fc *f = *state;
+	if (f) {
+		fc_close(f);
+		free(f);
+	}
+	*state = NULL;
+	return 0;
+}
+
 void fm_put(struct fmsg *m, const void *p, size_t n)
 {
 	if (m->n + n > sizeof(m->b))

@@ -34,7 +34,12 @@ struct fmsg {
  * device, start it.  Returns 0 or -1. */
 int fc_open(struct fc *f, const char *path, bool readonly);
 void fc_close(struct fc *f);
-int fc_init(struct fc *f); /* FUSE_INIT 7.37: 0 or -errno */
+/* cmocka fixtures: a started client in *state (on path, or a fresh temp
+ * share), INIT'ed if init; the teardown also runs after a failed test. */
+int fc_fixture_open(void **state, const char *path, bool readonly, bool init);
+int fc_fixture_setup(void **state);    /* temp share, read-write, INIT'ed */
+int fc_fixture_teardown(void **state); /* *state may be NULL */
+int fc_init(struct fc *f);	       /* FUSE_INIT 7.37: 0 or -errno */
 
 void fm_put(struct fmsg *m, const void *p, size_t n);
 void fm_str(struct fmsg *m, const char *s); /* with its NUL */

@@ -1,0 +1,80 @@
+#include "runtime/container_open.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int container_open(const char *root, const char *id, enum container_lock_mode mode,
+		   struct container *c, struct husk_err **err)
+{
+	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
+	if (container_lock(root, id, mode == CONTAINER_WRITE, &c->lock_fd, err) < 0 ||
+	    container_state_load(root, id, &c->st, err) < 0)
+		goto fail;
+	c->status = container_status(root, c->st);
+	if (!c->st->cgroup) {
+		container_err(err, ENOENT, "container %s has no cgroup", id);
+		goto fail;
+	}
+	if (cgroup_manager_load(c->st->cgroup, &c->cm, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	container_close(c);
+	return -1;
+}
+
+void container_unlock(struct container *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+void container_close(struct container *c)
+{
+	container_unlock(c);
+	cgroup_manager_free(c->cm);
+	container_state_free(c->st);
+	c->cm = NULL;
+	c->st = NULL;
+}
+
+int container_set_paused(const char *root, const char *id, bool pause, struct husk_err **err)
+{
+	struct container c;
+	if (container_open(root, id, CONTAINER_WRITE, &c, err) < 0)
+		return -1;
+	/* runc pauses running and created containers ("container not running"
+	 * otherwise) and resumes only paused ones. */
+	bool ok = pause ? c.status == OCI_STATUS_RUNNING || c.status == OCI_STATUS_CREATED
+			: c.status == OCI_STATUS_PAUSED;
+	int r = ok ? cgroup_freeze(c.cm, pause, err)
+		   : container_err(err, EINVAL,
+				   pause ? "container not running" : "container not paused");
+	container_close(&c);
+	return r < 0 ? -1 : 0;
+}
+
+int container_update(const char *root, const char *id, const struct oci_resources *res,
+		     struct husk_err **err)
+{
+	struct container c;
+	if (container_open(root, id, CONTAINER_WRITE, &c, err) < 0)
+		return -1;
+	int r = c.status == OCI_STATUS_STOPPED ? container_err(err, EINVAL, "container not running")
+					       : cgroup_apply(c.cm, res, err);
+	container_close(&c);
+	return r < 0 ? -1 : 0;
+}
+
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct husk_err **err)
+{
+	struct container c;
+	if (container_open(root, id, CONTAINER_READ, &c, err) < 0)
+		return -1;
+	int r = cgroup_pids(c.cm, pids, n, err);
+	container_close(&c);
+	return r < 0 ? -1 : 0;
+}
