@@ -8,7 +8,9 @@ CC        ?= cc
 PKGS      := yajl libseccomp libcap
 
 MODULES   := common cli oci runtime ns rootfs cgroups vm-sandbox
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
+# make install: PREFIX is also compiled in (where the installed guest kernel is).
+PREFIX    ?= /usr/local
+CFLAGS_BASE := -DHUSK_PREFIX='"$(PREFIX)"' -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -I. \
 	-D_GNU_SOURCE -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 OPT       ?= -O2
@@ -129,6 +131,54 @@ valgrind:
 
 bench: husk
 	bench/run-bench.sh $(HUSK)
+
+# Man pages and bash completion, written by husk itself from its flag tables
+# (cli/doc*.c), so they always match the binary.
+DOC_DIR := $(BUILD)/doc
+.PHONY: docs install uninstall
+docs: $(DOC_DIR)/man8/husk.8 $(DOC_DIR)/husk.bash
+$(DOC_DIR)/man8/husk.8: $(HUSK)
+	rm -rf $(DOC_DIR)/man8
+	$(HUSK) __gen-man $(DOC_DIR)/man8
+$(DOC_DIR)/husk.bash: $(HUSK)
+	@mkdir -p $(DOC_DIR)
+	$(HUSK) __gen-completion > $@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging dir]: husk, the husk-vm
+# name (VM mode by argv[0]), the guest kernel when `make guest-kernel` built
+# it, man pages and bash completion.  make uninstall removes exactly those;
+# with a DESTDIR it also removes the directories it leaves empty there.
+BINDIR        := $(PREFIX)/bin
+MAN8DIR       := $(PREFIX)/share/man/man8
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+GUESTDIR      := $(PREFIX)/lib/husk/guest
+GUEST_FILES   := vmlinux bzImage
+install: husk docs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 $(HUSK) $(DESTDIR)$(BINDIR)/husk
+	ln -sfn husk $(DESTDIR)$(BINDIR)/husk-vm
+	install -m 0644 $(DOC_DIR)/man8/*.8 $(DESTDIR)$(MAN8DIR)/
+	install -m 0644 $(DOC_DIR)/husk.bash $(DESTDIR)$(COMPLETIONDIR)/husk
+	ln -sfn husk $(DESTDIR)$(COMPLETIONDIR)/husk-vm
+	@if [ -f $(GUEST_KERNEL_DIR)/vmlinux ]; then \
+		echo "install guest kernel -> $(DESTDIR)$(GUESTDIR)"; \
+		install -d $(DESTDIR)$(GUESTDIR) && \
+		for f in $(GUEST_FILES); do install -m 0644 $(GUEST_KERNEL_DIR)/$$f $(DESTDIR)$(GUESTDIR)/ || exit 1; done; \
+	else echo "no guest kernel in $(GUEST_KERNEL_DIR) (make guest-kernel): not installed"; fi
+
+uninstall: docs
+	rm -f $(DESTDIR)$(BINDIR)/husk $(DESTDIR)$(BINDIR)/husk-vm
+	for f in $(DOC_DIR)/man8/*.8; do rm -f "$(DESTDIR)$(MAN8DIR)/$${f##*/}"; done
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/husk $(DESTDIR)$(COMPLETIONDIR)/husk-vm
+	rm -f $(addprefix $(DESTDIR)$(GUESTDIR)/,$(GUEST_FILES))
+	-rmdir $(DESTDIR)$(GUESTDIR) $(DESTDIR)$(PREFIX)/lib/husk 2>/dev/null
+	@if [ -n "$(DESTDIR)" ]; then \
+		d=$(DESTDIR)$(PREFIX); \
+		for sub in lib share/man/man8 share/man share/bash-completion/completions share/bash-completion share bin; do \
+			rmdir "$$d/$$sub" 2>/dev/null || true; done; \
+		p=$(PREFIX); while [ "$$p" != / ] && [ -n "$$p" ]; do \
+			rmdir "$(DESTDIR)$$p" 2>/dev/null || break; p=$$(dirname "$$p"); done; \
+	fi
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

@@ -111,9 +111,8 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	}
 	cli_args_free(&a);
 	if (a.help) {
-		printf("USAGE:\n   husk exec [command options] <container-id> <command> "
-		       "[args...]\n\nOPTIONS:\n");
-		cli_print_flags(flags);
+		cli_print_usage("exec", "[command options] <container-id> <command> [args...]",
+				flags);
 		goto out_flags;
 	}
 	if (next >= argc) {

@@ -1,9 +1,6 @@
 /* husk image unpack [--vm] IMAGE BUNDLE: an OCI image to a runtime bundle.
- *
- * "image" is a command made of subcommands, like "vm": the table below has
- * the shape of cli.h's struct husk_subcommand on the install-check branch
- * (man pages and completion from the flag tables); once both are merged the
- * local dispatcher gives way to cli_run_subcommand(). */
+ * "image" is a command made of subcommands, like "vm" (cli_run_subcommand:
+ * the man pages and completion come from the unpack flag table). */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,33 +27,19 @@ static int cmd_image_unpack(struct husk_globals *g, int argc, char **argv)
 	return rc;
 }
 
-static const struct {
-	const char *name, *summary;
-	int (*run)(struct husk_globals *g, int argc, char **argv);
-} image_subcommands[] = {
-    {"unpack",
-     "unpack IMAGE (oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF]) into "
-     "BUNDLE: rootfs/ and a config.json from the image config",
-     cmd_image_unpack},
-    {NULL, NULL, NULL},
+static const struct husk_subcommand image_subcommands[] = {
+    {.name = "unpack",
+     .summary = "unpack an OCI image into a runtime bundle",
+     .description = "IMAGE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG] or "
+		    "docker-archive:FILE[:REF] (docker save, podman save). BUNDLE gets rootfs/ "
+		    "and a config.json made from the image config.",
+     .run = cmd_image_unpack},
+    {0},
 };
 
 static int cmd_image_run(struct husk_globals *g, int argc, char **argv)
 {
-	const char *name = argc >= 2 ? argv[1] : NULL;
-	if (name && (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))) {
-		printf("USAGE:\n   husk image COMMAND [command options] "
-		       "[arguments...]\n\nCOMMANDS:\n");
-		for (size_t i = 0; image_subcommands[i].name; i++)
-			printf("   %-12s %s\n", image_subcommands[i].name,
-			       image_subcommands[i].summary);
-		return 0;
-	}
-	for (size_t i = 0; name && image_subcommands[i].name; i++)
-		if (!strcmp(image_subcommands[i].name, name))
-			return image_subcommands[i].run(g, argc - 1, argv + 1);
-	return cli_usage_error("image", "unknown subcommand%s%s (see 'husk image --help')",
-			       name ? " " : "", name ? name : "");
+	return cli_run_subcommand(g, "image", image_subcommands, argc, argv);
 }
 
 HUSK_COMMAND(cmd_image, {.name = "image",

@@ -144,7 +144,7 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 	const char *format = "table";
 	bool quiet = false;
 	const struct cli_flag flags[] = {
-	    {"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
+	    {"format|f", CLI_FLAG_STRING, &format, "output format: table or json", "table|json"},
 	    {"quiet|q", CLI_FLAG_BOOL, &quiet, "print only the ids", NULL},
 	    {0},
 	};

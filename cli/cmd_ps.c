@@ -142,7 +142,7 @@ static int cmd_ps_run(struct husk_globals *g, int argc, char **argv)
 {
 	const char *format = "table";
 	const struct cli_flag flags[] = {
-	    {"format|f", CLI_FLAG_STRING, &format, "table or json", "FORMAT"},
+	    {"format|f", CLI_FLAG_STRING, &format, "output format: table or json", "table|json"},
 	    {0},
 	};
 	int split = split_at_id(argc, argv);

@@ -17,11 +17,7 @@ bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *f
 		return false;
 	}
 	if (a->help) {
-		printf("USAGE:\n   husk %s %s\n", name, usage);
-		if (flags && flags->names) {
-			printf("\nOPTIONS:\n");
-			cli_print_flags(flags);
-		}
+		cli_print_usage(name, usage, flags);
 		cli_args_free(a);
 		*rc = 0;
 		return false;
@@ -40,6 +36,51 @@ bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *f
 		return false;
 	}
 	return true;
+}
+
+static void print_subcommands(const char *parent, const struct husk_subcommand *subs)
+{
+	printf("USAGE:\n   husk %s <subcommand> [options]\n\nSUBCOMMANDS:\n", parent);
+	for (const struct husk_subcommand *s = subs; s->name; s++)
+		printf("   %-12s %s\n", s->name, s->summary ? s->summary : "");
+	printf("\nRun 'husk %s <subcommand> --help' for its options.\n", parent);
+}
+
+/* Documenting: the parent, then each subcommand's own help path. */
+static int describe_subcommands(struct husk_globals *g, const char *parent,
+				const struct husk_subcommand *subs)
+{
+	cli_print_usage(parent, "<subcommand> [options]", NULL);
+	const char *summary = cli_describer->summary, *description = cli_describer->description;
+	for (const struct husk_subcommand *s = subs; s->name; s++) {
+		char *av[] = {(char *)s->name, "--help", NULL};
+		cli_describer->summary = s->summary;
+		cli_describer->description = s->description;
+		s->run(g, 2, av);
+	}
+	cli_describer->summary = summary;
+	cli_describer->description = description;
+	return 0;
+}
+
+int cli_run_subcommand(struct husk_globals *g, const char *parent,
+		       const struct husk_subcommand *subs, int argc, char **argv)
+{
+	if (cli_describer)
+		return describe_subcommands(g, parent, subs);
+	const char *name = argc >= 2 ? argv[1] : NULL;
+	if (name && (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))) {
+		print_subcommands(parent, subs);
+		return 0;
+	}
+	for (const struct husk_subcommand *s = subs; name && s->name; s++)
+		if (!strcmp(s->name, name))
+			return s->run(g, argc - 1, argv + 1);
+	if (!name)
+		return cli_usage_error(parent, "a subcommand is needed (see 'husk %s --help')",
+				       parent);
+	return cli_usage_error(parent, "unknown subcommand %s (see 'husk %s --help')", name,
+			       parent);
 }
 
 int cli_fail_free(struct husk_err **err)

@@ -1,46 +1,24 @@
 /* husk vm boot: boot a kernel in a microVM, like `lkvm run`.  A low-level
  * command for kernels and test guests; bundles go through `husk run`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd_util.h"
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "common/util.h"
 #include "vm-sandbox/vm.h"
 
 #define DEFAULT_MEM_MIB 256
 
-static const char vm_usage[] =
-    "usage: husk vm boot --kernel FILE [--initrd FILE] [--cmdline STR] [--memory MiB]\n"
-    "                    [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME]...\n"
-    "                    [--vsock CID:PATH] [--fs TAG:DIR[,ro]]... [--console stdio|none]\n"
-    "                    [--hugepages] [--trace]\n"
-    "Exit status: 0 when the guest shuts down or reboots, 1 on error or guest crash,\n"
-    "2 when a signal stopped the VM.\n";
-
-enum { OPT_HUGEPAGES = 0x100, OPT_TRACE };
-
-static const struct option boot_opts[] = {
-    {"kernel", required_argument, NULL, 'k'},
-    {"initrd", required_argument, NULL, 'i'},
-    {"cmdline", required_argument, NULL, 'c'},
-    {"memory", required_argument, NULL, 'm'},
-    {"cpus", required_argument, NULL, 'p'},
-    {"disk", required_argument, NULL, 'd'},
-    {"net", required_argument, NULL, 'n'},
-    {"vsock", required_argument, NULL, 'v'},
-    {"fs", required_argument, NULL, 'f'},
-    {"console", required_argument, NULL, 'o'},
-    {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
-    {"trace", no_argument, NULL, OPT_TRACE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+/* The values of the flags that need checking once parsed. */
+struct boot_values {
+	unsigned long long mem_mib, cpus;
+	struct cli_strv disks, nets, fs;
+	const char *console;
 };
 
 /* TAG:DIR[,ro]: the guest mounts it with `mount -t virtiofs TAG /mnt`.
- * optarg is split in place (argv outlives the VM). */
+ * arg (an argv string, which outlives the VM) is split in place. */
 static int parse_fs(char *arg, struct vm_config *c)
 {
 	if (c->n_fs_shares == VM_MAX_FS_SHARES)
@@ -60,109 +38,90 @@ static int parse_fs(char *arg, struct vm_config *c)
 	return 0;
 }
 
-static int parse_boot(int argc, char **argv, struct vm_config *c)
+static int check_boot(struct boot_values *v, struct vm_config *c)
 {
-	unsigned long long n;
-	int opt;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+", boot_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			c->kernel = optarg;
-			break;
-		case 'i':
-			c->initrd = optarg;
-			break;
-		case 'c':
-			c->cmdline = optarg;
-			break;
-		case 'm':
-			if (parse_u64(optarg, &n) < 0 || n < VM_MEM_MIN_MIB || n > VM_MEM_MAX_MIB)
-				return cli_usage_error("vm boot",
-						       "--memory %s: want MiB between %d and %llu "
-						       "(memory too small or not a number)",
-						       optarg, VM_MEM_MIN_MIB, VM_MEM_MAX_MIB);
-			c->mem_mib = n;
-			break;
-		case 'p':
-			if (parse_u64(optarg, &n) < 0 || n < 1 || n > VM_CPUS_MAX)
-				return cli_usage_error("vm boot", "--cpus %s: want 1 to %d", optarg,
-						       VM_CPUS_MAX);
-			c->cpus = n;
-			break;
-		case 'd':
-			if (c->n_disks == VM_MAX_DISKS)
-				return cli_usage_error("vm boot", "at most %d --disk",
-						       VM_MAX_DISKS);
-			c->disks[c->n_disks++] = optarg;
-			break;
-		case 'n':
-			if (c->n_nets == VM_MAX_NETS)
-				return cli_usage_error("vm boot", "at most %d --net", VM_MAX_NETS);
-			if (strncmp(optarg, "tap=", 4) != 0 || !optarg[4])
-				return cli_usage_error("vm boot", "--net %s: want tap=NAME",
-						       optarg);
-			c->nets[c->n_nets++] = optarg;
-			break;
-		case 'v':
-			if (!strchr(optarg, ':'))
-				return cli_usage_error("vm boot", "--vsock %s: want CID:PATH",
-						       optarg);
-			c->vsock = optarg;
-			break;
-		case 'f':
-			if (parse_fs(optarg, c) != 0)
-				return 1;
-			break;
-		case 'o':
-			if (strcmp(optarg, "stdio") == 0)
-				c->console = VM_CONSOLE_STDIO;
-			else if (strcmp(optarg, "none") == 0)
-				c->console = VM_CONSOLE_NONE;
-			else
-				return cli_usage_error("vm boot",
-						       "--console %s: want stdio or none", optarg);
-			break;
-		case OPT_HUGEPAGES:
-			c->hugepages = true;
-			break;
-		case OPT_TRACE:
-			c->trace = true;
-			/* The trace lines are info messages of the husk log. */
-			husk_log_raise(HUSK_LOG_INFO);
-			break;
-		case 'h':
-			fputs(vm_usage, stdout);
-			return 2;
-		default:
-			return cli_usage_error("vm boot", "unknown or incomplete option %s\n%s",
-					       argv[optind - 1], vm_usage);
-		}
+	if (v->mem_mib < VM_MEM_MIN_MIB || v->mem_mib > VM_MEM_MAX_MIB)
+		return cli_usage_error("vm boot",
+				       "--memory %llu: want MiB between %d and %llu "
+				       "(memory too small or not a number)",
+				       v->mem_mib, VM_MEM_MIN_MIB, VM_MEM_MAX_MIB);
+	c->mem_mib = v->mem_mib;
+	if (v->cpus < 1 || v->cpus > VM_CPUS_MAX)
+		return cli_usage_error("vm boot", "--cpus %llu: want 1 to %d", v->cpus,
+				       VM_CPUS_MAX);
+	c->cpus = (unsigned)v->cpus;
+	if (v->disks.n > VM_MAX_DISKS)
+		return cli_usage_error("vm boot", "at most %d --disk", VM_MAX_DISKS);
+	for (size_t i = 0; i < v->disks.n; i++)
+		c->disks[c->n_disks++] = v->disks.v[i];
+	if (v->nets.n > VM_MAX_NETS)
+		return cli_usage_error("vm boot", "at most %d --net", VM_MAX_NETS);
+	for (size_t i = 0; i < v->nets.n; i++) {
+		const char *n = v->nets.v[i];
+		if (strncmp(n, "tap=", 4) != 0 || !n[4])
+			return cli_usage_error("vm boot", "--net %s: want tap=NAME", n);
+		c->nets[c->n_nets++] = n;
 	}
-	if (optind < argc)
-		return cli_usage_error("vm boot", "unexpected argument %s", argv[optind]);
+	for (size_t i = 0; i < v->fs.n; i++)
+		if (parse_fs((char *)v->fs.v[i], c) != 0)
+			return 1;
+	if (c->vsock && !strchr(c->vsock, ':'))
+		return cli_usage_error("vm boot", "--vsock %s: want CID:PATH", c->vsock);
+	if (strcmp(v->console, "stdio") == 0)
+		c->console = VM_CONSOLE_STDIO;
+	else if (strcmp(v->console, "none") == 0)
+		c->console = VM_CONSOLE_NONE;
+	else
+		return cli_usage_error("vm boot", "--console %s: want stdio or none", v->console);
 	if (!c->kernel)
-		return cli_usage_error("vm boot", "--kernel FILE is required\n%s", vm_usage);
+		return cli_usage_error("vm boot", "--kernel FILE is required");
 	return 0;
 }
 
-static int cmd_vm(struct husk_globals *g, int argc, char **argv)
+static int cmd_vm_boot(struct husk_globals *g, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "boot") != 0) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			fputs(vm_usage, stdout);
-			return 0;
-		}
-		return cli_usage_error("vm", "unknown subcommand%s%s\n%s", argc >= 2 ? " " : "",
-				       argc >= 2 ? argv[1] : "", vm_usage);
-	}
-	struct vm_config c = {.mem_mib = DEFAULT_MEM_MIB, .cpus = 1, .console = VM_CONSOLE_STDIO};
-	int r = parse_boot(argc - 1, argv + 1, &c);
-	if (r == 2)
-		return 0;
-	if (r != 0)
-		return r;
+	struct vm_config c = {0};
+	struct boot_values v = {.mem_mib = DEFAULT_MEM_MIB, .cpus = 1, .console = "stdio"};
+	const struct cli_flag flags[] = {
+	    {"kernel", CLI_FLAG_STRING, &c.kernel,
+	     "the guest kernel: a bzImage, or an ELF vmlinux with a PVH note", "FILE"},
+	    {"initrd", CLI_FLAG_STRING, &c.initrd, "initial ramdisk loaded next to the kernel",
+	     "FILE"},
+	    {"cmdline", CLI_FLAG_STRING, &c.cmdline,
+	     "kernel command line (husk appends its devices)", "STR"},
+	    {"memory", CLI_FLAG_UINT, &v.mem_mib, "guest memory in MiB (default 256)", "MiB"},
+	    {"cpus", CLI_FLAG_UINT, &v.cpus, "number of vCPUs (default 1)", "N"},
+	    {"disk", CLI_FLAG_STRV, &v.disks,
+	     "virtio-blk disk backed by an image file, read-only with ,ro (repeatable)",
+	     "FILE[,ro]"},
+	    {"net", CLI_FLAG_STRV, &v.nets, "virtio-net on an existing tap device (repeatable)",
+	     "tap=NAME"},
+	    {"vsock", CLI_FLAG_STRING, &c.vsock,
+	     "virtio-vsock: the guest's CID, the host side on a unix socket", "CID:PATH"},
+	    {"fs", CLI_FLAG_STRV, &v.fs,
+	     "virtio-fs share of a host directory, mounted in the guest by TAG; ,ro for "
+	     "read-only (repeatable)",
+	     "TAG:DIR[,ro]"},
+	    {"console", CLI_FLAG_STRING, &v.console, "serial console on stdio (default) or none",
+	     "stdio|none"},
+	    {"hugepages", CLI_FLAG_BOOL, &c.hugepages, "back guest memory with huge pages", NULL},
+	    {"trace", CLI_FLAG_BOOL, &c.trace, "phase timings and memory use on stderr", NULL},
+	    {0},
+	};
+	struct cli_args a;
+	int rc;
+	if (!cli_cmd_parse("vm boot", "--kernel FILE [options]", flags, argc, argv, 0, 0, &a, &rc))
+		return rc;
+	rc = check_boot(&v, &c);
+	free(v.disks.v);
+	free(v.nets.v);
+	free(v.fs.v);
+	cli_args_free(&a);
+	if (rc != 0)
+		return rc;
+	/* The trace lines are info messages of the husk log. */
+	if (c.trace)
+		husk_log_raise(HUSK_LOG_INFO);
 	cleanup_err struct husk_err *err = NULL;
 	enum vm_stop stop;
 	if (vm_boot(&c, &stop, &err) < 0) {
@@ -172,8 +131,24 @@ static int cmd_vm(struct husk_globals *g, int argc, char **argv)
 	return stop == VM_STOP_SIGNAL ? 2 : 0;
 }
 
+static const struct husk_subcommand vm_subcommands[] = {
+    {.name = "boot",
+     .summary = "boot a kernel in a KVM microVM, like lkvm run",
+     .description = "A low-level command for kernels and test guests; bundles run in a "
+		    "microVM through husk run.\n\n"
+		    "Exit status: 0 when the guest shuts down or reboots, 1 on an error or a "
+		    "guest crash, 2 when a signal (SIGINT, SIGTERM, SIGHUP) stopped the VM.",
+     .run = cmd_vm_boot},
+    {0},
+};
+
+static int cmd_vm(struct husk_globals *g, int argc, char **argv)
+{
+	return cli_run_subcommand(g, "vm", vm_subcommands, argc, argv);
+}
+
 HUSK_COMMAND(vm_command, {
 			     .name = "vm",
-			     .summary = "boot a kernel in a KVM microVM (vm boot --kernel FILE)",
+			     .summary = "the KVM microVM monitor (vm boot --kernel FILE)",
 			     .run = cmd_vm,
 			 });

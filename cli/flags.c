@@ -87,12 +87,21 @@ void cli_args_free(struct cli_args *a)
 	a->npos = 0;
 }
 
+struct cli_describer *cli_describer;
+
 int cli_parse_flags(const struct cli_flag *flags, int argc, char **argv, int first,
 		    bool stop_at_positional, struct cli_args *out, int *next, struct husk_err **err)
 {
 	out->pos = xcalloc(argc + 1, sizeof(char *));
 	out->npos = 0;
 	out->help = false;
+	if (cli_describer) {
+		/* Documenting: whatever argv says, take the help path. */
+		out->help = true;
+		if (next)
+			*next = argc;
+		return 0;
+	}
 	int i = first;
 	for (; i < argc; i++) {
 		char *arg = argv[i];
@@ -165,5 +174,18 @@ void cli_print_flags(const struct cli_flag *flags)
 			snprintf(buf + used, sizeof(buf) - used, " %s",
 				 f->arg_name ? f->arg_name : "value");
 		printf("   %-32s %s\n", buf, f->help ? f->help : "");
+	}
+}
+
+void cli_print_usage(const char *name, const char *usage, const struct cli_flag *flags)
+{
+	if (cli_describer) {
+		cli_describer->command(cli_describer->ctx, name, usage, flags);
+		return;
+	}
+	printf("USAGE:\n   husk %s %s\n", name, usage);
+	if (flags && flags->names) {
+		printf("\nOPTIONS:\n");
+		cli_print_flags(flags);
 	}
 }

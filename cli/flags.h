@@ -50,4 +50,24 @@ void cli_args_free(struct cli_args *a);
 /* Print flag help lines to stdout. */
 void cli_print_flags(const struct cli_flag *flags);
 
+/* Introspection, for the man pages and the bash completion (cli/doc.c).
+ * While a describer is set, every flag parse reports "--help" without looking
+ * at argv, and a command's help path hands its flag table to the describer
+ * instead of printing it: the documentation comes from the very table the
+ * command parses with, so a flag cannot be missing from it. */
+struct cli_describer {
+	/* name: "run", or "vm boot" for a subcommand; flags may be NULL. */
+	void (*command)(void *ctx, const char *name, const char *usage,
+			const struct cli_flag *flags);
+	void *ctx;
+	/* Set by whoever runs the command being described (its summary and
+	 * description), read by command(). */
+	const char *summary, *description;
+};
+extern struct cli_describer *cli_describer;
+
+/* A command's --help: "USAGE: husk NAME USAGE" and its flags on stdout, or,
+ * while a describer is set, the same handed to it. */
+void cli_print_usage(const char *name, const char *usage, const struct cli_flag *flags);
+
 #endif

@@ -12,13 +12,9 @@
 #include "runtime/process_security.h"
 #include "runtime/vm_container.h"
 
-extern const struct husk_command *const __start_husk_commands[];
-extern const struct husk_command *const __stop_husk_commands[];
-
 static const struct husk_command *find_command(const char *name)
 {
-	for (const struct husk_command *const *c = __start_husk_commands; c < __stop_husk_commands;
-	     c++)
+	HUSK_FOR_EACH_COMMAND (c)
 		if (!strcmp((*c)->name, name))
 			return *c;
 	return NULL;
@@ -36,9 +32,9 @@ static void print_usage(const struct cli_flag *flags)
 	       "USAGE:\n   husk [global options] command [command options] [arguments...]\n\n"
 	       "VERSION:\n   %s\n\nCOMMANDS:\n",
 	       HUSK_VERSION);
-	for (const struct husk_command *const *c = __start_husk_commands; c < __stop_husk_commands;
-	     c++)
-		printf("   %-12s %s\n", (*c)->name, (*c)->summary ? (*c)->summary : "");
+	HUSK_FOR_EACH_COMMAND (c)
+		if (!husk_command_hidden(*c))
+			printf("   %-12s %s\n", (*c)->name, (*c)->summary ? (*c)->summary : "");
 	printf("\nGLOBAL OPTIONS:\n");
 	cli_print_flags(flags);
 }
@@ -90,7 +86,7 @@ int main(int argc, char **argv)
 	    {"root", CLI_FLAG_STRING, &g.root, "root directory for storage of container state",
 	     "DIR"},
 	    {"log", CLI_FLAG_STRING, &g.log_path, "log file (default: stderr)", "FILE"},
-	    {"log-format", CLI_FLAG_STRING, &g.log_format, "log format: text or json", "FORMAT"},
+	    {"log-format", CLI_FLAG_STRING, &g.log_format, "log format: text or json", "text|json"},
 	    {"debug", CLI_FLAG_BOOL, &g.debug, "enable debug logging", NULL},
 	    {"systemd-cgroup", CLI_FLAG_BOOL, &g.systemd_cgroup,
 	     "manage cgroups through systemd (not supported yet)", NULL},
@@ -100,6 +96,7 @@ int main(int argc, char **argv)
 	    {"help|h", CLI_FLAG_BOOL, &help, "show help", NULL},
 	    {0},
 	};
+	g.flags = flags;
 	struct cli_args args;
 	struct husk_err *err = NULL;
 	int next = 1;

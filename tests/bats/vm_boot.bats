@@ -272,7 +272,7 @@ assert_all_checks_pass() {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/none" </dev/null
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"--fs t: virtio-fs: $VM_TMP/none: No such file or directory"* ]]
+	[[ "$output" == *"--fs t: virtio-fs: $VM_TMP/none: no such file or directory"* ]]
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 --fs "t:$VM_TMP/disk.img" </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$VM_TMP/disk.img is not a directory"* ]]
