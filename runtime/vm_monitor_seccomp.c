@@ -82,7 +82,6 @@ static const char *const allowed[] = {
     "ioctl",
     "lseek",
     "poll",
-    "accept4", /* `husk exec` clients on the listening socket it inherited */
     "ppoll",
     "epoll_create1",
     "epoll_ctl",
