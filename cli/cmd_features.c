@@ -25,6 +25,5 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	return 0;
 }
 
-HUSK_COMMAND(cmd_features, {.name = "features",
-			    .summary = "show the enabled features",
-			    .run = cmd_features_run});
+HUSK_COMMAND(cmd_features,
+	     {.name = "features", .summary = "show the enabled features", .run = cmd_features_run});

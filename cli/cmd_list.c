@@ -16,7 +16,8 @@ static const char *or_empty(const char *s)
 #define LIST_COLUMNS 6
 
 /* One table row's cells; pid is the caller's buffer for the pid column. */
-static void row_cells(const struct container_entry *r, char pid[24], const char *cells[LIST_COLUMNS])
+static void row_cells(const struct container_entry *r, char pid[24],
+		      const char *cells[LIST_COLUMNS])
 {
 	const struct container_state *st = r->st;
 	snprintf(pid, 24, "%d", (int)r->pid);
@@ -65,8 +66,7 @@ static bool gen_row(yajl_gen g, const struct container_entry *r)
 {
 	const struct container_state *st = r->st;
 	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) &&
-		  jg_kstr(g, "id", st->id) &&
-		  jg_kint(g, "pid", r->pid) &&
+		  jg_kstr(g, "id", st->id) && jg_kint(g, "pid", r->pid) &&
 		  jg_kstr(g, "status", oci_status_name(r->status)) &&
 		  jg_kstr(g, "bundle", or_empty(st->bundle)) &&
 		  jg_kstr(g, "rootfs", or_empty(st->rootfs)) &&

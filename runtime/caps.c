@@ -104,7 +104,8 @@ int caps_drop_bounding(uint64_t drop, struct husk_err **err)
 {
 	for (int c = 0; c <= caps_last_cap(); c++)
 		if ((drop & CAP_BIT(c)) && cap_drop_bound(c) != 0)
-			return husk_err_sys(err, "dropping %s from the bounding set", caps_to_name(c));
+			return husk_err_sys(err, "dropping %s from the bounding set",
+					    caps_to_name(c));
 	return 0;
 }
 

@@ -20,8 +20,8 @@ int container_state_report(const char *root, const char *id, char **json, struct
 	container_state_free(st);
 	/* NULL: a field that is not valid UTF-8, and a warning said which. */
 	return *json ? 0
-		     : container_err(err, EILSEQ,
-				     "container %s: a state field is not valid UTF-8", id);
+		     : container_err(err, EILSEQ, "container %s: a state field is not valid UTF-8",
+				     id);
 }
 
 static int by_id(const void *a, const void *b)

@@ -357,8 +357,8 @@ static int expect_msg(void *arg, enum sync_type t, struct husk_err **err)
 {
 	enum sync_type want = *(const enum sync_type *)arg;
 	if (t != want)
-		return husk_err_set(err, EPROTO, "expected message %d from init, got %d",
-				    (int)want, (int)t);
+		return husk_err_set(err, EPROTO, "expected message %d from init, got %d", (int)want,
+				    (int)t);
 	return 1;
 }
 

@@ -17,8 +17,8 @@
 #include "common/util.h"
 #include "runtime/terminal.h"
 
-int process_start_open(struct process_start *ps, const sigset_t *block,
-		       const char *console_socket, struct husk_err **err)
+int process_start_open(struct process_start *ps, const sigset_t *block, const char *console_socket,
+		       struct husk_err **err)
 {
 	*ps = (struct process_start){.sync_fd = -1,
 				     .peer_fd = -1,

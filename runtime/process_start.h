@@ -43,8 +43,8 @@ struct process_start {
 
 /* The control socket; block (may be NULL) stays blocked in husk (run and exec
  * forward those signals from a signalfd). */
-int process_start_open(struct process_start *ps, const sigset_t *block,
-		       const char *console_socket, struct husk_err **err);
+int process_start_open(struct process_start *ps, const sigset_t *block, const char *console_socket,
+		       struct husk_err **err);
 
 /* clone(flags): 0 in the child (ps->sync_fd is then the child's end), the pid
  * in the parent, -1 with errno on failure.  into_cgroup_fd >= 0: clone3 with
