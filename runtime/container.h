@@ -67,7 +67,8 @@ int container_run(const struct container_run_opts *o, int *status, struct husk_e
 int container_start(const char *root, const char *id, struct husk_err **err);
 /* `kill [--all] ID SIG` */
 int container_kill(const char *root, const char *id, int sig, bool all, struct husk_err **err);
-/* `delete [--force] ID`.  Missing container: ENOENT error (callers with --force ignore it). */
+/* `delete [--force] ID`.  A missing container is an ENOENT error, and fine
+ * with force (runc). */
 int container_delete(const char *root, const char *id, bool force, struct husk_err **err);
 
 /* State JSON as hooks get it (runtime-spec fields); full: `state` output (indented, with
