@@ -155,26 +155,25 @@ static int on_ready(void *arg, enum sync_type t, struct husk_err **err)
 	return t == SYNC_READY ? 1 : husk_err_set(err, EPROTO, "not ready");
 }
 
+/* SYNC_READY is the caller's: its handler ends the conversation (1); without a
+ * handler, a message not every start speaks is an error. */
 static void test_caller_messages(void **state)
 {
-	struct process_start ps;
-	start(&ps, CHILD_READY);
-	ps.pid = ps.child;
-	struct husk_err *err = NULL;
-	int calls = 0;
-	assert_int_equal(process_start_converse(&ps, "test", on_ready, &calls, &err), 0);
-	assert_int_equal(calls, 1);
-	process_start_abort(&ps);
-	process_start_close(&ps, false);
-
-	/* Without a handler, a message not every start speaks is an error. */
-	start(&ps, CHILD_READY);
-	ps.pid = ps.child;
-	assert_true(process_start_converse(&ps, "test", NULL, NULL, &err) < 0);
-	assert_int_equal(err->errnum, EPROTO);
-	husk_err_free(&err);
-	process_start_abort(&ps);
-	process_start_close(&ps, false);
+	for (int with_handler = 1; with_handler >= 0; with_handler--) {
+		struct process_start ps;
+		start(&ps, CHILD_READY);
+		ps.pid = ps.child;
+		struct husk_err *err = NULL;
+		int calls = 0;
+		int r = process_start_converse(&ps, "test", with_handler ? on_ready : NULL, &calls,
+					       &err);
+		assert_int_equal(r < 0, !with_handler);
+		assert_int_equal(calls, with_handler);
+		assert_true(with_handler ? err == NULL : err->errnum == EPROTO);
+		husk_err_free(&err);
+		process_start_abort(&ps);
+		process_start_close(&ps, false);
+	}
 }
 
 static void test_pid_file(void **state)
