@@ -55,23 +55,27 @@ struct exec_ctx {
 	struct seccomp_listener *listener; /* connected from the host side */
 };
 
+/* Every namespace type, in the order they are joined one by one: the user
+ * namespace first (it grants the rights for the others), the mount namespace
+ * last (it changes what /proc shows). */
+static const struct {
+	const char *name;
+	unsigned long flag;
+} ns_types[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+		{"net", CLONE_NEWNET},	 {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
+		{"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
+
 /* Namespaces of the init that differ from ours. */
 static unsigned long namespaces_to_join(pid_t pid)
 {
-	static const struct {
-		const char *name;
-		unsigned long flag;
-	} ns[] = {{"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
-		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
 	unsigned long flags = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		char theirs[64], ours[64];
 		struct stat a, b;
-		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns[i].name);
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_types[i].name);
 		if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 && a.st_ino != b.st_ino)
-			flags |= ns[i].flag;
+			flags |= ns_types[i].flag;
 	}
 	return flags;
 }
@@ -89,32 +93,26 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 		return 0;
 	if (errno != EINVAL)
 		return husk_err_sys(err, "join the namespaces of container %s", x->o->id);
-	static const struct {
-		const char *name;
-		unsigned long flag;
-	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
-		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},      {"cgroup", CLONE_NEWCGROUP},
-		     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
-	int fds[ARRAY_SIZE(order)];
+	int fds[ARRAY_SIZE(ns_types)];
 	int r = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		fds[i] = -1;
-		if (r < 0 || !(x->ns_flags & order[i].flag))
+		if (r < 0 || !(x->ns_flags & ns_types[i].flag))
 			continue;
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, order[i].name);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, ns_types[i].name);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			r = husk_err_sys(err, "open %s", path);
 	}
 	if (r == 0 && syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
 		r = container_err(err, ESRCH, "container %s: its init exited", x->o->id);
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		if (fds[i] < 0)
 			continue;
-		if (r == 0 && setns(fds[i], (int)order[i].flag) < 0)
-			r = husk_err_sys(err, "join the %s namespace of container %s", order[i].name,
-					 x->o->id);
+		if (r == 0 && setns(fds[i], (int)ns_types[i].flag) < 0)
+			r = husk_err_sys(err, "join the %s namespace of container %s",
+					 ns_types[i].name, x->o->id);
 		close(fds[i]);
 	}
 	return r;
