@@ -111,19 +111,21 @@ static void test_exec_without_fork(void **state)
 	process_start_close(&ps, false);
 }
 
-static void expect_died(enum child_kind kind)
+/* The conversation fails with errnum and a message containing msg, and the
+ * abort leaves nothing to reap. */
+static void expect_failure(enum child_kind kind, int errnum, const char *msg)
 {
 	struct process_start ps;
 	start(&ps, kind);
 	struct husk_err *err = NULL;
 	assert_true(process_start_converse(&ps, "test child", NULL, NULL, &err) < 0);
 	assert_non_null(err);
-	assert_int_equal(err->errnum, ECHILD);
-	assert_non_null(strstr(err->msg, "test child exited during set-up"));
+	assert_int_equal(err->errnum, errnum);
+	assert_non_null(strstr(err->msg, msg));
 	husk_err_free(&err);
 	process_start_abort(&ps);
 	assert_int_equal(ps.child, 0);
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1); /* nothing left to reap */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	process_start_close(&ps, false);
 }
 
@@ -131,22 +133,14 @@ static void expect_died(enum child_kind kind)
  * or after SYNC_PID, is an error. */
 static void test_death_before_exec(void **state)
 {
-	expect_died(CHILD_DIE);
-	expect_died(CHILD_FORK_DIE);
+	expect_failure(CHILD_DIE, ECHILD, "test child exited during set-up");
+	expect_failure(CHILD_FORK_DIE, ECHILD, "test child exited during set-up");
 }
 
+/* The child's own error, as it reported it. */
 static void test_child_error(void **state)
 {
-	struct process_start ps;
-	start(&ps, CHILD_ERROR);
-	struct husk_err *err = NULL;
-	assert_true(process_start_converse(&ps, "test", NULL, NULL, &err) < 0);
-	assert_non_null(err);
-	assert_int_equal(err->errnum, ENOENT);
-	assert_non_null(strstr(err->msg, "boom"));
-	husk_err_free(&err);
-	process_start_abort(&ps);
-	process_start_close(&ps, false);
+	expect_failure(CHILD_ERROR, ENOENT, "boom");
 }
 
 static int on_ready(void *arg, enum sync_type t, struct husk_err **err)
