@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/vm_container.h"
 #include "cli/cgroup_cmd.h"
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
@@ -120,6 +121,26 @@ static int read_resources(const char *path, struct oci_resources **out, struct h
 	return oci_resources_parse(json, len, strcmp(path, "-") ? path : "stdin", out, err);
 }
 
+/* A VM's RAM is fixed at boot (no balloon): a new memory limit would only
+ * squeeze or free the monitor, never change what the guest has.  CPU limits
+ * throttle the vCPU threads, so they apply. */
+static bool vm_refuses_update(const char *root, const char *id, const struct oci_resources *res,
+			      struct husk_err **err)
+{
+	const struct oci_memory *m = &res->memory;
+	if (!m->limit.set && !m->reservation.set && !m->swap.set)
+		return false;
+	cleanup_free char *dir = container_dir(root, id);
+	cleanup_free char *sock = xasprintf("%s/%s", dir, VM_EXEC_SOCKET);
+	if (access(sock, F_OK) < 0)
+		return false;
+	container_err(err, ENOTSUP,
+		      "update: container %s runs in a VM whose memory is fixed when it boots: "
+		      "memory limits cannot change",
+		      id);
+	return true;
+}
+
 static int do_update(struct husk_globals *g, const char *id, const struct update_flags *f,
 		     struct husk_err **err)
 {
@@ -134,7 +155,9 @@ static int do_update(struct husk_globals *g, const char *id, const struct update
 	} else if (from_flags(f, &flags_res, err) < 0) {
 		goto out;
 	}
-	if (container_update(g->root, id, res, err) == 0)
+	if (vm_refuses_update(g->root, id, res, err))
+		;
+	else if (container_update(g->root, id, res, err) == 0)
 		r = 0;
 out:
 	if (parsed)

@@ -23,9 +23,11 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/exec_pidfd.h"
+#include "runtime/exec_vm.h"
 #include "runtime/process_security.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/vm_container.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -81,8 +83,8 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 	static const struct {
 		const char *name;
 		unsigned long flag;
-	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
-		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},      {"cgroup", CLONE_NEWCGROUP},
+	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
 		     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
 	int fds[ARRAY_SIZE(order)];
 	int r = 0;
@@ -102,8 +104,8 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 		if (fds[i] < 0)
 			continue;
 		if (r == 0 && setns(fds[i], (int)order[i].flag) < 0)
-			r = husk_err_sys(err, "join the %s namespace of container %s", order[i].name,
-					 x->o->id);
+			r = husk_err_sys(err, "join the %s namespace of container %s",
+					 order[i].name, x->o->id);
 		close(fds[i]);
 	}
 	return r;
@@ -282,6 +284,23 @@ static int exec_converse(struct exec_ctx *x, pid_t helper, struct exec_result *r
 	}
 }
 
+/* --pid-file and --pidfd-socket learn the process (or a VM exec's relay);
+ * on failure the caller kills it: nobody would know about it. */
+static int exec_publish(const struct container_exec_opts *o, struct exec_result *res,
+			struct husk_err **err)
+{
+	if (o->pid_file && *o->pid_file) {
+		char pid[24];
+		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
+		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
+			return husk_err_wrap(err, "pid file");
+	}
+	if (o->pidfd_socket &&
+	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err **err)
 {
 	const struct container_exec_opts *o = x->o;
@@ -357,15 +376,8 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	close(x->pidfd);
 	if (cm)
 		cgroup_manager_free(cm);
-	if (r == 0 && o->pid_file && *o->pid_file) {
-		char pid[24];
-		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
-		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
-			r = husk_err_wrap(err, "pid file");
-	}
-	if (r == 0 && o->pidfd_socket &&
-	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
-		r = -1;
+	if (r == 0)
+		r = exec_publish(o, res, err);
 	if (r < 0 && res->pid > 0) {
 		/* Nobody will know about the process: do not leave it behind. */
 		kill(res->pid, SIGKILL);
@@ -459,7 +471,28 @@ int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 	close(steal_fd(&lock));
 	if (r == 0 && !o->proc && o->ov)
 		apply_overrides(&cfg->process, o->ov);
+	int conn = -ENOENT;
 	if (r == 0) {
+		cleanup_free char *dir = container_dir(o->root, o->id);
+		cleanup_fd int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		conn = dfd < 0 ? -ENOENT : vm_exec_connect(dfd, err);
+		if (conn < 0 && conn != -ENOENT)
+			r = -1;
+	}
+	if (r == 0 && conn >= 0) {
+		r = exec_vm(o, o->proc ? o->proc : &cfg->process, conn, res, err);
+		close(conn);
+		if (r == 0 && exec_publish(o, res, err) < 0) {
+			kill(res->pid, SIGKILL);
+			while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			res->pid = 0;
+			if (res->pty_master >= 0)
+				close(res->pty_master);
+			res->pty_master = -1;
+			r = -1;
+		}
+	} else if (r == 0) {
 		struct exec_ctx x = {.o = o,
 				     .cfg = cfg,
 				     .st = st,

@@ -82,6 +82,7 @@ static const char *const allowed[] = {
     "ioctl",
     "lseek",
     "poll",
+    "accept4", /* `husk exec` clients on the listening socket it inherited */
     "ppoll",
     "epoll_create1",
     "epoll_ctl",

@@ -8,14 +8,20 @@
 
 static bool type_known(uint32_t t)
 {
-	return (t >= CHAN_STDIN && t <= CHAN_EXIT_ACK) || (t >= CHAN_STARTED && t <= CHAN_ERROR);
+	return (t >= CHAN_STDIN && t <= CHAN_EXEC) || (t >= CHAN_STARTED && t <= CHAN_ERROR);
 }
 
 int chan_send(int fd, uint32_t type, const void *data, uint32_t len, struct husk_err **err)
 {
+	return chan_send_s(fd, 0, type, data, len, err);
+}
+
+int chan_send_s(int fd, uint32_t session, uint32_t type, const void *data, uint32_t len,
+		struct husk_err **err)
+{
 	if (len > CHAN_MAX_PAYLOAD)
 		return husk_err_set(err, EMSGSIZE, "channel: frame of %u bytes", len);
-	struct chan_hdr h = {.type = type, .len = len};
+	struct chan_hdr h = {.type = type, .len = len, .session = session};
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
 	int niov = len ? 2 : 1;
 	size_t left = sizeof(h) + len;
@@ -41,6 +47,11 @@ int chan_send_i32(int fd, uint32_t type, int32_t v, struct husk_err **err)
 	return chan_send(fd, type, &v, sizeof(v), err);
 }
 
+int chan_send_s_i32(int fd, uint32_t session, uint32_t type, int32_t v, struct husk_err **err)
+{
+	return chan_send_s(fd, session, type, &v, sizeof(v), err);
+}
+
 ssize_t chan_parse(const uint8_t *buf, size_t len, struct chan_frame *out)
 {
 	struct chan_hdr h;
@@ -53,6 +64,7 @@ ssize_t chan_parse(const uint8_t *buf, size_t len, struct chan_frame *out)
 		return 0;
 	out->type = h.type;
 	out->len = h.len;
+	out->session = h.session;
 	out->data = buf + sizeof(h);
 	return (ssize_t)(sizeof(h) + h.len);
 }
