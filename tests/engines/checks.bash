@@ -128,3 +128,15 @@ engine_check_frozen() { # PID
 
 engine_tick_moved() { [ "$(engine_tick "$1")" != "$ENGINE_TICK" ]; } # PID
 engine_check_thawed() { engine_until "$ENGINE_TIMEOUT" engine_tick_moved "$1"; } # PID
+
+# A restarted container: each run appends a line to /tmp/runs in its rootfs,
+# which the host reads through the init's (or the monitor's) root.
+ENGINE_RUNS_CMD='echo started >>/tmp/runs; exec sleep 1000'
+engine_runs() { cat /proc/"$1"/root/tmp/runs 2>/dev/null | wc -l; } # PID
+engine_runs_are() { [ "$(engine_runs "$1")" = "$2" ]; }
+engine_wait_runs() { engine_until "$ENGINE_TIMEOUT" engine_runs_are "$@"; } # PID N
+
+# The process set its traps: a signal sent now finds them (in a VM, `start`
+# returns before the guest has booted).
+ENGINE_UP_CMD='touch /tmp/up'
+engine_wait_up() { engine_until "$ENGINE_TIMEOUT" test -e /proc/"$1"/root/tmp/up; } # PID

@@ -121,16 +121,18 @@ pdm_sc_exec_missing_binary() {
 }
 
 pdm_sc_stop() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap 'exit 42' TERM; $ENGINE_UP_CMD; while :; do sleep 0.1; done"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ stop -t 10 "$NAME"
 	[ "$status" -eq 0 ]
 	[ "$(pdm_state "$NAME")" = exited ]
 	[ "$(pdm_ inspect --format '{{.State.ExitCode}}' "$NAME")" = 42 ]
 	# A process that ignores TERM: only the SIGKILL after the timeout ends it.
 	pdm_ rm "$NAME"
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "" TERM; exec sleep 1000'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap '' TERM; $ENGINE_UP_CMD; exec sleep 1000"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ stop -t 1 "$NAME"
 	[ "$status" -eq 0 ]
 	[ "$(pdm_state "$NAME")" = exited ]
@@ -138,8 +140,9 @@ pdm_sc_stop() {
 }
 
 pdm_sc_kill() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "exit 10" USR1; while :; do sleep 0.1; done'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap 'exit 10' USR1; $ENGINE_UP_CMD; while :; do sleep 0.1; done"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ kill -s USR1 "$NAME"
 	[ "$status" -eq 0 ]
 	pdm_wait_state "$NAME" exited
@@ -163,10 +166,11 @@ pdm_sc_pause() {
 }
 
 pdm_sc_restart() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'echo started >>/tmp/runs; exec sleep 1000'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "$ENGINE_RUNS_CMD"
 	pdm_wait_state "$NAME" running
 	local pid1 pid2
 	pid1=$(pdm_pid "$NAME")
+	engine_wait_runs "$pid1" 1
 	run pdm_ restart -t 1 "$NAME"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -174,6 +178,7 @@ pdm_sc_restart() {
 	pid2=$(pdm_pid "$NAME")
 	[ "$pid1" != "$pid2" ]
 	engine_pid_gone "$pid1"
+	engine_wait_runs "$pid2" 2
 	# the same rootfs, run twice; exec reaches the new one
 	run pdm_ exec "$NAME" cat /tmp/runs
 	echo "$output"
