@@ -24,7 +24,10 @@ setup() {
 	engine_setup
 	ID=vc$BATS_TEST_NUMBER-$RANDOM
 }
-teardown() { ctrd_remove_all; }
+teardown() {
+	ctrd_remove_all
+	ctrd_assert_nothing_left
+}
 
 @test "containerd vm: ctr run prints the process's output" { ctrd_sc_run_output; }
 @test "containerd vm: the process sees the guest's kernel, not the host's" { ctrd_sc_kernel; }

@@ -238,11 +238,11 @@ ctrd_sc_memory() {
 }
 
 ctrd_sc_cpus() {
-	run ctrd_run --rm --cpus=2 "$ID" nproc
+	run ctrd_run --rm --cpus="$ENGINE_CPUS" "$ID" nproc
 	engine_check_nproc
-	ctrd_run -d --cpus=2 "$ID" sleep 1000
+	ctrd_run -d --cpus="$ENGINE_CPUS" "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	[ "$(ctrd_cg "$ID" cpu)" = "200000 100000" ]
+	[ "$(ctrd_cg "$ID" cpu)" = "${ENGINE_CPUS}00000 100000" ]
 }
 
 ctrd_sc_read_only() {
@@ -255,4 +255,22 @@ ctrd_sc_volumes() {
 	run ctrd_run --rm --mount="type=bind,src=$ENGINE_VOL_RW,dst=/rw,options=rbind:rw" \
 		--mount="type=bind,src=$ENGINE_VOL_RO,dst=/ro,options=rbind:ro" "$ID" sh -c "$ENGINE_VOLUME_CMD"
 	engine_check_volumes
+}
+
+# After every task and container is gone (each test's teardown): no shim or
+# monitor of ours (the daemon stays), no runtime state, no rootfs mount, no
+# cgroup in our namespace's.
+ctrd_shim_pids() { engine_pids_under "$CTRD_DIR" | grep -vx "$CTRD_PID"; }
+ctrd_no_shims() { [ -z "$(ctrd_shim_pids)" ]; }
+ctrd_assert_nothing_left() {
+	local left
+	[ -n "${ENGINE_READY:-}" ] || return 0
+	engine_until "$ENGINE_TIMEOUT" ctrd_no_shims || { ps -o pid,args -p "$(ctrd_shim_pids | paste -sd,)"; return 1; }
+	# (husk keeps an empty dir to reuse, .spare-state-dir: no container id starts with '.')
+	left=$(find "$CTRD_DIR/runtime-root" -mindepth 2 -maxdepth 2 ! -name '.*' 2>/dev/null)
+	[ -z "$left" ] || { echo "runtime state left: $left"; return 1; }
+	left=$(awk -v t="$CTRD_DIR/state/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo)
+	[ -z "$left" ] || { echo "mounts left: $left"; return 1; }
+	left=$(find /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS" -mindepth 1 -type d 2>/dev/null)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
 }

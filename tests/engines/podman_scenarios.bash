@@ -201,13 +201,15 @@ pdm_sc_rm_force() {
 	pdm_assert_nothing_left
 }
 
-# After every container is gone: no conmon or runtime process of ours, no
-# runtime state for our bundles, no mount under the store but the
-# storage's own, no cgroup under our parent but podman's own for conmons.
+# After every container is gone (each test's teardown): no conmon, monitor
+# or runtime process of ours, no runtime state for our bundles, no mount
+# under the store but the storage's own, no cgroup under our parent but
+# podman's own for conmons.
+pdm_no_pids() { [ -z "$(pdm_own_pids)" ]; }
 pdm_assert_nothing_left() {
 	local left
-	left=$(pdm_own_pids)
-	[ -z "$left" ] || { ps -o pid,args -p $left; return 1; }
+	[ -n "${ENGINE_READY:-}" ] || return 0
+	engine_until "$ENGINE_TIMEOUT" pdm_no_pids || { ps -o pid,args -p "$(pdm_own_pids | paste -sd,)"; return 1; }
 	left=$("$RUNTIME" list --format json 2>/dev/null | jq -r --arg d "$PDM_DIR/" '.[]? | select(.bundle | startswith($d)) | .id')
 	[ -z "$left" ] || { echo "runtime state left: $left"; return 1; }
 	left=$(awk -v t="$PDM_DIR/" 'index($5, t) == 1 && $5 !~ "/(overlay|vfs)(-containers)?$" {print $5}' /proc/self/mountinfo)
@@ -226,11 +228,11 @@ pdm_sc_memory() {
 }
 
 pdm_sc_cpus() {
-	run pdm_run run --rm --cpus 2 --name "$NAME" "$PDM_IMAGE" nproc
+	run pdm_run run --rm --cpus "$ENGINE_CPUS" --name "$NAME" "$PDM_IMAGE" nproc
 	engine_check_nproc
-	pdm_run run -d --cpus 2 --name "$NAME" "$PDM_IMAGE" sleep 1000
+	pdm_run run -d --cpus "$ENGINE_CPUS" --name "$NAME" "$PDM_IMAGE" sleep 1000
 	pdm_wait_state "$NAME" running
-	[ "$(pdm_cg "$NAME" cpu)" = "200000 100000" ]
+	[ "$(pdm_cg "$NAME" cpu)" = "${ENGINE_CPUS}00000 100000" ]
 }
 
 pdm_sc_pids_limit() {
