@@ -168,7 +168,10 @@ __attribute__((noreturn)) static void relay_main(int conn, int slave, const char
 				     .err = 2,
 				     .terminal = slave >= 0,
 				     .fwd = &fwd,
-				     .exec_listen = -1};
+				     .exec_listen = -1,
+				     /* the handshake took CHAN_STARTED: a process that
+				      * only reads stdin sends nothing before it gets it */
+				     .guest_up = true};
 	struct host_relay *r = NULL;
 	if (host_relay_start(&ro, &r, &err) < 0) {
 		dprintf(2, "husk: exec: %s\n", err->msg);

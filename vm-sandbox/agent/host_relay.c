@@ -333,6 +333,7 @@ int host_relay_start(const struct host_relay_opts *o, struct host_relay **out,
 {
 	struct host_relay *r = xcalloc(1, sizeof(*r));
 	r->o = *o;
+	r->guest_up = o->guest_up;
 	for (size_t i = 0; i < MAX_EXEC_CONNS; i++)
 		r->conns[i].fd = -1;
 	r->sigfd = signalfd(-1, o->fwd, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -21,6 +21,10 @@ struct host_relay_opts {
 	 * its session on the guest channel.  A client that goes away before the
 	 * status SIGKILLs its process in the guest. */
 	int exec_listen;
+	/* The agent has already spoken on chan: an exec relay's handshake read
+	 * CHAN_STARTED itself.  Otherwise nothing is sent, and stdin is not
+	 * read, until the guest's first frame (host_relay.c). */
+	bool guest_up;
 };
 
 struct host_relay;
