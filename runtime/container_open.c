@@ -4,6 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "runtime/vm_container.h"
+
 int container_open(const char *root, const char *id, enum container_lock_mode mode,
 		   struct container *c, struct husk_err **err)
 {
@@ -57,6 +61,26 @@ int container_set_paused(const char *root, const char *id, bool pause, struct hu
 	return r < 0 ? -1 : 0;
 }
 
+/* A VM's RAM is fixed at boot (no balloon): a new memory limit would only
+ * squeeze or free the monitor, never change what the guest has.  CPU limits
+ * throttle the vCPU threads, so they apply. */
+static bool vm_refuses_update(const char *root, const char *id, const struct oci_resources *res,
+			      struct husk_err **err)
+{
+	const struct oci_memory *m = &res->memory;
+	if (!m->limit.set && !m->reservation.set && !m->swap.set)
+		return false;
+	cleanup_free char *dir = container_dir(root, id);
+	cleanup_free char *sock = xasprintf("%s/%s", dir, VM_EXEC_SOCKET);
+	if (access(sock, F_OK) < 0)
+		return false;
+	container_err(err, ENOTSUP,
+		      "update: container %s runs in a VM whose memory is fixed when it boots: "
+		      "memory limits cannot change",
+		      id);
+	return true;
+}
+
 int container_update(const char *root, const char *id, const struct oci_resources *res,
 		     struct husk_err **err)
 {
@@ -64,7 +88,8 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	if (container_open(root, id, CONTAINER_WRITE, &c, err) < 0)
 		return -1;
 	int r = c.status == OCI_STATUS_STOPPED ? container_err(err, EINVAL, "container not running")
-					       : cgroup_apply(c.cm, res, err);
+		: vm_refuses_update(root, id, res, err) ? -1
+							: cgroup_apply(c.cm, res, err);
 	container_close(&c);
 	return r < 0 ? -1 : 0;
 }

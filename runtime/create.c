@@ -544,6 +544,8 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		netns_early_start(&j->netns);
 	if (make_state_dir(j, err) < 0)
 		return -1;
+	if (j->vm_mode && vm_plan_listen(&j->vm, j->dir_fd, err) < 0)
+		return -1;
 	/* The manager exists before the clone: alone, the init joins its cgroups
 	 * itself with the directory fds it inherits.  Resources are written while
 	 * the cgroup is still empty: the init makes its /dev nodes in parallel
@@ -580,7 +582,7 @@ int container_create(const struct container_create_opts *o, struct container_han
 		     struct husk_err **err)
 {
 	struct create_job j = {.o = o,
-			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1},
+			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1},
 			       .dir_fd = -1,
 			       .lock_fd = -1,
 			       .fifo_fd = -1,

@@ -34,10 +34,12 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/exec_pidfd.h"
+#include "runtime/exec_vm.h"
 #include "runtime/process_security.h"
 #include "runtime/process_start.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/vm_container.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -214,6 +216,17 @@ static int check_status(const struct container_exec_opts *o, const struct contai
 	return 0;
 }
 
+/* --pid-file and --pidfd-socket learn the process (or a VM exec's relay);
+ * on failure the caller kills it: nobody would know about it. */
+static int exec_publish(const struct container_exec_opts *o, pid_t pid, struct husk_err **err)
+{
+	if (process_start_write_pid_file(o->pid_file, pid, err) < 0)
+		return -1;
+	if (o->pidfd_socket && pidfd_send_to_socket(o->pidfd_socket, pid, PIDFD_KIND_EXEC, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err **err)
 {
 	const struct container_exec_opts *o = x->o;
@@ -261,10 +274,7 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 	if (cm)
 		cgroup_manager_free(cm);
 	if (r == 0)
-		r = process_start_write_pid_file(o->pid_file, x->ps.pid, err);
-	if (r == 0 && o->pidfd_socket &&
-	    pidfd_send_to_socket(o->pidfd_socket, x->ps.pid, PIDFD_KIND_EXEC, err) < 0)
-		r = -1;
+		r = exec_publish(o, x->ps.pid, err);
 	/* Nobody would know about the process: do not leave it behind. */
 	if (r < 0)
 		process_start_abort(&x->ps);
@@ -353,7 +363,28 @@ int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 	close(steal_fd(&lock));
 	if (r == 0 && !o->proc && o->ov)
 		apply_overrides(&cfg->process, o->ov);
+	int conn = -ENOENT;
 	if (r == 0) {
+		cleanup_free char *dir = container_dir(o->root, o->id);
+		cleanup_fd int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		conn = dfd < 0 ? -ENOENT : vm_exec_connect(dfd, err);
+		if (conn < 0 && conn != -ENOENT)
+			r = -1;
+	}
+	if (r == 0 && conn >= 0) {
+		r = exec_vm(o, o->proc ? o->proc : &cfg->process, conn, res, err);
+		close(conn);
+		if (r == 0 && exec_publish(o, res->pid, err) < 0) {
+			kill(res->pid, SIGKILL);
+			while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			res->pid = 0;
+			if (res->pty_master >= 0)
+				close(res->pty_master);
+			res->pty_master = -1;
+			r = -1;
+		}
+	} else if (r == 0) {
 		struct exec_ctx x = {.o = o,
 				     .cfg = cfg,
 				     .st = st,

@@ -38,7 +38,17 @@ struct vm_plan {
 	uint64_t mem_mib;
 	unsigned cpus;
 	int kvm_fd, kernel_fd, initrd_fd; /* close-on-exec; -1 when not open */
+	int exec_fd; /* listening on <state dir>/VM_EXEC_SOCKET, -1 when not open */
 };
+
+/* In the state dir: the monitor's socket for `husk exec` (host_relay.h). */
+#define VM_EXEC_SOCKET "vm.sock"
+
+/* Bind and listen on DIR_FD/VM_EXEC_SOCKET into plan->exec_fd. */
+int vm_plan_listen(struct vm_plan *plan, int dir_fd, struct husk_err **err);
+/* `husk exec` in a VM container: connect to the monitor's socket in DIR_FD;
+ * -ENOENT (no error set) when the container is not a VM. */
+int vm_exec_connect(int dir_fd, struct husk_err **err);
 
 /* True when the annotation org.husk.vm says "true". */
 bool vm_annotation_selected(const struct oci_config *cfg);

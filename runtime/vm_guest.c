@@ -2,6 +2,7 @@
  * monitor put in the initramfs, let the agent (vm-sandbox/agent/) build the
  * root and relay, and become the workload with the same process set-up as a
  * container's init (runtime/process_security.c). */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,10 +21,17 @@ bool vm_guest_is_agent(void)
 
 /* In the workload's child: cwd, identity, capabilities, rlimits, NNP,
  * seccomp last, execve. */
+struct guest_process {
+	const struct oci_config *cfg;
+	const struct oci_process *proc;
+	struct oci_process *owned; /* an exec's, parsed from the host's JSON */
+};
+
 static int exec_workload(void *ctx, struct husk_err **err)
 {
-	const struct oci_config *cfg = ctx;
-	const struct oci_process *proc = &cfg->process;
+	const struct guest_process *gp = ctx;
+	const struct oci_config *cfg = gp->cfg;
+	const struct oci_process *proc = gp->proc;
 	struct process_security *ps = NULL;
 	struct process_security_opts pso = {
 	    .cfg = cfg, .proc = proc, .container_id = "", .bundle = "/", .state_root = NULL};
@@ -40,6 +48,38 @@ static int exec_workload(void *ctx, struct husk_err **err)
 out:
 	process_security_free(ps);
 	return ret;
+}
+
+static int prepare_exec(void *ctx, const void *json, size_t len, struct agent_config *out,
+			struct husk_err **err)
+{
+	const struct guest_process *main = ctx;
+	struct oci_process *p = NULL;
+	if (oci_process_parse(json, len, "exec process", &p, err) < 0)
+		return -1;
+	if (!p->args.n) {
+		oci_process_free(p);
+		return husk_err_set(err, EINVAL, "exec: no command given (args are empty)");
+	}
+	struct guest_process *gp = xcalloc(1, sizeof(*gp));
+	*gp = (struct guest_process){.cfg = main->cfg, .proc = p, .owned = p};
+	*out = (struct agent_config){
+	    .terminal = p->terminal,
+	    .rows = p->console_height.set ? (uint16_t)p->console_height.v : 0,
+	    .cols = p->console_width.set ? (uint16_t)p->console_width.v : 0,
+	    .exec_workload = exec_workload,
+	    .ctx = gp,
+	};
+	return 0;
+}
+
+static void release_exec(void *exec_ctx)
+{
+	struct guest_process *gp = exec_ctx;
+	if (!gp)
+		return;
+	oci_process_free(gp->owned);
+	free(gp);
 }
 
 static int load_config(struct oci_config **cfg, struct husk_err **err)
@@ -64,14 +104,16 @@ void vm_guest_main(void)
 	if (load_config(&cfg, &err) < 0)
 		agent_fail(chan, err);
 	const struct oci_process *p = &cfg->process;
+	struct guest_process gp = {.cfg = cfg, .proc = p};
 	struct agent_config ac = {
 	    .hostname = cfg->hostname,
-	    .readonly_root = cfg->root.readonly,
 	    .terminal = p->terminal,
 	    .rows = p->console_height.set ? (uint16_t)p->console_height.v : 0,
 	    .cols = p->console_width.set ? (uint16_t)p->console_width.v : 0,
 	    .exec_workload = exec_workload,
-	    .ctx = cfg,
+	    .ctx = &gp,
+	    .prepare_exec = prepare_exec,
+	    .release_exec = release_exec,
 	};
 	if (agent_switch_root(&ac, &err) < 0)
 		agent_fail(chan, err);

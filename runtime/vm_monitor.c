@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -38,11 +39,11 @@
 #define QUIET	      " quiet loglevel=1"
 
 struct vm_monitor {
-	int kvm_fd, kernel_fd, initrd_fd;
+	int kvm_fd, kernel_fd, initrd_fd, exec_fd;
 	char *kernel;
 	uint64_t mem_mib;
 	unsigned cpus;
-	bool terminal, readonly;
+	bool terminal;
 };
 
 static int build_initramfs(const char *config, size_t len, struct husk_err **err)
@@ -68,7 +69,7 @@ static int build_initramfs(const char *config, size_t len, struct husk_err **err
 int vm_plan_build(const struct oci_config *cfg, const char *config, size_t config_len,
 		  struct vm_plan *plan, struct husk_err **err)
 {
-	*plan = (struct vm_plan){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1};
+	*plan = (struct vm_plan){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1};
 	if (vm_host_check(NULL, NULL, err) < 0 ||
 	    vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0 ||
 	    vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
@@ -84,11 +85,50 @@ int vm_plan_build(const struct oci_config *cfg, const char *config, size_t confi
 	return plan->initrd_fd < 0 ? husk_err_wrap(err, "--vm") : 0;
 }
 
+/* The directory through /proc/self/fd: a state root of any length fits. */
+static int exec_addr(int dir_fd, struct sockaddr_un *a)
+{
+	*a = (struct sockaddr_un){.sun_family = AF_UNIX};
+	snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s", dir_fd, VM_EXEC_SOCKET);
+	return 0;
+}
+
+int vm_plan_listen(struct vm_plan *plan, int dir_fd, struct husk_err **err)
+{
+	struct sockaddr_un a;
+	exec_addr(dir_fd, &a);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return husk_err_sys(err, "--vm: exec socket");
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return husk_err_sys(err, "--vm: bind the exec socket %s", VM_EXEC_SOCKET);
+	}
+	plan->exec_fd = fd;
+	return 0;
+}
+
+int vm_exec_connect(int dir_fd, struct husk_err **err)
+{
+	struct sockaddr_un a;
+	exec_addr(dir_fd, &a);
+	if (faccessat(dir_fd, VM_EXEC_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return -ENOENT;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return husk_err_sys(err, "exec socket");
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return husk_err_sys(err, "connect to the VM monitor");
+	}
+	return fd;
+}
+
 void vm_plan_free(struct vm_plan *plan)
 {
 	free(plan->kernel);
 	plan->kernel = NULL;
-	int *fds[] = {&plan->kvm_fd, &plan->kernel_fd, &plan->initrd_fd};
+	int *fds[] = {&plan->kvm_fd, &plan->kernel_fd, &plan->initrd_fd, &plan->exec_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -103,11 +143,11 @@ int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
 	m->kvm_fd = plan->kvm_fd;
 	m->kernel_fd = plan->kernel_fd;
 	m->initrd_fd = plan->initrd_fd;
+	m->exec_fd = plan->exec_fd;
 	m->kernel = xstrdup(plan->kernel);
 	m->mem_mib = plan->mem_mib;
 	m->cpus = plan->cpus;
 	m->terminal = cfg->process.terminal;
-	m->readonly = cfg->root.readonly;
 	*out = m;
 	return 0;
 }
@@ -215,8 +255,13 @@ void vm_monitor_run(struct vm_monitor *m)
 	}
 	if (vm_monitor_drop_privileges(&err) < 0 || vm_monitor_seccomp_load(&err) < 0)
 		die(err, 1);
-	struct host_relay_opts ro = {
-	    .chan = sv[1], .in = 0, .out = 1, .err = 2, .terminal = m->terminal, .fwd = &fwd};
+	struct host_relay_opts ro = {.chan = sv[1],
+				     .in = 0,
+				     .out = 1,
+				     .err = 2,
+				     .terminal = m->terminal,
+				     .fwd = &fwd,
+				     .exec_listen = m->exec_fd};
 	struct host_relay *relay = NULL;
 	if (host_relay_start(&ro, &relay, &err) < 0)
 		die(err, 1);
@@ -231,7 +276,13 @@ void vm_monitor_run(struct vm_monitor *m)
 	    .console_out_fd = debug ? 2 : -1,
 	    .console_ports = {{.in_fd = sv[0], .out_fd = sv[0]}},
 	    .n_console_ports = 1,
-	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = root, .readonly = m->readonly}},
+	    /* Never a read-only share: the container's mounts keep their own
+	     * flags in the clone (root.readonly remounted "/" read-only in
+	     * rootfs_finalize), so the host's kernel refuses writes where the
+	     * container's would, and the writable mounts under a read-only root
+	     * (an engine's tmpfs on /tmp, a volume) stay writable, as in a
+	     * container. */
+	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = root}},
 	    .n_fs_shares = 1,
 	    .trace = trace,
 	    .kvm_fd = m->kvm_fd,

@@ -85,6 +85,7 @@ static const char *const allowed[] = {
     "fcntl",
     "lseek",
     "poll",
+    "accept4", /* `husk exec` clients on the listening socket it inherited */
     "ppoll",
     "epoll_create1",
     "epoll_ctl",

@@ -13,7 +13,7 @@
 # whose command line names our private socket), mounts under $CTRD_DIR are
 # undone and the namespace's cgroups are removed.
 
-source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
@@ -28,6 +28,7 @@ ctrd_start() {
 	CTRD_DIR=$(mktemp -d /tmp/husk-engines-ctrd.XXXXXX)
 	CTRD_SOCK=$CTRD_DIR/containerd.sock
 	CTRD_NS=husk-engines-$$
+	export CTRD_DIR CTRD_SOCK CTRD_NS
 	# The shim is found on PATH; the runtime under test through BinaryName.
 	cat >"$CTRD_DIR/config.toml" <<TOML
 version = 2
@@ -53,6 +54,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 TOML
 	containerd --config "$CTRD_DIR/config.toml" >"$CTRD_DIR/containerd.log" 2>&1 &
 	CTRD_PID=$!
+	export CTRD_PID
 	echo "$CTRD_PID" >"$CTRD_DIR/containerd.pid"
 	local i
 	for ((i = 0; i < ENGINE_TIMEOUT * 10; i++)); do
@@ -72,7 +74,8 @@ ctr_() {
 
 ctrd_import_busybox() { # -> CTRD_IMAGE
 	local img=$CTRD_DIR/image
-	CTRD_IMAGE=$("$BATS_TEST_DIRNAME/../engines/make-busybox-image.sh" "$img")
+	CTRD_IMAGE=$("$ENGINE_DIR/make-busybox-image.sh" "$img")
+	export CTRD_IMAGE
 	ctr_ image import "$img/oci.tar" >&2
 	ctr_ image ls -q | grep -qx "$CTRD_IMAGE"
 }
@@ -89,15 +92,7 @@ ctrd_task_status() { # ID -> RUNNING / PAUSED / STOPPED / CREATED, or nothing
 	ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}'
 }
 
-ctrd_wait_status() { # ID STATUS [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-$ENGINE_TIMEOUT} * 10; i++)); do
-		[ "$(ctrd_task_status "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "task $1: status $(ctrd_task_status "$1"), wanted $2" >&2
-	return 1
-}
+ctrd_wait_status() { engine_wait_for ctrd_task_status "$@"; } # ID STATUS [SECONDS]
 
 ctrd_task_pid() { # ID
 	ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'
@@ -105,14 +100,7 @@ ctrd_task_pid() { # ID
 
 # Processes that belong to our daemon: it and the shims it started (their
 # command line names our socket).  Printed as pids.
-ctrd_own_pids() {
-	local p cmd
-	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		[[ $cmd == *"$CTRD_DIR/"* ]] && echo "${p#/proc/}"
-	done
-	return 0
-}
+ctrd_own_pids() { engine_pids_under "$CTRD_DIR"; }
 
 ctrd_remove_all() {
 	local c
@@ -151,3 +139,6 @@ ctrd_stop() {
 ctrd_exec() {
 	ctr_ task exec --fifo-dir "$CTRD_DIR/fifo" "$@"
 }
+
+# A limit of the task's cgroup as the kernel holds it (engine_cgroup_value's KINDs).
+ctrd_cg() { engine_cgroup_value "$(ctrd_task_pid "$1")" "$2"; } # ID KIND

@@ -9,7 +9,7 @@
 # pdm_stop removes every container, ends leftover conmons by pid (only those
 # whose command line names $PDM_DIR), unmounts and removes $PDM_DIR and the cgroups.
 
-source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 : "${ENGINE_TIMEOUT:=30}"
 export ENGINE_TIMEOUT
@@ -44,6 +44,8 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PDM_DIR/events.log"
 tmp_dir = "$PDM_DIR/tmp"
+# image copies, else /var/tmp (read-only in the nested harness)
+image_copy_tmp_dir = "$PDM_DIR/tmp"
 static_dir = "$PDM_DIR/root/libpod"
 volume_path = "$PDM_DIR/root/volumes"
 lock_type = "file"
@@ -60,15 +62,16 @@ CONF
 }
 
 # podman against the private store, with the runtime under test; time-bounded.
+# TMPDIR: containers/storage's scratch files, else /var/tmp.
 pdm_() {
-	timeout --foreground -k 5 "$ENGINE_TIMEOUT" podman --root "$PDM_DIR/root" --runroot "$PDM_DIR/runroot" \
+	TMPDIR=$PDM_DIR/tmp timeout --foreground -k 5 "$ENGINE_TIMEOUT" podman --root "$PDM_DIR/root" --runroot "$PDM_DIR/runroot" \
 		--tmpdir "$PDM_DIR/tmp" --storage-driver vfs --cgroup-manager cgroupfs \
 		--events-backend file --runtime "$RUNTIME" "$@"
 }
 
 pdm_import_busybox() { # -> PDM_IMAGE
 	local img=$PDM_DIR/image
-	"$BATS_TEST_DIRNAME/../engines/make-busybox-image.sh" "$img" >/dev/null
+	"$ENGINE_DIR/make-busybox-image.sh" "$img" >/dev/null
 	PDM_IMAGE=localhost/husk-busybox:latest
 	pdm_ import --change 'CMD ["sh"]' "$img/rootfs.tar" "$PDM_IMAGE" >&2
 	export PDM_IMAGE
@@ -80,14 +83,7 @@ pdm_run() {
 	pdm_ "$verb" --cgroup-parent "$PDM_CGROUP_PARENT" --network none "$@"
 }
 
-pdm_own_pids() {
-	local p cmd
-	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		[[ $cmd == *"$PDM_DIR/"* ]] && echo "${p#/proc/}"
-	done
-	return 0
-}
+pdm_own_pids() { engine_pids_under "$PDM_DIR"; }
 
 pdm_remove_all() {
 	ENGINE_TIMEOUT=120 pdm_ rm -f -a -t 0 >/dev/null 2>&1
@@ -120,32 +116,9 @@ pdm_stop() {
 pdm_pid() { pdm_ inspect --format '{{.State.Pid}}' "$1"; }
 pdm_state() { pdm_ inspect --format '{{.State.Status}}' "$1"; }
 
-pdm_wait_state() { # NAME STATE [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-$ENGINE_TIMEOUT} * 10; i++)); do
-		[ "$(pdm_state "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "container $1: state $(pdm_state "$1" 2>&1), wanted $2" >&2
-	return 1
-}
+pdm_wait_state() { engine_wait_for pdm_state "$@"; } # NAME STATE [SECONDS]
 
-# The container's cgroup directory holding controller CTRL, as the kernel
-# shows it in /proc/PID/cgroup: the v1 hierarchy naming CTRL, else the
-# unified one (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a
-# hybrid one).
-pdm_cgroup_dir() { # NAME CTRL
-	local pid path
-	pid=$(pdm_pid "$1")
-	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
-	if [ -n "$path" ]; then
-		echo "/sys/fs/cgroup/$2$path"
-		return
-	fi
-	path=$(awk -F: '$1 == 0 {print $3}' /proc/"$pid"/cgroup)
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-		echo "/sys/fs/cgroup$path"
-	else
-		echo "/sys/fs/cgroup/unified$path"
-	fi
-}
+# The container's cgroup directory holding controller CTRL, and a limit as
+# the kernel holds it (engine_cgroup_value's KINDs).
+pdm_cgroup_dir() { engine_cgroup_dir "$(pdm_pid "$1")" "$2"; } # NAME CTRL
+pdm_cg() { engine_cgroup_value "$(pdm_pid "$1")" "$2"; }       # NAME KIND

@@ -289,8 +289,17 @@ static void test_channel(void **state)
 	assert_int_equal(chan_parse(buf, (size_t)n, &f), sizeof(struct chan_hdr) + 5);
 	assert_int_equal(f.type, CHAN_STDOUT);
 	assert_memory_equal(f.data, "hello", 5);
-	assert_int_equal(chan_parse(buf + 13, (size_t)n - 13, &f), sizeof(struct chan_hdr) + 4);
+	assert_int_equal(chan_parse(buf + sizeof(struct chan_hdr) + 5,
+				    (size_t)n - sizeof(struct chan_hdr) - 5, &f),
+			 sizeof(struct chan_hdr) + 4);
 	assert_int_equal(f.type, CHAN_SIGNAL);
+	assert_int_equal(f.session, 0);
+	/* an exec's frames carry their session */
+	assert_int_equal(chan_send_s(p[1], 7, CHAN_EXEC, "{}", 2, &err), 0);
+	n = read(p[0], buf, sizeof(buf));
+	assert_int_equal(chan_parse(buf, (size_t)n, &f), sizeof(struct chan_hdr) + 2);
+	assert_int_equal(f.type, CHAN_EXEC);
+	assert_int_equal(f.session, 7);
 	/* unknown type, oversize: refused */
 	struct chan_hdr bad = {.type = 99, .len = 0};
 	assert_int_equal(chan_parse((uint8_t *)&bad, sizeof(bad), &f), -1);
@@ -304,14 +313,20 @@ static void test_channel(void **state)
 	assert_int_equal(write(p[1], &(struct chan_hdr){.type = CHAN_STARTED}, 4), 4);
 	assert_int_equal(chan_read(&rd, p[0], count_cb, &frames, &err), 0);
 	assert_int_equal(frames, 0);
-	assert_int_equal(write(p[1], (char *)&(struct chan_hdr){.type = CHAN_STARTED} + 4, 4), 4);
+	assert_int_equal(write(p[1], (char *)&(struct chan_hdr){.type = CHAN_STARTED} + 4,
+			       sizeof(struct chan_hdr) - 4),
+			 (ssize_t)sizeof(struct chan_hdr) - 4);
 	assert_int_equal(chan_read(&rd, p[0], count_cb, &frames, &err), 0);
 	assert_int_equal(frames, 1);
 	assert_int_equal(chan_send_i32(p[1], CHAN_EXIT, 0, &err), 0);
 	assert_true(chan_read(&rd, p[0], count_cb, &frames, &err) < 0);
 	husk_err_free(&err);
+	/* and the stream stays broken: nothing after a refused frame is read */
+	assert_int_equal(chan_send(p[1], CHAN_STARTED, NULL, 0, &err), 0);
 	close(p[1]);
-	assert_int_equal(chan_read(&rd, p[0], count_cb, &frames, &err), 1);
+	assert_true(chan_read(&rd, p[0], count_cb, &frames, &err) < 0);
+	husk_err_free(&err);
+	assert_int_equal(frames, 2);
 	close(p[0]);
 }
 

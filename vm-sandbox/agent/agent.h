@@ -12,6 +12,7 @@
 #define HUSK_VM_AGENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -28,13 +29,18 @@
 
 struct agent_config {
 	const char *hostname; /* NULL: keep the kernel's */
-	bool readonly_root;
 	bool terminal;
 	uint16_t rows, cols; /* initial terminal size, 0: unset */
 	/* In the forked child, with stdio in place, cwd "/" of the new root:
 	 * become the workload and execve.  Returns only on failure. */
 	int (*exec_workload)(void *ctx, struct husk_err **err);
 	void *ctx;
+	/* `husk exec`: turn a process JSON from the host into *out (terminal,
+	 * size, exec_workload and a ctx of its own, released by release_exec
+	 * once the process started or failed).  NULL: exec is refused. */
+	int (*prepare_exec)(void *ctx, const void *json, size_t len, struct agent_config *out,
+			    struct husk_err **err);
+	void (*release_exec)(void *exec_ctx);
 };
 
 /* Returns the channel fd (blocking), or < 0 with err. */
