@@ -294,9 +294,16 @@ static pid_t clone_init(unsigned long flags, int into_fd, bool *cloned_into)
 
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
+	int netns_fd = netns_early_take(&j->netns);
+	if (j->vm_mode)
+		vm_plan_open_tun(&j->vm, j->cfg, netns_fd);
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return husk_err_sys(err, "socketpair");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		husk_err_sys(err, "socketpair");
+		if (netns_fd >= 0)
+			close(netns_fd);
+		return -1;
+	}
 	j->sync_fd = sv[0];
 	struct init_ctx ctx = {.cfg = j->cfg,
 			       .opts = j->o,
@@ -308,7 +315,7 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 			       .rootfs = j->rootfs,
 			       .listen_fds = listen_fds_from_env(),
 			       .parent_pid = getpid(),
-			       .netns_fd = netns_early_take(&j->netns),
+			       .netns_fd = netns_fd,
 			       .vm = j->vm_mode ? &j->vm : NULL,
 			       .config_text = j->config_text,
 			       .config_len = j->config_len};
@@ -633,7 +640,11 @@ int container_create(const struct container_create_opts *o, struct container_han
 		     struct husk_err **err)
 {
 	struct create_job j = {.o = o,
-			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1},
+			       .vm = {.kvm_fd = -1,
+				      .kernel_fd = -1,
+				      .initrd_fd = -1,
+				      .exec_fd = -1,
+				      .tun_fd = -1},
 			       .dir_fd = -1,
 			       .lock_fd = -1,
 			       .sync_fd = -1,
