@@ -349,7 +349,9 @@ static int ifindex_of(const char *name)
 	return s >= 0 && ioctl(s, SIOCGIFINDEX, &ifr) == 0 ? ifr.ifr_ifindex : 0;
 }
 
-static int bridge(int nl, const struct netns_view *v, int tap_fd, struct husk_err **err)
+/* The tap on TAP_FD, up with the interface's MTU, and the two redirects. */
+static int join_tap(int nl, const struct netns_view *v, int tap_fd, bool ingress_was_there,
+		    struct husk_err **err)
 {
 	char tap[IFNAMSIZ];
 	if (make_tap(tap_fd, tap, err) < 0)
@@ -359,13 +361,20 @@ static int bridge(int nl, const struct netns_view *v, int tap_fd, struct husk_er
 		return husk_err_sys(err, "tap %s: no index", tap);
 	if (link_up(nl, tap_index, v->guest.mtu, tap, err) < 0 ||
 	    add_ingress(nl, tap_index, tap, err) < 0 ||
-	    add_redirect(nl, tap_index, tap, v->ifindex, v->name, err) < 0)
+	    add_redirect(nl, tap_index, tap, v->ifindex, v->name, err) < 0 ||
+	    (ingress_was_there && del_old_filter(nl, v->ifindex, v->name, err) < 0))
 		return -1;
+	return add_redirect(nl, v->ifindex, v->name, tap_index, tap, err);
+}
+
+/* On failure nothing stays: the tap (and its qdisc) goes when TAP_FD is
+ * closed, the interface's ingress qdisc is removed if it was made here. */
+static int bridge(int nl, const struct netns_view *v, int tap_fd, struct husk_err **err)
+{
 	int made = add_ingress(nl, v->ifindex, v->name, err);
 	if (made < 0)
 		return -1;
-	if ((made == 0 && del_old_filter(nl, v->ifindex, v->name, err) < 0) ||
-	    add_redirect(nl, v->ifindex, v->name, tap_index, tap, err) < 0) {
+	if (join_tap(nl, v, tap_fd, made == 0, err) < 0) {
 		if (made == 1)
 			del_ingress(nl, v->ifindex);
 		return -1;
