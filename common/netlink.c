@@ -92,8 +92,7 @@ void nl_parse_attrs(const struct rtattr *a, size_t len, const struct rtattr **tb
 	}
 }
 
-bool nl_msg_attrs(const struct nlmsghdr *h, size_t hdr_len, const struct rtattr **tb,
-		  unsigned max)
+bool nl_msg_attrs(const struct nlmsghdr *h, size_t hdr_len, const struct rtattr **tb, unsigned max)
 {
 	if (h->nlmsg_len < NLMSG_LENGTH(hdr_len))
 		return false;
@@ -144,9 +143,10 @@ static int error_reply(const struct nlmsghdr *h, const char *what, struct husk_e
 				ext = RTA_DATA(msg);
 		}
 	}
+	/* husk_err_set adds the errno's text. */
 	if (ext)
-		return husk_err_set(err, errnum, "%s: %s (%s)", what, strerror(errnum), ext);
-	return husk_err_set(err, errnum, "%s: %s", what, strerror(errnum));
+		return husk_err_set(err, errnum, "%s (%s)", what, ext);
+	return husk_err_set(err, errnum, "%s", what);
 }
 
 /* Read replies to SEQ until the ack/error (or NLMSG_DONE of a dump). */

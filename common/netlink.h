@@ -41,7 +41,7 @@ struct rtattr *nl_nest_begin(struct nl_msg *m, uint16_t type);
 void nl_nest_end(struct nl_msg *m, struct rtattr *nest);
 
 /* Send M with NLM_F_ACK and wait for the answer: 0, or -errno with err set
- * to "WHAT: strerror (kernel's extended message)". */
+ * to "WHAT (the kernel's extended message): strerror". */
 int nl_request(int fd, struct nl_msg *m, const char *what, struct husk_err **err);
 
 /* Send the dump request M and call FN for each reply message (the family
@@ -53,11 +53,9 @@ int nl_dump(int fd, struct nl_msg *m, const char *what, nl_dump_fn fn, void *ctx
 
 /* Index the attributes in [start, start+len) by type into tb[0..max]
  * (zeroed first; unknown types are skipped, a malformed one ends the walk). */
-void nl_parse_attrs(const struct rtattr *start, size_t len, const struct rtattr **tb,
-		    unsigned max);
+void nl_parse_attrs(const struct rtattr *start, size_t len, const struct rtattr **tb, unsigned max);
 /* The attributes after a message's family header of HDR_LEN bytes; false when
  * the message is shorter than that header. */
-bool nl_msg_attrs(const struct nlmsghdr *h, size_t hdr_len, const struct rtattr **tb,
-		  unsigned max);
+bool nl_msg_attrs(const struct nlmsghdr *h, size_t hdr_len, const struct rtattr **tb, unsigned max);
 
 #endif

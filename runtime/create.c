@@ -639,18 +639,15 @@ static void explain_oom(struct create_job *j, struct husk_err **err)
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
-	struct create_job j = {.o = o,
-			       .vm = {.kvm_fd = -1,
-				      .kernel_fd = -1,
-				      .initrd_fd = -1,
-				      .exec_fd = -1,
-				      .tun_fd = -1},
-			       .dir_fd = -1,
-			       .lock_fd = -1,
-			       .sync_fd = -1,
-			       .fifo_fd = -1,
-			       .pty_master = -1,
-			       .netns = {.fd = -1}};
+	struct create_job j = {
+	    .o = o,
+	    .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1, .tun_fd = -1},
+	    .dir_fd = -1,
+	    .lock_fd = -1,
+	    .sync_fd = -1,
+	    .fifo_fd = -1,
+	    .pty_master = -1,
+	    .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		explain_oom(&j, err);

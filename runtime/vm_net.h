@@ -20,9 +20,9 @@
 
 /* The first interface is the one given to the guest; more are ignored with a warning. */
 struct vm_net {
-	int tap_fd;	   /* -1: no network interface, loopback only */
-	char device[64];   /* the virtio-net spec: "fd=N,mac=..." */
-	char *guest;	   /* HUSK_NET's value (vm-sandbox/agent/net.h), heap */
+	int tap_fd;	 /* -1: no network interface, loopback only */
+	char device[64]; /* the virtio-net spec: "fd=N,mac=..." */
+	char *guest;	 /* HUSK_NET's value (vm-sandbox/agent/net.h), heap */
 };
 
 /* *tun_fd: /dev/net/tun opened in the container's network namespace (a

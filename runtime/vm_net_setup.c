@@ -26,12 +26,12 @@
 #include "runtime/vm_net.h"
 #include "vm-sandbox/agent/net.h"
 
-#define TAP_NAME      "husktap%d"
-#define TAP_PREFIX    "husktap"
-#define VNET_HDR_LEN  12 /* virtio_net_hdr_v1, what vm-sandbox/virtio/net.c expects */
+#define TAP_NAME     "husktap%d"
+#define TAP_PREFIX   "husktap"
+#define VNET_HDR_LEN 12 /* virtio_net_hdr_v1, what vm-sandbox/virtio/net.c expects */
 /* Our filters' priority on the ingress qdiscs: a filter left by an earlier
  * VM container in the same namespace is found (and replaced) by it. */
-#define FILTER_PRIO   0x4855
+#define FILTER_PRIO    0x4855
 #define INGRESS_PARENT TC_H_MAKE(TC_H_INGRESS, 0) /* "ffff:" */
 
 /* ---- in create: /dev/net/tun from inside the namespace ---- */
@@ -100,13 +100,14 @@ static int link_cb(const struct nlmsghdr *h, void *ctx, struct husk_err **err)
 {
 	struct netns_view *v = ctx;
 	const struct rtattr *tb[IFLA_MAX + 1];
-	if (h->nlmsg_type != RTM_NEWLINK || !nl_msg_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX))
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    !nl_msg_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX))
 		return 0;
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	const struct rtattr *name = tb[IFLA_IFNAME], *mac = tb[IFLA_ADDRESS], *mtu = tb[IFLA_MTU];
 	if ((ifi->ifi_flags & IFF_LOOPBACK) || ifi->ifi_type != ARPHRD_ETHER || !name || !mac ||
-	    !mtu || RTA_PAYLOAD(mac) != 6 || RTA_PAYLOAD(mtu) != 4 || RTA_PAYLOAD(name) > IFNAMSIZ ||
-	    !memchr(RTA_DATA(name), '\0', RTA_PAYLOAD(name)))
+	    !mtu || RTA_PAYLOAD(mac) != 6 || RTA_PAYLOAD(mtu) != 4 ||
+	    RTA_PAYLOAD(name) > IFNAMSIZ || !memchr(RTA_DATA(name), '\0', RTA_PAYLOAD(name)))
 		return 0;
 	if (!strncmp(RTA_DATA(name), TAP_PREFIX, strlen(TAP_PREFIX)))
 		return 0; /* another VM container's tap */
@@ -210,10 +211,11 @@ static int read_netns(int nl, struct netns_view *v, struct husk_err **err)
 		husk_err_free(err);
 	}
 	if (v->too_many)
-		return husk_err_set(err, E2BIG,
-				    "%s has more than %d addresses or %d routes: more than the VM's "
-				    "guest configuration carries",
-				    v->name, AGENT_NET_MAX_ADDRS, AGENT_NET_MAX_ROUTES);
+		return husk_err_set(
+		    err, E2BIG,
+		    "%s has more than %d addresses or %d routes: more than the VM's "
+		    "guest configuration carries",
+		    v->name, AGENT_NET_MAX_ADDRS, AGENT_NET_MAX_ROUTES);
 	return 0;
 }
 
@@ -397,8 +399,8 @@ int vm_net_setup(int tun_fd, int tun_errno, struct vm_net *net, struct husk_err 
 	if (tap_fd < 0)
 		return husk_err_set(err, tun_errno ? tun_errno : EOPNOTSUPP,
 				    "--vm: network: the container's network namespace has %s, but "
-				    "/dev/net/tun could not be opened in it for the VM's tap: %s",
-				    v.name, strerror(tun_errno ? tun_errno : EOPNOTSUPP));
+				    "/dev/net/tun could not be opened in it for the VM's tap",
+				    v.name);
 	cleanup_free char *guest = NULL;
 	if (agent_net_format(&v.guest, &guest, err) < 0 || bridge(nl, &v, tap_fd, err) < 0)
 		return husk_err_wrap(err, "--vm: network: bridge %s to the VM", v.name);

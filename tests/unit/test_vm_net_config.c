@@ -59,10 +59,10 @@ static void refused(const char *text, const char *item)
 
 static void malformed(void **state)
 {
-	refused("mtu=1500;a=10.0.0.1", "\"a=10.0.0.1\"");	     /* no prefix */
-	refused("mtu=1500;a=10.0.0.1/33", "\"a=10.0.0.1/33\"");	     /* prefix too long */
+	refused("mtu=1500;a=10.0.0.1", "\"a=10.0.0.1\"");	/* no prefix */
+	refused("mtu=1500;a=10.0.0.1/33", "\"a=10.0.0.1/33\""); /* prefix too long */
 	refused("mtu=1500;a=fd00::1/129", "\"a=fd00::1/129\"");
-	refused("mtu=1500;a=10.0.0.300/8", "\"a=10.0.0.300/8\"");    /* not an address */
+	refused("mtu=1500;a=10.0.0.300/8", "\"a=10.0.0.300/8\"");	    /* not an address */
 	refused("mtu=1500;r=0.0.0.0/0@fd00::1", "\"r=0.0.0.0/0@fd00::1\""); /* mixed families */
 	refused("mtu=1500;r=0.0.0.0/0@", "\"r=0.0.0.0/0@\"");
 	refused("mtu=67", "\"mtu=67\"");
@@ -86,7 +86,8 @@ static void too_long(void **state)
 	}
 	n.n_routes = AGENT_NET_MAX_ROUTES;
 	for (unsigned i = 0; i < n.n_routes; i++) {
-		n.routes[i] = (struct agent_net_route){.family = AF_INET6, .dst_len = 128, .has_gw = true};
+		n.routes[i] =
+		    (struct agent_net_route){.family = AF_INET6, .dst_len = 128, .has_gw = true};
 		memset(n.routes[i].dst, 0xcd, 16);
 		memset(n.routes[i].gw, 0xef, 16);
 	}

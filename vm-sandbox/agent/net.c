@@ -54,10 +54,11 @@ int agent_net_format(const struct agent_net *n, char **out, struct husk_err **er
 	}
 	if (len > AGENT_NET_TEXT_MAX) {
 		free(text);
-		return husk_err_set(err, E2BIG,
-				    "guest network: %zu bytes of addresses and routes do not fit on "
-				    "the guest's command line (at most %d)",
-				    len, AGENT_NET_TEXT_MAX);
+		return husk_err_set(
+		    err, E2BIG,
+		    "guest network: %zu bytes of addresses and routes do not fit on "
+		    "the guest's command line (at most %d)",
+		    len, AGENT_NET_TEXT_MAX);
 	}
 	*out = text;
 	return 0;
@@ -83,7 +84,9 @@ static int parse_item(char *item, struct agent_net *n)
 {
 	unsigned long long v;
 	if (!strncmp(item, "mtu=", 4))
-		return parse_u64(item + 4, &v) < 0 || v < 68 || v > 65535 ? -1 : (n->mtu = (unsigned)v, 0);
+		return parse_u64(item + 4, &v) < 0 || v < 68 || v > 65535
+			   ? -1
+			   : (n->mtu = (unsigned)v, 0);
 	if (!strncmp(item, "a=", 2)) {
 		if (n->n_addrs == AGENT_NET_MAX_ADDRS)
 			return -1;
@@ -114,7 +117,8 @@ int agent_net_parse(const char *text, struct agent_net *n, struct husk_err **err
 	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
 		cleanup_free char *orig = xstrdup(item);
 		if (parse_item(item, n) < 0)
-			return husk_err_set(err, EINVAL, "%s: bad item \"%s\"", AGENT_ENV_NET, orig);
+			return husk_err_set(err, EINVAL, "%s: bad item \"%s\"", AGENT_ENV_NET,
+					    orig);
 	}
 	if (!n->mtu)
 		return husk_err_set(err, EINVAL, "%s: no mtu", AGENT_ENV_NET);
@@ -137,8 +141,7 @@ static int link_up(int nl, unsigned ifindex, unsigned mtu, const char *name, str
 	return nl_request(nl, &m, what, err);
 }
 
-static int add_addr(int nl, unsigned ifindex, const struct agent_net_addr *a,
-		    struct husk_err **err)
+static int add_addr(int nl, unsigned ifindex, const struct agent_net_addr *a, struct husk_err **err)
 {
 	struct nl_msg m;
 	struct ifaddrmsg *ifa =

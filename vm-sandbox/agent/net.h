@@ -15,8 +15,8 @@
 
 #include "common/err.h"
 
-#define AGENT_ENV_NET	   "HUSK_NET"
-#define AGENT_NET_IFNAME   "eth0" /* the guest's first (and only) virtio-net device */
+#define AGENT_ENV_NET	     "HUSK_NET"
+#define AGENT_NET_IFNAME     "eth0" /* the guest's first (and only) virtio-net device */
 #define AGENT_NET_MAX_ADDRS  16
 #define AGENT_NET_MAX_ROUTES 32
 #define AGENT_NET_TEXT_MAX   1024 /* the guest kernel's command line holds 2048 */

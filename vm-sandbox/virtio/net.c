@@ -258,7 +258,8 @@ struct vm_device *virtio_net_create(const struct vm_device_env *env, const char 
 		unsigned long long n;
 		if (strncmp(opt, "tap=", 4) == 0 && opt[4]) {
 			tap = opt + 4;
-		} else if (strncmp(opt, "fd=", 3) == 0 && parse_u64(opt + 3, &n) == 0 && n <= INT32_MAX) {
+		} else if (strncmp(opt, "fd=", 3) == 0 && parse_u64(opt + 3, &n) == 0 &&
+			   n <= INT32_MAX) {
 			fd = (int)n;
 		} else if (strncmp(opt, "mac=", 4) == 0 && parse_mac(opt + 4, mac) == 0) {
 			have_mac = true;
