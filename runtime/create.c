@@ -300,8 +300,14 @@ static enum init_start init_start_of(const struct ns_plan *plan)
 /* Step 2: the clone. */
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
-	if (process_start_open(&j->ps, j->o->block, j->o->console_socket, err) < 0)
+	int netns_fd = netns_early_take(&j->netns);
+	if (j->vm_mode)
+		vm_plan_open_tun(&j->vm, j->cfg, netns_fd);
+	if (process_start_open(&j->ps, j->o->block, j->o->console_socket, err) < 0) {
+		if (netns_fd >= 0)
+			close(netns_fd);
 		return -1;
+	}
 	j->start = init_start_of(&j->plan);
 	struct init_ctx ctx = {.cfg = j->cfg,
 			       .opts = j->o,
@@ -313,7 +319,7 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 			       .rootfs = j->rootfs,
 			       .listen_fds = listen_fds_from_env(),
 			       .parent_pid = getpid(),
-			       .netns_fd = netns_early_take(&j->netns),
+			       .netns_fd = netns_fd,
 			       .vm = j->vm_mode ? &j->vm : NULL,
 			       .config_text = j->config_text,
 			       .config_len = j->config_len};
@@ -581,13 +587,14 @@ static void explain_oom(struct create_job *j, struct husk_err **err)
 int container_create(const struct container_create_opts *o, struct container_handle **out,
 		     struct husk_err **err)
 {
-	struct create_job j = {.o = o,
-			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1},
-			       .dir_fd = -1,
-			       .lock_fd = -1,
-			       .fifo_fd = -1,
-			       .ps = {.sync_fd = -1, .peer_fd = -1, .pty_master = -1},
-			       .netns = {.fd = -1}};
+	struct create_job j = {
+	    .o = o,
+	    .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1, .tun_fd = -1},
+	    .dir_fd = -1,
+	    .lock_fd = -1,
+	    .fifo_fd = -1,
+	    .ps = {.sync_fd = -1, .peer_fd = -1, .pty_master = -1},
+	    .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		explain_oom(&j, err);

@@ -39,6 +39,9 @@ struct vm_plan {
 	unsigned cpus;
 	int kvm_fd, kernel_fd, initrd_fd; /* close-on-exec; -1 when not open */
 	int exec_fd; /* listening on <state dir>/VM_EXEC_SOCKET, -1 when not open */
+	/* /dev/net/tun opened in the container's network namespace (vm_net.h),
+	 * or -1 and why (0: no namespace of its own to bridge). */
+	int tun_fd, tun_errno;
 };
 
 /* In the state dir: the monitor's socket for `husk exec` (host_relay.h). */
@@ -66,6 +69,10 @@ int vm_sizing(const struct oci_config *cfg, uint64_t *mem_mib, unsigned *cpus,
 int vm_plan_build(const struct oci_config *cfg, const char *config, size_t config_len,
 		  struct vm_plan *plan, struct husk_err **err);
 void vm_plan_free(struct vm_plan *plan);
+/* Just before the init is cloned: /dev/net/tun in the container's network
+ * namespace (NETNS_FD: the new one made early, or -1), for the tap the init
+ * makes once the engine's hooks have put the interfaces there. */
+void vm_plan_open_tun(struct vm_plan *plan, const struct oci_config *cfg, int netns_fd);
 
 struct vm_monitor;
 /* In the init, from the plan it inherited. */

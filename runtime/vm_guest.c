@@ -13,6 +13,7 @@
 #include "runtime/process_security.h"
 #include "runtime/vm_container.h"
 #include "vm-sandbox/agent/agent.h"
+#include "vm-sandbox/agent/net.h"
 
 bool vm_guest_is_agent(void)
 {
@@ -115,7 +116,7 @@ void vm_guest_main(void)
 	    .prepare_exec = prepare_exec,
 	    .release_exec = release_exec,
 	};
-	if (agent_switch_root(&ac, &err) < 0)
+	if (agent_switch_root(&ac, &err) < 0 || agent_net_setup(getenv(AGENT_ENV_NET), &err) < 0)
 		agent_fail(chan, err);
 	if (agent_run(chan, &ac, &err) < 0)
 		agent_fail(chan, err);

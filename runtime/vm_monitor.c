@@ -30,8 +30,10 @@
 #include "runtime/caps.h"
 #include "runtime/vm_container.h"
 #include "runtime/vm_monitor.h"
+#include "runtime/vm_net.h"
 #include "vm-sandbox/agent/agent.h"
 #include "vm-sandbox/agent/host_relay.h"
+#include "vm-sandbox/agent/net.h"
 #include "vm-sandbox/guest.h"
 #include "vm-sandbox/vm.h"
 
@@ -44,6 +46,7 @@ struct vm_monitor {
 	uint64_t mem_mib;
 	unsigned cpus;
 	bool terminal;
+	struct vm_net net;
 };
 
 static int build_initramfs(const char *config, size_t len, struct husk_err **err)
@@ -69,7 +72,8 @@ static int build_initramfs(const char *config, size_t len, struct husk_err **err
 int vm_plan_build(const struct oci_config *cfg, const char *config, size_t config_len,
 		  struct vm_plan *plan, struct husk_err **err)
 {
-	*plan = (struct vm_plan){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1};
+	*plan = (struct vm_plan){
+	    .kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .exec_fd = -1, .tun_fd = -1};
 	if (vm_host_check(NULL, NULL, err) < 0 ||
 	    vm_sizing(cfg, &plan->mem_mib, &plan->cpus, err) < 0 ||
 	    vm_guest_kernel_find(oci_config_annotation(cfg, VM_ANNOTATION_KERNEL), &plan->kernel,
@@ -128,12 +132,18 @@ void vm_plan_free(struct vm_plan *plan)
 {
 	free(plan->kernel);
 	plan->kernel = NULL;
-	int *fds[] = {&plan->kvm_fd, &plan->kernel_fd, &plan->initrd_fd, &plan->exec_fd};
+	int *fds[] = {&plan->kvm_fd, &plan->kernel_fd, &plan->initrd_fd, &plan->exec_fd,
+		      &plan->tun_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+void vm_plan_open_tun(struct vm_plan *plan, const struct oci_config *cfg, int netns_fd)
+{
+	vm_net_open_tun(cfg, netns_fd, &plan->tun_fd, &plan->tun_errno);
 }
 
 int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
@@ -148,6 +158,12 @@ int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
 	m->mem_mib = plan->mem_mib;
 	m->cpus = plan->cpus;
 	m->terminal = cfg->process.terminal;
+	/* The plan's tun fd is the init's copy: the tap is made on it here. */
+	if (vm_net_setup(plan->tun_fd, plan->tun_errno, &m->net, err) < 0) {
+		free(m->kernel);
+		free(m);
+		return -1;
+	}
 	*out = m;
 	return 0;
 }
@@ -294,6 +310,11 @@ void vm_monitor_run(struct vm_monitor *m)
 		c.n_fs_shares = 0;
 		c.cmdline = debug ? GUEST_CMDLINE " " AGENT_ENV_DEBUG "=1 " AGENT_ENV_NO_ROOT "=1"
 				  : GUEST_CMDLINE QUIET " " AGENT_ENV_NO_ROOT "=1";
+	}
+	if (m->net.tap_fd >= 0) {
+		/* The tap goes to virtio-net (eth0), the configuration to the agent. */
+		c.nets[c.n_nets++] = m->net.device;
+		c.cmdline = xasprintf("%s %s=%s", c.cmdline, AGENT_ENV_NET, m->net.guest);
 	}
 	enum vm_stop stop = VM_STOP_CRASH;
 	int r = vm_boot(&c, &stop, &err);

@@ -242,18 +242,25 @@ static int tap_open(const char *name, struct husk_err **err)
 	return steal_fd(&fd);
 }
 
-/* spec: "tap=NAME[,mac=52:54:00:12:34:56]" */
+/* spec: "tap=NAME[,mac=52:54:00:12:34:56]", or "fd=N[,mac=...]": a tap the
+ * caller opened and configured (IFF_VNET_HDR, 12-byte header, no offloads;
+ * runtime/vm_net_setup.c), taken over by the device. */
 struct vm_device *virtio_net_create(const struct vm_device_env *env, const char *spec,
 				    struct husk_err **err)
 {
 	cleanup_free char *copy = xstrdup(spec);
 	char *tap = NULL, *save = NULL;
+	int fd = -1;
 	uint8_t mac[6];
 	bool have_mac = false;
 
 	for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		unsigned long long n;
 		if (strncmp(opt, "tap=", 4) == 0 && opt[4]) {
 			tap = opt + 4;
+		} else if (strncmp(opt, "fd=", 3) == 0 && parse_u64(opt + 3, &n) == 0 &&
+			   n <= INT32_MAX) {
+			fd = (int)n;
 		} else if (strncmp(opt, "mac=", 4) == 0 && parse_mac(opt + 4, mac) == 0) {
 			have_mac = true;
 		} else {
@@ -262,11 +269,13 @@ struct vm_device *virtio_net_create(const struct vm_device_env *env, const char 
 			return NULL;
 		}
 	}
-	if (!tap) {
-		husk_err_set(err, EINVAL, "virtio-net: \"%s\" names no tap (want tap=NAME)", spec);
+	if (!tap == (fd < 0)) {
+		husk_err_set(err, EINVAL, "virtio-net: \"%s\" names no tap (want tap=NAME or fd=N)",
+			     spec);
 		return NULL;
 	}
-	int fd = tap_open(tap, err);
+	if (tap)
+		fd = tap_open(tap, err);
 	if (fd < 0)
 		return NULL;
 	return net_create(env, fd, true, have_mac ? mac : NULL, err);
