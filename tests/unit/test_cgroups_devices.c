@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -210,12 +211,6 @@ static void test_v1_writes(void **state)
 	cgmock_close(fd, dir, files);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_deny_all_then_allow), cmocka_unit_test(test_later_rule_wins),
-	    cmocka_unit_test(test_defaults_merge),	cmocka_unit_test(test_bad_rules),
-	    cmocka_unit_test(test_v1_writes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_deny_all_then_allow),
+	  cmocka_unit_test(test_later_rule_wins), cmocka_unit_test(test_defaults_merge),
+	  cmocka_unit_test(test_bad_rules), cmocka_unit_test(test_v1_writes))

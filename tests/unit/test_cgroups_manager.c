@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -606,24 +607,18 @@ static void test_no_leftovers(void **state)
 	(void)err;
 }
 
-int main(void)
+static int name_parent(void **state)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
 	if (is_root_v1())
 		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create_enter_destroy),
-	    cmocka_unit_test(test_serialize_load),
-	    cmocka_unit_test(test_freeze_thaw),
-	    cmocka_unit_test(test_kill_all_other_signal),
-	    cmocka_unit_test(test_busy_leaf_refused),
-	    cmocka_unit_test(test_failed_create_leaks_nothing),
-	    cmocka_unit_test(test_apply_v1),
-	    cmocka_unit_test(test_memory_limit_oom),
-	    cmocka_unit_test(test_pids_limit_bites),
-	    cmocka_unit_test(test_stats_cpu),
-	    cmocka_unit_test(test_clone_into_and_enter_self),
-	    cmocka_unit_test(test_no_leftovers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return 0;
 }
+
+UNIT_MAIN(name_parent, NULL, cmocka_unit_test(test_create_enter_destroy),
+	  cmocka_unit_test(test_serialize_load), cmocka_unit_test(test_freeze_thaw),
+	  cmocka_unit_test(test_kill_all_other_signal), cmocka_unit_test(test_busy_leaf_refused),
+	  cmocka_unit_test(test_failed_create_leaks_nothing), cmocka_unit_test(test_apply_v1),
+	  cmocka_unit_test(test_memory_limit_oom), cmocka_unit_test(test_pids_limit_bites),
+	  cmocka_unit_test(test_stats_cpu), cmocka_unit_test(test_clone_into_and_enter_self),
+	  cmocka_unit_test(test_no_leftovers))

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -286,14 +287,12 @@ static void test_no_leftovers(void **state)
 	assert_int_not_equal(system(cmd), 0);
 }
 
-int main(void)
+static int name_parent(void **state)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_procs_freeze_kill),
-	    cmocka_unit_test(test_hugetlb),
-	    cmocka_unit_test(test_ebpf_devices),
-	    cmocka_unit_test(test_no_leftovers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return 0;
 }
+
+UNIT_MAIN(name_parent, NULL, cmocka_unit_test(test_procs_freeze_kill),
+	  cmocka_unit_test(test_hugetlb), cmocka_unit_test(test_ebpf_devices),
+	  cmocka_unit_test(test_no_leftovers))

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,15 +149,7 @@ static void test_repeatable(void **state)
 	free(env.v);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_long_short_go_style),
-	    cmocka_unit_test(test_flags_after_positional_and_dashdash),
-	    cmocka_unit_test(test_negative_number_is_positional),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_help_and_stop_at_positional),
-	    cmocka_unit_test(test_repeatable),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_long_short_go_style),
+	  cmocka_unit_test(test_flags_after_positional_and_dashdash),
+	  cmocka_unit_test(test_negative_number_is_positional), cmocka_unit_test(test_errors),
+	  cmocka_unit_test(test_help_and_stop_at_positional), cmocka_unit_test(test_repeatable))

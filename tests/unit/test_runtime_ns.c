@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +94,6 @@ static void test_id_map_format(void **state)
 	free(s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_flags),
-	    cmocka_unit_test(test_join_path_type_checked),
-	    cmocka_unit_test(test_validation),
-	    cmocka_unit_test(test_id_map_format),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_new_flags),
+	  cmocka_unit_test(test_join_path_type_checked), cmocka_unit_test(test_validation),
+	  cmocka_unit_test(test_id_map_format))

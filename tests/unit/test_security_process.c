@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -273,21 +274,13 @@ static void test_seccomp_without_nnp_drops_sys_admin_after_load(void **state)
 	assert_int_equal(status_hex(&r, "CapBnd:\t"), BIT(C_CHOWN) | BIT(C_KILL));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_caps_nonroot_exact_sets),
-		cmocka_unit_test(test_caps_root_subset),
-		cmocka_unit_test(test_caps_missing_from_host_bounding_is_dropped),
-		cmocka_unit_test(test_caps_unknown_name_is_error),
-		cmocka_unit_test(test_caps_absent_nonroot_has_none),
-		cmocka_unit_test(test_additional_gids),
-		cmocka_unit_test(test_additional_gids_too_many),
-		cmocka_unit_test(test_nnp),
-		cmocka_unit_test(test_rlimits_and_umask),
-		cmocka_unit_test(test_rlimit_unknown_and_duplicate),
-		cmocka_unit_test(test_seccomp_errno_rule),
-		cmocka_unit_test(test_seccomp_without_nnp_drops_sys_admin_after_load),
-	};
-	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
-}
+UNIT_MAIN(NULL, sec_group_teardown, cmocka_unit_test(test_caps_nonroot_exact_sets),
+	  cmocka_unit_test(test_caps_root_subset),
+	  cmocka_unit_test(test_caps_missing_from_host_bounding_is_dropped),
+	  cmocka_unit_test(test_caps_unknown_name_is_error),
+	  cmocka_unit_test(test_caps_absent_nonroot_has_none),
+	  cmocka_unit_test(test_additional_gids), cmocka_unit_test(test_additional_gids_too_many),
+	  cmocka_unit_test(test_nnp), cmocka_unit_test(test_rlimits_and_umask),
+	  cmocka_unit_test(test_rlimit_unknown_and_duplicate),
+	  cmocka_unit_test(test_seccomp_errno_rule),
+	  cmocka_unit_test(test_seccomp_without_nnp_drops_sys_admin_after_load))

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -365,12 +366,6 @@ static void ioeventfd_kick_runs_the_queue(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(console_input_through_loop),	T(net_receive_through_loop),
-	    T(vsock_host_connect_through_loop), T(ioeventfd_per_ready_queue),
-	    T(ioeventfd_kick_runs_the_queue),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(console_input_through_loop), T(net_receive_through_loop),
+	  T(vsock_host_connect_through_loop), T(ioeventfd_per_ready_queue),
+	  T(ioeventfd_kick_runs_the_queue))

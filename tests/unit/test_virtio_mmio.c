@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,21 +228,8 @@ static void reset_clears_everything(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(probe),
-	    T(negotiation_accepts_subset),
-	    T(negotiation_refuses_unoffered),
-	    T(negotiation_requires_version_1),
-	    T(features_frozen_after_features_ok),
-	    T(queue_registers),
-	    T(queue_ready_needs_features_ok),
-	    T(interrupt_and_ack),
-	    T(no_interrupt_flag),
-	    T(event_idx_suppresses),
-	    T(odd_accesses),
-	    T(reset_clears_everything),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(probe), T(negotiation_accepts_subset), T(negotiation_refuses_unoffered),
+	  T(negotiation_requires_version_1), T(features_frozen_after_features_ok),
+	  T(queue_registers), T(queue_ready_needs_features_ok), T(interrupt_and_ack),
+	  T(no_interrupt_flag), T(event_idx_suppresses), T(odd_accesses),
+	  T(reset_clears_everything))

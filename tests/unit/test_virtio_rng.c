@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,14 +155,5 @@ static void starved_host_does_not_block(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(fills_buffers),
-	    T(readable_untouched),
-	    T(capped_per_request),
-	    T(indirect_and_batch),
-	    cmocka_unit_test(starved_host_does_not_block),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(fills_buffers), T(readable_untouched), T(capped_per_request),
+	  T(indirect_and_batch), cmocka_unit_test(starved_host_does_not_block))

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -380,17 +381,10 @@ static void mptable_lists_cpus_ioapic_and_irqs(void **state)
 	fixture_free(f);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
-	    cmocka_unit_test(bzimage_rejects_bad_headers),
-	    cmocka_unit_test(cmdline_longer_than_kernel_allows),
-	    cmocka_unit_test(elf_with_pvh_note_boots_pvh),
-	    cmocka_unit_test(elf_without_note_takes_64bit_entry),
-	    cmocka_unit_test(elf_rejects_bad_images),
-	    cmocka_unit_test(e820_splits_around_the_hole),
-	    cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
+	  cmocka_unit_test(bzimage_rejects_bad_headers),
+	  cmocka_unit_test(cmdline_longer_than_kernel_allows),
+	  cmocka_unit_test(elf_with_pvh_note_boots_pvh),
+	  cmocka_unit_test(elf_without_note_takes_64bit_entry),
+	  cmocka_unit_test(elf_rejects_bad_images), cmocka_unit_test(e820_splits_around_the_hole),
+	  cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs))
