@@ -15,11 +15,7 @@
 
 static int setup(void **state)
 {
-	struct vdrv *d = malloc(sizeof(*d));
-	struct husk_err *err = NULL;
-	vdrv_init(d, RAM);
-	d->dev = virtio_rng_create(&d->env, &err);
-	assert_non_null(d->dev);
+	struct vdrv *d = vdrv_new_rng(RAM);
 	*state = d;
 	return 0;
 }

@@ -203,10 +203,7 @@ static void indirect_good(void **state)
 	uint16_t head = vdrv_chain_indirect(d, 0, bufs, 2);
 	vdrv_publish(d, 0, head);
 	vdrv_kick(d, 0);
-	uint32_t id, len;
-	assert_true(vdrv_used(d, 0, &id, &len));
-	assert_int_equal(id, head);
-	assert_int_equal(len, 64);
+	vdrv_expect_used(d, 0, head, 64);
 	assert_false(vdrv_needs_reset(d));
 }
 
