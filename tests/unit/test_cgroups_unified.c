@@ -25,6 +25,7 @@
 
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
+#include "tests/unit/helpers/dev_rules.h"
 #include "common/util.h"
 #include "tests/unit/helpers/cgroup_live.h"
 
@@ -194,11 +195,7 @@ static void test_ebpf_devices(void **state)
 	/* deny all, allow /dev/full read-only; the runc defaults come on top */
 	struct oci_device_cgroup rules[] = {
 	    {.allow = false, .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 7},
-	     .access = (char *)"r"},
+	    DEV_RULE(true, "c", 1, 7, "r"),
 	};
 	struct oci_linux lnx = {.resources_present = true};
 	lnx.resources.devices = rules;
@@ -213,11 +210,7 @@ static void test_ebpf_devices(void **state)
 	/* replace: now also deny /dev/null explicitly (last rule wins) */
 	struct oci_device_cgroup rules2[] = {
 	    {.allow = false, .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 11},
-	     .access = (char *)"rw"},
+	    DEV_RULE(true, "c", 1, 11, "rw"),
 	};
 	struct oci_resources r2 = {.devices = rules2, .n_devices = 2};
 	if (cgroup_apply(cm, &r2, &err) < 0)
