@@ -302,16 +302,24 @@ static bool kvm_has_doorbell(int vm, uint32_t q)
 	return r < 0;
 }
 
+/* A KVM VM for the doorbells, in the fixture (closed by its teardown) and in
+ * the driver's env; the test skips without a usable /dev/kvm. */
+static int use_kvm(struct fixture *f)
+{
+	int vm = kvm_vm();
+	if (vm < 0)
+		skip();
+	f->fds[0] = vm;
+	f->d.env.vm_fd = vm;
+	return vm;
+}
+
 static void ioeventfd_per_ready_queue(void **state)
 {
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	struct husk_err *err = NULL;
-	int vm = kvm_vm();
-	if (vm < 0)
-		skip(); /* no usable /dev/kvm */
-	f->fds[0] = vm;
-	d->env.vm_fd = vm;
+	int vm = use_kvm(f);
 	d->dev = virtio_console_create(&d->env, -1, -1, &err);
 	assert_non_null(d->dev);
 	struct virtio_mmio *t = to_virtio_mmio(d->dev);
@@ -342,11 +350,7 @@ static void ioeventfd_kick_runs_the_queue(void **state)
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	struct husk_err *err = NULL;
-	int vm = kvm_vm();
-	if (vm < 0)
-		skip();
-	f->fds[0] = vm;
-	d->env.vm_fd = vm;
+	use_kvm(f);
 	d->dev = virtio_rng_create(&d->env, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
