@@ -193,10 +193,7 @@ static void net_receive_through_loop(void **state)
 	d->dev = virtio_net_create_fd(&d->env, sv[0], false, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_NET, V1, 2, 8), 0);
-	uint64_t a = vdrv_alloc(d, 2048);
-	struct vdrv_buf b = {a, 2048, true};
-	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
-	vdrv_kick(d, 0);
+	struct vdrv_buf b = vdrv_post_buf(d, 0, 2048);
 	assert_int_equal(loop_once(&f->loop, 20), 0); /* nothing to read yet */
 	uint8_t frame[64];
 	memset(frame, 0x5a, sizeof(frame));
@@ -229,10 +226,7 @@ static void vsock_host_connect_through_loop(void **state)
 	d->dev = virtio_vsock_create(&d->env, spec, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_VSOCK, V1, 3, 8), 0);
-	uint64_t a = vdrv_alloc(d, 256);
-	struct vdrv_buf b = {a, 256, true};
-	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
-	vdrv_kick(d, 0);
+	struct vdrv_buf b = vdrv_post_buf(d, 0, 256);
 
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -246,8 +240,8 @@ static void vsock_host_connect_through_loop(void **state)
 	assert_int_equal(len, 44);
 	uint16_t op;
 	uint32_t dst_port;
-	memcpy(&dst_port, (uint8_t *)vdrv_ptr(d, a) + 20, 4);
-	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
+	memcpy(&dst_port, (uint8_t *)vdrv_ptr(d, b.gpa) + 20, 4);
+	memcpy(&op, (uint8_t *)vdrv_ptr(d, b.gpa) + 30, 2);
 	assert_int_equal(op, 1); /* REQUEST */
 	assert_int_equal(dst_port, 1024);
 
@@ -258,7 +252,7 @@ static void vsock_host_connect_through_loop(void **state)
 	for (int i = 0; i < 30 && !vdrv_used(d, 0, NULL, &len); i++)
 		loop_once(&f->loop, 200);
 	assert_int_equal(len, 44);
-	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
+	memcpy(&op, (uint8_t *)vdrv_ptr(d, b.gpa) + 30, 2);
 	assert_int_equal(op, 3); /* RST */
 	char c;
 	assert_int_equal(read(s, &c, 1), 0); /* the host client was let go */

@@ -252,3 +252,11 @@ struct vdrv *vdrv_new_rng(uint64_t ram_size)
 	assert_non_null(d->dev);
 	return d;
 }
+
+struct vdrv_buf vdrv_post_buf(struct vdrv *d, unsigned q, uint32_t len)
+{
+	struct vdrv_buf b = {vdrv_alloc(d, len), len, true};
+	vdrv_publish(d, q, vdrv_chain(d, q, &b, 1));
+	vdrv_kick(d, q);
+	return b;
+}

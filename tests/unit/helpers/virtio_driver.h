@@ -74,6 +74,9 @@ void vdrv_kick(struct vdrv *d, unsigned q);
 bool vdrv_used(struct vdrv *d, unsigned q, uint32_t *id, uint32_t *len);
 /* The next used element of queue q is chain ID with LEN bytes written (the
  * test fails otherwise). */
+/* A device-writable buffer of LEN bytes, posted alone on queue q and kicked
+ * (returned, to post it again). */
+struct vdrv_buf vdrv_post_buf(struct vdrv *d, unsigned q, uint32_t len);
 void vdrv_expect_used(struct vdrv *d, unsigned q, uint32_t id, uint32_t len);
 /* chain + publish + kick + used; returns the used length or -1 if none came back. */
 long vdrv_submit(struct vdrv *d, unsigned q, const struct vdrv_buf *b, unsigned n);
