@@ -378,7 +378,7 @@ static void notify_before_driver_ok(void **state)
 {
 	struct vdrv *d = fresh_device();
 	assert_int_equal(vdrv_queue_setup(d, 0, QSZ), 1);
-	struct vdrv_buf b = vdrv_post_buf(d, 0, 32);
+	vdrv_post_buf(d, 0, 32);
 	assert_false(vdrv_used(d, 0, NULL, NULL));
 	/* Once the driver is ready the same buffer is served. */
 	vdrv_driver_ok(d);
