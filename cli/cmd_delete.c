@@ -13,14 +13,7 @@ static int cmd_delete_run(struct husk_globals *g, int argc, char **argv)
 	if (!cli_cmd_parse("delete", "[--force] <container-id>", flags, argc, argv, 1, 1, &a, &rc))
 		return rc;
 	struct husk_err *err = NULL;
-	rc = 0;
-	if (container_delete(g->root, a.pos[0], force, &err) < 0) {
-		/* runc: deleting what does not exist is fine with --force. */
-		if (force && err->errnum == ENOENT)
-			husk_err_free(&err);
-		else
-			rc = cli_fail_free(&err);
-	}
+	rc = container_delete(g->root, a.pos[0], force, &err) < 0 ? cli_fail_free(&err) : 0;
 	cli_args_free(&a);
 	return rc;
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "cli/cmd_util.h"
@@ -11,7 +10,7 @@
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/process_security.h"
-#include "runtime/terminal.h"
+#include "runtime/foreground.h"
 
 static int parse_user(const char *s, struct exec_overrides *ov, struct husk_err **err)
 {
@@ -150,7 +149,7 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 	}
 	o.proc = proc;
 	sigset_t fwd;
-	cli_forward_set(&fwd);
+	foreground_signal_set(&fwd);
 	if (!detach)
 		o.block = &fwd;
 	struct exec_result res;
@@ -159,14 +158,10 @@ static int cmd_exec_run(struct husk_globals *g, int argc, char **argv)
 		goto out;
 	}
 	if (!detach) {
-		int status = 0, sigfd = signalfd(-1, &fwd, SFD_CLOEXEC);
-		int r = sigfd < 0 ? husk_err_sys(&err, "signalfd")
-			: res.pty_master >= 0
-			    ? terminal_proxy(res.pty_master, sigfd, res.pid, &status, &err)
-			    : cli_wait_forwarding(sigfd, res.pid, &status, &err);
-		rc = r < 0 ? exec_failed(&err) : cli_exit_code(status);
-		if (sigfd >= 0)
-			close(sigfd);
+		int status = 0;
+		rc = foreground_wait(&fwd, res.pid, res.pty_master, &status, &err) < 0
+			 ? exec_failed(&err)
+			 : cli_exit_code(status);
 	}
 	if (res.pty_master >= 0)
 		close(res.pty_master);

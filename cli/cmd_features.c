@@ -1,20 +1,9 @@
-/* `husk features`: what this husk supports, as runtime-spec features.md (and
- * `runc features`) describe it.  Nothing here is a fixed list of hopes: every
- * module reports its own part, asked at run time of what implements it - the
- * kernel and libcap for capabilities, libseccomp and the kernel for seccomp
- * actions, architectures and flags, the LSMs for their state, the rootfs option
- * parser for mount options and idmapped mounts. */
-#include <seccomp.h>
+/* `husk features`: the features document (runtime/features.c), printed. */
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "cgroups/cgroup.h"
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
-#include "common/util.h"
-#include "oci/features.h"
-#include "rootfs/rootfs.h"
-#include "runtime/process_security.h"
+#include "runtime/container.h"
 
 static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 {
@@ -24,31 +13,10 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	if (!cli_cmd_parse("features", "", flags, argc, argv, 0, 0, &a, &rc))
 		return rc;
 	cli_args_free(&a);
-
-	struct oci_features f;
-	oci_features_init(&f);
-	rootfs_features(&f);
-	cgroup_features(&f);
-	process_security_features(&f);
-	/* create refuses linux.intelRdt: husk manages no resctrl groups */
-	f.linux_.intel_rdt = (struct oci_features_toggle){true, {true, false}};
-
-	const struct scmp_version *v = seccomp_version();
-	cleanup_free char *scmp_ver = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
-	struct oci_kv kv[] = {
-	    {"io.github.seccomp.libseccomp.version", scmp_ver},
-	    {"run.husk.version", HUSK_VERSION},
-	    {"run.husk.commit", HUSK_COMMIT},
-	};
-	oci_kvv annotations = {.v = kv, .n = ARRAY_SIZE(kv)};
-	f.annotations = &annotations;
-
 	struct husk_err *err = NULL;
 	cleanup_free char *json = NULL;
 	size_t len = 0;
-	rc = oci_features_to_json(&f, &json, &len, &err);
-	oci_features_free(&f);
-	if (rc < 0)
+	if (container_features_json(&json, &len, &err) < 0)
 		return cli_fail_free(&err);
 	if (fwrite(json, 1, len, stdout) != len || fflush(stdout) != 0) {
 		husk_err_sys(&err, "features: writing to stdout");
@@ -57,6 +25,5 @@ static int cmd_features_run(struct husk_globals *g, int argc, char **argv)
 	return 0;
 }
 
-HUSK_COMMAND(cmd_features, {.name = "features",
-			    .summary = "show the enabled features",
-			    .run = cmd_features_run});
+HUSK_COMMAND(cmd_features,
+	     {.name = "features", .summary = "show the enabled features", .run = cmd_features_run});

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,47 +6,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "oci/json_gen.h"
-#include "runtime/container.h"
-
-struct row {
-	struct container_state *st;
-	enum oci_status status;
-};
-
-static int by_id(const void *a, const void *b)
-{
-	return strcmp(((const struct row *)a)->st->id, ((const struct row *)b)->st->id);
-}
-
-static size_t collect(const char *root, struct row **rows)
-{
-	size_t n = 0, cap = 0;
-	*rows = NULL;
-	cleanup_dir DIR *d = opendir(root);
-	if (!d)
-		return 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		struct container_state *st = NULL;
-		struct husk_err *err = NULL;
-		if (container_state_load(root, de->d_name, &st, &err) < 0) {
-			husk_err_free(&err); /* half-created or foreign: not a container yet */
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = xrealloc(*rows, cap * sizeof(**rows));
-		}
-		(*rows)[n].st = st;
-		(*rows)[n].status = container_status(root, st);
-		n++;
-	}
-	if (n)
-		qsort(*rows, n, sizeof(**rows), by_id);
-	return n;
-}
+#include "runtime/container_open.h"
 
 static const char *or_empty(const char *s)
 {
@@ -57,10 +16,11 @@ static const char *or_empty(const char *s)
 #define LIST_COLUMNS 6
 
 /* One table row's cells; pid is the caller's buffer for the pid column. */
-static void row_cells(const struct row *r, char pid[24], const char *cells[LIST_COLUMNS])
+static void row_cells(const struct container_entry *r, char pid[24],
+		      const char *cells[LIST_COLUMNS])
 {
 	const struct container_state *st = r->st;
-	snprintf(pid, 24, "%d", r->status == OCI_STATUS_STOPPED ? 0 : st->pid);
+	snprintf(pid, 24, "%d", (int)r->pid);
 	cells[0] = st->id;
 	cells[1] = pid;
 	cells[2] = oci_status_name(r->status);
@@ -76,7 +36,7 @@ static void print_cells(const size_t w[LIST_COLUMNS], const char *const cells[LI
 		       c < LIST_COLUMNS - 1 ? "" : "\n");
 }
 
-static void print_table(const struct row *rows, size_t n)
+static void print_table(const struct container_entry *rows, size_t n)
 {
 	static const char *const hdr[LIST_COLUMNS] = {"ID",	"PID",	   "STATUS",
 						      "BUNDLE", "CREATED", "OWNER"};
@@ -102,12 +62,11 @@ static void print_table(const struct row *rows, size_t n)
 }
 
 /* runc's containerState fields, in its order (not the OCI state document). */
-static bool gen_row(yajl_gen g, const struct row *r)
+static bool gen_row(yajl_gen g, const struct container_entry *r)
 {
 	const struct container_state *st = r->st;
 	bool ok = jg_open_map(g) && jg_kstr(g, "ociVersion", OCI_SPEC_VERSION) &&
-		  jg_kstr(g, "id", st->id) &&
-		  jg_kint(g, "pid", r->status == OCI_STATUS_STOPPED ? 0 : st->pid) &&
+		  jg_kstr(g, "id", st->id) && jg_kint(g, "pid", r->pid) &&
 		  jg_kstr(g, "status", oci_status_name(r->status)) &&
 		  jg_kstr(g, "bundle", or_empty(st->bundle)) &&
 		  jg_kstr(g, "rootfs", or_empty(st->rootfs)) &&
@@ -118,7 +77,7 @@ static bool gen_row(yajl_gen g, const struct row *r)
 	return ok && jg_close_map(g) && jg_kstr(g, "owner", or_empty(st->owner)) && jg_close_map(g);
 }
 
-static int print_json(const struct row *rows, size_t n)
+static int print_json(const struct container_entry *rows, size_t n)
 {
 	if (!n) {
 		puts("null"); /* what runc prints for no containers */
@@ -157,8 +116,8 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 	if (strcmp(format, "table") && strcmp(format, "json"))
 		return cli_usage_error("list", "invalid format option \"%s\" (table or json)",
 				       format);
-	struct row *rows;
-	size_t n = collect(g->root, &rows);
+	struct container_entry *rows;
+	size_t n = container_list(g->root, &rows);
 	rc = 0;
 	if (quiet)
 		for (size_t i = 0; i < n; i++)
@@ -167,9 +126,7 @@ static int cmd_list_run(struct husk_globals *g, int argc, char **argv)
 		rc = print_json(rows, n);
 	else
 		print_table(rows, n);
-	for (size_t i = 0; i < n; i++)
-		container_state_free(rows[i].st);
-	free(rows);
+	container_list_free(rows, n);
 	return rc;
 }
 

@@ -3,9 +3,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "common/util.h"
 
 bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *flags, int argc,
 		   char **argv, int min_pos, int max_pos, struct cli_args *a, int *rc)
@@ -90,49 +91,42 @@ int cli_fail_free(struct husk_err **err)
 	return r;
 }
 
-/* Everything husk forwards to the container (runc forwards all it can catch). */
-void cli_forward_set(sigset_t *set)
+bool cli_create_parse(struct husk_globals *g, const char *name, enum container_create_mode mode,
+		      const struct cli_flag *extra, int argc, char **argv,
+		      struct container_create_opts *o, struct cli_args *a, int *rc)
 {
-	sigemptyset(set);
-	for (int s = 1; s < 32; s++) {
-		switch (s) {
-		case SIGKILL:
-		case SIGSTOP:
-		case SIGSEGV:
-		case SIGBUS:
-		case SIGILL:
-		case SIGFPE:
-		case SIGTRAP:
-		case SIGSYS:
-		case SIGABRT:
-			continue;
-		default:
-			sigaddset(set, s);
-		}
-	}
-}
-
-int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err)
-{
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sigfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(si))
-			return husk_err_sys(err, "read signalfd");
-		if (si.ssi_signo == SIGCHLD) {
-			pid_t w;
-			int st;
-			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-				if (w == pid) {
-					*status = st;
-					return 0;
-				}
-		} else if (si.ssi_signo != SIGWINCH) {
-			kill(pid, si.ssi_signo);
-		}
-	}
+	*o = (struct container_create_opts){.root = g->root,
+					    .systemd_cgroup = g->systemd_cgroup,
+					    .vm = cli_invoked_as_vm(g),
+					    .argv = g->argv,
+					    .mode = mode};
+	unsigned long long preserve = 0;
+	const struct cli_flag common[] = {
+	    {"bundle|b", CLI_FLAG_STRING, &o->bundle, "bundle directory (default: cwd)", "DIR"},
+	    {"console-socket", CLI_FLAG_STRING, &o->console_socket,
+	     "unix socket that receives the pty master", "PATH"},
+	    {"pid-file", CLI_FLAG_STRING, &o->pid_file, "write the init's pid here", "FILE"},
+	    {"pidfd-socket", CLI_FLAG_STRING, &o->pidfd_socket,
+	     "unix socket that receives a pidfd of the init", "PATH"},
+	    {"no-pivot", CLI_FLAG_BOOL, &o->no_pivot, "do not use pivot_root", NULL},
+	    {"no-new-keyring", CLI_FLAG_BOOL, &o->no_new_keyring,
+	     "keep the caller's session keyring", NULL},
+	    {"vm", CLI_FLAG_BOOL, &o->vm, "run the bundle in a microVM (as husk-vm does)", NULL},
+	    {"preserve-fds", CLI_FLAG_UINT, &preserve, "pass fds 3..3+N-1 to the container", "N"},
+	};
+	struct cli_flag flags[ARRAY_SIZE(common) + 8];
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
+		flags[n++] = common[i];
+	for (; extra && extra->names && n < ARRAY_SIZE(flags) - 1; extra++)
+		flags[n++] = *extra;
+	flags[n] = (struct cli_flag){0};
+	if (!cli_cmd_parse(name, "[command options] <container-id>", flags, argc, argv, 1, 1, a,
+			   rc))
+		return false;
+	o->id = a->pos[0];
+	o->preserve_fds = (unsigned)preserve;
+	return true;
 }
 
 int cli_exit_code(int status)

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/flags.h"
+#include "runtime/container.h"
 
 #include <signal.h>
 #include <sys/types.h>
@@ -17,31 +18,15 @@ bool cli_cmd_parse(const char *name, const char *usage, const struct cli_flag *f
 /* Print and free err, return 1. */
 int cli_fail_free(struct husk_err **err);
 
-/* The signals a foreground run/exec forwards to its process. */
-void cli_forward_set(sigset_t *set);
-
-/* The flags create and run share (runc's spellings), for their flag tables. */
-#define CLI_CREATE_FLAGS(opts, preserve, pidfd_socket)                                             \
-	{"bundle|b", CLI_FLAG_STRING, &(opts).bundle, "bundle directory (default: cwd)", "DIR"},   \
-	    {"console-socket", CLI_FLAG_STRING, &(opts).console_socket,                            \
-	     "unix socket that receives the pty master", "PATH"},                                  \
-	    {"pid-file", CLI_FLAG_STRING, &(opts).pid_file, "write the init's pid here", "FILE"},  \
-	    {"pidfd-socket", CLI_FLAG_STRING, &(pidfd_socket),                                     \
-	     "unix socket that receives a pidfd of the init", "PATH"},                             \
-	    {"no-pivot", CLI_FLAG_BOOL, &(opts).no_pivot, "do not use pivot_root", NULL},          \
-	    {"no-new-keyring", CLI_FLAG_BOOL, &(opts).no_new_keyring,                              \
-	     "keep the caller's session keyring", NULL},                                           \
-	    {"vm", CLI_FLAG_BOOL, &(opts).vm, "run the bundle in a microVM (as husk-vm does)",     \
-	     NULL},                                                                                \
-	{                                                                                          \
-		"preserve-fds", CLI_FLAG_UINT, &(preserve), "pass fds 3..3+N-1 to the container",  \
-		    "N"                                                                            \
-	}
+/* create and run: options from the globals and the flags both take (runc's
+ * spellings), then extra's (may be NULL).  As cli_cmd_parse; on true, o->id
+ * is the container id (in a, freed with cli_args_free). */
+bool cli_create_parse(struct husk_globals *g, const char *name, enum container_create_mode mode,
+		      const struct cli_flag *extra, int argc, char **argv,
+		      struct container_create_opts *o, struct cli_args *a, int *rc);
 /* husk invoked as husk-vm (argv[0]'s basename): create and run use a VM. */
 bool cli_invoked_as_vm(const struct husk_globals *g);
 
-/* Forward signals read from sigfd to pid until it exits; *status is its wait status. */
-int cli_wait_forwarding(int sigfd, pid_t pid, int *status, struct husk_err **err);
 /* Exit status of husk for a wait status: the code, or 128+signal. */
 int cli_exit_code(int status);
 

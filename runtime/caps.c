@@ -100,17 +100,18 @@ int caps_parse(const struct oci_capabilities *c, uint64_t host_bounding, struct 
 	return 0;
 }
 
+int caps_drop_bounding(uint64_t drop, struct husk_err **err)
+{
+	for (int c = 0; c <= caps_last_cap(); c++)
+		if ((drop & CAP_BIT(c)) && cap_drop_bound(c) != 0)
+			return husk_err_sys(err, "dropping %s from the bounding set",
+					    caps_to_name(c));
+	return 0;
+}
+
 int caps_limit_bounding(uint64_t keep, struct husk_err **err)
 {
-	for (int c = 0; c <= caps_last_cap(); c++) {
-		if (keep & CAP_BIT(c))
-			continue;
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
-			continue;
-		if (cap_drop_bound(c) != 0)
-			return husk_err_sys(err, "dropping %s from the bounding set", caps_to_name(c));
-	}
-	return 0;
+	return caps_drop_bounding(caps_current_bounding() & ~keep, err);
 }
 
 static void add_flags(cap_t caps, cap_flag_t flag, uint64_t set)
@@ -150,8 +151,9 @@ int caps_set_eip(uint64_t effective, uint64_t inheritable, uint64_t permitted,
 
 int caps_set_ambient(uint64_t ambient, struct husk_err **err)
 {
-	/* Kernels without ambient support reject the reset: fine when none is wanted. */
-	if (cap_reset_ambient() != 0 && ambient)
+	/* Kernels without ambient support reject the reset: fine when none is wanted.
+	 * One prctl: libcap's cap_reset_ambient asks about every capability first. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && ambient)
 		return husk_err_sys(err, "clearing the ambient capability set");
 	for (int c = 0; c < 64; c++) {
 		if (!(ambient & CAP_BIT(c)))

@@ -33,6 +33,8 @@ int caps_parse(const struct oci_capabilities *c, uint64_t host_bounding, struct 
 
 /* Drop every capability not in keep from the bounding set (needs CAP_SETPCAP). */
 int caps_limit_bounding(uint64_t keep, struct husk_err **err);
+/* Drop exactly the capabilities in drop (all of them in the bounding set). */
+int caps_drop_bounding(uint64_t drop, struct husk_err **err);
 /* capset(2) through libcap. */
 int caps_set_eip(uint64_t effective, uint64_t inheritable, uint64_t permitted,
 		 struct husk_err **err);

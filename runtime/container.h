@@ -14,7 +14,7 @@
 
 enum container_create_mode {
 	CREATE_WAIT_FIFO, /* `create`: init waits on exec.fifo for `start` */
-	CREATE_RUN,	  /* `run`: the caller starts it with container_run_start */
+	CREATE_RUN,	  /* `run` (container_run): the process runs once created */
 };
 
 struct container_create_opts {
@@ -23,6 +23,7 @@ struct container_create_opts {
 	const char *bundle; /* NULL: cwd */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* receives a pidfd of the init (runc 1.2) */
 	bool no_pivot;
 	bool no_new_keyring;
 	unsigned preserve_fds;
@@ -41,17 +42,33 @@ struct container_handle {
 	struct container_state *st;
 };
 
+/* out may be NULL (`create` keeps nothing). */
 int container_create(const struct container_create_opts *opts, struct container_handle **out,
 		     struct husk_err **err);
 /* run: the process has exec'd when container_create returns; this runs the poststart hooks. */
 void container_run_start(const struct container_handle *h);
 void container_handle_free(struct container_handle *h);
 
+struct container_run_opts {
+	struct container_create_opts create; /* its mode and block are run's own */
+	const char *image; /* unpack into a private bundle, removed on delete (create.bundle
+			    * must be NULL) */
+	bool detach;	   /* return once the process runs */
+	bool keep;	   /* foreground: do not delete the container after it exits */
+};
+
+/* `run`: create the container and start its process; in the foreground, wait
+ * for it (forwarding signals, proxying its terminal: foreground.h), then
+ * delete it unless keep.  *status: the process's wait status (0 detached).
+ * On failure nothing is left behind. */
+int container_run(const struct container_run_opts *o, int *status, struct husk_err **err);
+
 /* `start ID` */
 int container_start(const char *root, const char *id, struct husk_err **err);
 /* `kill [--all] ID SIG` */
 int container_kill(const char *root, const char *id, int sig, bool all, struct husk_err **err);
-/* `delete [--force] ID`.  Missing container: ENOENT error (callers with --force ignore it). */
+/* `delete [--force] ID`.  A missing container is an ENOENT error, and fine
+ * with force (runc). */
 int container_delete(const char *root, const char *id, bool force, struct husk_err **err);
 
 /* State JSON as hooks get it (runtime-spec fields); full: `state` output (indented, with
@@ -115,5 +132,8 @@ struct exec_result {
 
 int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 		   struct husk_err **err);
+
+/* `features`: the runtime-spec features document, each module's part (heap). */
+int container_features_json(char **json, size_t *len, struct husk_err **err);
 
 #endif

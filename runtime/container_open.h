@@ -43,6 +43,19 @@ int container_update(const char *root, const char *id, const struct oci_resource
 int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
 		   struct husk_err **err);
 
+/* `state`: the state document as runc prints it (heap JSON). */
+int container_state_report(const char *root, const char *id, char **json, struct husk_err **err);
+
+/* `list`: every container under root, sorted by id; what is not a container
+ * yet (a create half-way) or not husk's is left out. */
+struct container_entry {
+	struct container_state *st;
+	enum oci_status status;
+	pid_t pid; /* 0 once stopped, as runc lists it */
+};
+size_t container_list(const char *root, struct container_entry **out);
+void container_list_free(struct container_entry *v, size_t n);
+
 /* One event for the caller to report: "stats" with s, or "oom" with s NULL. */
 typedef int (*container_event_fn)(void *arg, const char *type, const struct cgroup_stats *s,
 				  struct husk_err **err);

@@ -1,4 +1,37 @@
-/* `create` / `run`: the parent side of container creation. */
+/* `create` / `run`: the parent side of container creation.
+ *
+ * The handshake with the init (init.c), top to bottom.  Which of the bracketed
+ * steps happen is decided once, before the clone (enum init_start, init.h):
+ * INIT_ALONE (nothing joined by path, no new user namespace), INIT_NEW_USERNS
+ * (nothing joined, a new user namespace), INIT_JOINS (a namespace joined by
+ * path).
+ *
+ *   parent                                   init
+ *   1. config, state dir, cgroups made
+ *      and their resources written
+ *   2. clone (INIT_JOINS: plain, with the    [ALONE: enter its cgroups itself]
+ *      pid and time namespaces given by      [JOINS: join, unshare the new
+ *      path joined around it) ----------->    namespaces, USERNS if a new
+ *                                             user namespace]
+ *   3. [not ALONE: move it into the cgroups]
+ *   4. [new user ns: (JOINS: await USERNS)
+ *      write the id maps]
+ *   5. [not ALONE: GO] ------------------->  [not ALONE: await GO]
+ *                                            user ns root, cgroup and time
+ *                                            namespaces [JOINS + new pid ns:
+ *                                            fork, SYNC_PID]
+ *   6. converse until READY or execve:       hostname, keyring [PTY]
+ *      MOUNT_SOURCES: open bind sources <--  [bind sources the init cannot open]
+ *                                            mounts, pivot_root
+ *      PREPARED: prestart, createRuntime <-  [only with hooks: PREPARED,
+ *      hooks; HOOKS_DONE + state -------->    createContainer hooks]
+ *                                            security, fds, cwd
+ *      create: READY <--------------------   READY; waits on exec.fifo
+ *      run: EXEC, then EOF <--------------   EXEC, seccomp, startContainer
+ *                                            hooks, execve
+ *   7. state.json, --pid-file, --pidfd-socket
+ * Any failure in the init: SYNC_ERROR and its error, which create returns
+ * after undoing everything (job_abort). */
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -26,11 +59,13 @@
 #include "ns/ns.h"
 #include "rootfs/rootfs.h"
 #include "runtime/container.h"
+#include "runtime/exec_pidfd.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/mount_sources.h"
 #include "runtime/netns_early.h"
 #include "runtime/process_security.h"
+#include "runtime/process_start.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/vm_container.h"
@@ -45,15 +80,12 @@ struct create_job {
 	struct ns_plan plan;
 	char *bundle, *rootfs, *dir, *config_text;
 	size_t config_len;
-	int dir_fd, lock_fd, sync_fd, fifo_fd, pty_master;
+	int dir_fd, lock_fd, fifo_fd;
 	struct cgroup_manager *cm;
-	bool cgroup_joined_by_init; /* the init joins its cgroups itself (fast path) */
-	struct netns_early netns;   /* made in parallel with the cgroups (fast path) */
-	pid_t child, init;
-	bool exec_reached; /* run: the init said SYNC_EXEC */
+	enum init_start start;
+	struct netns_early netns; /* made in parallel with the cgroups (INIT_ALONE) */
+	struct process_start ps;  /* the init: ps.pid once known */
 	bool dir_created;
-	sigset_t orig_mask;
-	bool mask_changed;
 	bool vm_mode;
 	struct vm_plan vm;
 };
@@ -87,24 +119,10 @@ static unsigned listen_fds_from_env(void)
 	return (unsigned)n;
 }
 
-static void reap(pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
 /* Undo everything: no process, no cgroup, no state dir may stay. */
 static void job_abort(struct create_job *j)
 {
-	if (j->init > 0 && j->init != j->child)
-		kill(j->init, SIGKILL);
-	if (j->child > 0)
-		kill(j->child, SIGKILL);
-	reap(j->child);
-	if (j->init != j->child)
-		reap(j->init);
+	process_start_abort(&j->ps);
 	if (j->cm) {
 		struct husk_err *e = NULL;
 		if (cgroup_destroy(j->cm, &e) < 0)
@@ -119,7 +137,7 @@ static void job_abort(struct create_job *j)
 	}
 }
 
-static void job_free(struct create_job *j)
+static void job_free(struct create_job *j, bool keep_mask)
 {
 	netns_early_cancel(&j->netns);
 	ns_plan_close(&j->plan);
@@ -127,12 +145,12 @@ static void job_free(struct create_job *j)
 		cgroup_manager_free(j->cm);
 	if (j->cfg)
 		oci_config_free(j->cfg);
-	int fds[] = {j->dir_fd, j->lock_fd, j->sync_fd, j->fifo_fd, j->pty_master};
+	int fds[] = {j->dir_fd, j->lock_fd, j->fifo_fd, j->ps.pty_master};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (j->mask_changed)
-		sigprocmask(SIG_SETMASK, &j->orig_mask, NULL);
+	/* run keeps signals blocked once created: it forwards them from a signalfd. */
+	process_start_close(&j->ps, keep_mask);
 	vm_plan_free(&j->vm);
 	free(j->bundle);
 	free(j->rootfs);
@@ -272,38 +290,25 @@ static void leave_for_children(int saved[2])
 	}
 }
 
-/* clone3 with CLONE_INTO_CGROUP puts the child straight into its v2 cgroup
- * (into_fd >= 0); kernels or hosts without it get a plain clone. */
-static pid_t clone_init(unsigned long flags, int into_fd, bool *cloned_into)
+static enum init_start init_start_of(const struct ns_plan *plan)
 {
-	*cloned_into = false;
-	if (into_fd >= 0) {
-		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP,
-					  .exit_signal = SIGCHLD,
-					  .cgroup = (uint64_t)into_fd};
-		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-		if (pid >= 0) {
-			*cloned_into = true;
-			return pid;
-		}
-		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
-			return -1;
-	}
-	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	if (plan->any_join)
+		return INIT_JOINS;
+	return plan->user_new ? INIT_NEW_USERNS : INIT_ALONE;
 }
 
+/* Step 2: the clone. */
 static int spawn_init(struct create_job *j, struct husk_err **err)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return husk_err_sys(err, "socketpair");
-	j->sync_fd = sv[0];
+	if (process_start_open(&j->ps, j->o->block, j->o->console_socket, err) < 0)
+		return -1;
+	j->start = init_start_of(&j->plan);
 	struct init_ctx ctx = {.cfg = j->cfg,
 			       .opts = j->o,
 			       .plan = &j->plan,
-			       .fast = !j->plan.any_join,
-			       .sync_fd = sv[1],
+			       .start = j->start,
 			       .fifo_fd = j->fifo_fd,
+			       .orig_mask = j->ps.orig_mask,
 			       .bundle = j->bundle,
 			       .rootfs = j->rootfs,
 			       .listen_fds = listen_fds_from_env(),
@@ -312,31 +317,25 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 			       .vm = j->vm_mode ? &j->vm : NULL,
 			       .config_text = j->config_text,
 			       .config_len = j->config_len};
-	sigprocmask(SIG_SETMASK, NULL, &ctx.orig_mask);
-	if (j->o->block) {
-		sigprocmask(SIG_BLOCK, j->o->block, &j->orig_mask);
-		j->mask_changed = true;
-		ctx.orig_mask = j->orig_mask;
-	}
 	unsigned long flags = 0;
-	if (ctx.fast)
+	if (j->start != INIT_JOINS)
 		flags = j->plan.new_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
 	if (ctx.netns_fd >= 0)
 		flags &= ~(unsigned long)CLONE_NEWNET;
-	/* In the fast path without a new user ns the init joins its cgroups itself. */
-	bool self_join = ctx.fast && !j->plan.user_new;
-	int into_fd = self_join ? cgroup_clone_fd(j->cm) : -1;
+	/* Alone, the init joins its cgroups itself, cheaper than being moved
+	 * (cgroups/cgroup.h); inside a new user namespace it no longer could. */
+	int into_fd = j->start == INIT_ALONE ? cgroup_clone_fd(j->cm) : -1;
 	int saved[2] = {-1, -1};
 	int r = join_for_children(j, saved, err);
 	pid_t pid = -1;
 	if (r == 0) {
-		pid = clone_init(flags, into_fd, &ctx.cloned_into_v2);
+		pid = process_start_clone(&j->ps, flags, into_fd, &ctx.cloned_into_v2);
 		if (pid == 0) {
-			ctx.cgroup = self_join ? j->cm : NULL;
+			ctx.sync_fd = j->ps.sync_fd;
+			ctx.cgroup = j->start == INIT_ALONE ? j->cm : NULL;
 			/* The state dir fd carries the flock: `start` must be able to take it. */
 			close(j->dir_fd);
 			close(j->lock_fd);
-			close(sv[0]);
 			init_main(&ctx);
 		}
 	}
@@ -344,31 +343,44 @@ static int spawn_init(struct create_job *j, struct husk_err **err)
 	if (ctx.netns_fd >= 0)
 		close(ctx.netns_fd);
 	leave_for_children(saved);
-	close(sv[1]);
 	if (r < 0)
 		return -1;
 	if (pid < 0)
 		return husk_err_set(err, clone_errno, "clone container init");
-	j->child = pid;
-	j->init = ctx.fast || !(j->plan.new_flags & CLONE_NEWPID) ? pid : 0;
-	j->cgroup_joined_by_init = self_join;
+	/* Known now unless a new pid namespace takes one more fork (SYNC_PID). */
+	if (j->start != INIT_JOINS || !(j->plan.new_flags & CLONE_NEWPID))
+		j->ps.pid = pid;
 	return 0;
 }
 
-/* Resources are written while the cgroup is still empty, before the init
- * exists: the init makes its /dev nodes in parallel with the parent, and must
- * never run under a half-written device list ("deny all" written, the allow
- * rules not yet). */
-static int apply_cgroup_resources(struct create_job *j, struct husk_err **err)
+static int expect_msg(void *arg, enum sync_type t, struct husk_err **err)
 {
-	return cgroup_apply_config(j->cm, &j->cfg->linux_, err);
+	enum sync_type want = *(const enum sync_type *)arg;
+	if (t != want)
+		return husk_err_set(err, EPROTO, "expected message %d from init, got %d", (int)want,
+				    (int)t);
+	return 1;
 }
 
-static int setup_cgroup(struct create_job *j, struct husk_err **err)
+/* Steps 3-5: what the init waits for unless it is alone. */
+static int place_init(struct create_job *j, struct husk_err **err)
 {
-	if (j->cgroup_joined_by_init)
-		return 0;
-	return cgroup_enter(j->cm, j->child, err);
+	if (cgroup_enter(j->cm, j->ps.child, err) < 0)
+		return -1;
+	if (j->plan.user_new) {
+		enum sync_type want = SYNC_USERNS;
+		if (j->start == INIT_JOINS &&
+		    process_start_converse(&j->ps, "container init", expect_msg, &want, err) < 0)
+			return -1;
+		if (ns_write_id_maps(j->ps.child, &j->cfg->linux_, err) < 0)
+			return -1;
+	}
+	/* If the init already failed, its error waits in the socket: converse()
+	 * reports that rather than our broken pipe. */
+	struct husk_err *go_err = NULL;
+	sync_send(j->ps.sync_fd, SYNC_GO, &go_err);
+	husk_err_free(&go_err);
+	return 0;
 }
 
 /* runtime.md "State" puts "created" right after lifecycle step 2 (the
@@ -377,7 +389,7 @@ static int setup_cgroup(struct create_job *j, struct husk_err **err)
  * "creating" here; createRuntime keeps that, which hook consumers rely on. */
 static int run_prestart(struct create_job *j, struct container_state *st, struct husk_err **err)
 {
-	cleanup_free char *json = container_state_json(st, OCI_STATUS_CREATED, j->init, false);
+	cleanup_free char *json = container_state_json(st, OCI_STATUS_CREATED, j->ps.pid, false);
 	return hooks_run(&j->cfg->hooks.prestart, "prestart", json, err);
 }
 
@@ -385,7 +397,7 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 {
 	struct container_state st = {
 	    .id = (char *)j->o->id, .bundle = j->bundle, .annotations = j->cfg->annotations};
-	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->init, false);
+	cleanup_free char *json = container_state_json(&st, OCI_STATUS_CREATING, j->ps.pid, false);
 	const struct oci_hooks *h = &j->cfg->hooks;
 	if (h->prestart.n && run_prestart(j, &st, err) < 0)
 		return -1;
@@ -393,75 +405,23 @@ static int send_hook_state(struct create_job *j, struct husk_err **err)
 		return -1;
 	bool need = h->create_container.n || h->start_container.n;
 	need = need && json;
-	return sync_send_blob(j->sync_fd, SYNC_HOOKS_DONE, need ? json : "",
+	return sync_send_blob(j->ps.sync_fd, SYNC_HOOKS_DONE, need ? json : "",
 			      need ? strlen(json) : 0, err);
 }
 
-static int handle_pty(struct create_job *j, struct husk_err **err)
+/* Step 6: the init's messages besides those every start speaks. */
+static int on_init_msg(void *arg, enum sync_type t, struct husk_err **err)
 {
-	cleanup_fd int master = -1;
-	if (terminal_recv_fd(j->sync_fd, &master, err) < 0)
-		return -1;
-	if (j->o->console_socket && *j->o->console_socket)
-		return terminal_send_to_console_socket(j->o->console_socket, master, err);
-	j->pty_master = steal_fd(&master);
-	return 0;
-}
-
-/* Drive the init through its set-up until it reports READY. */
-static int converse(struct create_job *j, struct husk_err **err)
-{
-	for (;;) {
-		enum sync_type t;
-		if (sync_recv_type(j->sync_fd, &t, err) < 0) {
-			husk_err_free(err);
-			/* run: the socket is close-on-exec, EOF after SYNC_EXEC means the
-			 * process runs; without it the init died on the way. */
-			if (j->o->mode == CREATE_RUN && j->init > 0 && j->exec_reached)
-				return 0;
-			return husk_err_set(err, ECHILD, "container init exited during set-up");
-		}
-		switch (t) {
-		case SYNC_USERNS:
-			if (ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0 ||
-			    sync_send(j->sync_fd, SYNC_GO, err) < 0)
-				return -1;
-			break;
-		case SYNC_PID: {
-			char *buf = NULL;
-			uint32_t len;
-			if (sync_recv_blob(j->sync_fd, &buf, &len, err) < 0)
-				return -1;
-			if (len == sizeof(pid_t))
-				memcpy(&j->init, buf, sizeof(pid_t));
-			free(buf);
-			reap(j->child);
-			j->child = j->init;
-			break;
-		}
-		case SYNC_PTY:
-			if (handle_pty(j, err) < 0)
-				return -1;
-			break;
-		case SYNC_PREPARED:
-			if (send_hook_state(j, err) < 0)
-				return -1;
-			break;
-		case SYNC_READY:
-			return 0;
-		case SYNC_EXEC:
-			j->exec_reached = true;
-			break;
-		case SYNC_MOUNT_SOURCES:
-			if (mount_sources_send(j->cfg, j->bundle, j->child, j->sync_fd, err) < 0)
-				return -1;
-			break;
-		case SYNC_ERROR:
-			husk_err_recv(j->sync_fd, err);
-			return -1;
-		default:
-			return husk_err_set(err, EPROTO, "unexpected message %d from init", (int)t);
-		}
+	struct create_job *j = arg;
+	switch (t) {
+	case SYNC_MOUNT_SOURCES:
+		return mount_sources_send(j->cfg, j->bundle, j->ps.child, j->ps.sync_fd, err);
+	case SYNC_PREPARED:
+		return send_hook_state(j, err);
+	case SYNC_READY:
+		return 1;
+	default:
+		return husk_err_set(err, EPROTO, "unexpected message %d from init", (int)t);
 	}
 }
 
@@ -483,6 +443,7 @@ static char *owner_name(uid_t uid)
 	return name ? name : xstrdup("");
 }
 
+/* Step 7: the container exists for others now. */
 static int save_state(struct create_job *j, struct container_state **out, struct husk_err **err)
 {
 	struct container_state *st = xcalloc(1, sizeof(*st));
@@ -490,8 +451,8 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	st->id = xstrdup(j->o->id);
 	st->bundle = xstrdup(j->bundle);
 	st->rootfs = xstrdup(j->rootfs);
-	st->pid = j->init;
-	st->pid_start_time = proc_start_time(j->init);
+	st->pid = j->ps.pid;
+	st->pid_start_time = proc_start_time(j->ps.pid);
 	st->created = rfc3339_now();
 	st->owner = owner_name(geteuid());
 	st->cgroup = j->cm ? cgroup_manager_serialize(j->cm) : NULL;
@@ -514,12 +475,11 @@ static int save_state(struct create_job *j, struct container_state **out, struct
 	}
 	if (container_state_save(j->o->root, st, err) < 0)
 		return -1;
-	if (j->o->pid_file && *j->o->pid_file) {
-		char pid[24];
-		int n = snprintf(pid, sizeof(pid), "%d", (int)j->init);
-		if (write_file_atomic_at(AT_FDCWD, j->o->pid_file, pid, n, 0644, err) < 0)
-			return husk_err_wrap(err, "pid file");
-	}
+	if (process_start_write_pid_file(j->o->pid_file, j->ps.pid, err) < 0)
+		return -1;
+	if (j->o->pidfd_socket &&
+	    pidfd_send_to_socket(j->o->pidfd_socket, j->ps.pid, PIDFD_KIND_INIT, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -584,32 +544,21 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
 		netns_early_start(&j->netns);
 	if (make_state_dir(j, err) < 0)
 		return -1;
-	/* The manager exists before the clone: in the fast path the init joins its
-	 * cgroups itself with the directory fds it inherits. */
-	if (make_cgroups(j, err) < 0)
-		return -1;
-	if (apply_cgroup_resources(j, err) < 0)
+	/* The manager exists before the clone: alone, the init joins its cgroups
+	 * itself with the directory fds it inherits.  Resources are written while
+	 * the cgroup is still empty: the init makes its /dev nodes in parallel
+	 * with the parent, and must never run under a half-written device list
+	 * ("deny all" written, the allow rules not yet). */
+	if (make_cgroups(j, err) < 0 || cgroup_apply_config(j->cm, &j->cfg->linux_, err) < 0)
 		return -1;
 	if (spawn_init(j, err) < 0)
 		return -1;
 	close(j->fifo_fd);
 	j->fifo_fd = -1;
 	/* The init works on its mounts meanwhile. */
-	if (setup_cgroup(j, err) < 0)
+	if (j->start != INIT_ALONE && place_init(j, err) < 0)
 		return -1;
-	if (j->plan.user_new && !j->plan.any_join &&
-	    ns_write_id_maps(j->child, &j->cfg->linux_, err) < 0)
-		return -1;
-	/* GO tells the init that maps and cgroup are in place.  Exactly one is sent:
-	 * here, or in the slow path with a new user namespace on SYNC_USERNS. */
-	if (!j->plan.any_join || !j->plan.user_new) {
-		/* If the init already failed, its error waits in the socket: converse()
-		 * reports that rather than our broken pipe. */
-		struct husk_err *go_err = NULL;
-		sync_send(j->sync_fd, SYNC_GO, &go_err);
-		husk_err_free(&go_err);
-	}
-	if (converse(j, err) < 0)
+	if (process_start_converse(&j->ps, "container init", on_init_msg, j, err) < 0)
 		return -1;
 	return save_state(j, st, err);
 }
@@ -618,7 +567,7 @@ static int create_steps(struct create_job *j, struct container_state **st, struc
  * what the container needs to start.  Say that, not "init exited". */
 static void explain_oom(struct create_job *j, struct husk_err **err)
 {
-	if (!j->cm || !j->child)
+	if (!j->cm || !j->ps.child)
 		return;
 	cleanup_free char *note = container_oom_note(j->cm, true);
 	if (!note)
@@ -634,26 +583,28 @@ int container_create(const struct container_create_opts *o, struct container_han
 			       .vm = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1},
 			       .dir_fd = -1,
 			       .lock_fd = -1,
-			       .sync_fd = -1,
 			       .fifo_fd = -1,
-			       .pty_master = -1,
+			       .ps = {.sync_fd = -1, .peer_fd = -1, .pty_master = -1},
 			       .netns = {.fd = -1}};
 	struct container_state *st = NULL;
 	if (create_steps(&j, &st, err) < 0) {
 		explain_oom(&j, err);
 		job_abort(&j);
 		container_state_free(st);
-		job_free(&j);
+		job_free(&j, false);
 		return husk_err_wrap(err, "create container %s", o->id);
 	}
+	if (!out) {
+		container_state_free(st);
+		job_free(&j, false);
+		return 0;
+	}
 	struct container_handle *h = xcalloc(1, sizeof(*h));
-	h->pid = j.init;
+	h->pid = j.ps.pid;
 	h->st = st;
 	h->cfg = steal_ptr(&j.cfg);
-	h->pty_master = steal_fd(&j.pty_master);
-	/* run keeps signals blocked: its caller forwards them from a signalfd. */
-	j.mask_changed = false;
-	job_free(&j);
+	h->pty_master = steal_fd(&j.ps.pty_master);
+	job_free(&j, true);
 	*out = h;
 	return 0;
 }

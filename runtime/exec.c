@@ -4,7 +4,18 @@
  * setns(pidfd) call (race-free against pid reuse, user namespace first), after
  * the parent moved it into the container's cgroup.  The pid and time
  * namespaces apply to children, so the helper forks the process itself
- * (CLONE_PARENT: husk's child, for wait and signals) and exits. */
+ * (CLONE_PARENT: husk's child, for wait and signals) and exits.  The start
+ * itself is the init's (process_start.h):
+ *
+ *   parent                                   helper, then process
+ *   clone the helper
+ *   move it into the container's cgroup
+ *   GO ------------------------------------>  connect the seccomp listener,
+ *                                             join the namespaces, fork:
+ *   converse  <---------------------------    SYNC_PID (the helper exits)
+ *             <---------------------------    [PTY] security, fds, cwd
+ *             <---------------------------    EXEC, seccomp, execve (EOF)
+ *   --pid-file, --pidfd-socket */
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,6 +35,7 @@
 #include "runtime/container.h"
 #include "runtime/exec_pidfd.h"
 #include "runtime/process_security.h"
+#include "runtime/process_start.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -38,29 +50,32 @@ struct exec_ctx {
 	const struct container_state *st;
 	int pidfd;
 	unsigned long ns_flags;
-	int sync_fd;
-	sigset_t orig_mask;
+	struct process_start ps;
 	pid_t parent;
 	struct seccomp_listener *listener; /* connected from the host side */
 };
 
+/* Every namespace type, in the order they are joined one by one: the user
+ * namespace first (it grants the rights for the others), the mount namespace
+ * last (it changes what /proc shows). */
+static const struct {
+	const char *name;
+	unsigned long flag;
+} ns_types[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+		{"net", CLONE_NEWNET},	 {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
+		{"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
+
 /* Namespaces of the init that differ from ours. */
 static unsigned long namespaces_to_join(pid_t pid)
 {
-	static const struct {
-		const char *name;
-		unsigned long flag;
-	} ns[] = {{"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
-		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
 	unsigned long flags = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		char theirs[64], ours[64];
 		struct stat a, b;
-		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns[i].name);
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_types[i].name);
 		if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 && a.st_ino != b.st_ino)
-			flags |= ns[i].flag;
+			flags |= ns_types[i].flag;
 	}
 	return flags;
 }
@@ -78,32 +93,26 @@ static int join_namespaces(const struct exec_ctx *x, struct husk_err **err)
 		return 0;
 	if (errno != EINVAL)
 		return husk_err_sys(err, "join the namespaces of container %s", x->o->id);
-	static const struct {
-		const char *name;
-		unsigned long flag;
-	} order[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
-		     {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},      {"cgroup", CLONE_NEWCGROUP},
-		     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS}};
-	int fds[ARRAY_SIZE(order)];
+	int fds[ARRAY_SIZE(ns_types)];
 	int r = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		fds[i] = -1;
-		if (r < 0 || !(x->ns_flags & order[i].flag))
+		if (r < 0 || !(x->ns_flags & ns_types[i].flag))
 			continue;
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, order[i].name);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)x->st->pid, ns_types[i].name);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			r = husk_err_sys(err, "open %s", path);
 	}
 	if (r == 0 && syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
 		r = container_err(err, ESRCH, "container %s: its init exited", x->o->id);
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++) {
 		if (fds[i] < 0)
 			continue;
-		if (r == 0 && setns(fds[i], (int)order[i].flag) < 0)
-			r = husk_err_sys(err, "join the %s namespace of container %s", order[i].name,
-					 x->o->id);
+		if (r == 0 && setns(fds[i], (int)ns_types[i].flag) < 0)
+			r = husk_err_sys(err, "join the %s namespace of container %s",
+					 ns_types[i].name, x->o->id);
 		close(fds[i]);
 	}
 	return r;
@@ -118,8 +127,8 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 	if (proc->terminal) {
 		cleanup_fd int master = -1;
 		if (terminal_open(proc, &master, &slave, err) < 0 ||
-		    sync_send(x->sync_fd, SYNC_PTY, err) < 0 ||
-		    terminal_send_fd(x->sync_fd, master, "-", err) < 0)
+		    sync_send(x->ps.sync_fd, SYNC_PTY, err) < 0 ||
+		    terminal_send_fd(x->ps.sync_fd, master, "-", err) < 0)
 			return -1;
 	}
 	struct process_security *ps = NULL;
@@ -139,7 +148,7 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 			return -1;
 		close(steal_fd(&slave));
 	}
-	int *const own[] = {&x->sync_fd};
+	int *const own[] = {&x->ps.sync_fd};
 	if (process_pass_fds((int)x->o->preserve_fds, own, 1, err) < 0)
 		return -1;
 	if (process_chdir_checked(proc->cwd ? proc->cwd : "/", err) < 0)
@@ -152,41 +161,14 @@ static int exec_process_setup(struct exec_ctx *x, struct husk_err **err)
 	/* The process outlives husk (exec -d, or husk killed), as with runc. */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
 		return husk_err_sys(err, "clear parent death signal");
-	sigprocmask(SIG_SETMASK, &x->orig_mask, NULL);
+	if (sync_send(x->ps.sync_fd, SYNC_EXEC, err) < 0)
+		return -1;
+	sigprocmask(SIG_SETMASK, &x->ps.orig_mask, NULL);
 	if (process_security_load_seccomp(ps, err) < 0)
 		return -1;
 	char *noenv[] = {NULL};
 	execve(exe, proc->args.v, proc->env.n ? proc->env.v : noenv);
 	return husk_err_sys(err, "exec %s", exe);
-}
-
-/* Fork the real process as husk's child (CLONE_PARENT).  This process tells the
- * parent the new pid and exits; the child waits for that exit (EOF on a pipe)
- * before it speaks on the shared socket, so messages never interleave.
- * Returns 0 in the child. */
-static pid_t fork_after_pid_message(int sync_fd, struct husk_err **err)
-{
-	int barrier[2];
-	if (pipe2(barrier, O_CLOEXEC) < 0)
-		return husk_err_sys(err, "pipe");
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) {
-		close(barrier[0]);
-		close(barrier[1]);
-		return husk_err_sys(err, "fork");
-	}
-	if (pid > 0) {
-		close(barrier[0]);
-		if (sync_send_blob(sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(barrier[1]);
-	char b;
-	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
-		;
-	close(barrier[0]);
-	return 0;
 }
 
 __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
@@ -200,7 +182,7 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 		husk_err_set(&err, ESRCH, "husk exited");
 		goto fail;
 	}
-	if (sync_expect(x->sync_fd, SYNC_GO, &err) < 0)
+	if (sync_expect(x->ps.sync_fd, SYNC_GO, &err) < 0)
 		goto fail;
 	/* linux.seccomp.listenerPath names a host path, as for the init. */
 	struct process_security_opts pso = {
@@ -211,13 +193,11 @@ __attribute__((noreturn)) static void exec_helper(struct exec_ctx *x)
 	if (join_namespaces(x, &err) < 0)
 		goto fail;
 	close(x->pidfd);
-	pid_t pid = fork_after_pid_message(x->sync_fd, &err);
-	if (pid < 0)
+	if (process_start_fork(x->ps.sync_fd, &err) < 0)
 		goto fail;
 	exec_process_setup(x, &err);
 fail:
-	if (sync_send(x->sync_fd, SYNC_ERROR, NULL) == 0)
-		husk_err_send(x->sync_fd, err);
+	process_start_report(x->ps.sync_fd, err);
 	_exit(1);
 }
 
@@ -232,54 +212,6 @@ static int check_status(const struct container_exec_opts *o, const struct contai
 		    err, EINVAL,
 		    "cannot exec in a paused container (use --ignore-paused to override)");
 	return 0;
-}
-
-/* Talk to the helper and then the process until its execve (EOF). */
-static int exec_converse(struct exec_ctx *x, pid_t helper, struct exec_result *res,
-			 struct husk_err **err)
-{
-	for (;;) {
-		enum sync_type t;
-		struct husk_err *eof = NULL;
-		if (sync_recv_type(x->sync_fd, &t, &eof) < 0) {
-			husk_err_free(&eof);
-			if (res->pid > 0)
-				return 0; /* the socket closed on execve */
-			return husk_err_set(err, ECHILD, "exec helper exited early");
-		}
-		switch (t) {
-		case SYNC_PID: {
-			char *buf = NULL;
-			uint32_t len;
-			if (sync_recv_blob(x->sync_fd, &buf, &len, err) < 0)
-				return -1;
-			if (len == sizeof(pid_t))
-				memcpy(&res->pid, buf, sizeof(pid_t));
-			free(buf);
-			while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		case SYNC_PTY: {
-			cleanup_fd int master = -1;
-			if (terminal_recv_fd(x->sync_fd, &master, err) < 0)
-				return -1;
-			if (x->o->console_socket && *x->o->console_socket) {
-				if (terminal_send_to_console_socket(x->o->console_socket, master,
-								    err) < 0)
-					return -1;
-			} else {
-				res->pty_master = steal_fd(&master);
-			}
-			break;
-		}
-		case SYNC_ERROR:
-			husk_err_recv(x->sync_fd, err);
-			return -1;
-		default:
-			return husk_err_set(err, EPROTO, "exec: unexpected message %d", (int)t);
-		}
-	}
 }
 
 static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err **err)
@@ -307,75 +239,37 @@ static int exec_in(struct exec_ctx *x, struct exec_result *res, struct husk_err 
 		return container_err(err, ESRCH, "container not running");
 	}
 	x->ns_flags = namespaces_to_join(x->st->pid);
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		close(x->pidfd);
-		if (cm)
-			cgroup_manager_free(cm);
-		return husk_err_sys(err, "socketpair");
-	}
-	sigprocmask(SIG_SETMASK, NULL, &x->orig_mask);
-	if (o->block)
-		sigprocmask(SIG_BLOCK, o->block, &x->orig_mask);
+	int r = process_start_open(&x->ps, o->block, o->console_socket, err);
 	x->parent = getpid();
-	pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (helper == 0) {
-		close(sv[0]);
-		x->sync_fd = sv[1];
+	pid_t helper = r < 0 ? -1 : process_start_clone(&x->ps, 0, -1, NULL);
+	if (helper == 0)
 		exec_helper(x);
-	}
-	close(sv[1]);
-	x->sync_fd = sv[0];
-	int r = 0;
-	if (helper < 0)
+	if (r == 0 && helper < 0)
 		r = husk_err_sys(err, "fork exec helper");
-	else if (cm && !o->n_sub_cgroups && cgroup_enter(cm, helper, err) < 0)
+	else if (r == 0 && cm && !o->n_sub_cgroups && cgroup_enter(cm, helper, err) < 0)
 		r = -1;
-	else if (cm && o->n_sub_cgroups &&
+	else if (r == 0 && cm && o->n_sub_cgroups &&
 		 cgroup_enter_sub(cm, helper, o->sub_cgroups, o->n_sub_cgroups, err) < 0)
 		r = -1;
-	else if (sync_send(x->sync_fd, SYNC_GO, err) < 0)
+	else if (r == 0 && sync_send(x->ps.sync_fd, SYNC_GO, err) < 0)
 		r = -1;
 	if (r == 0)
-		r = exec_converse(x, helper, res, err);
-	if (r < 0) {
-		if (res->pid > 0) {
-			kill(res->pid, SIGKILL);
-			while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		}
-		if (helper > 0) {
-			kill(helper, SIGKILL);
-			waitpid(helper, NULL, 0);
-		}
-		res->pid = 0;
-		if (res->pty_master >= 0)
-			close(res->pty_master);
-		res->pty_master = -1;
-	}
-	close(x->sync_fd);
+		r = process_start_converse(&x->ps, "exec process", NULL, NULL, err);
+	/* The caller forwards the blocked signals from a signalfd. */
+	process_start_close(&x->ps, true);
 	close(x->pidfd);
 	if (cm)
 		cgroup_manager_free(cm);
-	if (r == 0 && o->pid_file && *o->pid_file) {
-		char pid[24];
-		int n = snprintf(pid, sizeof(pid), "%d", (int)res->pid);
-		if (write_file_atomic_at(AT_FDCWD, o->pid_file, pid, n, 0644, err) < 0)
-			r = husk_err_wrap(err, "pid file");
-	}
+	if (r == 0)
+		r = process_start_write_pid_file(o->pid_file, x->ps.pid, err);
 	if (r == 0 && o->pidfd_socket &&
-	    pidfd_send_to_socket(o->pidfd_socket, res->pid, PIDFD_KIND_EXEC, err) < 0)
+	    pidfd_send_to_socket(o->pidfd_socket, x->ps.pid, PIDFD_KIND_EXEC, err) < 0)
 		r = -1;
-	if (r < 0 && res->pid > 0) {
-		/* Nobody will know about the process: do not leave it behind. */
-		kill(res->pid, SIGKILL);
-		while (waitpid(res->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		res->pid = 0;
-		if (res->pty_master >= 0)
-			close(res->pty_master);
-		res->pty_master = -1;
-	}
+	/* Nobody would know about the process: do not leave it behind. */
+	if (r < 0)
+		process_start_abort(&x->ps);
+	res->pid = x->ps.pid;
+	res->pty_master = steal_fd(&x->ps.pty_master);
 	return r;
 }
 
@@ -464,7 +358,7 @@ int container_exec(const struct container_exec_opts *o, struct exec_result *res,
 				     .cfg = cfg,
 				     .st = st,
 				     .pidfd = -1,
-				     .sync_fd = -1,
+				     .ps = {.sync_fd = -1, .peer_fd = -1, .pty_master = -1},
 				     .proc = o->proc ? o->proc : &cfg->process};
 		r = exec_in(&x, res, err);
 	}

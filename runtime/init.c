@@ -19,6 +19,7 @@
 #include "runtime/hooks.h"
 #include "runtime/mount_sources.h"
 #include "runtime/process_security.h"
+#include "runtime/process_start.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -38,8 +39,7 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *ctx, struct hus
 		    write_all(ctx->fifo_fd, msg, strlen(msg)) >= 0)
 			_exit(1);
 	}
-	if (ctx->sync_fd >= 0 && sync_send(ctx->sync_fd, SYNC_ERROR, NULL) == 0 &&
-	    husk_err_send(ctx->sync_fd, err) > 0)
+	if (process_start_report(ctx->sync_fd, err))
 		_exit(1);
 	dprintf(2, "husk: %s\n", err && err->msg ? err->msg : "container init failed");
 	_exit(1);
@@ -99,8 +99,9 @@ static int enter_late_namespaces(const struct init_ctx *ctx, struct husk_err **e
 	return 0;
 }
 
-/* Slow path: joins first (with the right credentials), then the new namespaces. */
-static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
+/* INIT_JOINS: the joins first (with husk's credentials), then the new
+ * namespaces; a new user namespace needs its id maps from the parent. */
+static int join_and_unshare(const struct init_ctx *ctx, struct husk_err **err)
 {
 	const struct ns_plan *plan = ctx->plan;
 	unsigned long skip = CLONE_NEWPID | CLONE_NEWTIME; /* joined by the parent */
@@ -111,47 +112,27 @@ static int setup_namespaces_slow(struct init_ctx *ctx, struct husk_err **err)
 		return -1;
 	if (plan->user_new && sync_send(ctx->sync_fd, SYNC_USERNS, err) < 0)
 		return -1;
-	if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
-		return -1;
-	ctx->got_go = true;
-	if (enter_late_namespaces(ctx, err) < 0)
-		return -1;
-	if (!(plan->new_flags & CLONE_NEWPID))
-		return 0;
-	/* unshare(CLONE_NEWPID) applies to children: the next process is the init.
-	 * CLONE_PARENT makes it husk's child, so `run` can wait for it. */
-	int barrier[2];
-	if (pipe2(barrier, O_CLOEXEC) < 0)
-		return husk_err_sys(err, "pipe");
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0)
-		return husk_err_sys(err, "fork container init");
-	if (pid > 0) {
-		close(barrier[0]);
-		if (sync_send_blob(ctx->sync_fd, SYNC_PID, &pid, sizeof(pid), err) < 0)
-			init_fail(ctx, *err);
-		_exit(0);
-	}
-	/* Speak on the shared socket only after our parent sent SYNC_PID and exited. */
-	close(barrier[1]);
-	char b;
-	while (read(barrier[0], &b, 1) < 0 && errno == EINTR)
-		;
-	close(barrier[0]);
-	return set_parent_death_signal(ctx, err);
+	return 0;
 }
 
+/* The init's half of the handshake (create.c's head, steps 2-5). */
 static int setup_namespaces(struct init_ctx *ctx, struct husk_err **err)
 {
-	if (!ctx->fast)
-		return setup_namespaces_slow(ctx, err);
-	const struct ns_plan *plan = ctx->plan;
-	if (plan->user_new || (plan->new_flags & CLONE_NEWCGROUP)) {
-		if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
-			return -1;
-		ctx->got_go = true;
-	}
-	return enter_late_namespaces(ctx, err);
+	if (ctx->start == INIT_JOINS && join_and_unshare(ctx, err) < 0)
+		return -1;
+	/* The parent moved us into our cgroups and wrote our id maps (INIT_ALONE
+	 * entered them itself): from here on a "cgroup" mount binds the
+	 * container's cgroup and hooks see the init in it. */
+	if (ctx->start != INIT_ALONE && sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
+		return -1;
+	if (enter_late_namespaces(ctx, err) < 0)
+		return -1;
+	if (ctx->start != INIT_JOINS || !(ctx->plan->new_flags & CLONE_NEWPID))
+		return 0;
+	/* unshare(CLONE_NEWPID) applies to children: the next process is the init. */
+	if (process_start_fork(ctx->sync_fd, err) < 0)
+		return -1;
+	return set_parent_death_signal(ctx, err);
 }
 
 static int setup_uts_and_keyring(const struct init_ctx *ctx, struct husk_err **err)
@@ -258,26 +239,6 @@ static int open_container_terminal(struct init_ctx *ctx, const struct rootfs_opt
 	return send_terminal(ctx, master, err);
 }
 
-static bool has_cgroup_mount(const struct oci_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (cfg->mounts[i].type && (!strcmp(cfg->mounts[i].type, "cgroup") ||
-					    !strcmp(cfg->mounts[i].type, "cgroup2")))
-			return true;
-	return false;
-}
-
-/* The parent's one SYNC_GO (cgroup entered, id maps written), if not read yet. */
-static int receive_go(struct init_ctx *ctx, struct husk_err **err)
-{
-	if (ctx->got_go)
-		return 0;
-	if (sync_expect(ctx->sync_fd, SYNC_GO, err) < 0)
-		return -1;
-	ctx->got_go = true;
-	return 0;
-}
-
 /* VM mode: the same container around the monitor, which replaces the
  * process (vm_container.h).  Its files are opened before pivot_root; the
  * process settings are the guest agent's to apply. */
@@ -293,7 +254,7 @@ static int init_become_monitor(struct init_ctx *ctx, const struct rootfs_opts *r
 			return -1;
 		close(steal_fd(slave));
 	}
-	if (setup_inherited_fds(ctx, err) < 0 || receive_go(ctx, err) < 0)
+	if (setup_inherited_fds(ctx, err) < 0)
 		return -1;
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
 		return husk_err_sys(err, "clear parent death signal");
@@ -350,9 +311,6 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 			return -1;
 		ropts.bind_src_fds = src_fds;
 	}
-	/* A "cgroup" mount binds the cgroup we are in: it must be the container's. */
-	if (has_cgroup_mount(cfg) && rootfs_has_mount_ns(cfg) && receive_go(ctx, err) < 0)
-		return -1;
 	int r = rootfs_prepare(cfg, &ropts, err);
 	for (size_t i = 0; src_fds && i < cfg->n_mounts; i++)
 		if (src_fds[i] >= 0)
@@ -367,7 +325,7 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 	cleanup_free char *hook_state = NULL;
 	const struct oci_hooks *h = &cfg->hooks;
 	if (h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n) {
-		if (receive_go(ctx, err) < 0 || sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
+		if (sync_send(ctx->sync_fd, SYNC_PREPARED, err) < 0 ||
 		    sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, err) < 0 ||
 		    sync_recv_blob(ctx->sync_fd, &hook_state, NULL, err) < 0)
 			return -1;
@@ -407,10 +365,6 @@ static int init_setup(struct init_ctx *ctx, struct husk_err **err)
 	cleanup_free char **envp = build_env(ctx);
 	cleanup_free char *exe = NULL;
 	if (process_find_executable(cfg->process.args.v[0], envp, &exe, err) < 0)
-		return -1;
-	/* The parent sent GO once the cgroup was entered; it is normally here long
-	 * before we get this far, so this does not wait. */
-	if (receive_go(ctx, err) < 0)
 		return -1;
 	/* From here on the container outlives husk (create returns). */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0)

@@ -245,7 +245,7 @@ static int remove_noted_cgroups(const char *root, const char *id, struct husk_er
 	return r < 0 ? husk_err_wrap(err, "delete container %s", id) : 0;
 }
 
-int container_delete(const char *root, const char *id, bool force, struct husk_err **err)
+static int delete_container(const char *root, const char *id, bool force, struct husk_err **err)
 {
 	cleanup_fd int lock = -1;
 	struct container_state *st = NULL;
@@ -300,4 +300,16 @@ out:
 		cgroup_manager_free(cm);
 	container_state_free(st);
 	return r;
+}
+
+int container_delete(const char *root, const char *id, bool force, struct husk_err **err)
+{
+	if (delete_container(root, id, force, err) == 0)
+		return 0;
+	/* runc: deleting what does not exist is fine with --force. */
+	if (force && (*err)->errnum == ENOENT) {
+		husk_err_free(err);
+		return 0;
+	}
+	return -1;
 }

@@ -39,6 +39,7 @@ struct process_security {
 	struct process_attrs *attrs;
 	bool caps_present;
 	struct caps_sets caps;
+	uint64_t bounding; /* ours at prepare, when caps or a root user need it */
 	struct lsm_plan lsm;
 	struct seccomp_prog *seccomp;
 	struct seccomp_listener *listener;
@@ -120,8 +121,11 @@ int process_security_prepare(const struct process_security_opts *opts,
 	    lsm_prepare(opts->cfg, proc, &ps->lsm, err) < 0)
 		goto fail;
 	ps->caps_present = proc->capabilities.present;
-	if (ps->caps_present &&
-	    caps_parse(&proc->capabilities, caps_current_bounding(), &ps->caps, err) < 0)
+	/* One read of the bounding set (a prctl per capability): nothing changes
+	 * it until apply. */
+	if (ps->caps_present || proc->user.uid == 0)
+		ps->bounding = caps_current_bounding();
+	if (ps->caps_present && caps_parse(&proc->capabilities, ps->bounding, &ps->caps, err) < 0)
 		goto fail;
 	const struct oci_seccomp *sc = &opts->cfg->linux_.seccomp;
 	if (sc->present) {
@@ -162,7 +166,7 @@ static void final_sets(const struct process_security *ps, struct caps_sets *s)
 	}
 	memset(s, 0, sizeof(*s));
 	if (ps->proc->user.uid == 0) {
-		s->bounding = caps_current_bounding();
+		s->bounding = ps->bounding;
 		s->effective = s->permitted = s->bounding;
 	}
 }
@@ -183,7 +187,7 @@ int process_security_apply(struct process_security *ps, struct husk_err **err)
 	if (process_attrs_apply(ps->attrs, err) < 0 || lsm_open(&ps->lsm, err) < 0 ||
 	    lsm_apply(&ps->lsm, err) < 0)
 		return -1;
-	if (ps->caps_present && caps_limit_bounding(ps->caps.bounding, err) < 0)
+	if (ps->caps_present && caps_drop_bounding(ps->bounding & ~ps->caps.bounding, err) < 0)
 		return husk_err_wrap(err, "process.capabilities.bounding");
 
 	struct caps_sets fin;

@@ -9,16 +9,17 @@
 #include "common/err.h"
 
 enum sync_type {
-	SYNC_USERNS = 1, /* child -> parent: user ns unshared, write the maps (slow path) */
-	SYNC_GO,	 /* parent -> child: maps written, cgroup entered */
-	SYNC_PID,	 /* child -> parent: body pid_t, the real init (slow path) */
+	SYNC_USERNS = 1, /* child -> parent: user ns unshared, write the maps (INIT_JOINS) */
+	SYNC_GO,	 /* parent -> child: maps written, cgroup entered (not INIT_ALONE; exec) */
+	SYNC_PID,	 /* child -> parent: body pid_t, the process forked to execve
+			  * (process_start_fork) */
 	SYNC_PTY,	 /* child -> parent: pty master, SCM_RIGHTS on a 1-byte body */
 	SYNC_PREPARED,	 /* child -> parent: mounts done, run prestart/createRuntime hooks */
 	SYNC_HOOKS_DONE, /* parent -> child: body u32 len + state JSON for container hooks */
 	SYNC_READY,	 /* child -> parent: waiting for start */
 	SYNC_ERROR,	 /* child -> parent: husk_err_send() body */
-	SYNC_EXEC,	 /* child -> parent (run): set-up done, execve next; EOF without it
-			  * means the init died (OOM killer, SIGKILL) */
+	SYNC_EXEC,	 /* child -> parent (run, exec): set-up done, execve next; EOF
+			  * without it means the process died (OOM killer, SIGKILL) */
 	SYNC_MOUNT_SOURCES, /* child -> parent: open my bind sources; parent -> child:
 			     * one per config mount, an fd or none (mount_sources.c) */
 };
