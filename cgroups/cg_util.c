@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,24 @@ int cg_read(int dirfd, const char *file, char **out, struct husk_err **err)
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	*out = buf;
+	return 0;
+}
+
+int cg_check_before_update(int dirfd, const char *usage_file, const struct oci_memory *m,
+			   struct husk_err **err)
+{
+	if (!m->check_before_update.set || !m->check_before_update.v || !m->limit.set ||
+	    m->limit.v <= 0)
+		return 0;
+	cleanup_free char *usage = NULL;
+	unsigned long long u;
+	if (cg_read(dirfd, usage_file, &usage, err) < 0)
+		return -1;
+	if (parse_u64(usage, &u) == 0 && (unsigned long long)m->limit.v < u)
+		return husk_err_set(err, EBUSY,
+				    "memory.limit %" PRId64 " is below current usage %llu "
+				    "(checkBeforeUpdate)",
+				    m->limit.v, u);
 	return 0;
 }
 

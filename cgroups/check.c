@@ -25,13 +25,6 @@ static bool in_list(const char *list, const char *word)
 	return false;
 }
 
-static void append(char **list, const char *word)
-{
-	char *s = xasprintf("%s%s%s", *list ? *list : "", *list && **list ? " " : "", word);
-	free(*list);
-	*list = s;
-}
-
 /* Controllers /proc/cgroups says the kernel has, enabled. */
 static char *kernel_controllers(void)
 {
@@ -42,7 +35,7 @@ static char *kernel_controllers(void)
 	while (f && fgets(line, sizeof(line), f))
 		if (line[0] != '#' &&
 		    sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 && enabled)
-			append(&list, name);
+			check_list_append(&list, name);
 	return list;
 }
 
@@ -62,7 +55,7 @@ static char *v1_mounted(const char *known)
 		char *save = NULL;
 		for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save))
 			if (in_list(known, o) && !in_list(list, o))
-				append(&list, o);
+				check_list_append(&list, o);
 	}
 	return list;
 }
@@ -72,7 +65,7 @@ static char *missing_of(const char *have, const char *const *wanted, size_t n)
 	char *miss = xstrdup("");
 	for (size_t i = 0; i < n; i++)
 		if (!in_list(have, wanted[i]))
-			append(&miss, wanted[i]);
+			check_list_append(&miss, wanted[i]);
 	return miss;
 }
 
@@ -81,14 +74,9 @@ static void probe_v1(struct check_report *r)
 	cleanup_free char *known = kernel_controllers();
 	cleanup_free char *mounted = v1_mounted(known);
 	cleanup_free char *miss = missing_of(mounted, v1_wanted, ARRAY_SIZE(v1_wanted));
-	if (*miss) {
-		cleanup_free char *effect = xasprintf(
-		    "no v1 hierarchy for %s: the matching linux.resources are refused", miss);
-		check_add(r, "cgroups", "v1 controllers", CHECK_LIMITED, effect, "%s", mounted);
-	} else {
-		check_add(r, "cgroups", "v1 controllers", CHECK_OK,
-			  "every resource husk applies has its v1 hierarchy", "%s", mounted);
-	}
+	check_add_set(r, "cgroups", "v1 controllers", miss,
+		      "no v1 hierarchy for %s: the matching linux.resources are refused",
+		      "every resource husk applies has its v1 hierarchy", mounted);
 }
 
 static void probe_v2(struct check_report *r, const char *root, bool hybrid)
@@ -107,14 +95,9 @@ static void probe_v2(struct check_report *r, const char *root, bool hybrid)
 		return;
 	}
 	cleanup_free char *miss = missing_of(have, v2_wanted, ARRAY_SIZE(v2_wanted));
-	if (*miss) {
-		cleanup_free char *effect =
-		    xasprintf("%s not available: the matching linux.resources are refused", miss);
-		check_add(r, "cgroups", "v2 controllers", CHECK_LIMITED, effect, "%s", have);
-	} else {
-		check_add(r, "cgroups", "v2 controllers", CHECK_OK,
-			  "every resource husk applies has its controller", "%s", have);
-	}
+	check_add_set(r, "cgroups", "v2 controllers", miss,
+		      "%s not available: the matching linux.resources are refused",
+		      "every resource husk applies has its controller", have);
 }
 
 static void probe_cgroups(struct check_report *r)

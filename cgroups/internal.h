@@ -89,6 +89,10 @@ int cg_writef(int dirfd, const char *file, struct husk_err **err, const char *fm
     __attribute__((format(printf, 4, 5)));
 /* Read one knob, trailing newline stripped. */
 int cg_read(int dirfd, const char *file, char **out, struct husk_err **err);
+/* memory.checkBeforeUpdate: EBUSY when the new limit is below the usage that
+ * USAGE_FILE (v1 memory.usage_in_bytes, v2 memory.current) shows. */
+int cg_check_before_update(int dirfd, const char *usage_file, const struct oci_memory *m,
+			   struct husk_err **err);
 
 /* Recursively collect pids from cgroup.procs under dirfd. */
 int cg_collect_pids(int dirfd, pid_t **pids, size_t *n, size_t *cap, struct husk_err **err);

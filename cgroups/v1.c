@@ -110,18 +110,8 @@ static int apply_memory(const struct cg1_dirs *d, const struct oci_memory *m, st
 	int fd = need(d, CG_MEMORY, err);
 	if (fd < 0)
 		return -1;
-	if (m->check_before_update.set && m->check_before_update.v && m->limit.set &&
-	    m->limit.v > 0) {
-		cleanup_free char *usage = NULL;
-		unsigned long long u;
-		if (cg_read(fd, "memory.usage_in_bytes", &usage, err) < 0)
-			return -1;
-		if (parse_u64(usage, &u) == 0 && (unsigned long long)m->limit.v < u)
-			return husk_err_set(err, EBUSY,
-					    "memory.limit %" PRId64 " is below current usage %llu "
-					    "(checkBeforeUpdate)",
-					    m->limit.v, u);
-	}
+	if (cg_check_before_update(fd, "memory.usage_in_bytes", m, err) < 0)
+		return -1;
 	if (apply_memory_limits(fd, m, err) < 0)
 		return -1;
 	if (m->reservation.set) {

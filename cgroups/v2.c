@@ -14,28 +14,27 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
+/* A v1 weight in [lo, hi] (clamped) to a v2 weight in [1, 10000], linearly;
+ * 0 stays 0 (unset). */
+static uint64_t to_v2_weight(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	if (v == 0)
+		return 0;
+	if (v < lo)
+		v = lo;
+	if (v > hi)
+		v = hi;
+	return 1 + ((v - lo) * 9999) / (hi - lo);
+}
+
 uint64_t cg2_shares_to_weight(uint64_t shares)
 {
-	/* runc/crun: [2, 262144] -> [1, 10000] linearly. */
-	if (shares == 0)
-		return 0;
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	return to_v2_weight(shares, 2, 262144); /* runc/crun */
 }
 
 uint64_t cg2_blkio_to_io_weight(uint64_t w)
 {
-	/* blkio [10, 1000] -> io.weight [1, 10000]. */
-	if (w == 0)
-		return 0;
-	if (w < 10)
-		w = 10;
-	if (w > 1000)
-		w = 1000;
-	return 1 + ((w - 10) * 9999) / 990;
+	return to_v2_weight(w, 10, 1000);
 }
 
 static bool memory_set(const struct oci_memory *m)
@@ -192,18 +191,8 @@ static void fmt_limit(char *buf, size_t len, int64_t v)
 static int apply_memory(int fd, const struct oci_memory *m, struct husk_err **err)
 {
 	char buf[64];
-	if (m->check_before_update.set && m->check_before_update.v && m->limit.set &&
-	    m->limit.v > 0) {
-		cleanup_free char *cur = NULL;
-		unsigned long long u;
-		if (cg_read(fd, "memory.current", &cur, err) < 0)
-			return -1;
-		if (parse_u64(cur, &u) == 0 && (unsigned long long)m->limit.v < u)
-			return husk_err_set(err, EBUSY,
-					    "memory.limit %" PRId64 " is below current usage %llu "
-					    "(checkBeforeUpdate)",
-					    m->limit.v, u);
-	}
+	if (cg_check_before_update(fd, "memory.current", m, err) < 0)
+		return -1;
 	/* memory.limit -1 with swap unset means both unlimited (runc). */
 	if (m->swap.set || (m->limit.set && m->limit.v == -1)) {
 		struct oci_memory mm = *m;

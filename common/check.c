@@ -25,6 +25,26 @@ void check_add(struct check_report *r, const char *section, const char *name,
 	va_end(ap);
 }
 
+void check_list_append(char **list, const char *word)
+{
+	char *s = xasprintf("%s%s%s", *list ? *list : "", *list && **list ? " " : "", word);
+	free(*list);
+	*list = s;
+}
+
+void check_add_set(struct check_report *r, const char *section, const char *name,
+		   const char *missing, const char *limited_fmt, const char *ok_effect,
+		   const char *detail)
+{
+	if (!*missing) {
+		check_add(r, section, name, CHECK_OK, ok_effect, "%s", detail);
+		return;
+	}
+	char *effect = xasprintf(limited_fmt, missing);
+	check_add(r, section, name, CHECK_LIMITED, effect, "%s", detail);
+	free(effect);
+}
+
 void check_report_free(struct check_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {

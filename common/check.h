@@ -31,6 +31,16 @@ void check_add(struct check_report *r, const char *section, const char *name,
 void check_report_free(struct check_report *r);
 const char *check_status_name(enum check_status s);
 
+/* Append WORD to the space-separated *LIST (NULL or "" start it). */
+void check_list_append(char **list, const char *word);
+
+/* One item for a set of features: ok with OK_EFFECT when MISSING (a
+ * space-separated list) is empty, else limited with an effect made from
+ * LIMITED_FMT and the missing list (its one %s).  The detail is DETAIL. */
+void check_add_set(struct check_report *r, const char *section, const char *name,
+		   const char *missing, const char *limited_fmt, const char *ok_effect,
+		   const char *detail);
+
 /* Read a small /proc or /sys file, trailing newline removed; NULL if unreadable. */
 char *check_read_line(const char *path);
 

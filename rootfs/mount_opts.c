@@ -112,6 +112,26 @@ static void set_atime(uint64_t *set, uint64_t *clr, uint64_t mode)
 	*clr |= MOUNT_ATTR__ATIME;
 }
 
+/* An attribute option on one (set, clear) pair: the top mount's, or the
+ * whole tree's for the recursive kinds; a later option wins. */
+static void apply_attr(const struct opt_def *d, uint64_t *set, uint64_t *clr)
+{
+	switch (d->kind) {
+	case K_SET:
+	case K_RSET:
+		*set |= d->v;
+		*clr &= ~d->v;
+		break;
+	case K_CLR:
+	case K_RCLR:
+		*set &= ~d->v;
+		*clr |= d->v;
+		break;
+	default: /* K_ATIME, K_RATIME */
+		set_atime(set, clr, d->v);
+	}
+}
+
 static void append_data(char **data, const char *opt)
 {
 	if (!*data) {
@@ -140,26 +160,14 @@ int mount_opts_parse(const oci_strv *options, struct mount_opts *o, struct husk_
 		}
 		switch (d->kind) {
 		case K_SET:
-			o->attr_set |= d->v;
-			o->attr_clr &= ~d->v;
-			break;
 		case K_CLR:
-			o->attr_set &= ~d->v;
-			o->attr_clr |= d->v;
-			break;
 		case K_ATIME:
-			set_atime(&o->attr_set, &o->attr_clr, d->v);
+			apply_attr(d, &o->attr_set, &o->attr_clr);
 			break;
 		case K_RSET:
-			o->rattr_set |= d->v;
-			o->rattr_clr &= ~d->v;
-			break;
 		case K_RCLR:
-			o->rattr_set &= ~d->v;
-			o->rattr_clr |= d->v;
-			break;
 		case K_RATIME:
-			set_atime(&o->rattr_set, &o->rattr_clr, d->v);
+			apply_attr(d, &o->rattr_set, &o->rattr_clr);
 			break;
 		case K_SB:
 			o->sb_flags[o->n_sb_flags++] = xstrdup(name);

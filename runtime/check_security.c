@@ -55,13 +55,6 @@ static bool action_avail(uint32_t action)
 	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
-static void append(char **list, const char *word)
-{
-	char *s = xasprintf("%s%s%s", *list ? *list : "", *list && **list ? " " : "", word);
-	free(*list);
-	*list = s;
-}
-
 /* The "Seccomp:" mode husk itself runs under (0 none, 2 filter), -1 unknown. */
 static int own_seccomp_mode(void)
 {
@@ -84,15 +77,12 @@ static void probe_seccomp(struct check_report *r)
 	}
 	cleanup_free char *avail = xstrdup(""), *unavail = xstrdup("");
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
-		append(action_avail(actions[i].action) ? &avail : &unavail, actions[i].name);
-	if (*unavail) {
-		cleanup_free char *effect =
-		    xasprintf("rules with %s are refused (the kernel lacks them)", unavail);
-		check_add(r, "seccomp", "filters", CHECK_LIMITED, effect, "actions: %s", avail);
-	} else {
-		check_add(r, "seccomp", "filters", CHECK_OK,
-			  "linux.seccomp profiles load with every action", "actions: %s", avail);
-	}
+		check_list_append(action_avail(actions[i].action) ? &avail : &unavail,
+				  actions[i].name);
+	cleanup_free char *detail = xasprintf("actions: %s", avail);
+	check_add_set(r, "seccomp", "filters", unavail,
+		      "rules with %s are refused (the kernel lacks them)",
+		      "linux.seccomp profiles load with every action", detail);
 
 	bool notify = action_avail(SECCOMP_RET_USER_NOTIF) &&
 		      seccomp_flag_supported(SECCOMP_FILTER_FLAG_NEW_LISTENER);
@@ -103,16 +93,11 @@ static void probe_seccomp(struct check_report *r)
 
 	cleanup_free char *flags_ok = xstrdup(""), *flags_no = xstrdup("");
 	for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
-		append(seccomp_flag_supported(filter_flags[i].flag) ? &flags_ok : &flags_no,
-		       filter_flags[i].name);
-	if (*flags_no) {
-		cleanup_free char *effect =
-		    xasprintf("linux.seccomp.flags %s are refused", flags_no);
-		check_add(r, "seccomp", "filter flags", CHECK_LIMITED, effect, "%s", flags_ok);
-	} else {
-		check_add(r, "seccomp", "filter flags", CHECK_OK,
-			  "every linux.seccomp.flags value works", "%s", flags_ok);
-	}
+		check_list_append(seccomp_flag_supported(filter_flags[i].flag) ? &flags_ok
+									       : &flags_no,
+				  filter_flags[i].name);
+	check_add_set(r, "seccomp", "filter flags", flags_no, "linux.seccomp.flags %s are refused",
+		      "every linux.seccomp.flags value works", flags_ok);
 
 	int mode = own_seccomp_mode();
 	if (mode == 0)
@@ -188,7 +173,7 @@ static void probe_caps(struct check_report *r)
 	cleanup_free char *names = xstrdup("");
 	for (int c = 0; c <= last; c++)
 		if (!(bnd & CAP_BIT(c))) {
-			append(&names, caps_to_name(c));
+			check_list_append(&names, caps_to_name(c));
 			missing++;
 		}
 	if (missing)

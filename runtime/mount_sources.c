@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fd_pass.h"
 #include "common/util.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -93,23 +94,9 @@ int mount_sources_send(const struct oci_config *cfg, const char *bundle, pid_t c
 static int recv_one(int sock, int *fd, struct husk_err **err)
 {
 	char flag = 0;
-	struct iovec iov = {.iov_base = &flag, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	*fd = -1;
-	ssize_t n;
-	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
-		if (errno != EINTR)
-			return husk_err_sys(err, "receive a mount source");
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	ssize_t n = fd_pass_recv(sock, &flag, 1, fd);
+	if (n < 0)
+		return husk_err_sys(err, "receive a mount source");
 	if (n != 1 || (flag == 'y') != (*fd >= 0))
 		return husk_err_set(err, EPROTO, "malformed mount source message");
 	return 0;

@@ -23,12 +23,13 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fd_pass.h"
 #include "common/util.h"
 #include "oci/json_gen.h"
 #include "oci/state.h"
 
-#define FD_PENDING (-1)
-#define FD_FAILED (-2)
+#define FD_PENDING	(-1)
+#define FD_FAILED	(-2)
 #define SEND_TIMEOUT_NS (30ULL * 1000000000ULL)
 
 struct seccomp_listener {
@@ -75,8 +76,8 @@ int seccomp_listener_connect(const struct oci_config *cfg, const char *container
 	if (!path || !*path)
 		return husk_err_set(err, EINVAL, "linux.seccomp.listenerPath is empty");
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return husk_err_set(err, ENAMETOOLONG, "linux.seccomp.listenerPath \"%s\" is too long",
-				    path);
+		return husk_err_set(err, ENAMETOOLONG,
+				    "linux.seccomp.listenerPath \"%s\" is too long", path);
 	strcpy(addr.sun_path, path);
 	cleanup_fd int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
@@ -109,22 +110,7 @@ void seccomp_listener_free(struct seccomp_listener *l)
 
 static int send_fd(int sock, const char *msg, size_t len, int fd)
 {
-	char control[CMSG_SPACE(sizeof(int))];
-	memset(control, 0, sizeof(control));
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = control,
-			    .msg_controllen = sizeof(control)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t r;
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
+	ssize_t r = fd_pass_send(sock, msg, len, fd);
 	if (r < 0)
 		return -errno;
 	/* The rest of a long state document goes without the fd. */
@@ -205,8 +191,7 @@ int seccomp_listener_install(struct seccomp_listener *l, const struct seccomp_pr
 	if (fd < 0)
 		return husk_err_set(err, install_errno, "loading the seccomp filter");
 	if (done != 1)
-		return husk_err_set(err, l->send_errno,
-				    "sending the seccomp fd to the listener %s",
+		return husk_err_set(err, l->send_errno, "sending the seccomp fd to the listener %s",
 				    "(linux.seccomp.listenerPath)");
 	return 0;
 }

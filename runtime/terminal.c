@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fd_pass.h"
 #include "common/util.h"
 
 int terminal_set_size(const struct oci_process *proc, int slave, struct husk_err **err)
@@ -56,50 +57,16 @@ int terminal_open(const struct oci_process *proc, int *master, int *slave, struc
 int terminal_send_fd(int sock, int fd, const char *payload, struct husk_err **err)
 {
 	const char *data = payload && *payload ? payload : "-";
-	struct iovec iov = {.iov_base = (void *)data, .iov_len = strlen(data)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return husk_err_sys(err, "send terminal fd");
-	}
+	if (fd_pass_send(sock, data, strlen(data), fd) < 0)
+		return husk_err_sys(err, "send terminal fd");
 	return 0;
 }
 
 int terminal_recv_fd(int sock, int *fd, struct husk_err **err)
 {
-	char data[256];
-	struct iovec iov = {.iov_base = data, .iov_len = 1}; /* one message, one byte */
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	*fd = -1;
-	ssize_t n;
-	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0) {
-		if (errno != EINTR)
-			return husk_err_sys(err, "receive terminal fd");
-	}
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	char data; /* one message, one byte */
+	if (fd_pass_recv(sock, &data, 1, fd) < 0)
+		return husk_err_sys(err, "receive terminal fd");
 	if (*fd < 0)
 		return husk_err_set(err, EPROTO, "terminal fd missing from message");
 	return 0;

@@ -59,8 +59,13 @@ cg_view_stop() {
 	return 0
 }
 
+# The suites that load this file run all their tests in the chosen view.
+setup_file() { cg_view_start; }
+teardown_file() { cg_view_stop; }
+
 # setup: husk (and $HUSK_CMD for timeout & co.) inside the view.
 cg_view_setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ -z "$CG_SKIP" ] || skip "$CG_SKIP"
 	if [ "$CG_VIEW" = v2 ]; then
 		[ -n "$CG_HOLD" ] || skip "no cgroup v2 view"
@@ -83,6 +88,13 @@ cg_view_teardown() {
 		done
 	fi
 	teardown_bundle
+}
+
+# Create and start the bundle's container, and wait until it runs.
+cg_start_container() {
+	husk create "$CID"
+	husk start "$CID"
+	wait_status "$CID" running
 }
 
 # The mount carrying controller CTRL as husk sees it ("" for v2's core files).

@@ -8,16 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load cgroup_view
 
-setup_file() {
-	cg_view_start
-}
-
-teardown_file() {
-	cg_view_stop
-}
-
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
 	cg_view_setup
 	setup_runtime_bundle sh -c 'sleep 1000 & sleep 1000 & read x </tmp/never'
 	mkfifo "$BUNDLE/rootfs/tmp/never"
@@ -28,9 +19,7 @@ teardown() {
 }
 
 start_container() {
-	husk create "$CID"
-	husk start "$CID"
-	wait_status "$CID" running
+	cg_start_container
 	# the two sleeps are up
 	for i in $(seq 100); do
 		[ "$(cg_get procs | wc -l)" -ge 3 ] && break

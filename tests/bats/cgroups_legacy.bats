@@ -6,24 +6,11 @@
 # suite must pass without the unified hierarchy.
 
 load helpers
+load cgroup_hide
 
-v1_view() { # CMD...: run CMD with only the v1 hierarchies under /sys/fs/cgroup
-	unshare -m sh -c '
-set -e
-mount --make-rprivate /
-hold=$(mktemp -d /tmp/husk-cgtest-view.XXXXXX)
-mount --rbind /sys/fs/cgroup "$hold"
-umount -l /sys/fs/cgroup
-mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
-for c in "$hold"/*; do
-	name=$(basename "$c")
-	[ "$name" = unified ] && continue
-	mountpoint -q "$c" || continue
-	mkdir -p "/sys/fs/cgroup/$name"
-	mount --bind "$c" "/sys/fs/cgroup/$name"
-done
-umount -l "$hold"; rmdir "$hold"
-exec "$@"' v1-view "$@"
+# Run CMD with only the v1 hierarchies under /sys/fs/cgroup.
+v1_view() { # CMD...
+	cg_hide unified "$@"
 }
 
 @test "cgroups: the manager suite passes on a v1-only (legacy) view" {

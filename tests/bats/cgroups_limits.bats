@@ -9,16 +9,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load cgroup_view
 
-setup_file() {
-	cg_view_start
-}
-
-teardown_file() {
-	cg_view_stop
-}
-
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
 	cg_view_setup
 	setup_runtime_bundle sleep 1000
 }
@@ -34,11 +25,7 @@ teardown() {
 	return 0
 }
 
-start_container() {
-	husk create "$CID"
-	husk start "$CID"
-	wait_status "$CID" running
-}
+start_container() { cg_start_container; }
 
 @test "cgroups: linux.resources land in the cgroup files" {
 	cg_require memory pids cpu cpuset

@@ -9,6 +9,7 @@
 # The container's cgroup.procs and cgroup.kill are checked on the way.
 
 load helpers
+load cgroup_hide
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
@@ -25,34 +26,24 @@ teardown() {
 husk_without() { # CTL ARGS...
 	local hide=$1
 	shift
-	unshare -m sh -c '
-set -e
-hide=$1; shift
-mount --make-rprivate /
-hold=$(mktemp -d /tmp/husk-cgtest-view.XXXXXX)
-mount --rbind /sys/fs/cgroup "$hold"
-umount -l /sys/fs/cgroup
-mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
-for c in "$hold"/*; do
-	name=$(basename "$c")
-	[ "$name" = "$hide" ] && continue
-	mountpoint -q "$c" || continue
-	mkdir -p "/sys/fs/cgroup/$name"
-	mount --bind "$c" "/sys/fs/cgroup/$name"
-done
-umount -l "$hold"; rmdir "$hold"
-exec "$@"' view "$hide" "$HUSK" --root "$HUSK_ROOT" "$@"
+	cg_hide "$hide" "$HUSK" --root "$HUSK_ROOT" "$@"
 }
 
-@test "cgroups: the eBPF device program denies a device inside the container (EPERM)" {
-	# /dev/fuse (c 10:229) opens without any capability: only the device
-	# policy can refuse it.
-	cfg '.process.args = ["sh", "-c", "(exec 3</dev/fuse); echo fuse=$?; head -c1 /dev/full | od -An -tx1; echo x >/dev/null && echo null=ok"]
-	   | .linux.resources.devices = [{"allow": false, "access": "rwm"},
-	                                 {"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}]
+# Run SCRIPT (sh) with the host's /dev/fuse bound in, under the device rules
+# "deny all" then RULE (a JSON object), v1's devices hierarchy hidden.
+# /dev/fuse (c 10:229) opens without any capability: only the device policy
+# can refuse it.
+run_fuse_policy() { # SCRIPT RULE
+	cfg --arg s "$1" --argjson rule "$2" '.process.args = ["sh", "-c", $s]
+	   | .linux.resources.devices = [{"allow": false, "access": "rwm"}, $rule]
 	   | .mounts += [{"destination": "/dev/fuse", "type": "bind", "source": "/dev/fuse", "options": ["bind"]}]'
 	run husk_without devices run "$CID"
 	echo "$output"
+}
+
+@test "cgroups: the eBPF device program denies a device inside the container (EPERM)" {
+	run_fuse_policy '(exec 3</dev/fuse); echo fuse=$?; head -c1 /dev/full | od -An -tx1; echo x >/dev/null && echo null=ok' \
+		'{"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/fuse"*"Operation not permitted"* ]]
 	[[ "$output" == *"fuse="[12]* ]]
@@ -62,12 +53,8 @@ exec "$@"' view "$hide" "$HUSK" --root "$HUSK_ROOT" "$@"
 }
 
 @test "cgroups: a rule allowing the device lets the same open succeed" {
-	cfg '.process.args = ["sh", "-c", "(exec 3</dev/fuse); echo fuse=$?"]
-	   | .linux.resources.devices = [{"allow": false, "access": "rwm"},
-	                                 {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]
-	   | .mounts += [{"destination": "/dev/fuse", "type": "bind", "source": "/dev/fuse", "options": ["bind"]}]'
-	run husk_without devices run "$CID"
-	echo "$output"
+	run_fuse_policy '(exec 3</dev/fuse); echo fuse=$?' \
+		'{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"fuse=0"* ]]
 	assert_no_leftovers "$CID"

@@ -3,21 +3,13 @@
 # container's settings applied.  HUSK=/usr/sbin/runc runs them against runc.
 
 bats_require_minimum_version 1.5.0
-load helpers
-load ../engines/spec
+load exec_helpers
 
 setup() {
 	spec_bundle
 	cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 321, hard: 654}]'
 }
 teardown() { spec_teardown; }
-
-start_container() {
-	create_detached
-	husk start "$CID"
-	wait_status running
-	PID=$(state_pid)
-}
 
 # husk exec with output through a file (no pipe a stray process could hold).
 hexec() {
@@ -67,10 +59,7 @@ hexec() {
 }
 
 @test "exec: joins a container's user namespace" {
-	cfg '.linux.namespaces += [{type: "user"}] |
-		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
-		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
-	chmod 755 "$TEST_TMP" "$BUNDLE"
+	userns_config 100000 100000
 	start_container
 	hexec "$CID" sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u'
 	[ "$status" -eq 0 ]

@@ -5,8 +5,7 @@
 # HUSK=/usr/sbin/runc runs them against runc.
 
 bats_require_minimum_version 1.5.0
-load helpers
-load ../engines/spec
+load exec_helpers
 
 setup() {
 	spec_bundle
@@ -16,13 +15,6 @@ setup() {
 teardown() {
 	[ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null
 	spec_teardown
-}
-
-start_container() {
-	create_detached
-	husk start "$CID"
-	wait_status running
-	PID=$(state_pid)
 }
 
 @test "exec CVE-2024-21626: a host directory fd open in husk's caller does not reach the process" {

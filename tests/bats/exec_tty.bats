@@ -5,18 +5,10 @@
 # HUSK=/usr/sbin/runc runs them against runc.
 
 bats_require_minimum_version 1.5.0
-load helpers
-load ../engines/spec
+load exec_helpers
 
 setup() { spec_bundle; }
 teardown() { spec_teardown; }
-
-start_container() {
-	create_detached
-	husk start "$CID"
-	wait_status running
-	PID=$(state_pid)
-}
 
 # Run a command line under a pty of our own (script), output in $output.
 under_pty() { # COMMAND-STRING [STDIN-TEXT]

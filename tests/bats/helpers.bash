@@ -67,6 +67,56 @@ setup_runtime_bundle() { # [ARG...]
 	cd "$BUNDLE"
 }
 
+# A new user namespace that maps the container's ids 0-65535 to the host's
+# from HOST-UID and HOST-GID, and a bundle the mapped root can reach (with
+# "chown", the rootfs becomes the mapped root's, as with any engine).
+userns_config() { # HOST-UID HOST-GID [chown]
+	cfg --argjson u "$1" --argjson g "$2" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: $u, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $g, size: 65536}]'
+	[ "${3:-}" != chown ] || chown -R "$1:$2" "$BUNDLE/rootfs"
+	chmod 755 "$TEST_TMP" "$BUNDLE"
+}
+
+# For the files that load ../engines/spec (try_create): create fails, and
+# leaves no container that `state` would show.
+create_refused() {
+	try_create
+	echo "$output"
+	[ "$status" -ne 0 ] || return 1
+	run husk state "$CID"
+	[ "$status" -ne 0 ]
+}
+
+# The first of $lines are these, in order.
+lines_are() { # LINE...
+	local i=0 want
+	for want in "$@"; do
+		[ "${lines[$i]}" = "$want" ] || { echo "line $i: '${lines[$i]}', expected '$want'"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# $output holds each TEXT.
+output_has() { # TEXT...
+	local t
+	for t in "$@"; do
+		[[ "$output" == *"$t"* ]] || { echo "not in the output: $t"; return 1; }
+	done
+}
+
+# SIGTERM a `husk vm boot` monitor started in the background (its output in
+# FILE): it stops the guest, says so, exits 2 and is gone.
+vm_sigterm_stops() { # PID FILE
+	kill -TERM "$1"
+	local rc=0
+	wait "$1" || rc=$?
+	cat "$2"
+	[ "$rc" -eq 2 ] || return 1
+	grep -q 'vm: stopped: signal' "$2" || return 1
+	! kill -0 "$1" 2>/dev/null
+}
+
 # Poll (bounded) until `husk state ID` reports STATUS.
 wait_status() { # ID STATUS
 	local i
@@ -94,4 +144,27 @@ run_on_pty() {
 	local seconds=$1
 	shift
 	SHELL=/bin/bash timeout -k 5 "$seconds" script -qec "exec $*" /dev/null
+}
+
+# The security suites' bundle: cwd is the bundle and the rootfs is writable,
+# so a test can plant files or let the container leave evidence there.
+setup_writable_bundle() { # [ARG...]: process.args
+	setup_bundle "$@"
+	cd "$BUNDLE"
+	cfg '.root.readonly = false'
+}
+
+# Run SHELL-COMMAND as the container's process: $output/$status as bats run.
+in_ctr() { # SHELL-COMMAND
+	cfg --arg c "$1" '.process.args = ["sh", "-c", $c]'
+	run husk run "$CID"
+}
+
+# The container is refused before its process runs, and the error names WHAT.
+refused_before_run() { # WHAT
+	in_ctr 'echo RAN'
+	echo "$output"
+	[ "$status" -ne 0 ] || return 1
+	[[ "$output" == *"$1"* ]] || return 1
+	[[ "$output" != *RAN* ]]
 }

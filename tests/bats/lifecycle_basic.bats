@@ -28,28 +28,35 @@ state_status() { husk state "$1" | jq -r .status; }
 	assert_no_leftovers "$CID"
 }
 
+# husk run in the foreground, in the background of the test (RUNPID), until
+# the container runs.
+run_in_background() {
+	"$HUSK" --root "$HUSK_ROOT" run "$CID" &
+	RUNPID=$!
+	for _ in $(seq 100); do [ "$(state_status "$CID" 2>/dev/null)" = running ] && break; sleep 0.05; done
+}
+
+# The husk run in the background ended with STATUS.
+run_exited_with() { # STATUS
+	local rc=0
+	wait "$RUNPID" || rc=$?
+	[ "$rc" -eq "$1" ]
+}
+
 @test "run: killed by a signal gives 128+N" {
 	cfg '.process.args = ["sleep", "100"]'
-	"$HUSK" --root "$HUSK_ROOT" run "$CID" &
-	local runpid=$!
-	for _ in $(seq 100); do [ "$(state_status "$CID" 2>/dev/null)" = running ] && break; sleep 0.05; done
+	run_in_background
 	husk kill "$CID" KILL
-	local rc=0
-	wait "$runpid" || rc=$?
-	[ "$rc" -eq 137 ]
+	run_exited_with 137
 	assert_no_leftovers "$CID"
 }
 
 @test "run: signals sent to husk reach the container init" {
 	cfg '.process.args = ["sh", "-c", "trap \"echo got-usr1 > /tmp/sig; exit 3\" USR1; while :; do sleep 0.05; done"]'
-	"$HUSK" --root "$HUSK_ROOT" run "$CID" &
-	local runpid=$!
-	for _ in $(seq 100); do [ "$(state_status "$CID" 2>/dev/null)" = running ] && break; sleep 0.05; done
+	run_in_background
 	sleep 0.2 # the shell installs its trap
-	kill -USR1 "$runpid"
-	local rc=0
-	wait "$runpid" || rc=$?
-	[ "$rc" -eq 3 ]
+	kill -USR1 "$RUNPID"
+	run_exited_with 3
 	[ "$(cat "$BUNDLE/rootfs/tmp/sig")" = got-usr1 ]
 	assert_no_leftovers "$CID"
 }

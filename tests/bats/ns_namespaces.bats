@@ -93,12 +93,7 @@ all_namespaces='[{"type":"pid"},{"type":"network"},{"type":"mount"},{"type":"ipc
 }
 
 @test "user namespace: maps written, root inside is mapped" {
-	cfg '.linux.namespaces += [{"type":"user"}]
-		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
-		| .linux.gidMappings = [{"containerID":0,"hostID":200000,"size":65536}]'
-	# The rootfs belongs to the mapped root, as with any engine.
-	chown -R 100000:200000 "$BUNDLE/rootfs"
-	chmod 755 "$TEST_TMP" "$BUNDLE"
+	userns_config 100000 200000 chown
 	husk run -d --pid-file "$TEST_TMP/pid" "$CID"
 	local pid
 	pid=$(cat "$TEST_TMP/pid")
@@ -124,12 +119,8 @@ all_namespaces='[{"type":"pid"},{"type":"network"},{"type":"mount"},{"type":"ipc
 	husk run -d --pid-file "$TEST_TMP/pid1" "$CID-a"
 	local a
 	a=$(cat "$TEST_TMP/pid1")
-	cfg --arg p "/proc/$a/ns" '.linux.namespaces |= map(if .type == "network" then .path = $p + "/net" else . end)
-		| .linux.namespaces += [{"type":"user"}]
-		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
-		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	chmod 755 "$TEST_TMP" "$BUNDLE"
+	cfg --arg p "/proc/$a/ns" '.linux.namespaces |= map(if .type == "network" then .path = $p + "/net" else . end)'
+	userns_config 100000 100000 chown
 	husk run -d --pid-file "$TEST_TMP/pid2" "$CID-b"
 	local b
 	b=$(cat "$TEST_TMP/pid2")

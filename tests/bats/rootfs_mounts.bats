@@ -199,12 +199,7 @@ mnt_line() { echo "$1" | awk -v mp="$2" '$5 == mp' | tail -1; }
 }
 
 @test "rootfs: user namespace: devices are bind-mounted from the host" {
-	cfg '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	# the container's root (host uid 100000) must be able to reach its rootfs
-	chmod 755 "$TEST_TMP" "$BUNDLE"
+	userns_config 100000 100000 chown
 	run_in 'stat -c "%n %t:%T" /dev/null /dev/zero; grep " /dev/null " /proc/self/mountinfo; echo x > /dev/null && echo ok'
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "/dev/null 1:3" ]]

@@ -9,20 +9,8 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup() {
-	setup_bundle
-	cd "$BUNDLE"
-	cfg '.root.readonly = false'
-}
-
-teardown() {
-	teardown_bundle
-}
-
-in_ctr() {
-	cfg --arg c "$1" '.process.args = ["sh", "-c", $c]'
-	run husk run "$CID"
-}
+setup() { setup_writable_bundle; }
+teardown() { teardown_bundle; }
 
 # ---- CVE-2024-21626 --------------------------------------------------------
 

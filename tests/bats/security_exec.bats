@@ -7,9 +7,8 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	setup_bundle
-	cd "$BUNDLE"
-	cfg '.root.readonly = false | .process.args = ["sh", "-c", "trap \"exit 0\" TERM; while :; do sleep 0.05; done"]'
+	setup_writable_bundle
+	cfg '.process.args = ["sh", "-c", "trap \"exit 0\" TERM; while :; do sleep 0.05; done"]'
 }
 
 teardown() {

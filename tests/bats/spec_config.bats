@@ -20,10 +20,7 @@ run_proc() { # jq filter for .process.args, e.g. '["sh","-c","id -u"]'
 
 @test "config.md#root: a root path that does not exist fails create" {
 	cfg '.root.path = "no-such-rootfs"'
-	try_create
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#root: readonly true makes the root filesystem read-only" {
@@ -143,11 +140,7 @@ rbind-rw" ]
 
 @test "config.md#process: a cwd that is not absolute is an error" {
 	cfg '.process.cwd = "relative/dir"'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#process: env is the process environment" {
@@ -171,10 +164,7 @@ rbind-rw" ]
 
 @test "config.md#process: args must have at least one entry" {
 	cfg '.process.args = []'
-	try_create
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#posix-process: rlimits: soft and hard match the configured values" {
@@ -188,20 +178,12 @@ rbind-rw" ]
 
 @test "config.md#posix-process: an rlimit type the kernel does not know is an error" {
 	cfg '.process.rlimits = [{type: "RLIMIT_NOT_A_LIMIT", soft: 1, hard: 1}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#posix-process: duplicated rlimit types are an error" {
 	cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 100, hard: 100}, {type: "RLIMIT_NOFILE", soft: 200, hard: 200}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#linux-process: capabilities: each set is what was configured" {
@@ -279,10 +261,7 @@ rbind-rw" ]
 	cfg '.process.user = {uid: 1000, gid: 1001, additionalGids: [2000, 2001], umask: 63}'
 	run_proc '["sh", "-c", "id -u; id -g; id -G; umask"]'
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 1000 ]
-	[ "${lines[1]}" = 1001 ]
-	[ "${lines[2]}" = "1001 2000 2001" ]
-	[ "${lines[3]}" = 0077 ]
+	lines_are 1000 1001 "1001 2000 2001" 0077
 }
 
 @test "config.md#hostname: hostname is set in the container's UTS namespace" {

@@ -90,11 +90,7 @@ hold_ns() {
 @test "config-linux.md#namespaces: a path that is not a namespace of that type is an error" {
 	hold_ns --net --uts
 	cfg --arg p "/proc/$HOLDER/ns/uts" '.linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "network", path: $p}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 	assert_no_leftovers "$CID"
 }
 
@@ -102,28 +98,16 @@ hold_ns() {
 	hold_ns --net
 	cfg --arg p "proc/$HOLDER/ns/net" '.linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "network", path: $p}]'
 	cd /
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config-linux.md#namespaces: duplicated namespace types are an error" {
 	cfg '.linux.namespaces += [{type: "network"}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config-linux.md#user-namespace-mappings: uid and gid mappings are written for a new user namespace" {
-	cfg '.linux.namespaces += [{type: "user"}] |
-		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
-		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
-	# The rootfs must be reachable by the mapped root.
-	chmod 755 "$TEST_TMP" "$BUNDLE"
+	userns_config 100000 200000
 	run_proc '["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u"]'
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^\ *0\ +100000\ +65536$ ]]
@@ -143,11 +127,7 @@ hold_ns() {
 @test "config-linux.md#devices: a file at path that does not match the device is an error" {
 	echo "not a device" >"$BUNDLE/rootfs/spec-dev"
 	cfg '.linux.devices = [{path: "/spec-dev", type: "c", major: 1, minor: 3}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config-linux.md#default-devices: null, zero, full, random, urandom, tty and ptmx are supplied" {
@@ -239,8 +219,7 @@ fuse-denied" ]
 	cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"} | .linux.namespaces += [{type: "ipc"}] | .linux.namespaces |= unique_by(.type)'
 	run_proc '["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni"]'
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 1 ]
-	[ "${lines[1]}" = 1234 ]
+	lines_are 1 1234
 	[ "$(cat /proc/sys/kernel/shmmni)" != 1234 ]
 }
 
@@ -258,11 +237,7 @@ fuse-denied" ]
 
 @test "config-linux.md#seccomp: a syscall rule with no names is an error" {
 	cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: [], action: "SCMP_ACT_ERRNO"}]}'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config-linux.md#rootfs-mount-propagation: rootfsPropagation sets the propagation of the rootfs mount" {
@@ -316,10 +291,6 @@ tmp-rw" ]
 @test "config-linux.md#intelrdt: intelRdt without a mounted resctrl is an error" {
 	grep -q ' resctrl ' /proc/self/mountinfo && skip "resctrl is mounted on this host"
 	cfg '.linux.intelRdt = {closID: "spec", l3CacheSchema: "L3:0=ff"}'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 	[ ! -e /sys/fs/resctrl/spec ]
 }

@@ -111,20 +111,12 @@ log_lines() { tr '\n' ' ' <"$LOG" | sed 's/ $//'; }
 
 @test "config.md#posix-platform-hooks: a hook path that is not absolute is an error" {
 	cfg '.hooks.createRuntime = [{path: "bin/true"}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#posix-platform-hooks: a timeout that is not greater than zero is an error" {
 	cfg '.hooks.createRuntime = [{path: "/bin/true", timeout: 0}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "config.md#prestart: prestart hooks run during create, in the runtime namespace, before createRuntime" {

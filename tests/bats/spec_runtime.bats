@@ -84,11 +84,7 @@ teardown() { spec_teardown; }
 
 @test "runtime.md#lifecycle: if the environment cannot be created, create fails" {
 	cfg '.mounts += [{destination: "/data", type: "none", source: "/nonexistent-husk-spec-source", options: ["rbind"]}]'
-	try_create
-	echo "$output"
-	[ "$status" -ne 0 ]
-	run husk state "$CID"
-	[ "$status" -ne 0 ]
+	create_refused
 }
 
 @test "runtime.md#lifecycle: delete destroys what create made (process, cgroup, state)" {

@@ -24,13 +24,28 @@ start_receiver() { # [INPUT]
 	return 1
 }
 
-@test "console socket: the process's stdio is the pty the socket received" {
-	cfg '.process.args = ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo stdio-is-a-tty; tty"]'
+# husk run -d with the console socket; the receiver's copy of what the
+# container wrote on its terminal is in $TEST_TMP/console.out (and printed).
+run_on_console() {
 	start_receiver
 	husk run -d --console-socket "$SOCK" "$CID"
 	wait "$RECV_PID"
 	RECV_PID=
 	cat "$TEST_TMP/console.out"
+}
+
+# create with --console-socket SOCKET fails (exit 1) saying MESSAGE, and
+# leaves nothing behind.
+create_refused_with_socket() { # SOCKET MESSAGE
+	run husk create --console-socket "$1" "$CID"
+	[ "$status" -eq 1 ] || return 1
+	[[ "$output" == *"$2"* ]] || return 1
+	assert_no_leftovers "$CID"
+}
+
+@test "console socket: the process's stdio is the pty the socket received" {
+	cfg '.process.args = ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo stdio-is-a-tty; tty"]'
+	run_on_console
 	grep -q "stdio-is-a-tty" "$TEST_TMP/console.out"
 	# The pty comes from the container's own devpts: its name inside is /dev/pts/N.
 	grep -q "^/dev/pts/[0-9]" "$TEST_TMP/console.out"
@@ -55,20 +70,14 @@ start_receiver() { # [INPUT]
 
 @test "consoleSize is the terminal's size" {
 	cfg '.process.consoleSize = {"height": 33, "width": 111} | .process.args = ["stty", "size"]'
-	start_receiver
-	husk run -d --console-socket "$SOCK" "$CID"
-	wait "$RECV_PID"
-	RECV_PID=
+	run_on_console
 	grep -q "^33 111" "$TEST_TMP/console.out"
 	husk delete -f "$CID"
 }
 
 @test "/dev/console is the container's terminal" {
 	cfg '.process.args = ["sh", "-c", "echo via-console > /dev/console"]'
-	start_receiver
-	husk run -d --console-socket "$SOCK" "$CID"
-	wait "$RECV_PID"
-	RECV_PID=
+	run_on_console
 	grep -q "via-console" "$TEST_TMP/console.out"
 	husk delete -f "$CID"
 }
@@ -85,29 +94,19 @@ start_receiver() { # [INPUT]
 
 @test "terminal false with --console-socket is refused" {
 	cfg '.process.terminal = false'
-	run husk create --console-socket "$SOCK" "$CID"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"terminal is false"* ]]
-	assert_no_leftovers "$CID"
+	create_refused_with_socket "$SOCK" "terminal is false"
 }
 
 @test "console socket nobody listens on: create fails cleanly" {
 	cfg '.process.args = ["sleep", "4545"]'
-	run husk create --console-socket "$TEST_TMP/nobody.sock" "$CID"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"console socket"* ]]
-	assert_no_leftovers "$CID"
+	create_refused_with_socket "$TEST_TMP/nobody.sock" "console socket"
 	run ! pgrep -f "sleep 4545"
 }
 
 @test "terminal owner: process.user.uid 1000 owns its pty, the group stays tty (5), as runc" {
 	cfg '.process.user = {"uid": 1000, "gid": 1000} |
 	     .process.args = ["sh", "-c", "stat -c owner=%u:%g $(tty); ls -ln /proc/self/fd/0 >/dev/null && echo done"]'
-	start_receiver
-	husk run -d --console-socket "$SOCK" "$CID"
-	wait "$RECV_PID"
-	RECV_PID=
-	cat "$TEST_TMP/console.out"
+	run_on_console
 	grep -q "owner=1000:5" "$TEST_TMP/console.out"
 	wait_status "$CID" stopped
 	husk delete "$CID"

@@ -63,6 +63,18 @@ assert_all_checks_pass() {
 	dd if="$VM_TMP/disk.img" bs=512 skip=8 count=1 2>/dev/null | grep -q 'husk-guest wrote this sector'
 }
 
+# The guest ran to its end (status 0, "husk-guest: PASS") and reported each
+# CHECK as passed ("ok N - CHECK", CHECK a grep pattern).
+guest_passed() { # CHECK...
+	echo "$output"
+	[ "$status" -eq 0 ] || return 1
+	local check
+	for check in "$@"; do
+		grep -q "^ok .* - $check" <<<"$output" || { echo "not passed: $check"; return 1; }
+	done
+	[[ "$output" == *"husk-guest: PASS"* ]]
+}
+
 @test "vm boot: bzImage guest (64-bit entry) passes every check" {
 	boot_guest "$GUESTS/guest-bzimage"
 	assert_all_checks_pass
@@ -100,29 +112,20 @@ assert_all_checks_pass() {
 		exec "$0" vm boot --kernel "$1" --memory 16 --net tap=husktap0 \
 			--cmdline "husk.guest=1 husk.net_ip=10.0.2.15 husk.net_peer=10.0.2.2" </dev/null' \
 		"$HUSK" "$GUESTS/guest-bzimage"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	grep -q '^ok .* - virtio-net: the host answers through the tap (ARP reply)' <<<"$output"
-	[[ "$output" == *"husk-guest: PASS"* ]]
+	guest_passed 'virtio-net: the host answers through the tap (ARP reply)'
 }
 
 @test "vm boot: one vCPU, no devices, no initrd" {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-bzimage" --memory 16 \
 		--cmdline "husk.guest=1 husk.mem=16" </dev/null
-	echo "$output"
-	[ "$status" -eq 0 ]
-	grep -q '^ok .* - initrd: none given, none announced' <<<"$output"
-	grep -q '^ok .* - mptable: one processor entry per vCPU' <<<"$output"
-	[[ "$output" == *"husk-guest: PASS"* ]]
+	guest_passed 'initrd: none given, none announced' \
+		'mptable: one processor entry per vCPU'
 }
 
 @test "vm boot: memory above 3 GiB is split around the MMIO hole" {
 	run "$HUSK" vm boot --kernel "$GUESTS/guest-pvh.elf" --memory 4096 \
 		--cmdline "husk.guest=1 husk.mem=4096" </dev/null
-	echo "$output"
-	[ "$status" -eq 0 ]
-	grep -q '^ok .* - e820: RAM adds up to --memory' <<<"$output"
-	[[ "$output" == *"husk-guest: PASS"* ]]
+	guest_passed 'e820: RAM adds up to --memory'
 }
 
 @test "vm boot: --hugepages boots from the hugetlb pool, or says the pool is short" {
@@ -157,14 +160,7 @@ assert_all_checks_pass() {
 		--cmdline "husk.guest=1 husk.end=hang" </dev/null >"$VM_TMP/out" 2>&1 &
 	local pid=$!
 	for _ in $(seq 50); do grep -q 'husk-guest: PASS' "$VM_TMP/out" && break; sleep 0.1; done
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	cat "$VM_TMP/out"
-	[ "$rc" -eq 2 ]
-	grep -q 'vm: stopped: signal' "$VM_TMP/out"
-	run kill -0 "$pid"
-	[ "$status" -ne 0 ]
+	vm_sigterm_stops "$pid" "$VM_TMP/out"
 }
 
 @test "vm boot: --console none keeps the guest's output off stdout" {
@@ -183,35 +179,31 @@ assert_all_checks_pass() {
 	grep -q 'vm: stopped: reset' "$VM_TMP/err"
 }
 
-@test "vm boot: missing kernel is a clear error" {
-	run "$HUSK" vm boot --kernel "$VM_TMP/nope" --memory 16
+# husk vm boot refuses KERNEL: exit 1, and MESSAGE says why.
+kernel_refused() { # KERNEL MESSAGE
+	run "$HUSK" vm boot --kernel "$1" --memory 16
 	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"kernel $VM_TMP/nope: open: no such file or directory"* ]]
+	[ "$status" -eq 1 ] || return 1
+	[[ "$output" == *"$2"* ]]
+}
+
+@test "vm boot: missing kernel is a clear error" {
+	kernel_refused "$VM_TMP/nope" "kernel $VM_TMP/nope: open: no such file or directory"
 }
 
 @test "vm boot: truncated bzImage is a clear error" {
 	head -c 8192 "$GUESTS/guest-bzimage" >"$VM_TMP/short"
-	run "$HUSK" vm boot --kernel "$VM_TMP/short" --memory 16
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"bzImage truncated"* ]]
+	kernel_refused "$VM_TMP/short" "bzImage truncated"
 }
 
 @test "vm boot: truncated ELF is a clear error" {
 	head -c 3000 "$GUESTS/guest-pvh.elf" >"$VM_TMP/short.elf"
-	run "$HUSK" vm boot --kernel "$VM_TMP/short.elf" --memory 16
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"ELF truncated"* ]]
+	kernel_refused "$VM_TMP/short.elf" "ELF truncated"
 }
 
 @test "vm boot: a file that is no kernel is a clear error" {
 	echo "not a kernel" >"$VM_TMP/text"
-	run "$HUSK" vm boot --kernel "$VM_TMP/text" --memory 16
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"not a kernel image: neither ELF nor bzImage"* ]]
+	kernel_refused "$VM_TMP/text" "not a kernel image: neither ELF nor bzImage"
 }
 
 @test "vm boot: too little memory is a clear error" {
@@ -222,19 +214,13 @@ assert_all_checks_pass() {
 	# a kernel whose init_size does not fit in the VM
 	cp "$GUESTS/guest-bzimage" "$VM_TMP/big"
 	printf '\x00\x00\x00\x10' | dd of="$VM_TMP/big" bs=1 seek=$((0x260)) conv=notrunc 2>/dev/null
-	run "$HUSK" vm boot --kernel "$VM_TMP/big" --memory 16
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"memory too small"* ]]
+	kernel_refused "$VM_TMP/big" "memory too small"
 }
 
 @test "vm boot: an old boot protocol is refused" {
 	cp "$GUESTS/guest-bzimage" "$VM_TMP/old"
 	printf '\x0a\x02' | dd of="$VM_TMP/old" bs=1 seek=$((0x206)) conv=notrunc 2>/dev/null
-	run "$HUSK" vm boot --kernel "$VM_TMP/old" --memory 16
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"boot protocol 2.10 is too old"* ]]
+	kernel_refused "$VM_TMP/old" "boot protocol 2.10 is too old"
 }
 
 @test "vm boot: no /dev/kvm is a clear error" {

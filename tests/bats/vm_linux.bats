@@ -181,14 +181,7 @@ boots_with_cpus() { # KERNEL-FILE N
 	for _ in $(seq 600); do grep -q 'reboot: System halted' "$VM_TMP/out" && break; sleep 0.2; done
 	grep -q 'reboot: System halted' "$VM_TMP/out"
 	kill -0 "$pid"
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	cat "$VM_TMP/out"
-	[ "$rc" -eq 2 ]
-	grep -q 'vm: stopped: signal' "$VM_TMP/out"
-	run kill -0 "$pid"
-	[ "$status" -ne 0 ]
+	vm_sigterm_stops "$pid" "$VM_TMP/out"
 }
 
 @test "vm linux: SIGTERM stops a running guest (exit 2)" {
@@ -199,12 +192,7 @@ boots_with_cpus() { # KERNEL-FILE N
 	local pid=$!
 	for _ in $(seq 600); do grep -q 'husk-linux-guest: running' "$VM_TMP/out" && break; sleep 0.2; done
 	grep -q 'husk-linux-guest: running' "$VM_TMP/out"
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	cat "$VM_TMP/out"
-	[ "$rc" -eq 2 ]
-	grep -q 'vm: stopped: signal' "$VM_TMP/out"
+	vm_sigterm_stops "$pid" "$VM_TMP/out"
 }
 
 # panic=-1: a panicking kernel restarts at once, through the same reset as a

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -19,6 +20,7 @@
 
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
+#include "tests/unit/helpers/dev_rules.h"
 #include "tests/unit/helpers/cgroup_mock.h"
 
 /* Runs insns on (type, access, major, minor); returns r0, or -1 on an
@@ -84,11 +86,7 @@ static void test_deny_all_then_allow(void **state)
 {
 	struct oci_device_cgroup rules[] = {
 	    {.allow = false, .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 3},
-	     .access = (char *)"rw"},
+	    DEV_RULE(true, "c", 1, 3, "rw"),
 	    {.allow = true, .type = (char *)"c", .major = {true, 136}, .access = (char *)"rwm"},
 	};
 	struct prog p = build(rules, 3);
@@ -107,11 +105,7 @@ static void test_later_rule_wins(void **state)
 	struct oci_device_cgroup rules[] = {
 	    {.allow = true, .access = (char *)"rwm"},
 	    {.allow = false, .type = (char *)"b", .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"b",
-	     .major = {true, 8},
-	     .minor = {true, 0},
-	     .access = (char *)"r"},
+	    DEV_RULE(true, "b", 8, 0, "r"),
 	};
 	struct prog p = build(rules, 3);
 	assert_int_equal(run(p.p, p.n, C, R | W | M, 5, 5), 1); /* allow all */
@@ -123,11 +117,7 @@ static void test_later_rule_wins(void **state)
 	/* a deny for one device after allow-all */
 	struct oci_device_cgroup r2[] = {
 	    {.allow = true, .access = (char *)"rwm"},
-	    {.allow = false,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 11},
-	     .access = (char *)"rwm"},
+	    DEV_RULE(false, "c", 1, 11, "rwm"),
 	};
 	p = build(r2, 2);
 	assert_int_equal(run(p.p, p.n, C, R, 1, 11), 0);
@@ -186,11 +176,7 @@ static void test_v1_writes(void **state)
 	} cases[] = {
 	    {{.allow = false, .access = (char *)"rwm"}, "devices.deny", "a"},
 	    {{.allow = true, .type = (char *)"a", .access = (char *)"rwm"}, "devices.allow", "a"},
-	    {{.allow = true,
-	      .type = (char *)"c",
-	      .major = {true, 1},
-	      .minor = {true, 3},
-	      .access = (char *)"rw"},
+	    {DEV_RULE(true, "c", 1, 3, "rw"),
 	     "devices.allow",
 	     "c 1:3 rw"},
 	    {{.allow = false, .type = (char *)"b", .major = {true, 8}, .access = (char *)"w"},
@@ -210,12 +196,6 @@ static void test_v1_writes(void **state)
 	cgmock_close(fd, dir, files);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_deny_all_then_allow), cmocka_unit_test(test_later_rule_wins),
-	    cmocka_unit_test(test_defaults_merge),	cmocka_unit_test(test_bad_rules),
-	    cmocka_unit_test(test_v1_writes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_deny_all_then_allow),
+	  cmocka_unit_test(test_later_rule_wins), cmocka_unit_test(test_defaults_merge),
+	  cmocka_unit_test(test_bad_rules), cmocka_unit_test(test_v1_writes))

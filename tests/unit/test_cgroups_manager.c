@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "tests/unit/helpers/cgroup_live.h"
 
 static char parent[64]; /* /husk-cgtest-PID */
 
@@ -71,30 +73,6 @@ static struct kid spawn_kid(void)
 	return (struct kid){pid, p[1]};
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return st;
-}
-
-static char *file_at(const char *dir, const char *file)
-{
-	cleanup_free char *p = xasprintf("%s/%s", dir, file);
-	char *out = NULL;
-	struct husk_err *err = NULL;
-	if (read_file_at(AT_FDCWD, p, &out, NULL, &err) < 0) {
-		husk_err_free(&err);
-		return NULL;
-	}
-	size_t l = strlen(out);
-	while (l && out[l - 1] == '\n')
-		out[--l] = '\0';
-	return out;
-}
-
 static bool dir_exists(const char *p)
 {
 	struct stat st;
@@ -104,21 +82,28 @@ static bool dir_exists(const char *p)
 static const char *const v1_dirs[] = {"memory", "cpu",	   "cpuacct", "cpuset", "pids",
 				      "blkio",	"devices", "freezer", "systemd"};
 
-static struct cgroup_manager *make(const char *leaf)
+/* A manager for PARENT/LEAF with a fresh kid in it. */
+static struct cgroup_manager *make_entered(const char *leaf, struct kid *k)
 {
-	cleanup_free char *path = xasprintf("%s/%s", parent, leaf);
-	struct cgroup_manager *cm = NULL;
+	struct cgroup_manager *cm = cglive_make(parent, leaf, NULL);
 	struct husk_err *err = NULL;
-	int r = cgroup_manager_create(NULL, path, false, &cm, &err);
-	if (r < 0)
-		fail_msg("create %s: %s", path, err->msg);
+	*k = spawn_kid();
+	if (cgroup_enter(cm, k->pid, &err) < 0)
+		fail_msg("enter %s: %s", leaf, err->msg);
 	return cm;
+}
+
+/* Reap a kid that was killed or told to exit. */
+static void kid_end(struct kid *k)
+{
+	cglive_reap(k->pid);
+	close(k->ctl);
 }
 
 static void test_create_enter_destroy(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("basic");
+	struct cgroup_manager *cm = cglive_make(parent, "basic", NULL);
 	struct husk_err *err = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
 		cleanup_free char *d = xasprintf("/sys/fs/cgroup/%s%s/basic", v1_dirs[i], parent);
@@ -131,7 +116,7 @@ static void test_create_enter_destroy(void **state)
 	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	/* The empty cpuset levels got their parent's cpus/mems, or no task could join. */
 	cleanup_free char *cs = xasprintf("/sys/fs/cgroup/cpuset%s/basic", parent);
-	cleanup_free char *cpus = file_at(cs, "cpuset.cpus");
+	cleanup_free char *cpus = cglive_read(cs, "cpuset.cpus");
 	assert_non_null(cpus);
 	assert_true(*cpus);
 	/* The kernel's view: the child is in path in every hierarchy. */
@@ -153,7 +138,7 @@ static void test_create_enter_destroy(void **state)
 
 	/* destroy of a live container kills it and removes every directory. */
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
-	int st = reap(k.pid);
+	int st = cglive_reap(k.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	close(k.ctl);
 	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
@@ -168,7 +153,7 @@ static void test_create_enter_destroy(void **state)
 static void test_serialize_load(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("ser ialized");
+	struct cgroup_manager *cm = cglive_make(parent, "ser ialized", NULL);
 	struct husk_err *err = NULL;
 	cleanup_free char *s = cgroup_manager_serialize(cm);
 	assert_null(strchr(s, '\n'));
@@ -188,7 +173,7 @@ static void test_serialize_load(void **state)
 	assert_int_equal(n, 1);
 	free(pids);
 	assert_int_equal(cgroup_kill_all(again, SIGKILL, &err), 0);
-	int st = reap(k.pid);
+	int st = cglive_reap(k.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	close(k.ctl);
 	assert_int_equal(cgroup_destroy(again, &err), 0);
@@ -205,25 +190,24 @@ static void test_serialize_load(void **state)
 static void test_freeze_thaw(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("freeze");
+	struct kid k;
+	struct cgroup_manager *cm = make_entered("freeze", &k);
 	struct husk_err *err = NULL;
-	struct kid k = spawn_kid();
-	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	assert_false(cgroup_is_frozen(cm));
 	assert_int_equal(cgroup_freeze(cm, true, &err), 0);
 	cleanup_free char *fz = xasprintf("/sys/fs/cgroup/freezer%s/freeze", parent);
-	cleanup_free char *st1 = file_at(fz, "freezer.state");
+	cleanup_free char *st1 = cglive_read(fz, "freezer.state");
 	assert_string_equal(st1, "FROZEN");
 	assert_true(cgroup_is_frozen(cm));
 	assert_int_equal(cgroup_freeze(cm, false, &err), 0);
-	cleanup_free char *st2 = file_at(fz, "freezer.state");
+	cleanup_free char *st2 = cglive_read(fz, "freezer.state");
 	assert_string_equal(st2, "THAWED");
 	assert_false(cgroup_is_frozen(cm));
 
 	/* A frozen container still dies on delete --force (kill, then thaw). */
 	assert_int_equal(cgroup_freeze(cm, true, &err), 0);
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
-	int st = reap(k.pid);
+	int st = cglive_reap(k.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	close(k.ctl);
 	assert_false(dir_exists(fz));
@@ -236,14 +220,14 @@ static void test_kill_all_other_signal(void **state)
 	/* The kids fork before the manager exists: a forked child exits with a
 	 * leak check under valgrind, and in it the parent's cm is unreachable. */
 	struct kid a = spawn_kid(), b = spawn_kid();
-	struct cgroup_manager *cm = make("sigterm");
+	struct cgroup_manager *cm = cglive_make(parent, "sigterm", NULL);
 	struct husk_err *err = NULL;
 	assert_int_equal(cgroup_enter(cm, a.pid, &err), 0);
 	assert_int_equal(cgroup_enter(cm, b.pid, &err), 0);
 	assert_int_equal(cgroup_kill_all(cm, SIGTERM, &err), 0);
-	int st = reap(a.pid);
+	int st = cglive_reap(a.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
-	st = reap(b.pid);
+	st = cglive_reap(b.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 	close(a.ctl);
 	close(b.ctl);
@@ -256,10 +240,9 @@ static void test_kill_all_other_signal(void **state)
 static void test_busy_leaf_refused(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("busy");
+	struct kid k;
+	struct cgroup_manager *cm = make_entered("busy", &k);
 	struct husk_err *err = NULL;
-	struct kid k = spawn_kid();
-	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	cleanup_free char *path = xasprintf("%s/busy", parent);
 	struct cgroup_manager *cm2 = NULL;
 	assert_int_not_equal(cgroup_manager_create(NULL, path, false, &cm2, &err), 0);
@@ -269,8 +252,7 @@ static void test_busy_leaf_refused(void **state)
 	cleanup_free char *d = xasprintf("/sys/fs/cgroup/memory%s/busy", parent);
 	assert_true(dir_exists(d));
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
-	reap(k.pid);
-	close(k.ctl);
+	kid_end(&k);
 	cgroup_manager_free(cm);
 }
 
@@ -302,15 +284,14 @@ static void test_failed_create_leaks_nothing(void **state)
 	cleanup_free char *u = xasprintf("/sys/fs/cgroup/unified%s/partial", parent);
 	assert_false(dir_exists(u));
 	kill(k.pid, SIGKILL);
-	reap(k.pid);
-	close(k.ctl);
+	kid_end(&k);
 	assert_int_equal(rmdir(fz), 0);
 }
 
 static void test_apply_v1(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("apply");
+	struct cgroup_manager *cm = cglive_make(parent, "apply", NULL);
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
 	r.memory.present = true;
@@ -332,7 +313,7 @@ static void test_apply_v1(void **state)
 #define CHECK(ctl, file, want)                                                                     \
 	do {                                                                                       \
 		snprintf(buf, sizeof(buf), "/sys/fs/cgroup/%s%s/apply", ctl, parent);              \
-		cleanup_free char *v = file_at(buf, file);                                         \
+		cleanup_free char *v = cglive_read(buf, file);                                     \
 		assert_non_null(v);                                                                \
 		assert_string_equal(v, want);                                                      \
 	} while (0)
@@ -345,7 +326,7 @@ static void test_apply_v1(void **state)
 	CHECK("pids", "pids.max", "42");
 	/* deny all, then runc's default allow list */
 	snprintf(buf, sizeof(buf), "/sys/fs/cgroup/devices%s/apply", parent);
-	cleanup_free char *list = file_at(buf, "devices.list");
+	cleanup_free char *list = cglive_read(buf, "devices.list");
 	assert_non_null(strstr(list, "c 1:3 rwm"));
 	assert_non_null(strstr(list, "c 136:* rwm"));
 	assert_null(strstr(list, "a *:* rwm"));
@@ -411,7 +392,7 @@ static int eat_memory(void)
 static void test_memory_limit_oom(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("oom");
+	struct cgroup_manager *cm = cglive_make(parent, "oom", NULL);
 	struct husk_err *err = NULL;
 	struct oci_resources r = {0};
 	r.memory.present = true;
@@ -426,7 +407,7 @@ static void test_memory_limit_oom(void **state)
 	pid_t pid = spawn_gated(&gate, eat_memory);
 	assert_int_equal(cgroup_enter(cm, pid, &err), 0);
 	assert_int_equal(write(gate, "x", 1), 1);
-	int st = reap(pid);
+	int st = cglive_reap(pid);
 	close(gate);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGKILL);
@@ -475,7 +456,7 @@ static int fork_bomb(void)
 static void test_pids_limit_bites(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("forkbomb");
+	struct cgroup_manager *cm = cglive_make(parent, "forkbomb", NULL);
 	struct husk_err *err = NULL;
 	struct oci_resources r = {.pids_present = true, .pids_limit = {true, 8}};
 	if (cgroup_apply(cm, &r, &err) < 0)
@@ -484,7 +465,7 @@ static void test_pids_limit_bites(void **state)
 	pid_t pid = spawn_gated(&gate, fork_bomb);
 	assert_int_equal(cgroup_enter(cm, pid, &err), 0);
 	assert_int_equal(write(gate, "x", 1), 1);
-	int st = reap(pid);
+	int st = cglive_reap(pid);
 	close(gate);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 7); /* 8 = the bomb itself + 7 children */
@@ -503,18 +484,16 @@ static void test_pids_limit_bites(void **state)
 static void test_stats_cpu(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("stats");
+	struct kid k;
+	struct cgroup_manager *cm = make_entered("stats", &k);
 	struct husk_err *err = NULL;
-	struct kid k = spawn_kid();
-	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	struct cgroup_stats s;
 	assert_int_equal(cgroup_stats(cm, &s, &err), 0);
 	assert_int_equal(s.pids_current, 1);
 	assert_int_equal(s.n_percpu, (size_t)sysconf(_SC_NPROCESSORS_CONF));
 	cgroup_stats_free(&s);
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
-	reap(k.pid);
-	close(k.ctl);
+	kid_end(&k);
 	/* stats of a removed cgroup is an error */
 	assert_int_not_equal(cgroup_stats(cm, &s, &err), 0);
 	husk_err_free(&err);
@@ -526,7 +505,7 @@ static void test_stats_cpu(void **state)
 static void test_clone_into_and_enter_self(void **state)
 {
 	REQUIRE_V1();
-	struct cgroup_manager *cm = make("self");
+	struct cgroup_manager *cm = cglive_make(parent, "self", NULL);
 	struct husk_err *err = NULL;
 	int v2fd = cgroup_clone_fd(cm);
 	assert_int_equal(v2fd >= 0, mode == CGROUP_MODE_HYBRID);
@@ -575,7 +554,7 @@ static void test_clone_into_and_enter_self(void **state)
 		lines++;
 	assert_int_equal(lines, (int)ARRAY_SIZE(v1_dirs) + (mode == CGROUP_MODE_HYBRID));
 	assert_int_equal(write(q[1], "x", 1), 1);
-	int st = reap(pid);
+	int st = cglive_reap(pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	close(p[0]);
@@ -599,31 +578,22 @@ static void test_no_leftovers(void **state)
 		if (rmdir(d) < 0)
 			assert_int_equal(errno, ENOENT);
 	}
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "find /sys/fs/cgroup -name 'husk-cgtest-%d*' | grep -q .",
-		 (int)getpid());
-	assert_int_not_equal(system(cmd), 0);
+	cglive_assert_none_left();
 	(void)err;
 }
 
-int main(void)
+static int name_parent(void **state)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
 	if (is_root_v1())
 		printf("# cgroup mode: %s\n", mode == CGROUP_MODE_LEGACY ? "legacy" : "hybrid");
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create_enter_destroy),
-	    cmocka_unit_test(test_serialize_load),
-	    cmocka_unit_test(test_freeze_thaw),
-	    cmocka_unit_test(test_kill_all_other_signal),
-	    cmocka_unit_test(test_busy_leaf_refused),
-	    cmocka_unit_test(test_failed_create_leaks_nothing),
-	    cmocka_unit_test(test_apply_v1),
-	    cmocka_unit_test(test_memory_limit_oom),
-	    cmocka_unit_test(test_pids_limit_bites),
-	    cmocka_unit_test(test_stats_cpu),
-	    cmocka_unit_test(test_clone_into_and_enter_self),
-	    cmocka_unit_test(test_no_leftovers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return 0;
 }
+
+UNIT_MAIN(name_parent, NULL, cmocka_unit_test(test_create_enter_destroy),
+	  cmocka_unit_test(test_serialize_load), cmocka_unit_test(test_freeze_thaw),
+	  cmocka_unit_test(test_kill_all_other_signal), cmocka_unit_test(test_busy_leaf_refused),
+	  cmocka_unit_test(test_failed_create_leaks_nothing), cmocka_unit_test(test_apply_v1),
+	  cmocka_unit_test(test_memory_limit_oom), cmocka_unit_test(test_pids_limit_bites),
+	  cmocka_unit_test(test_stats_cpu), cmocka_unit_test(test_clone_into_and_enter_self),
+	  cmocka_unit_test(test_no_leftovers))

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -103,13 +104,5 @@ static void test_load_rejects(void **state)
 	cgroup_manager_free(cm);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cgroupfs_paths),
-	    cmocka_unit_test(test_systemd_paths),
-	    cmocka_unit_test(test_ctrl_names),
-	    cmocka_unit_test(test_load_rejects),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_cgroupfs_paths), cmocka_unit_test(test_systemd_paths),
+	  cmocka_unit_test(test_ctrl_names), cmocka_unit_test(test_load_rejects))

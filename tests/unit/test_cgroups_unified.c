@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,9 @@
 
 #include "cgroups/internal.h"
 #include "common/cleanup.h"
+#include "tests/unit/helpers/dev_rules.h"
 #include "common/util.h"
+#include "tests/unit/helpers/cgroup_live.h"
 
 #define V2ROOT "/sys/fs/cgroup/unified"
 
@@ -92,15 +95,6 @@ static int kid_open(struct kid *k, const char *path)
 	return e;
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return st;
-}
-
 static void kid_close(struct kid *k)
 {
 	close(k->cmd);
@@ -109,33 +103,14 @@ static void kid_close(struct kid *k)
 
 static char *knob(const char *leaf, const char *file)
 {
-	cleanup_free char *p = xasprintf(V2ROOT "%s/%s/%s", parent, leaf, file);
-	char *out = NULL;
-	struct husk_err *err = NULL;
-	if (read_file_at(AT_FDCWD, p, &out, NULL, &err) < 0) {
-		husk_err_free(&err);
-		return NULL;
-	}
-	size_t l = strlen(out);
-	while (l && out[l - 1] == '\n')
-		out[--l] = '\0';
-	return out;
-}
-
-static struct cgroup_manager *make(const char *leaf)
-{
-	cleanup_free char *path = xasprintf("%s/%s", parent, leaf);
-	struct cgroup_manager *cm = NULL;
-	struct husk_err *err = NULL;
-	if (cgroup_manager_create_at(CGROUP_MODE_UNIFIED, V2ROOT, path, &cm, &err) < 0)
-		fail_msg("create %s: %s", path, err->msg);
-	return cm;
+	cleanup_free char *dir = xasprintf(V2ROOT "%s/%s", parent, leaf);
+	return cglive_read(dir, file);
 }
 
 static void test_procs_freeze_kill(void **state)
 {
 	REQUIRE_V2();
-	struct cgroup_manager *cm = make("core");
+	struct cgroup_manager *cm = cglive_make(parent, "core", V2ROOT);
 	struct husk_err *err = NULL;
 	/* pure v2 enables what the parent offers for the container */
 	cleanup_free char *pdir = xasprintf(V2ROOT "%s", parent);
@@ -169,7 +144,7 @@ static void test_procs_freeze_kill(void **state)
 	/* kill --all on a frozen cgroup: cgroup.kill reaches frozen tasks. */
 	assert_int_equal(cgroup_freeze(cm, true, &err), 0);
 	assert_int_equal(cgroup_kill_all(cm, SIGKILL, &err), 0);
-	int st = reap(k.pid);
+	int st = cglive_reap(k.pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	kid_close(&k);
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
@@ -186,7 +161,7 @@ static void test_hugetlb(void **state)
 	assert_int_equal(cg_read(AT_FDCWD, V2ROOT "/cgroup.controllers", &ctl, &err), 0);
 	if (!strstr(ctl, "hugetlb"))
 		skip();
-	struct cgroup_manager *cm = make("huge");
+	struct cgroup_manager *cm = cglive_make(parent, "huge", V2ROOT);
 	struct oci_hugepage_limit hl[] = {{(char *)"2MB", 4 << 21}};
 	struct oci_resources r = {.hugepage_limits = hl, .n_hugepage_limits = 1};
 	if (cgroup_apply(cm, &r, &err) < 0)
@@ -212,7 +187,7 @@ static void test_ebpf_devices(void **state)
 	/* The kid forks before the manager exists: a forked child exits with a
 	 * leak check under valgrind, and in it the parent's cm is unreachable. */
 	struct kid k = spawn_kid();
-	struct cgroup_manager *cm = make("dev");
+	struct cgroup_manager *cm = cglive_make(parent, "dev", V2ROOT);
 	struct husk_err *err = NULL;
 	assert_int_equal(cgroup_enter(cm, k.pid, &err), 0);
 	assert_int_equal(kid_open(&k, "/dev/kmsg"), 0);
@@ -220,11 +195,7 @@ static void test_ebpf_devices(void **state)
 	/* deny all, allow /dev/full read-only; the runc defaults come on top */
 	struct oci_device_cgroup rules[] = {
 	    {.allow = false, .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 7},
-	     .access = (char *)"r"},
+	    DEV_RULE(true, "c", 1, 7, "r"),
 	};
 	struct oci_linux lnx = {.resources_present = true};
 	lnx.resources.devices = rules;
@@ -239,11 +210,7 @@ static void test_ebpf_devices(void **state)
 	/* replace: now also deny /dev/null explicitly (last rule wins) */
 	struct oci_device_cgroup rules2[] = {
 	    {.allow = false, .access = (char *)"rwm"},
-	    {.allow = true,
-	     .type = (char *)"c",
-	     .major = {true, 1},
-	     .minor = {true, 11},
-	     .access = (char *)"rw"},
+	    DEV_RULE(true, "c", 1, 11, "rw"),
 	};
 	struct oci_resources r2 = {.devices = rules2, .n_devices = 2};
 	if (cgroup_apply(cm, &r2, &err) < 0)
@@ -268,7 +235,7 @@ static void test_ebpf_devices(void **state)
 	assert_int_equal(a.q.prog_cnt, 1);
 
 	assert_int_equal(write(k.cmd, "q", 1), 1);
-	reap(k.pid);
+	cglive_reap(k.pid);
 	kid_close(&k);
 	assert_int_equal(cgroup_destroy(cm, &err), 0);
 	cgroup_manager_free(cm);
@@ -280,20 +247,15 @@ static void test_no_leftovers(void **state)
 	cleanup_free char *d = xasprintf(V2ROOT "%s", parent);
 	if (rmdir(d) < 0)
 		assert_int_equal(errno, ENOENT);
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "find /sys/fs/cgroup -name 'husk-cgtest-%d*' | grep -q .",
-		 (int)getpid());
-	assert_int_not_equal(system(cmd), 0);
+	cglive_assert_none_left();
 }
 
-int main(void)
+static int name_parent(void **state)
 {
 	snprintf(parent, sizeof(parent), "/husk-cgtest-%d", (int)getpid());
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_procs_freeze_kill),
-	    cmocka_unit_test(test_hugetlb),
-	    cmocka_unit_test(test_ebpf_devices),
-	    cmocka_unit_test(test_no_leftovers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return 0;
 }
+
+UNIT_MAIN(name_parent, NULL, cmocka_unit_test(test_procs_freeze_kill),
+	  cmocka_unit_test(test_hugetlb), cmocka_unit_test(test_ebpf_devices),
+	  cmocka_unit_test(test_no_leftovers))

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -239,15 +240,9 @@ static void test_missing_controller(void **state)
 	(void)m;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_blkio, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_net_hugetlb_pids, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_controller, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_blkio, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_net_hugetlb_pids, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_missing_controller, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown))

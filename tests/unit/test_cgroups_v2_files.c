@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -349,21 +350,15 @@ static void test_docker_zeros(void **state)
 	oci_resources_free(parsed);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
-	    cmocka_unit_test(test_conversions),
-	    cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_io, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
-	    cmocka_unit_test(test_needed_controllers),
-	    cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown),
-	    cmocka_unit_test(test_enable_controllers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_memory_check_before_update, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_cpu, setup, teardown),
+	  cmocka_unit_test(test_conversions),
+	  cmocka_unit_test_setup_teardown(test_pids, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_io, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_hugetlb_rdma, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_unified, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_only_set_fields, setup, teardown),
+	  cmocka_unit_test(test_needed_controllers),
+	  cmocka_unit_test_setup_teardown(test_docker_zeros, setup, teardown),
+	  cmocka_unit_test(test_enable_controllers))

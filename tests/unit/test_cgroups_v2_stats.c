@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,11 +156,5 @@ static void test_oom_watch_counts(void **state)
 	cgroup_oom_watch_free(w);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_stats_mapping, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_oom_watch_counts, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test_setup_teardown(test_stats_mapping, setup, teardown),
+	  cmocka_unit_test_setup_teardown(test_oom_watch_counts, setup, teardown))

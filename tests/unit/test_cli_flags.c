@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,14 +37,39 @@ static int parse(struct opts *o, struct cli_args *a, int argc, char **argv, stru
 	return cli_parse_flags(flags_for(o), argc, argv, 1, false, a, NULL, err);
 }
 
-static void test_long_short_go_style(void **state)
+/* Parse the NULL-terminated ARGV into *O and *A; the test fails on an error. */
+static void parse_ok(struct opts *o, struct cli_args *a, char **argv)
+{
+	struct husk_err *err = NULL;
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	if (parse(o, a, argc, argv, &err) < 0)
+		fail_msg("%s", err->msg);
+}
+
+/* Parsing ARGV fails, with an error that contains MSG (NULL: any error). */
+static void parse_fails(char **argv, const char *msg)
 {
 	struct opts o;
 	struct cli_args a;
 	struct husk_err *err = NULL;
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	assert_true(parse(&o, &a, argc, argv, &err) < 0);
+	if (msg)
+		assert_non_null(strstr(err->msg, msg));
+	husk_err_free(&err);
+}
+
+static void test_long_short_go_style(void **state)
+{
+	struct opts o;
+	struct cli_args a;
 	char *argv[] = {"run", "--bundle",	   "/b", "-pid-file=/p",
 			"-d",  "--preserve-fds=3", "ID", NULL};
-	assert_int_equal(parse(&o, &a, 7, argv, &err), 0);
+	parse_ok(&o, &a, argv);
 	assert_string_equal(o.bundle, "/b");
 	assert_string_equal(o.pid_file, "/p");
 	assert_true(o.detach);
@@ -58,9 +84,8 @@ static void test_flags_after_positional_and_dashdash(void **state)
 {
 	struct opts o;
 	struct cli_args a;
-	struct husk_err *err = NULL;
 	char *argv[] = {"run", "ID", "-b", "x", "--keep=false", "--", "--bundle", NULL};
-	assert_int_equal(parse(&o, &a, 7, argv, &err), 0);
+	parse_ok(&o, &a, argv);
 	assert_string_equal(o.bundle, "x");
 	assert_false(o.keep);
 	assert_int_equal(a.npos, 2);
@@ -72,9 +97,8 @@ static void test_negative_number_is_positional(void **state)
 {
 	struct opts o;
 	struct cli_args a;
-	struct husk_err *err = NULL;
 	char *argv[] = {"kill", "ID", "-9", NULL};
-	assert_int_equal(parse(&o, &a, 3, argv, &err), 0);
+	parse_ok(&o, &a, argv);
 	assert_int_equal(a.npos, 2);
 	assert_string_equal(a.pos[1], "-9");
 	cli_args_free(&a);
@@ -82,35 +106,26 @@ static void test_negative_number_is_positional(void **state)
 
 static void test_errors(void **state)
 {
-	struct opts o;
-	struct cli_args a;
-	struct husk_err *err = NULL;
 	char *unknown[] = {"run", "--nope", "ID", NULL};
-	assert_true(parse(&o, &a, 3, unknown, &err) < 0);
-	assert_non_null(strstr(err->msg, "flag provided but not defined: -nope"));
-	husk_err_free(&err);
+	parse_fails(unknown, "flag provided but not defined: -nope");
 	char *missing[] = {"run", "--bundle", NULL};
-	assert_true(parse(&o, &a, 2, missing, &err) < 0);
-	assert_non_null(strstr(err->msg, "needs an argument"));
-	husk_err_free(&err);
+	parse_fails(missing, "needs an argument");
 	char *badnum[] = {"run", "--preserve-fds", "x1", NULL};
-	assert_true(parse(&o, &a, 3, badnum, &err) < 0);
-	husk_err_free(&err);
+	parse_fails(badnum, NULL);
 	char *badbool[] = {"run", "--keep=maybe", NULL};
-	assert_true(parse(&o, &a, 2, badbool, &err) < 0);
-	husk_err_free(&err);
+	parse_fails(badbool, NULL);
 }
 
 static void test_help_and_stop_at_positional(void **state)
 {
 	struct opts o;
 	struct cli_args a;
-	struct husk_err *err = NULL;
 	char *argv[] = {"run", "--help", NULL};
-	assert_int_equal(parse(&o, &a, 2, argv, &err), 0);
+	parse_ok(&o, &a, argv);
 	assert_true(a.help);
 	cli_args_free(&a);
 	/* Global flags: stop at the command name. */
+	struct husk_err *err = NULL;
 	char *g[] = {"husk", "--root", "/r", "-debug", "state", "--bundle", "x", NULL};
 	const char *root = NULL;
 	bool debug = false;
@@ -148,15 +163,7 @@ static void test_repeatable(void **state)
 	free(env.v);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_long_short_go_style),
-	    cmocka_unit_test(test_flags_after_positional_and_dashdash),
-	    cmocka_unit_test(test_negative_number_is_positional),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_help_and_stop_at_positional),
-	    cmocka_unit_test(test_repeatable),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_long_short_go_style),
+	  cmocka_unit_test(test_flags_after_positional_and_dashdash),
+	  cmocka_unit_test(test_negative_number_is_positional), cmocka_unit_test(test_errors),
+	  cmocka_unit_test(test_help_and_stop_at_positional), cmocka_unit_test(test_repeatable))

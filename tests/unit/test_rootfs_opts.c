@@ -1,4 +1,5 @@
 /* The mount option table (runc's option set) and sysctl validation. */
+#include "tests/unit/helpers/unit_main.h"
 #include "tests/unit/helpers/rootfs_fixture.h"
 
 #include "rootfs/internal.h"
@@ -149,12 +150,5 @@ static void test_sysctl_rules(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_option_table),
-	    cmocka_unit_test(test_propagation_names),
-	    cmocka_unit_test(test_sysctl_rules),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_option_table), cmocka_unit_test(test_propagation_names),
+	  cmocka_unit_test(test_sysctl_rules))

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include "common/util.h"
 #include "oci/spec.h"
@@ -144,12 +145,5 @@ static void test_refused_without_mount_ns(void **state)
 	oci_config_free(cfg);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_config_order),
-	    cmocka_unit_test(test_propagation),
-	    cmocka_unit_test(test_refused_without_mount_ns),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_full_config_order), cmocka_unit_test(test_propagation),
+	  cmocka_unit_test(test_refused_without_mount_ns))

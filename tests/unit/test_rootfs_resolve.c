@@ -1,6 +1,7 @@
 /* open_in_root_raw and friends: ".." and symlinks (absolute, relative,
  * dangling, looping) never leave the root; procfs magic links are refused.
  * Every case runs twice: with openat2, and with the O_PATH walk fallback. */
+#include "tests/unit/helpers/unit_main.h"
 #include <linux/openat2.h>
 
 #include "tests/unit/helpers/rootfs_fixture.h"
@@ -252,13 +253,6 @@ static void test_clean_path(void **state)
 	cmocka_unit_test_setup_teardown(t, setup_openat2, teardown),                               \
 	    cmocka_unit_test_setup_teardown(t, setup_walk, teardown)
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    BOTH(test_plain_and_dotdot),       BOTH(test_symlinks_stay_inside),
-	    BOTH(test_nofollow_last),	       BOTH(test_magic_links_refused),
-	    BOTH(test_create_missing),	       BOTH(test_create_through_dangling_symlinks),
-	    cmocka_unit_test(test_clean_path),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, BOTH(test_plain_and_dotdot), BOTH(test_symlinks_stay_inside),
+	  BOTH(test_nofollow_last), BOTH(test_magic_links_refused), BOTH(test_create_missing),
+	  BOTH(test_create_through_dangling_symlinks), cmocka_unit_test(test_clean_path))

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,20 @@
 static struct oci_namespace ns_new[] = {
     {OCI_NS_PID, NULL}, {OCI_NS_NETWORK, NULL}, {OCI_NS_UTS, NULL}};
 
-static void test_new_flags(void **state)
+/* ns_plan_build on a config that lists only these N namespaces. */
+static int build(struct oci_namespace *ns, size_t n, struct ns_plan *plan, struct husk_err **err)
 {
 	struct oci_config cfg = {0};
-	cfg.linux_.namespaces = ns_new;
-	cfg.linux_.n_namespaces = 3;
+	cfg.linux_.namespaces = ns;
+	cfg.linux_.n_namespaces = n;
+	return ns_plan_build(&cfg, plan, err);
+}
+
+static void test_new_flags(void **state)
+{
 	struct ns_plan plan;
 	struct husk_err *err = NULL;
-	assert_int_equal(ns_plan_build(&cfg, &plan, &err), 0);
+	assert_int_equal(build(ns_new, 3, &plan, &err), 0);
 	assert_true(plan.new_flags == (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS));
 	assert_false(plan.any_join);
 	ns_plan_close(&plan);
@@ -29,23 +36,20 @@ static void test_new_flags(void **state)
 static void test_join_path_type_checked(void **state)
 {
 	struct oci_namespace ns[] = {{OCI_NS_NETWORK, "/proc/self/ns/net"}};
-	struct oci_config cfg = {0};
-	cfg.linux_.namespaces = ns;
-	cfg.linux_.n_namespaces = 1;
 	struct ns_plan plan;
 	struct husk_err *err = NULL;
-	assert_int_equal(ns_plan_build(&cfg, &plan, &err), 0);
+	assert_int_equal(build(ns, 1, &plan, &err), 0);
 	assert_true(plan.any_join);
 	assert_true(plan.join_fd[OCI_NS_NETWORK] >= 0);
 	ns_plan_close(&plan);
 	assert_int_equal(plan.join_fd[OCI_NS_NETWORK], -1);
 
 	ns[0].path = "/proc/self/ns/uts";
-	assert_true(ns_plan_build(&cfg, &plan, &err) < 0);
+	assert_true(build(ns, 1, &plan, &err) < 0);
 	assert_non_null(strstr(err->msg, "is not a network namespace"));
 	husk_err_free(&err);
 	ns[0].path = "/etc/hostname";
-	assert_true(ns_plan_build(&cfg, &plan, &err) < 0);
+	assert_true(build(ns, 1, &plan, &err) < 0);
 	assert_non_null(strstr(err->msg, "not a namespace file"));
 	husk_err_free(&err);
 }
@@ -93,13 +97,6 @@ static void test_id_map_format(void **state)
 	free(s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_new_flags),
-	    cmocka_unit_test(test_join_path_type_checked),
-	    cmocka_unit_test(test_validation),
-	    cmocka_unit_test(test_id_map_format),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_new_flags),
+	  cmocka_unit_test(test_join_path_type_checked), cmocka_unit_test(test_validation),
+	  cmocka_unit_test(test_id_map_format))

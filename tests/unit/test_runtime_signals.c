@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include "runtime/signals.h"
 
@@ -47,12 +48,5 @@ static void test_invalid(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_invalid),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_names), cmocka_unit_test(test_numbers),
+	  cmocka_unit_test(test_invalid))

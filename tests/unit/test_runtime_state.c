@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,12 +118,5 @@ static int teardown(void **state)
 	return rmdir(root);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_id_validate),
-	    cmocka_unit_test(test_round_trip_and_status),
-	    cmocka_unit_test(test_missing),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_id_validate),
+	  cmocka_unit_test(test_round_trip_and_status), cmocka_unit_test(test_missing))

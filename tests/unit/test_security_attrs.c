@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -347,21 +348,10 @@ static void test_selinux_not_enabled(void **state)
 	assert_int_equal(r.step, 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sched_batch_nice),
-		cmocka_unit_test(test_sched_fifo_priority),
-		cmocka_unit_test(test_sched_invalid),
-		cmocka_unit_test(test_ioprio),
-		cmocka_unit_test(test_personality),
-		cmocka_unit_test(test_mempolicy),
-		cmocka_unit_test(test_mempolicy_invalid),
-		cmocka_unit_test(test_oom_score_adj),
-		cmocka_unit_test(test_proc_writes_need_real_procfs),
-		cmocka_unit_test(test_proc_write_without_openat2),
-		cmocka_unit_test(test_apparmor_not_enabled),
-		cmocka_unit_test(test_selinux_not_enabled),
-	};
-	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
-}
+UNIT_MAIN(NULL, sec_group_teardown, cmocka_unit_test(test_sched_batch_nice),
+	  cmocka_unit_test(test_sched_fifo_priority), cmocka_unit_test(test_sched_invalid),
+	  cmocka_unit_test(test_ioprio), cmocka_unit_test(test_personality),
+	  cmocka_unit_test(test_mempolicy), cmocka_unit_test(test_mempolicy_invalid),
+	  cmocka_unit_test(test_oom_score_adj), cmocka_unit_test(test_proc_writes_need_real_procfs),
+	  cmocka_unit_test(test_proc_write_without_openat2),
+	  cmocka_unit_test(test_apparmor_not_enabled), cmocka_unit_test(test_selinux_not_enabled))

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -198,15 +199,8 @@ static void test_no_fd_reaches_the_exec(void **state)
 	assert_true(exec_and_count_fds(false) > 4);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_control_plain_chdir_escapes),
-		cmocka_unit_test(test_cwd_through_leaked_fd_is_refused),
-		cmocka_unit_test(test_cwd_refused_without_openat2),
-		cmocka_unit_test(test_cwd_inside_root_works),
-		cmocka_unit_test(test_cwd_must_be_absolute),
-		cmocka_unit_test(test_no_fd_reaches_the_exec),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_control_plain_chdir_escapes),
+	  cmocka_unit_test(test_cwd_through_leaked_fd_is_refused),
+	  cmocka_unit_test(test_cwd_refused_without_openat2),
+	  cmocka_unit_test(test_cwd_inside_root_works), cmocka_unit_test(test_cwd_must_be_absolute),
+	  cmocka_unit_test(test_no_fd_reaches_the_exec))

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -372,21 +373,14 @@ static void test_cache_rejects_tampering(void **state)
 	seccomp_prog_free(p);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cap_names),
-		cmocka_unit_test(test_cap_names_rejected),
-		cmocka_unit_test(test_caps_parse_sets_and_host_bounding),
-		cmocka_unit_test(test_caps_parse_error_names_the_set),
-		cmocka_unit_test(test_user_parse_valid),
-		cmocka_unit_test(test_user_parse_invalid),
-		cmocka_unit_test(test_build_counts_rules),
-		cmocka_unit_test(test_build_default_errno_ret_in_bpf),
-		cmocka_unit_test(test_build_errors),
-		cmocka_unit_test(test_tables_agree_with_libseccomp),
-		cmocka_unit_test_setup_teardown(test_cache_hit_is_identical, cache_setup, cache_teardown),
-		cmocka_unit_test_setup_teardown(test_cache_rejects_tampering, cache_setup, cache_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
-}
+UNIT_MAIN(NULL, sec_group_teardown, cmocka_unit_test(test_cap_names),
+	  cmocka_unit_test(test_cap_names_rejected),
+	  cmocka_unit_test(test_caps_parse_sets_and_host_bounding),
+	  cmocka_unit_test(test_caps_parse_error_names_the_set),
+	  cmocka_unit_test(test_user_parse_valid), cmocka_unit_test(test_user_parse_invalid),
+	  cmocka_unit_test(test_build_counts_rules),
+	  cmocka_unit_test(test_build_default_errno_ret_in_bpf),
+	  cmocka_unit_test(test_build_errors), cmocka_unit_test(test_tables_agree_with_libseccomp),
+	  cmocka_unit_test_setup_teardown(test_cache_hit_is_identical, cache_setup, cache_teardown),
+	  cmocka_unit_test_setup_teardown(test_cache_rejects_tampering, cache_setup,
+					  cache_teardown))

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -49,6 +50,25 @@ static int run_child(const struct oci_config *cfg, void (*probe)(struct sec_resu
 
 /* ---- capabilities ------------------------------------------------------- */
 
+/* Run the config in a child; the test fails unless it got to STEP (0: the
+ * exec, 1: refused while applying). */
+static struct result run_at_step(const struct oci_config *c, int step)
+{
+	struct result r;
+	run_child(c, NULL, NULL, &r);
+	assert_int_equal(r.step, step);
+	return r;
+}
+
+/* The bounding, permitted and effective sets are the same two capabilities. */
+static void same_caps(struct oci_config *c, const char *a, const char *b)
+{
+	c->process.capabilities.present = true;
+	c->process.capabilities.bounding = strv(a, b, NULL);
+	c->process.capabilities.permitted = strv(a, b, NULL);
+	c->process.capabilities.effective = strv(a, b, NULL);
+}
+
 static void test_caps_nonroot_exact_sets(void **state)
 {
 	struct oci_config *c = new_cfg(1000, 1000);
@@ -75,13 +95,8 @@ static void test_caps_nonroot_exact_sets(void **state)
 static void test_caps_root_subset(void **state)
 {
 	struct oci_config *c = new_cfg(0, 0);
-	c->process.capabilities.present = true;
-	c->process.capabilities.bounding = strv("CAP_CHOWN", "CAP_NET_RAW", NULL);
-	c->process.capabilities.permitted = strv("CAP_CHOWN", "CAP_NET_RAW", NULL);
-	c->process.capabilities.effective = strv("CAP_CHOWN", "CAP_NET_RAW", NULL);
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 0);
+	same_caps(c, "CAP_CHOWN", "CAP_NET_RAW");
+	struct result r = run_at_step(c, 0);
 	assert_int_equal(status_hex(&r, "CapBnd:\t"), BIT(C_CHOWN) | BIT(C_NET_RAW));
 	assert_int_equal(status_hex(&r, "CapEff:\t"), BIT(C_CHOWN) | BIT(C_NET_RAW));
 	assert_int_equal(status_hex(&r, "CapPrm:\t"), BIT(C_CHOWN) | BIT(C_NET_RAW));
@@ -98,13 +113,8 @@ static void test_caps_missing_from_host_bounding_is_dropped(void **state)
 		skip();
 	}
 	struct oci_config *c = new_cfg(0, 0);
-	c->process.capabilities.present = true;
-	c->process.capabilities.bounding = strv("CAP_CHOWN", "CAP_SYS_RESOURCE", NULL);
-	c->process.capabilities.permitted = strv("CAP_CHOWN", "CAP_SYS_RESOURCE", NULL);
-	c->process.capabilities.effective = strv("CAP_CHOWN", "CAP_SYS_RESOURCE", NULL);
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 0);
+	same_caps(c, "CAP_CHOWN", "CAP_SYS_RESOURCE");
+	struct result r = run_at_step(c, 0);
 	assert_int_equal(status_hex(&r, "CapEff:\t"), BIT(C_CHOWN));
 	assert_int_equal(status_hex(&r, "CapBnd:\t"), BIT(C_CHOWN));
 }
@@ -114,9 +124,7 @@ static void test_caps_unknown_name_is_error(void **state)
 	struct oci_config *c = new_cfg(0, 0);
 	c->process.capabilities.present = true;
 	c->process.capabilities.effective = strv("CAP_CHOWN", "CAP_NOT_A_CAP", NULL);
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 1);
+	struct result r = run_at_step(c, 1);
 	assert_non_null(strstr(r.msg, "CAP_NOT_A_CAP"));
 	assert_non_null(strstr(r.msg, "effective"));
 }
@@ -124,9 +132,7 @@ static void test_caps_unknown_name_is_error(void **state)
 static void test_caps_absent_nonroot_has_none(void **state)
 {
 	struct oci_config *c = new_cfg(65534, 65534);
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 0);
+	struct result r = run_at_step(c, 0);
 	assert_int_equal(status_hex(&r, "CapEff:\t"), 0);
 	assert_int_equal(status_hex(&r, "CapPrm:\t"), 0);
 	assert_non_null(strstr(r.status, "Uid:\t65534\t65534\t65534\t65534"));
@@ -138,9 +144,7 @@ static void test_additional_gids(void **state)
 	static uint32_t gids[] = {10, 20, 30};
 	c->process.user.additional_gids = gids;
 	c->process.user.n_additional_gids = 3;
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 0);
+	struct result r = run_at_step(c, 0);
 	assert_non_null(strstr(r.status, "Groups:\t10 20 30"));
 }
 
@@ -150,9 +154,7 @@ static void test_additional_gids_too_many(void **state)
 	size_t n = (size_t)sysconf(_SC_NGROUPS_MAX) + 1;
 	c->process.user.additional_gids = sec_calloc(n, sizeof(uint32_t));
 	c->process.user.n_additional_gids = n;
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 1);
+	struct result r = run_at_step(c, 1);
 	assert_int_equal(r.rc, E2BIG);
 	assert_non_null(strstr(r.msg, "additionalGids"));
 }
@@ -210,9 +212,7 @@ static void test_rlimit_unknown_and_duplicate(void **state)
 				   {.type = "RLIMIT_BOGUS", .soft = 1, .hard = 2}};
 	c->process.rlimits = rl;
 	c->process.n_rlimits = 2;
-	struct result r;
-	run_child(c, NULL, NULL, &r);
-	assert_int_equal(r.step, 1);
+	struct result r = run_at_step(c, 1);
 	assert_non_null(strstr(r.msg, "RLIMIT_BOGUS"));
 	rl[1].type = "RLIMIT_NOFILE";
 	run_child(c, NULL, NULL, &r);
@@ -232,17 +232,24 @@ static void probe_getppid(struct result *r, void *arg)
 	r->extra[3] = errno;
 }
 
-static void test_seccomp_errno_rule(void **state)
+/* Allow everything but getppid, which fails with ERRNO; run the probe. */
+static struct result run_getppid_denied(struct oci_config *c, int errno_ret)
 {
-	struct oci_config *c = new_cfg(0, 0);
-	c->process.no_new_privileges = true;
 	c->linux_.seccomp.present = true;
 	c->linux_.seccomp.default_action = sec_strdup("SCMP_ACT_ALLOW");
-	c->linux_.seccomp.syscalls = one_rule("getppid", "SCMP_ACT_ERRNO", 42);
+	c->linux_.seccomp.syscalls = one_rule("getppid", "SCMP_ACT_ERRNO", errno_ret);
 	c->linux_.seccomp.n_syscalls = 1;
 	struct result r;
 	run_child(c, probe_getppid, NULL, &r);
 	assert_int_equal(r.step, 0);
+	return r;
+}
+
+static void test_seccomp_errno_rule(void **state)
+{
+	struct oci_config *c = new_cfg(0, 0);
+	c->process.no_new_privileges = true;
+	struct result r = run_getppid_denied(c, 42);
 	assert_int_equal(r.extra[0], -1);
 	assert_int_equal(r.extra[1], 42);
 	assert_true(r.extra[2] > 0);
@@ -258,13 +265,7 @@ static void test_seccomp_without_nnp_drops_sys_admin_after_load(void **state)
 	c->process.capabilities.bounding = strv("CAP_CHOWN", "CAP_KILL", NULL);
 	c->process.capabilities.permitted = strv("CAP_CHOWN", "CAP_KILL", NULL);
 	c->process.capabilities.effective = strv("CAP_CHOWN", NULL);
-	c->linux_.seccomp.present = true;
-	c->linux_.seccomp.default_action = sec_strdup("SCMP_ACT_ALLOW");
-	c->linux_.seccomp.syscalls = one_rule("getppid", "SCMP_ACT_ERRNO", 7);
-	c->linux_.seccomp.n_syscalls = 1;
-	struct result r;
-	run_child(c, probe_getppid, NULL, &r);
-	assert_int_equal(r.step, 0);
+	struct result r = run_getppid_denied(c, 7);
 	assert_int_equal(r.extra[1], 7);
 	assert_int_equal(status_num(&r, "NoNewPrivs:\t"), 0);
 	assert_int_equal(status_num(&r, "Seccomp:\t"), 2);
@@ -273,21 +274,13 @@ static void test_seccomp_without_nnp_drops_sys_admin_after_load(void **state)
 	assert_int_equal(status_hex(&r, "CapBnd:\t"), BIT(C_CHOWN) | BIT(C_KILL));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_caps_nonroot_exact_sets),
-		cmocka_unit_test(test_caps_root_subset),
-		cmocka_unit_test(test_caps_missing_from_host_bounding_is_dropped),
-		cmocka_unit_test(test_caps_unknown_name_is_error),
-		cmocka_unit_test(test_caps_absent_nonroot_has_none),
-		cmocka_unit_test(test_additional_gids),
-		cmocka_unit_test(test_additional_gids_too_many),
-		cmocka_unit_test(test_nnp),
-		cmocka_unit_test(test_rlimits_and_umask),
-		cmocka_unit_test(test_rlimit_unknown_and_duplicate),
-		cmocka_unit_test(test_seccomp_errno_rule),
-		cmocka_unit_test(test_seccomp_without_nnp_drops_sys_admin_after_load),
-	};
-	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
-}
+UNIT_MAIN(NULL, sec_group_teardown, cmocka_unit_test(test_caps_nonroot_exact_sets),
+	  cmocka_unit_test(test_caps_root_subset),
+	  cmocka_unit_test(test_caps_missing_from_host_bounding_is_dropped),
+	  cmocka_unit_test(test_caps_unknown_name_is_error),
+	  cmocka_unit_test(test_caps_absent_nonroot_has_none),
+	  cmocka_unit_test(test_additional_gids), cmocka_unit_test(test_additional_gids_too_many),
+	  cmocka_unit_test(test_nnp), cmocka_unit_test(test_rlimits_and_umask),
+	  cmocka_unit_test(test_rlimit_unknown_and_duplicate),
+	  cmocka_unit_test(test_seccomp_errno_rule),
+	  cmocka_unit_test(test_seccomp_without_nnp_drops_sys_admin_after_load))

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -649,37 +650,23 @@ static void test_enosys_for_calls_newer_than_the_profile(void **state)
 	assert_int_equal(r.extra[1], 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_action_errno_with_errnoret),
-		cmocka_unit_test(test_action_errno_default_is_eperm),
-		cmocka_unit_test(test_action_kill),
-		cmocka_unit_test(test_action_kill_thread),
-		cmocka_unit_test(test_action_kill_process),
-		cmocka_unit_test(test_action_trap),
-		cmocka_unit_test(test_action_trace_without_tracer),
-		cmocka_unit_test(test_action_log_allows),
-		cmocka_unit_test(test_default_errno_and_allow_rules),
-		cmocka_unit_test(test_unknown_action_is_error),
-		cmocka_unit_test(test_unknown_syscall_is_skipped),
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_unknown_operator_is_error),
-		cmocka_unit_test(test_same_index_is_or),
-		cmocka_unit_test(test_different_indexes_are_and),
+UNIT_MAIN(NULL, sec_group_teardown, cmocka_unit_test(test_action_errno_with_errnoret),
+	  cmocka_unit_test(test_action_errno_default_is_eperm), cmocka_unit_test(test_action_kill),
+	  cmocka_unit_test(test_action_kill_thread), cmocka_unit_test(test_action_kill_process),
+	  cmocka_unit_test(test_action_trap), cmocka_unit_test(test_action_trace_without_tracer),
+	  cmocka_unit_test(test_action_log_allows),
+	  cmocka_unit_test(test_default_errno_and_allow_rules),
+	  cmocka_unit_test(test_unknown_action_is_error),
+	  cmocka_unit_test(test_unknown_syscall_is_skipped), cmocka_unit_test(test_operators),
+	  cmocka_unit_test(test_unknown_operator_is_error), cmocka_unit_test(test_same_index_is_or),
+	  cmocka_unit_test(test_different_indexes_are_and),
 #if defined(__x86_64__)
-		cmocka_unit_test(test_arch_x86_added),
-		cmocka_unit_test(test_arch_x86_missing_kills),
+	  cmocka_unit_test(test_arch_x86_added), cmocka_unit_test(test_arch_x86_missing_kills),
 #endif
-		cmocka_unit_test(test_unknown_arch_is_error),
-		cmocka_unit_test(test_flags_accepted),
-		cmocka_unit_test(test_unknown_flag_is_error),
-		cmocka_unit_test(test_flag_tsync_reaches_threads),
-		cmocka_unit_test(test_notify_listener),
-		cmocka_unit_test(test_enosys_for_calls_newer_than_the_profile),
-		cmocka_unit_test(test_notify_needs_listener_path),
-		cmocka_unit_test(test_notify_as_default_is_error),
-		cmocka_unit_test(test_notify_listener_absent_is_error),
-	};
-	return cmocka_run_group_tests(tests, NULL, sec_group_teardown);
-}
+	  cmocka_unit_test(test_unknown_arch_is_error), cmocka_unit_test(test_flags_accepted),
+	  cmocka_unit_test(test_unknown_flag_is_error),
+	  cmocka_unit_test(test_flag_tsync_reaches_threads), cmocka_unit_test(test_notify_listener),
+	  cmocka_unit_test(test_enosys_for_calls_newer_than_the_profile),
+	  cmocka_unit_test(test_notify_needs_listener_path),
+	  cmocka_unit_test(test_notify_as_default_is_error),
+	  cmocka_unit_test(test_notify_listener_absent_is_error))

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,25 +420,8 @@ static void bad_specs(void **state)
 }
 
 #define RW(f) cmocka_unit_test_setup_teardown(f, setup_rw, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    RW(config_and_features),
-	    RW(read_sectors),
-	    RW(read_last_sector),
-	    RW(write_sectors),
-	    RW(write_then_read_indirect),
-	    RW(out_of_bounds),
-	    RW(partial_sector),
-	    RW(flush),
-	    RW(get_id),
-	    RW(unknown_type),
-	    RW(discard_punches_hole),
-	    RW(discard_rejects),
-	    RW(write_zeroes),
-	    RW(malformed_requests),
-	    cmocka_unit_test_setup_teardown(ro_disk, setup_ro, teardown),
-	    cmocka_unit_test(bad_specs),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, RW(config_and_features), RW(read_sectors), RW(read_last_sector),
+	  RW(write_sectors), RW(write_then_read_indirect), RW(out_of_bounds), RW(partial_sector),
+	  RW(flush), RW(get_id), RW(unknown_type), RW(discard_punches_hole), RW(discard_rejects),
+	  RW(write_zeroes), RW(malformed_requests),
+	  cmocka_unit_test_setup_teardown(ro_disk, setup_ro, teardown), cmocka_unit_test(bad_specs))

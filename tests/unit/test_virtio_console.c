@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -134,15 +135,5 @@ static void output_closed(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(features_and_queues),
-	    T(transmit),
-	    T(receive),
-	    T(receive_split_over_small_buffers),
-	    T(input_eof),
-	    T(output_closed),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(features_and_queues), T(transmit), T(receive),
+	  T(receive_split_over_small_buffers), T(input_eof), T(output_closed))

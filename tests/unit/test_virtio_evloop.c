@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -192,10 +193,7 @@ static void net_receive_through_loop(void **state)
 	d->dev = virtio_net_create_fd(&d->env, sv[0], false, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_NET, V1, 2, 8), 0);
-	uint64_t a = vdrv_alloc(d, 2048);
-	struct vdrv_buf b = {a, 2048, true};
-	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
-	vdrv_kick(d, 0);
+	struct vdrv_buf b = vdrv_post_buf(d, 0, 2048);
 	assert_int_equal(loop_once(&f->loop, 20), 0); /* nothing to read yet */
 	uint8_t frame[64];
 	memset(frame, 0x5a, sizeof(frame));
@@ -228,10 +226,7 @@ static void vsock_host_connect_through_loop(void **state)
 	d->dev = virtio_vsock_create(&d->env, spec, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_VSOCK, V1, 3, 8), 0);
-	uint64_t a = vdrv_alloc(d, 256);
-	struct vdrv_buf b = {a, 256, true};
-	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
-	vdrv_kick(d, 0);
+	struct vdrv_buf b = vdrv_post_buf(d, 0, 256);
 
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -245,8 +240,8 @@ static void vsock_host_connect_through_loop(void **state)
 	assert_int_equal(len, 44);
 	uint16_t op;
 	uint32_t dst_port;
-	memcpy(&dst_port, (uint8_t *)vdrv_ptr(d, a) + 20, 4);
-	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
+	memcpy(&dst_port, (uint8_t *)vdrv_ptr(d, b.gpa) + 20, 4);
+	memcpy(&op, (uint8_t *)vdrv_ptr(d, b.gpa) + 30, 2);
 	assert_int_equal(op, 1); /* REQUEST */
 	assert_int_equal(dst_port, 1024);
 
@@ -257,7 +252,7 @@ static void vsock_host_connect_through_loop(void **state)
 	for (int i = 0; i < 30 && !vdrv_used(d, 0, NULL, &len); i++)
 		loop_once(&f->loop, 200);
 	assert_int_equal(len, 44);
-	memcpy(&op, (uint8_t *)vdrv_ptr(d, a) + 30, 2);
+	memcpy(&op, (uint8_t *)vdrv_ptr(d, b.gpa) + 30, 2);
 	assert_int_equal(op, 3); /* RST */
 	char c;
 	assert_int_equal(read(s, &c, 1), 0); /* the host client was let go */
@@ -301,16 +296,24 @@ static bool kvm_has_doorbell(int vm, uint32_t q)
 	return r < 0;
 }
 
+/* A KVM VM for the doorbells, in the fixture (closed by its teardown) and in
+ * the driver's env; the test skips without a usable /dev/kvm. */
+static int use_kvm(struct fixture *f)
+{
+	int vm = kvm_vm();
+	if (vm < 0)
+		skip();
+	f->fds[0] = vm;
+	f->d.env.vm_fd = vm;
+	return vm;
+}
+
 static void ioeventfd_per_ready_queue(void **state)
 {
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	struct husk_err *err = NULL;
-	int vm = kvm_vm();
-	if (vm < 0)
-		skip(); /* no usable /dev/kvm */
-	f->fds[0] = vm;
-	d->env.vm_fd = vm;
+	int vm = use_kvm(f);
 	d->dev = virtio_console_create(&d->env, -1, -1, &err);
 	assert_non_null(d->dev);
 	struct virtio_mmio *t = to_virtio_mmio(d->dev);
@@ -341,11 +344,7 @@ static void ioeventfd_kick_runs_the_queue(void **state)
 	struct fixture *f = *state;
 	struct vdrv *d = &f->d;
 	struct husk_err *err = NULL;
-	int vm = kvm_vm();
-	if (vm < 0)
-		skip();
-	f->fds[0] = vm;
-	d->env.vm_fd = vm;
+	use_kvm(f);
 	d->dev = virtio_rng_create(&d->env, &err);
 	assert_non_null(d->dev);
 	assert_int_equal(vdrv_start(d, VIRTIO_ID_RNG, V1, 1, 8), 0);
@@ -365,12 +364,6 @@ static void ioeventfd_kick_runs_the_queue(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(console_input_through_loop),	T(net_receive_through_loop),
-	    T(vsock_host_connect_through_loop), T(ioeventfd_per_ready_queue),
-	    T(ioeventfd_kick_runs_the_queue),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(console_input_through_loop), T(net_receive_through_loop),
+	  T(vsock_host_connect_through_loop), T(ioeventfd_per_ready_queue),
+	  T(ioeventfd_kick_runs_the_queue))

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,16 +500,7 @@ static int setup_uninit(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(init_negotiates, setup_uninit, fc_fixture_teardown),
-	    T(lookup_getattr_forget),
-	    T(create_write_read),
-	    T(namespace_ops),
-	    T(setattr_chmod_truncate_times),
-	    T(readdir_statfs_access),
-	    T(unknown_opcodes_and_destroy),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL,
+	  cmocka_unit_test_setup_teardown(init_negotiates, setup_uninit, fc_fixture_teardown),
+	  T(lookup_getattr_forget), T(create_write_read), T(namespace_ops),
+	  T(setattr_chmod_truncate_times), T(readdir_statfs_access), T(unknown_opcodes_and_destroy))

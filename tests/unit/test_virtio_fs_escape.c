@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -488,21 +489,12 @@ static int teardown_private_ns(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fc_fixture_setup, fc_fixture_teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(dotdot_stays_at_the_root),
-	    T(names_are_single_components),
-	    T(symlinks_are_never_followed),
-	    T(links_stay_inside),
-	    T(device_nodes_are_refused),
-	    cmocka_unit_test_setup_teardown(readonly_share_refuses_writes, setup_ro,
-					    fc_fixture_teardown),
-	    T(malformed_requests),
-	    cmocka_unit_test_setup_teardown(pseudo_filesystems_are_empty, setup_root,
-					    fc_fixture_teardown),
-	    cmocka_unit_test_setup_teardown(pseudo_filesystem_files_stay_shut, setup_private_ns,
-					    teardown_private_ns),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(dotdot_stays_at_the_root), T(names_are_single_components),
+	  T(symlinks_are_never_followed), T(links_stay_inside), T(device_nodes_are_refused),
+	  cmocka_unit_test_setup_teardown(readonly_share_refuses_writes, setup_ro,
+					  fc_fixture_teardown),
+	  T(malformed_requests),
+	  cmocka_unit_test_setup_teardown(pseudo_filesystems_are_empty, setup_root,
+					  fc_fixture_teardown),
+	  cmocka_unit_test_setup_teardown(pseudo_filesystem_files_stay_shut, setup_private_ns,
+					  teardown_private_ns))

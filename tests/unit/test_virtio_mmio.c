@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,7 @@
 
 static int setup(void **state)
 {
-	struct vdrv *d = malloc(sizeof(*d));
-	struct husk_err *err = NULL;
-	vdrv_init(d, RAM);
-	d->dev = virtio_rng_create(&d->env, &err);
-	assert_non_null(d->dev);
+	struct vdrv *d = vdrv_new_rng(RAM);
 	*state = d;
 	return 0;
 }
@@ -227,21 +224,8 @@ static void reset_clears_everything(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(probe),
-	    T(negotiation_accepts_subset),
-	    T(negotiation_refuses_unoffered),
-	    T(negotiation_requires_version_1),
-	    T(features_frozen_after_features_ok),
-	    T(queue_registers),
-	    T(queue_ready_needs_features_ok),
-	    T(interrupt_and_ack),
-	    T(no_interrupt_flag),
-	    T(event_idx_suppresses),
-	    T(odd_accesses),
-	    T(reset_clears_everything),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(probe), T(negotiation_accepts_subset), T(negotiation_refuses_unoffered),
+	  T(negotiation_requires_version_1), T(features_frozen_after_features_ok),
+	  T(queue_registers), T(queue_ready_needs_features_ok), T(interrupt_and_ack),
+	  T(no_interrupt_flag), T(event_idx_suppresses), T(odd_accesses),
+	  T(reset_clears_everything))

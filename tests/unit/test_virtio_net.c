@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -324,18 +325,11 @@ static void real_tap_in_netns(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(config_space, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(transmit_plain, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(receive_plain, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(receive_waits_for_buffers, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(receive_tiny_buffer, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(transmit_dropped, setup_plain, teardown),
-	    cmocka_unit_test_setup_teardown(vnet_header_passthrough, setup_vnet, teardown),
-	    cmocka_unit_test(bad_specs),
-	    cmocka_unit_test(real_tap_in_netns),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test_setup_teardown(config_space, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(transmit_plain, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(receive_plain, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(receive_waits_for_buffers, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(receive_tiny_buffer, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(transmit_dropped, setup_plain, teardown),
+	  cmocka_unit_test_setup_teardown(vnet_header_passthrough, setup_vnet, teardown),
+	  cmocka_unit_test(bad_specs), cmocka_unit_test(real_tap_in_netns))

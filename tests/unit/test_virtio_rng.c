@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,7 @@
 
 static int setup(void **state)
 {
-	struct vdrv *d = malloc(sizeof(*d));
-	struct husk_err *err = NULL;
-	vdrv_init(d, RAM);
-	d->dev = virtio_rng_create(&d->env, &err);
-	assert_non_null(d->dev);
+	struct vdrv *d = vdrv_new_rng(RAM);
 	assert_int_equal(
 	    vdrv_start(d, VIRTIO_ID_RNG, V1 | BIT64(VIRTIO_RING_F_INDIRECT_DESC), 1, 32), 0);
 	*state = d;
@@ -91,9 +88,7 @@ static void indirect_and_batch(void **state)
 	vdrv_publish(d, 0, h2);
 	vdrv_kick(d, 0);
 	uint32_t id, len;
-	assert_true(vdrv_used(d, 0, &id, &len));
-	assert_int_equal(id, h1);
-	assert_int_equal(len, 2048);
+	vdrv_expect_used(d, 0, h1, 2048);
 	assert_true(vdrv_used(d, 0, &id, &len));
 	assert_int_equal(id, h2);
 	assert_false(vdrv_used(d, 0, &id, &len));
@@ -154,14 +149,5 @@ static void starved_host_does_not_block(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(fills_buffers),
-	    T(readable_untouched),
-	    T(capped_per_request),
-	    T(indirect_and_batch),
-	    cmocka_unit_test(starved_host_does_not_block),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(fills_buffers), T(readable_untouched), T(capped_per_request),
+	  T(indirect_and_batch), cmocka_unit_test(starved_host_does_not_block))

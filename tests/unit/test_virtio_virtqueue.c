@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,10 +203,7 @@ static void indirect_good(void **state)
 	uint16_t head = vdrv_chain_indirect(d, 0, bufs, 2);
 	vdrv_publish(d, 0, head);
 	vdrv_kick(d, 0);
-	uint32_t id, len;
-	assert_true(vdrv_used(d, 0, &id, &len));
-	assert_int_equal(id, head);
-	assert_int_equal(len, 64);
+	vdrv_expect_used(d, 0, head, 64);
 	assert_false(vdrv_needs_reset(d));
 }
 
@@ -380,10 +378,7 @@ static void notify_before_driver_ok(void **state)
 {
 	struct vdrv *d = fresh_device();
 	assert_int_equal(vdrv_queue_setup(d, 0, QSZ), 1);
-	uint64_t a = vdrv_alloc(d, 32);
-	struct vdrv_buf b = {a, 32, true};
-	vdrv_publish(d, 0, vdrv_chain(d, 0, &b, 1));
-	vdrv_kick(d, 0);
+	vdrv_post_buf(d, 0, 32);
 	assert_false(vdrv_used(d, 0, NULL, NULL));
 	/* Once the driver is ready the same buffer is served. */
 	vdrv_driver_ok(d);
@@ -406,40 +401,15 @@ static void reset_recovers_from_error(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(good_chain_works),
-	    T(full_length_chain_works),
-	    T(loop_two_descriptors),
-	    T(loop_self),
-	    T(zero_length_loop),
-	    T(addr_below_ram),
-	    T(addr_past_ram),
-	    T(addr_wraps),
-	    T(huge_length),
-	    T(next_out_of_range),
-	    T(head_out_of_range),
-	    T(avail_idx_jump),
-	    T(readable_after_writable),
-	    T(indirect_good),
-	    T(indirect_largest_table),
-	    T(indirect_too_long),
-	    T(indirect_len_not_multiple),
-	    T(indirect_len_zero),
-	    T(indirect_outside_ram),
-	    T(indirect_nested),
-	    T(indirect_with_next),
-	    T(indirect_loop),
-	    T(indirect_next_out_of_range),
-	    cmocka_unit_test_setup_teardown(indirect_not_negotiated, setup_no_indirect, teardown),
-	    cmocka_unit_test(queue_size_not_pow2),
-	    cmocka_unit_test(queue_size_bad),
-	    cmocka_unit_test(used_ring_outside_ram),
-	    cmocka_unit_test(rings_misaligned),
-	    cmocka_unit_test(notify_before_ready),
-	    cmocka_unit_test(notify_before_driver_ok),
-	    T(reset_recovers_from_error),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(good_chain_works), T(full_length_chain_works), T(loop_two_descriptors),
+	  T(loop_self), T(zero_length_loop), T(addr_below_ram), T(addr_past_ram), T(addr_wraps),
+	  T(huge_length), T(next_out_of_range), T(head_out_of_range), T(avail_idx_jump),
+	  T(readable_after_writable), T(indirect_good), T(indirect_largest_table),
+	  T(indirect_too_long), T(indirect_len_not_multiple), T(indirect_len_zero),
+	  T(indirect_outside_ram), T(indirect_nested), T(indirect_with_next), T(indirect_loop),
+	  T(indirect_next_out_of_range),
+	  cmocka_unit_test_setup_teardown(indirect_not_negotiated, setup_no_indirect, teardown),
+	  cmocka_unit_test(queue_size_not_pow2), cmocka_unit_test(queue_size_bad),
+	  cmocka_unit_test(used_ring_outside_ram), cmocka_unit_test(rings_misaligned),
+	  cmocka_unit_test(notify_before_ready), cmocka_unit_test(notify_before_driver_ok),
+	  T(reset_recovers_from_error))

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -484,22 +485,8 @@ static void bad_specs(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    T(config_cid),
-	    T(guest_connects_to_host),
-	    T(host_connects_to_guest),
-	    T(host_connect_times_out),
-	    T(host_bad_connect_line),
-	    T(guest_refused),
-	    T(host_backlog_full),
-	    T(credit_respected),
-	    T(streams_share_the_rx_queue),
-	    T(guest_ignores_credit),
-	    T(junk_packets),
-	    T(reset_closes_connections),
-	    cmocka_unit_test(bad_specs),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, T(config_cid), T(guest_connects_to_host), T(host_connects_to_guest),
+	  T(host_connect_times_out), T(host_bad_connect_line), T(guest_refused),
+	  T(host_backlog_full), T(credit_respected), T(streams_share_the_rx_queue),
+	  T(guest_ignores_credit), T(junk_packets), T(reset_closes_connections),
+	  cmocka_unit_test(bad_specs))

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -145,6 +146,13 @@ static void bzimage_loads_at_1m_with_zero_page(void **state)
 	fixture_free(f);
 }
 
+/* The image IMG (LEN bytes) does not load, with an error naming NEEDLE. */
+static void assert_image_fails(struct fixture *f, const void *img, size_t len, const char *needle)
+{
+	write_image(f, img, len);
+	assert_load_fails(f, needle);
+}
+
 static void bzimage_rejects_bad_headers(void **state)
 {
 	struct fixture *f = fixture_new(16);
@@ -153,29 +161,23 @@ static void bzimage_rejects_bad_headers(void **state)
 	struct setup_header *h = (void *)(img + SETUP_HDR_OFFSET);
 
 	h->version = 0x020b;
-	write_image(f, img, len);
-	assert_load_fails(f, "boot protocol 2.11 is too old");
+	assert_image_fails(f, img, len, "boot protocol 2.11 is too old");
 	h->version = 0x020f;
 
 	h->xloadflags = 0;
-	write_image(f, img, len);
-	assert_load_fails(f, "no 64-bit entry");
+	assert_image_fails(f, img, len, "no 64-bit entry");
 	h->xloadflags = XLF_KERNEL_64;
 
-	write_image(f, img, len - 100);
-	assert_load_fails(f, "bzImage truncated");
+	assert_image_fails(f, img, len - 100, "bzImage truncated");
 
 	h->init_size = 64 << 20;
-	write_image(f, img, len);
-	assert_load_fails(f, "memory too small");
+	assert_image_fails(f, img, len, "memory too small");
 	h->init_size = 0x10000;
 
 	h->header = 0;
-	write_image(f, img, len);
-	assert_load_fails(f, "not a kernel image");
+	assert_image_fails(f, img, len, "not a kernel image");
 
-	write_image(f, "", 0);
-	assert_load_fails(f, "not a kernel image");
+	assert_image_fails(f, "", 0, "not a kernel image");
 	free(img);
 	fixture_free(f);
 }
@@ -286,34 +288,28 @@ static void elf_rejects_bad_images(void **state)
 	struct elf_img e;
 
 	make_elf(&e, true);
-	write_image(f, &e, sizeof(e) - 100);
-	assert_load_fails(f, "ELF truncated");
+	assert_image_fails(f, &e, sizeof(e) - 100, "ELF truncated");
 
 	make_elf(&e, true);
 	e.ph[0].p_paddr = 0x1000;
-	write_image(f, &e, sizeof(e));
-	assert_load_fails(f, "below 1 MiB");
+	assert_image_fails(f, &e, sizeof(e), "below 1 MiB");
 
 	make_elf(&e, true);
 	e.ph[0].p_paddr = 15 << 20;
 	e.ph[0].p_memsz = 2 << 20;
-	write_image(f, &e, sizeof(e));
-	assert_load_fails(f, "memory too small");
+	assert_image_fails(f, &e, sizeof(e), "memory too small");
 
 	make_elf(&e, true);
 	e.eh.e_machine = EM_AARCH64;
-	write_image(f, &e, sizeof(e));
-	assert_load_fails(f, "not a 64-bit x86 kernel");
+	assert_image_fails(f, &e, sizeof(e), "not a 64-bit x86 kernel");
 
 	make_elf(&e, false);
 	e.eh.e_entry = 0x900000;
-	write_image(f, &e, sizeof(e));
-	assert_load_fails(f, "outside the image");
+	assert_image_fails(f, &e, sizeof(e), "outside the image");
 
 	make_elf(&e, true);
 	e.eh.e_phnum = 500;
-	write_image(f, &e, sizeof(e));
-	assert_load_fails(f, "bad program header table");
+	assert_image_fails(f, &e, sizeof(e), "bad program header table");
 	fixture_free(f);
 }
 
@@ -380,17 +376,10 @@ static void mptable_lists_cpus_ioapic_and_irqs(void **state)
 	fixture_free(f);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
-	    cmocka_unit_test(bzimage_rejects_bad_headers),
-	    cmocka_unit_test(cmdline_longer_than_kernel_allows),
-	    cmocka_unit_test(elf_with_pvh_note_boots_pvh),
-	    cmocka_unit_test(elf_without_note_takes_64bit_entry),
-	    cmocka_unit_test(elf_rejects_bad_images),
-	    cmocka_unit_test(e820_splits_around_the_hole),
-	    cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(bzimage_loads_at_1m_with_zero_page),
+	  cmocka_unit_test(bzimage_rejects_bad_headers),
+	  cmocka_unit_test(cmdline_longer_than_kernel_allows),
+	  cmocka_unit_test(elf_with_pvh_note_boots_pvh),
+	  cmocka_unit_test(elf_without_note_takes_64bit_entry),
+	  cmocka_unit_test(elf_rejects_bad_images), cmocka_unit_test(e820_splits_around_the_hole),
+	  cmocka_unit_test(mptable_lists_cpus_ioapic_and_irqs))

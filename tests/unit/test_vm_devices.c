@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -271,16 +272,9 @@ static void cpuid_is_normalized_per_vcpu(void **state)
 	free(c);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(uart_transmits_and_reports_empty),
-	    cmocka_unit_test(uart_divisor_latch),
-	    cmocka_unit_test(uart_thr_empty_interrupt),
-	    cmocka_unit_test(uart_loopback_receives),
-	    cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
-	    cmocka_unit_test(registry_places_every_instance_in_order),
-	    cmocka_unit_test(cpuid_is_normalized_per_vcpu),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(uart_transmits_and_reports_empty),
+	  cmocka_unit_test(uart_divisor_latch), cmocka_unit_test(uart_thr_empty_interrupt),
+	  cmocka_unit_test(uart_loopback_receives),
+	  cmocka_unit_test(mmio_bus_dispatches_and_refuses_overlap),
+	  cmocka_unit_test(registry_places_every_instance_in_order),
+	  cmocka_unit_test(cpuid_is_normalized_per_vcpu))

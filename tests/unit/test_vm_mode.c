@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include "runtime/vm_container.h"
 #include "vm-sandbox/agent/channel.h"
@@ -340,18 +341,8 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizing_defaults),
-	    cmocka_unit_test(test_sizing_memory_limit),
-	    cmocka_unit_test(test_sizing_cpus),
-	    cmocka_unit_test(test_sizing_annotations),
-	    cmocka_unit_test(test_annotation_selects),
-	    cmocka_unit_test(test_kernel_lookup_order),
-	    cmocka_unit_test(test_host_check),
-	    cmocka_unit_test(test_initramfs),
-	    cmocka_unit_test(test_channel),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_MAIN(setup, teardown, cmocka_unit_test(test_sizing_defaults),
+	  cmocka_unit_test(test_sizing_memory_limit), cmocka_unit_test(test_sizing_cpus),
+	  cmocka_unit_test(test_sizing_annotations), cmocka_unit_test(test_annotation_selects),
+	  cmocka_unit_test(test_kernel_lookup_order), cmocka_unit_test(test_host_check),
+	  cmocka_unit_test(test_initramfs), cmocka_unit_test(test_channel))

@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tests/unit/helpers/unit_main.h"
 
 #include "common/err.h"
 #include "runtime/vm_monitor.h"
@@ -124,13 +125,6 @@ static void test_exec_kills(void **state)
 	assert_killed(under_monitor_filter(exec_something));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_monitor_needs_pass),
-	    cmocka_unit_test(test_tiocsti_kills),
-	    cmocka_unit_test(test_unlisted_ioctl_kills),
-	    cmocka_unit_test(test_exec_kills),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_MAIN(NULL, NULL, cmocka_unit_test(test_monitor_needs_pass),
+	  cmocka_unit_test(test_tiocsti_kills), cmocka_unit_test(test_unlisted_ioctl_kills),
+	  cmocka_unit_test(test_exec_kills))

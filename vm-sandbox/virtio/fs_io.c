@@ -131,11 +131,9 @@ static int open_existing(struct fs_server *s, struct fs_inode *parent, const cha
 int fs_op_create(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_create_in in;
-	FS_ARGS(r, in);
-	size_t off = sizeof(in);
 	const char *name;
 	struct fs_inode *parent;
-	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	int e = fs_args_new_entry(s, r, &in, sizeof(in), &name, &parent);
 	if (e < 0)
 		return e;
 	int flags;

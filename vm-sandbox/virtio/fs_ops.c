@@ -113,6 +113,14 @@ static int dir_of(struct fs_server *s, uint64_t nodeid, struct fs_inode **out)
 	return 0;
 }
 
+int fs_args_new_entry(struct fs_server *s, struct fs_req *r, void *in, size_t in_len,
+		      const char **name, struct fs_inode **dir)
+{
+	memcpy(in, r->arg, in_len);
+	size_t off = in_len;
+	return fs_name_in_dir(s, r, &off, false, name, dir);
+}
+
 int fs_name_in_dir(struct fs_server *s, struct fs_req *r, size_t *off, bool dots, const char **name,
 		   struct fs_inode **dir)
 {
@@ -382,11 +390,9 @@ int fs_op_rename2(struct fs_server *s, struct fs_req *r)
 int fs_op_link(struct fs_server *s, struct fs_req *r)
 {
 	struct fuse_link_in in;
-	FS_ARGS(r, in);
-	size_t off = sizeof(in);
 	const char *name;
 	struct fs_inode *parent;
-	int e = fs_name_in_dir(s, r, &off, false, &name, &parent);
+	int e = fs_args_new_entry(s, r, &in, sizeof(in), &name, &parent);
 	if (e < 0)
 		return e;
 	/* Both ends are nodeids: a link can only join two places in the share. */

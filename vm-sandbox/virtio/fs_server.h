@@ -197,6 +197,10 @@ int fs_entry_reply(struct fs_server *s, struct fs_req *r, struct fs_inode *paren
  * guest may change or look into (not on a pseudo filesystem: EACCES). */
 int fs_name_in_dir(struct fs_server *s, struct fs_req *r, size_t *off, bool dots, const char **name,
 		   struct fs_inode **dir);
+/* CREATE and LINK: the fixed arguments (IN_LEN bytes, copied into IN), then
+ * the new entry's name and the directory it goes in, as fs_name_in_dir. */
+int fs_args_new_entry(struct fs_server *s, struct fs_req *r, void *in, size_t in_len,
+		      const char **name, struct fs_inode **dir);
 /* The caller's uid/gid on a node the server just made (if it may chown). */
 void fs_own(struct fs_req *r, int dirfd, const char *name);
 

@@ -1,4 +1,9 @@
 /* See virtio_driver.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,4 +232,31 @@ long vdrv_submit(struct vdrv *d, unsigned q, const struct vdrv_buf *b, unsigned 
 	if (!vdrv_used(d, q, &id, &len) || id != head)
 		return -1;
 	return len;
+}
+
+void vdrv_expect_used(struct vdrv *d, unsigned q, uint32_t id, uint32_t len)
+{
+	uint32_t got_id, got_len;
+	assert_true(vdrv_used(d, q, &got_id, &got_len));
+	assert_int_equal(got_id, id);
+	assert_int_equal(got_len, len);
+}
+
+struct vdrv *vdrv_new_rng(uint64_t ram_size)
+{
+	struct vdrv *d = malloc(sizeof(*d));
+	assert_non_null(d);
+	struct husk_err *err = NULL;
+	vdrv_init(d, ram_size);
+	d->dev = virtio_rng_create(&d->env, &err);
+	assert_non_null(d->dev);
+	return d;
+}
+
+struct vdrv_buf vdrv_post_buf(struct vdrv *d, unsigned q, uint32_t len)
+{
+	struct vdrv_buf b = {vdrv_alloc(d, len), len, true};
+	vdrv_publish(d, q, vdrv_chain(d, q, &b, 1));
+	vdrv_kick(d, q);
+	return b;
 }

@@ -39,6 +39,9 @@ struct vdrv_buf {
 };
 
 void vdrv_init(struct vdrv *d, uint64_t ram_size);
+/* A driver (heap) with ram_size bytes of guest RAM and a virtio-rng device,
+ * not yet negotiated; vdrv_fini and free it. */
+struct vdrv *vdrv_new_rng(uint64_t ram_size);
 void vdrv_fini(struct vdrv *d);
 
 uint32_t vdrv_read(struct vdrv *d, uint64_t off);
@@ -69,6 +72,12 @@ void vdrv_publish(struct vdrv *d, unsigned q, uint16_t head);
 void vdrv_kick(struct vdrv *d, unsigned q);
 /* Take the next used element.  false when the device has returned nothing new. */
 bool vdrv_used(struct vdrv *d, unsigned q, uint32_t *id, uint32_t *len);
+/* The next used element of queue q is chain ID with LEN bytes written (the
+ * test fails otherwise). */
+/* A device-writable buffer of LEN bytes, posted alone on queue q and kicked
+ * (returned, to post it again). */
+struct vdrv_buf vdrv_post_buf(struct vdrv *d, unsigned q, uint32_t len);
+void vdrv_expect_used(struct vdrv *d, unsigned q, uint32_t id, uint32_t len);
 /* chain + publish + kick + used; returns the used length or -1 if none came back. */
 long vdrv_submit(struct vdrv *d, unsigned q, const struct vdrv_buf *b, unsigned n);
 
