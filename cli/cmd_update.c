@@ -18,6 +18,8 @@
 #include "cli/cmd_util.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
 
 static int parse_int(const char *flag, const char *s, int64_t *out, struct husk_err **err)
 {
@@ -121,18 +123,46 @@ static int read_resources(const char *path, struct oci_resources **out, struct h
 	return oci_resources_parse(json, len, strcmp(path, "-") ? path : "stdin", out, err);
 }
 
+/* A memory field asks for a change: given, not zero (zero is unset, as in
+ * runc) and not what the container was created with. */
+static bool memory_field_changes(oci_opt_i64 asked, oci_opt_i64 created)
+{
+	return asked.set && asked.v != 0 && !(created.set && created.v == asked.v);
+}
+
+/* Engines send every field on an update (Docker resends the memory limit
+ * and swap given at run with a new CPU quota): a VM's memory that stays as
+ * it was created is no change.  Memory updates of a VM are always refused,
+ * so the saved config holds what it has; without one, any value changes. */
+static bool vm_memory_changes(const char *root, const char *id, const struct oci_memory *m)
+{
+	struct container_state *st = NULL;
+	struct husk_err *ignored = NULL;
+	struct oci_config *cfg = NULL;
+	if (container_state_load(root, id, &st, &ignored) == 0)
+		cfg = container_saved_config(st);
+	husk_err_free(&ignored);
+	const struct oci_memory none = {0};
+	const struct oci_memory *c = cfg ? &cfg->linux_.resources.memory : &none;
+	bool changes = memory_field_changes(m->limit, c->limit) ||
+		       memory_field_changes(m->reservation, c->reservation) ||
+		       memory_field_changes(m->swap, c->swap);
+	if (cfg)
+		oci_config_free(cfg);
+	if (st)
+		container_state_free(st);
+	return changes;
+}
+
 /* A VM's RAM is fixed at boot (no balloon): a new memory limit would only
  * squeeze or free the monitor, never change what the guest has.  CPU limits
  * throttle the vCPU threads, so they apply. */
 static bool vm_refuses_update(const char *root, const char *id, const struct oci_resources *res,
 			      struct husk_err **err)
 {
-	const struct oci_memory *m = &res->memory;
-	if (!m->limit.set && !m->reservation.set && !m->swap.set)
-		return false;
 	cleanup_free char *dir = container_dir(root, id);
 	cleanup_free char *sock = xasprintf("%s/%s", dir, VM_EXEC_SOCKET);
-	if (access(sock, F_OK) < 0)
+	if (access(sock, F_OK) < 0 || !vm_memory_changes(root, id, &res->memory))
 		return false;
 	container_err(err, ENOTSUP,
 		      "update: container %s runs in a VM whose memory is fixed when it boots: "
