@@ -112,25 +112,6 @@ static void forward_set(sigset_t *set)
 		sigdelset(set, keep[i]);
 }
 
-/* The agent answers CHAN_EXEC with CHAN_STARTED or CHAN_ERROR before any
- * other frame of the session: read exactly that one. */
-static int handshake(int conn, struct husk_err **err)
-{
-	struct chan_hdr h;
-	if (read_all(conn, &h, sizeof(h)) != (ssize_t)sizeof(h))
-		return husk_err_set(err, EPIPE, "the VM did not answer (is it running?)");
-	if (h.len > CHAN_MAX_PAYLOAD)
-		return husk_err_set(err, EPROTO, "the VM sent a malformed frame");
-	cleanup_free char *msg = xcalloc(1, h.len + 1);
-	if (h.len && read_all(conn, msg, h.len) != (ssize_t)h.len)
-		return husk_err_set(err, EPIPE, "the VM did not answer");
-	if (h.type == CHAN_STARTED)
-		return 0;
-	if (h.type == CHAN_ERROR)
-		return husk_err_set(err, ENOEXEC, "%s", msg);
-	return husk_err_set(err, EPROTO, "the VM sent frame %u first", h.type);
-}
-
 static int exit_code(int status)
 {
 	if (WIFEXITED(status))
@@ -159,7 +140,8 @@ __attribute__((noreturn)) static void relay_main(int conn, int slave, const char
 			tcsetattr(0, TCSANOW, &t);
 		}
 	}
-	if (chan_send(conn, CHAN_EXEC, json, (uint32_t)len, &err) < 0 || handshake(conn, &err) < 0)
+	if (chan_send(conn, CHAN_EXEC, json, (uint32_t)len, &err) < 0 ||
+	    host_relay_handshake(conn, &err) < 0)
 		goto fail;
 	close(report);
 	struct host_relay_opts ro = {.chan = conn,
@@ -168,7 +150,10 @@ __attribute__((noreturn)) static void relay_main(int conn, int slave, const char
 				     .err = 2,
 				     .terminal = slave >= 0,
 				     .fwd = &fwd,
-				     .exec_listen = -1};
+				     .exec_listen = -1,
+				     /* the handshake took CHAN_STARTED: a process that
+				      * only reads stdin sends nothing before it gets it */
+				     .guest_up = true};
 	struct host_relay *r = NULL;
 	if (host_relay_start(&ro, &r, &err) < 0) {
 		dprintf(2, "husk: exec: %s\n", err->msg);

@@ -82,3 +82,29 @@ bench-vm-run: husk $(BUILD)/bench/vm_launch
 demo-vm: deps
 	$(MAKE) husk guest-kernel
 	HUSK=$(abspath $(HUSK)) BUILD=$(abspath $(BUILD)) scripts/demo-vm.sh $(BUILD)/demo-vm-bundle
+
+# The host's side of the VM channel against a hostile guest (libFuzzer):
+#   make fuzz-vm-channel [FUZZ_TIME=seconds]
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+VMCHAN_FUZZ := $(FUZZ_BUILD)/fuzz_vm_channel
+VMCHAN_FUZZ_SRCS := tests/fuzz/fuzz_vm_channel.c vm-sandbox/agent/channel.c \
+	vm-sandbox/agent/host_relay.c common/err.c common/util.c common/log.c
+
+$(VMCHAN_FUZZ): $(VMCHAN_FUZZ_SRCS) vm-sandbox/agent/channel.h vm-sandbox/agent/host_relay.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -Wall -Wno-unused-parameter \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(VMCHAN_FUZZ_SRCS) -lpthread
+
+.PHONY: fuzz-vm-channel
+fuzz-vm-channel: $(VMCHAN_FUZZ)
+	@mkdir -p $(FUZZ_BUILD)/corpus/vm-channel $(FUZZ_BUILD)/seeds/vm-channel
+	HUSK_FUZZ_SEEDS=$(FUZZ_BUILD)/seeds/vm-channel $(VMCHAN_FUZZ) -max_total_time=$(FUZZ_TIME) \
+		-max_len=65537 -timeout=10 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
+		$(FUZZ_BUILD)/corpus/vm-channel $(FUZZ_BUILD)/seeds/vm-channel
+
+fuzz: fuzz-vm-channel
+# tests/bats/virtio_fuzz_smoke.bats runs it; built with the other artifacts.
+test-artifacts: $(VMCHAN_FUZZ)

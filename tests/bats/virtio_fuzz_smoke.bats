@@ -1,16 +1,20 @@
 #!/usr/bin/env bats
 # The virtqueue fuzzer (tests/fuzz/fuzz_virtq.c) runs for a bounded time over
 # every virtio device model and must end without a crash, leak or sanitizer
-# report.  `make fuzz-virtio` is the long run; this is the smoke test.
+# report.  `make fuzz-virtio` is the long run; this is the smoke test.  So do
+# the virtio-fs fuzzer and the VM channel's (tests/fuzz/fuzz_vm_channel.c: a
+# hostile guest against the host's relay, `make fuzz-vm-channel`).
 
 load helpers
 
 FUZZER=${FUZZ_BUILD:-$REPO_ROOT/build-fuzz}/fuzz_virtq
 FS_FUZZER=${FUZZ_BUILD:-$REPO_ROOT/build-fuzz}/fuzz_virtiofs
+CHAN_FUZZER=${FUZZ_BUILD:-$REPO_ROOT/build-fuzz}/fuzz_vm_channel
 
 setup() {
 	local f=$FUZZER
 	[[ "$BATS_TEST_DESCRIPTION" == virtio-fs* ]] && f=$FS_FUZZER
+	[[ "$BATS_TEST_DESCRIPTION" == "VM channel"* ]] && f=$CHAN_FUZZER
 	[ -x "$f" ] || skip "fuzzer not built ($f): make $f needs clang with libFuzzer"
 	WORK=$(mktemp -d /tmp/husk-virtio-fuzz-smoke.XXXXXX)
 	# The virtio-fs fuzzer's shared tree: on tmpfs when there is one (FSYNC).
@@ -68,4 +72,10 @@ fuzz_15s() {
 	fuzz_15s "$FS_FUZZER" 16384 1000 3
 	# The fuzzer removed its tree.
 	[ -z "$(ls -A "$FS_TMP")" ]
+}
+
+@test "VM channel fuzzer: 15 s of hostile guest streams against the host's relay, no crash or hang" {
+	# the monitor's relay, with and without an exec client, and husk exec's
+	# handshake; each input must end the relay by itself (-timeout: a hang)
+	fuzz_15s "$CHAN_FUZZER" 65537 1000 3
 }

@@ -321,8 +321,12 @@ static void test_channel(void **state)
 	assert_int_equal(chan_send_i32(p[1], CHAN_EXIT, 0, &err), 0);
 	assert_true(chan_read(&rd, p[0], count_cb, &frames, &err) < 0);
 	husk_err_free(&err);
+	/* and the stream stays broken: nothing after a refused frame is read */
+	assert_int_equal(chan_send(p[1], CHAN_STARTED, NULL, 0, &err), 0);
 	close(p[1]);
-	assert_int_equal(chan_read(&rd, p[0], count_cb, &frames, &err), 1);
+	assert_true(chan_read(&rd, p[0], count_cb, &frames, &err) < 0);
+	husk_err_free(&err);
+	assert_int_equal(frames, 2);
 	close(p[0]);
 }
 

@@ -6,6 +6,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 static bool type_known(uint32_t t)
 {
 	return (t >= CHAN_STDIN && t <= CHAN_EXEC) || (t >= CHAN_STARTED && t <= CHAN_ERROR);
@@ -69,8 +71,21 @@ ssize_t chan_parse(const uint8_t *buf, size_t len, struct chan_frame *out)
 	return (ssize_t)(sizeof(h) + h.len);
 }
 
+char *chan_text(const void *data, size_t len)
+{
+	char *s = xmalloc(len + 1);
+	const unsigned char *d = data;
+	for (size_t i = 0; i < len; i++)
+		s[i] = (d[i] < 0x20 && d[i] != '\n' && d[i] != '\t') || d[i] == 0x7f ? '?'
+										     : (char)d[i];
+	s[len] = '\0';
+	return s;
+}
+
 int chan_read(struct chan_reader *r, int fd, chan_frame_cb cb, void *arg, struct husk_err **err)
 {
+	if (r->broken)
+		return husk_err_set(err, EPROTO, "channel: the stream broke earlier");
 	ssize_t n;
 	do
 		n = read(fd, r->buf + r->have, sizeof(r->buf) - r->have);
@@ -81,18 +96,25 @@ int chan_read(struct chan_reader *r, int fd, chan_frame_cb cb, void *arg, struct
 		return 1;
 	r->have += (size_t)n;
 	size_t off = 0;
+	int ret = 0;
 	for (;;) {
 		struct chan_frame f;
 		ssize_t used = chan_parse(r->buf + off, r->have - off, &f);
-		if (used < 0)
-			return husk_err_set(err, EPROTO, "channel: malformed frame");
+		if (used < 0) {
+			ret = husk_err_set(err, EPROTO, "channel: malformed frame");
+			break;
+		}
 		if (used == 0)
 			break;
 		off += (size_t)used;
-		if (cb(arg, &f) < 0)
-			return husk_err_set(err, ECANCELED, "channel: frame %u refused", f.type);
+		if (cb(arg, &f) < 0) {
+			ret = husk_err_set(err, ECANCELED, "channel: frame %u refused", f.type);
+			break;
+		}
 	}
+	/* After a bad frame nothing is trusted to line up again: no resync. */
+	r->broken = ret < 0;
 	memmove(r->buf, r->buf + off, r->have - off);
 	r->have -= off;
-	return 0;
+	return ret;
 }

@@ -59,15 +59,22 @@ int chan_send_s_i32(int fd, uint32_t session, uint32_t type, int32_t v, struct h
  * -1 when the header is invalid (unknown type or oversize). */
 ssize_t chan_parse(const uint8_t *buf, size_t len, struct chan_frame *out);
 
+/* Text the guest sent (CHAN_ERROR), for a host's terminal or log: a heap
+ * string of len bytes with every control character but tab and newline (and
+ * every NUL) as '?': an untrusted guest cannot drive the reader's terminal. */
+char *chan_text(const void *data, size_t len);
+
 /* Incremental reader for a (possibly non-blocking) fd. */
 struct chan_reader {
 	size_t have;
+	bool broken; /* a malformed or refused frame: every later read fails */
 	uint8_t buf[sizeof(struct chan_hdr) + CHAN_MAX_PAYLOAD];
 };
 typedef int (*chan_frame_cb)(void *arg, const struct chan_frame *f);
 /* One read(), then every complete frame to cb (stopping if cb returns < 0).
  * Returns 1 at EOF, 0 otherwise (EAGAIN included), < 0 with err on a broken
- * stream or a failing cb. */
+ * stream or a failing cb; once broken, always < 0 (frames before the bad
+ * one were delivered once, nothing after it ever is). */
 int chan_read(struct chan_reader *r, int fd, chan_frame_cb cb, void *arg, struct husk_err **err);
 
 #endif

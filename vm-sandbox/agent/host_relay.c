@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/util.h"
 #include "vm-sandbox/agent/channel.h"
 
@@ -32,6 +33,13 @@ struct exec_conn {
 };
 
 #define MAX_EXEC_CONNS 64
+
+/* Frames queued for one reader (the guest, or an exec client) beyond which
+ * the guest's channel is not read: a guest that sends faster than its
+ * readers take (or never reads its acknowledgements) is held back, instead
+ * of growing the monitor.  Real traffic stays far below it: stdin and exec
+ * clients are read only when the guest's queue is empty. */
+#define QUEUE_MAX (1u << 20)
 
 struct host_relay {
 	struct host_relay_opts o;
@@ -119,8 +127,10 @@ static void conn_close(struct exec_conn *c)
 static void to_conn(struct host_relay *r, const struct chan_frame *f)
 {
 	struct exec_conn *c = conn_by_session(r, f->session);
-	if (!c)
-		return; /* its client went away */
+	if (!c || c->closing)
+		return; /* its client went away, or has its status already */
+	if (f->type < CHAN_STARTED)
+		return; /* a host -> guest type: nothing a client takes */
 	queue_frame(&c->q, &c->q_len, 0, f->type, f->data, f->len);
 	if (f->type == CHAN_EXIT || f->type == CHAN_ERROR)
 		c->closing = true;
@@ -165,7 +175,7 @@ static int on_frame(void *arg, const struct chan_frame *f)
 		break;
 	case CHAN_ERROR:
 		free(r->error);
-		r->error = xasprintf("%.*s", (int)f->len, (const char *)f->data);
+		r->error = chan_text(f->data, f->len);
 		enqueue(r, CHAN_EXIT_ACK, NULL, 0);
 		break;
 	default:
@@ -278,6 +288,17 @@ static void conn_io(struct host_relay *r, struct exec_conn *c, short revents)
 		conn_close(c);
 }
 
+/* Read the guest's channel only while every reader keeps up (QUEUE_MAX). */
+static bool backlogged(const struct host_relay *r)
+{
+	if (r->q_len > QUEUE_MAX)
+		return true;
+	for (size_t i = 0; i < MAX_EXEC_CONNS; i++)
+		if (r->conns[i].fd >= 0 && r->conns[i].q_len > QUEUE_MAX)
+			return true;
+	return false;
+}
+
 #define FIXED_FDS 5
 
 static void *relay_thread(void *arg)
@@ -291,8 +312,11 @@ static void *relay_thread(void *arg)
 			if (r->conns[i].fd >= 0)
 				conn_io(r, &r->conns[i], 0);
 		bool want_in = r->guest_up && !r->in_eof && !r->q_len && r->o.in >= 0;
+		bool read_chan = !backlogged(r);
+		short chan_ev =
+		    (short)((read_chan ? POLLIN : 0) | (r->guest_up && r->q_len ? POLLOUT : 0));
 		struct pollfd p[FIXED_FDS + MAX_EXEC_CONNS] = {
-		    {r->o.chan, POLLIN | (r->guest_up && r->q_len ? POLLOUT : 0), 0},
+		    {chan_ev ? r->o.chan : -1, chan_ev, 0},
 		    {want_in ? r->o.in : -1, POLLIN, 0},
 		    {r->sigfd, POLLIN, 0},
 		    {r->stop_efd, POLLIN, 0},
@@ -313,7 +337,7 @@ static void *relay_thread(void *arg)
 				conn_io(r, &r->conns[i], p[FIXED_FDS + i].revents);
 		if (p[3].revents)
 			break;
-		if (p[0].revents & (POLLIN | POLLHUP)) {
+		if (read_chan && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			struct husk_err *err = NULL;
 			int rc = chan_read(&r->rd, r->o.chan, on_frame, r, &err);
 			husk_err_free(&err);
@@ -333,6 +357,7 @@ int host_relay_start(const struct host_relay_opts *o, struct host_relay **out,
 {
 	struct host_relay *r = xcalloc(1, sizeof(*r));
 	r->o = *o;
+	r->guest_up = o->guest_up;
 	for (size_t i = 0; i < MAX_EXEC_CONNS; i++)
 		r->conns[i].fd = -1;
 	r->sigfd = signalfd(-1, o->fwd, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -387,6 +412,25 @@ int host_relay_finish(struct host_relay *r, int *status, char **error,
 	free(r->q);
 	free(r);
 	return ret;
+}
+
+int host_relay_handshake(int conn, struct husk_err **err)
+{
+	struct chan_hdr h;
+	if (read_all(conn, &h, sizeof(h)) != (ssize_t)sizeof(h))
+		return husk_err_set(err, EPIPE, "the VM did not answer (is it running?)");
+	if (h.len > CHAN_MAX_PAYLOAD)
+		return husk_err_set(err, EPROTO, "the VM sent a malformed frame (%u bytes)", h.len);
+	cleanup_free uint8_t *msg = xmalloc(h.len ? h.len : 1);
+	if (h.len && read_all(conn, msg, h.len) != (ssize_t)h.len)
+		return husk_err_set(err, EPIPE, "the VM did not answer");
+	if (h.type == CHAN_STARTED)
+		return 0;
+	if (h.type == CHAN_ERROR) {
+		cleanup_free char *text = chan_text(msg, h.len);
+		return container_err(err, ENOEXEC, "%s", text); /* the agent's own words */
+	}
+	return husk_err_set(err, EPROTO, "the VM sent frame type %u first", h.type);
 }
 
 void host_relay_wait(struct host_relay *r)

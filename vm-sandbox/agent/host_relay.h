@@ -21,6 +21,10 @@ struct host_relay_opts {
 	 * its session on the guest channel.  A client that goes away before the
 	 * status SIGKILLs its process in the guest. */
 	int exec_listen;
+	/* The agent has already spoken on chan: an exec relay's handshake read
+	 * CHAN_STARTED itself.  Otherwise nothing is sent, and stdin is not
+	 * read, until the guest's first frame (host_relay.c). */
+	bool guest_up;
 };
 
 struct host_relay;
@@ -34,6 +38,11 @@ int host_relay_start(const struct host_relay_opts *o, struct host_relay **out,
 /* For an exec client (chan: its connection to the monitor): wait until the
  * monitor closed the connection (after the status), then host_relay_finish. */
 void host_relay_wait(struct host_relay *r);
+/* An exec client's first read: the agent's answer to CHAN_EXEC, which must
+ * be CHAN_STARTED (0) or CHAN_ERROR (-1 with its text, control characters
+ * shown as '?'); anything else, a frame over CHAN_MAX_PAYLOAD or an early
+ * end is an error too.  Blocking; reads exactly that one frame. */
+int host_relay_handshake(int conn, struct husk_err **err);
 int host_relay_finish(struct host_relay *r, int *status, char **error,
 		      unsigned long long *started_ns);
 
