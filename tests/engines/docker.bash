@@ -166,12 +166,12 @@ dkr_check_nothing_left() { # [ID]
 		return 1
 	}
 	local left
-	left=$(find /sys/fs/cgroup/*/"${DKR_CGROUP_PARENT#/}" -mindepth 1 -type d 2>/dev/null)
+	left=$(find /sys/fs/cgroup/*/"${DKR_CGROUP_PARENT#/}" -mindepth 1 -type d 2>/dev/null || true)
 	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
-	left=$(grep -F "$DKR_DIR/exec/containerd/daemon/io.containerd.runtime.v2.task" /proc/self/mountinfo)
+	left=$(grep -F "$DKR_DIR/exec/containerd/daemon/io.containerd.runtime.v2.task" /proc/self/mountinfo || true)
 	[ -z "$left" ] || { echo "mounts left: $left"; return 1; }
 	[ -z "${1:-}" ] && return 0
-	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$1")
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$1" 2>/dev/null || true)
 	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
 	! grep -qF "$1" /proc/self/mountinfo || { echo "mounts naming $1 left"; return 1; }
 }
