@@ -107,7 +107,6 @@ void vm_guest_main(void)
 	struct guest_process gp = {.cfg = cfg, .proc = p};
 	struct agent_config ac = {
 	    .hostname = cfg->hostname,
-	    .readonly_root = cfg->root.readonly,
 	    .terminal = p->terminal,
 	    .rows = p->console_height.set ? (uint16_t)p->console_height.v : 0,
 	    .cols = p->console_width.set ? (uint16_t)p->console_width.v : 0,

@@ -43,7 +43,7 @@ struct vm_monitor {
 	char *kernel;
 	uint64_t mem_mib;
 	unsigned cpus;
-	bool terminal, readonly;
+	bool terminal;
 };
 
 static int build_initramfs(const char *config, size_t len, struct husk_err **err)
@@ -148,7 +148,6 @@ int vm_monitor_prepare(const struct vm_plan *plan, const struct oci_config *cfg,
 	m->mem_mib = plan->mem_mib;
 	m->cpus = plan->cpus;
 	m->terminal = cfg->process.terminal;
-	m->readonly = cfg->root.readonly;
 	*out = m;
 	return 0;
 }
@@ -277,7 +276,13 @@ void vm_monitor_run(struct vm_monitor *m)
 	    .console_out_fd = debug ? 2 : -1,
 	    .console_ports = {{.in_fd = sv[0], .out_fd = sv[0]}},
 	    .n_console_ports = 1,
-	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = root, .readonly = m->readonly}},
+	    /* Never a read-only share: the container's mounts keep their own
+	     * flags in the clone (root.readonly remounted "/" read-only in
+	     * rootfs_finalize), so the host's kernel refuses writes where the
+	     * container's would, and the writable mounts under a read-only root
+	     * (an engine's tmpfs on /tmp, a volume) stay writable, as in a
+	     * container. */
+	    .fs_shares = {{.tag = AGENT_ROOT_TAG, .path = root}},
 	    .n_fs_shares = 1,
 	    .trace = trace,
 	    .kvm_fd = m->kvm_fd,

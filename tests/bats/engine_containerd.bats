@@ -15,7 +15,10 @@ setup() {
 	engine_setup
 	ID=c$BATS_TEST_NUMBER-$RANDOM
 }
-teardown() { ctrd_remove_all; }
+teardown() {
+	ctrd_remove_all
+	ctrd_assert_nothing_left
+}
 
 @test "containerd: ctr run of busybox prints the process's output" { ctrd_sc_run_output; }
 @test "containerd: the process sees the host's kernel" { ctrd_sc_kernel; }

@@ -15,7 +15,10 @@ setup() {
 	engine_setup
 	NAME=p$BATS_TEST_NUMBER-$RANDOM
 }
-teardown() { pdm_remove_all; }
+teardown() {
+	pdm_remove_all
+	pdm_assert_nothing_left
+}
 
 @test "podman: run prints the process's output and passes its exit status" { pdm_sc_run_output_and_status; }
 @test "podman: the process sees the host's kernel" { pdm_sc_kernel; }

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 ENGINE_HELLO_CMD='echo "hello from pid $$"'
 engine_check_hello() { # LINE
 	if engine_vm; then
-		[[ "$1" =~ ^"hello from pid "[0-9]+$ ]]
+		[[ "$1" =~ ^"hello from pid "[0-9]+$ ]] && [ "$1" != "hello from pid 1" ]
 	else
 		[ "$1" = "hello from pid 1" ]
 	fi
@@ -73,12 +73,14 @@ engine_check_memtotal() {
 	fi
 }
 
-# nproc under a quota of 2 CPUs: the host's in a container, 2 vCPUs in a VM.
+# nproc under a quota of ENGINE_CPUS CPUs (more than this machine's and the
+# harness's L1's): the host's in a container, that many vCPUs in a VM.
+ENGINE_CPUS=3
 engine_check_nproc() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	if engine_vm; then
-		[ "$output" = 2 ]
+		[ "$output" = "$ENGINE_CPUS" ]
 	else
 		[ "$output" = "$(nproc)" ]
 	fi
@@ -128,3 +130,15 @@ engine_check_frozen() { # PID
 
 engine_tick_moved() { [ "$(engine_tick "$1")" != "$ENGINE_TICK" ]; } # PID
 engine_check_thawed() { engine_until "$ENGINE_TIMEOUT" engine_tick_moved "$1"; } # PID
+
+# A restarted container: each run appends a line to /tmp/runs in its rootfs,
+# which the host reads through the init's (or the monitor's) root.
+ENGINE_RUNS_CMD='echo started >>/tmp/runs; exec sleep 1000'
+engine_runs() { cat /proc/"$1"/root/tmp/runs 2>/dev/null | wc -l; } # PID
+engine_runs_are() { [ "$(engine_runs "$1")" = "$2" ]; }
+engine_wait_runs() { engine_until "$ENGINE_TIMEOUT" engine_runs_are "$@"; } # PID N
+
+# The process set its traps: a signal sent now finds them (in a VM, `start`
+# returns before the guest has booted).
+ENGINE_UP_CMD='touch /tmp/up'
+engine_wait_up() { engine_until "$ENGINE_TIMEOUT" test -e /proc/"$1"/root/tmp/up; } # PID

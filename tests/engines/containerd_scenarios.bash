@@ -56,14 +56,16 @@ ctrd_sc_env_workdir() {
 }
 
 ctrd_sc_missing_binary() {
+	if engine_vm; then
+		# the guest's agent finds it missing, after start: the task's status
+		run -127 ctrd_run --rm "$ID" /no-such-binary-here
+		echo "$output"
+		[[ "$output" == *"/no-such-binary-here"* ]]
+		return
+	fi
 	run ctrd_run --rm "$ID" /no-such-binary-here
 	echo "$output"
 	[[ "$output" == *"/no-such-binary-here"* ]]
-	if engine_vm; then
-		# the guest's agent finds it missing, after start: the task's status
-		[ "$status" -eq 127 ]
-		return
-	fi
 	[ "$status" -ne 0 ]
 	# The shim reads the runtime's last error from <bundle>/log.json; without
 	# it, all ctr can say is "did not terminate successfully: exit status 1".
@@ -135,16 +137,18 @@ ctrd_sc_detached_logs() {
 }
 
 ctrd_sc_kill() {
-	ctrd_run -d "$ID" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done'
+	ctrd_run -d "$ID" sh -c "trap 'exit 42' TERM; $ENGINE_UP_CMD; while :; do sleep 0.1; done"
 	ctrd_wait_status "$ID" RUNNING
+	engine_wait_up "$(ctrd_task_pid "$ID")"
 	run ctr_ task kill "$ID"
 	[ "$status" -eq 0 ]
 	ctrd_wait_status "$ID" STOPPED
 	# SIGKILL on a task that ignores TERM
 	ctr_ task delete "$ID"
 	ctr_ container delete "$ID"
-	ctrd_run -d "$ID" sh -c 'trap "" TERM; exec sleep 1000'
+	ctrd_run -d "$ID" sh -c "trap '' TERM; $ENGINE_UP_CMD; exec sleep 1000"
 	ctrd_wait_status "$ID" RUNNING
+	engine_wait_up "$(ctrd_task_pid "$ID")"
 	run ctr_ task kill -s SIGKILL "$ID"
 	[ "$status" -eq 0 ]
 	ctrd_wait_status "$ID" STOPPED
@@ -176,10 +180,11 @@ ctrd_sc_pause() {
 
 # A stopped container's task started again (ctr has no restart).
 ctrd_sc_restart() {
-	ctrd_run -d "$ID" sh -c 'echo started >>/tmp/runs; exec sleep 1000'
+	ctrd_run -d "$ID" sh -c "$ENGINE_RUNS_CMD"
 	ctrd_wait_status "$ID" RUNNING
 	local pid1 pid2
 	pid1=$(ctrd_task_pid "$ID")
+	engine_wait_runs "$pid1" 1
 	ctr_ task kill -s SIGKILL "$ID"
 	ctrd_wait_status "$ID" STOPPED
 	ctr_ task delete "$ID"
@@ -187,6 +192,8 @@ ctrd_sc_restart() {
 	ctrd_wait_status "$ID" RUNNING
 	pid2=$(ctrd_task_pid "$ID")
 	[ "$pid1" != "$pid2" ]
+	engine_wait_runs "$pid2" 2
+	# the same rootfs, run twice; exec reaches the new one
 	run ctrd_exec --exec-id e1 "$ID" cat /tmp/runs
 	echo "$output"
 	[ "$output" = "$(printf 'started\nstarted')" ]
@@ -231,11 +238,11 @@ ctrd_sc_memory() {
 }
 
 ctrd_sc_cpus() {
-	run ctrd_run --rm --cpus=2 "$ID" nproc
+	run ctrd_run --rm --cpus="$ENGINE_CPUS" "$ID" nproc
 	engine_check_nproc
-	ctrd_run -d --cpus=2 "$ID" sleep 1000
+	ctrd_run -d --cpus="$ENGINE_CPUS" "$ID" sleep 1000
 	ctrd_wait_status "$ID" RUNNING
-	[ "$(ctrd_cg "$ID" cpu)" = "200000 100000" ]
+	[ "$(ctrd_cg "$ID" cpu)" = "${ENGINE_CPUS}00000 100000" ]
 }
 
 ctrd_sc_read_only() {
@@ -248,4 +255,22 @@ ctrd_sc_volumes() {
 	run ctrd_run --rm --mount="type=bind,src=$ENGINE_VOL_RW,dst=/rw,options=rbind:rw" \
 		--mount="type=bind,src=$ENGINE_VOL_RO,dst=/ro,options=rbind:ro" "$ID" sh -c "$ENGINE_VOLUME_CMD"
 	engine_check_volumes
+}
+
+# After every task and container is gone (each test's teardown): no shim or
+# monitor of ours (the daemon stays), no runtime state, no rootfs mount, no
+# cgroup in our namespace's.
+ctrd_shim_pids() { engine_pids_under "$CTRD_DIR" | grep -vx "$CTRD_PID"; }
+ctrd_no_shims() { [ -z "$(ctrd_shim_pids)" ]; }
+ctrd_assert_nothing_left() {
+	local left
+	[ -n "${ENGINE_READY:-}" ] || return 0
+	engine_until "$ENGINE_TIMEOUT" ctrd_no_shims || { ps -o pid,args -p "$(ctrd_shim_pids | paste -sd,)"; return 1; }
+	# (husk keeps an empty dir to reuse, .spare-state-dir: no container id starts with '.')
+	left=$(find "$CTRD_DIR/runtime-root" -mindepth 2 -maxdepth 2 ! -name '.*' 2>/dev/null)
+	[ -z "$left" ] || { echo "runtime state left: $left"; return 1; }
+	left=$(awk -v t="$CTRD_DIR/state/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo)
+	[ -z "$left" ] || { echo "mounts left: $left"; return 1; }
+	left=$(find /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS" -mindepth 1 -type d 2>/dev/null)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
 }

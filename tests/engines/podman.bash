@@ -62,8 +62,9 @@ CONF
 }
 
 # podman against the private store, with the runtime under test; time-bounded.
+# TMPDIR: containers/storage's scratch files, else /var/tmp.
 pdm_() {
-	timeout --foreground -k 5 "$ENGINE_TIMEOUT" podman --root "$PDM_DIR/root" --runroot "$PDM_DIR/runroot" \
+	TMPDIR=$PDM_DIR/tmp timeout --foreground -k 5 "$ENGINE_TIMEOUT" podman --root "$PDM_DIR/root" --runroot "$PDM_DIR/runroot" \
 		--tmpdir "$PDM_DIR/tmp" --storage-driver vfs --cgroup-manager cgroupfs \
 		--events-backend file --runtime "$RUNTIME" "$@"
 }

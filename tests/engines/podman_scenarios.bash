@@ -121,16 +121,18 @@ pdm_sc_exec_missing_binary() {
 }
 
 pdm_sc_stop() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap 'exit 42' TERM; $ENGINE_UP_CMD; while :; do sleep 0.1; done"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ stop -t 10 "$NAME"
 	[ "$status" -eq 0 ]
 	[ "$(pdm_state "$NAME")" = exited ]
 	[ "$(pdm_ inspect --format '{{.State.ExitCode}}' "$NAME")" = 42 ]
 	# A process that ignores TERM: only the SIGKILL after the timeout ends it.
 	pdm_ rm "$NAME"
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "" TERM; exec sleep 1000'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap '' TERM; $ENGINE_UP_CMD; exec sleep 1000"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ stop -t 1 "$NAME"
 	[ "$status" -eq 0 ]
 	[ "$(pdm_state "$NAME")" = exited ]
@@ -138,8 +140,9 @@ pdm_sc_stop() {
 }
 
 pdm_sc_kill() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'trap "exit 10" USR1; while :; do sleep 0.1; done'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "trap 'exit 10' USR1; $ENGINE_UP_CMD; while :; do sleep 0.1; done"
 	pdm_wait_state "$NAME" running
+	engine_wait_up "$(pdm_pid "$NAME")"
 	run pdm_ kill -s USR1 "$NAME"
 	[ "$status" -eq 0 ]
 	pdm_wait_state "$NAME" exited
@@ -163,10 +166,11 @@ pdm_sc_pause() {
 }
 
 pdm_sc_restart() {
-	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c 'echo started >>/tmp/runs; exec sleep 1000'
+	pdm_run run -d --name "$NAME" "$PDM_IMAGE" sh -c "$ENGINE_RUNS_CMD"
 	pdm_wait_state "$NAME" running
 	local pid1 pid2
 	pid1=$(pdm_pid "$NAME")
+	engine_wait_runs "$pid1" 1
 	run pdm_ restart -t 1 "$NAME"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -174,6 +178,7 @@ pdm_sc_restart() {
 	pid2=$(pdm_pid "$NAME")
 	[ "$pid1" != "$pid2" ]
 	engine_pid_gone "$pid1"
+	engine_wait_runs "$pid2" 2
 	# the same rootfs, run twice; exec reaches the new one
 	run pdm_ exec "$NAME" cat /tmp/runs
 	echo "$output"
@@ -196,13 +201,15 @@ pdm_sc_rm_force() {
 	pdm_assert_nothing_left
 }
 
-# After every container is gone: no conmon or runtime process of ours, no
-# runtime state for our bundles, no mount under the store but the
-# storage's own, no cgroup under our parent but podman's own for conmons.
+# After every container is gone (each test's teardown): no conmon, monitor
+# or runtime process of ours, no runtime state for our bundles, no mount
+# under the store but the storage's own, no cgroup under our parent but
+# podman's own for conmons.
+pdm_no_pids() { [ -z "$(pdm_own_pids)" ]; }
 pdm_assert_nothing_left() {
 	local left
-	left=$(pdm_own_pids)
-	[ -z "$left" ] || { ps -o pid,args -p $left; return 1; }
+	[ -n "${ENGINE_READY:-}" ] || return 0
+	engine_until "$ENGINE_TIMEOUT" pdm_no_pids || { ps -o pid,args -p "$(pdm_own_pids | paste -sd,)"; return 1; }
 	left=$("$RUNTIME" list --format json 2>/dev/null | jq -r --arg d "$PDM_DIR/" '.[]? | select(.bundle | startswith($d)) | .id')
 	[ -z "$left" ] || { echo "runtime state left: $left"; return 1; }
 	left=$(awk -v t="$PDM_DIR/" 'index($5, t) == 1 && $5 !~ "/(overlay|vfs)(-containers)?$" {print $5}' /proc/self/mountinfo)
@@ -221,11 +228,11 @@ pdm_sc_memory() {
 }
 
 pdm_sc_cpus() {
-	run pdm_run run --rm --cpus 2 --name "$NAME" "$PDM_IMAGE" nproc
+	run pdm_run run --rm --cpus "$ENGINE_CPUS" --name "$NAME" "$PDM_IMAGE" nproc
 	engine_check_nproc
-	pdm_run run -d --cpus 2 --name "$NAME" "$PDM_IMAGE" sleep 1000
+	pdm_run run -d --cpus "$ENGINE_CPUS" --name "$NAME" "$PDM_IMAGE" sleep 1000
 	pdm_wait_state "$NAME" running
-	[ "$(pdm_cg "$NAME" cpu)" = "200000 100000" ]
+	[ "$(pdm_cg "$NAME" cpu)" = "${ENGINE_CPUS}00000 100000" ]
 }
 
 pdm_sc_pids_limit() {

@@ -29,7 +29,6 @@
 
 struct agent_config {
 	const char *hostname; /* NULL: keep the kernel's */
-	bool readonly_root;
 	bool terminal;
 	uint16_t rows, cols; /* initial terminal size, 0: unset */
 	/* In the forked child, with stdio in place, cwd "/" of the new root:

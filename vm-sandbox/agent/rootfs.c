@@ -43,7 +43,10 @@ static int ensure_dir(const char *path, struct husk_err **err)
 
 int agent_switch_root(const struct agent_config *cfg, struct husk_err **err)
 {
-	unsigned long root_flags = cfg->readonly_root ? MS_RDONLY : 0;
+	/* Read-write even for root.readonly: the share is one filesystem to
+	 * the guest, and the host enforces each of the container's mounts'
+	 * flags (a read-only "/", a writable tmpfs on /tmp under it). */
+	unsigned long root_flags = 0;
 	if (getenv(AGENT_ENV_NO_ROOT)) {
 		/* A debugging aid: the initramfs itself is the root. */
 		if (mount("/", NEWROOT, NULL, MS_BIND, NULL) < 0)
