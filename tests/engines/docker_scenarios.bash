@@ -107,12 +107,14 @@ dkr_cpu_flags() { # QUOTA
 	fi
 }
 
+# ENGINE_CPUS is more than the host's CPUs, which Docker's --cpus refuses:
+# the same quota as period and quota.
 dkr_sc_limits() {
-	dkr_run run -d --name "$NAME" --memory "${ENGINE_MEMORY_MIB}m" $(dkr_cpu_flags 200000) \
-		--pids-limit 42 "$DKR_IMAGE" sleep 1000
+	dkr_run run -d --name "$NAME" --memory "${ENGINE_MEMORY_MIB}m" --cpu-period 100000 \
+		--cpu-quota $((ENGINE_CPUS * 100000)) --pids-limit 42 "$DKR_IMAGE" sleep 1000
 	dkr_wait_state "$NAME" running
 	[ "$(dkr_cg "$NAME" memory)" = $((ENGINE_MEMORY_MIB * 1024 * 1024)) ]
-	[ "$(dkr_cg "$NAME" cpu)" = "200000 100000" ]
+	[ "$(dkr_cg "$NAME" cpu)" = "$((ENGINE_CPUS * 100000)) 100000" ]
 	[ "$(dkr_cg "$NAME" pids)" = 42 ]
 	# what the process sees: the host's in a container, the guest's in a VM
 	run dkr_ exec "$NAME" sh -c "$ENGINE_MEMTOTAL_CMD"
@@ -129,10 +131,13 @@ dkr_sc_exec_inside() {
 }
 
 dkr_sc_detached_lifecycle() {
-	dkr_run run -d --name "$NAME" "$DKR_IMAGE" sh -c 'echo started; trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done'
+	# the trap is set before "started" is written: a VM's start returns
+	# before the guest has booted
+	dkr_run run -d --name "$NAME" "$DKR_IMAGE" sh -c 'trap "echo got-term; exit 3" TERM; echo started; while :; do sleep 0.1; done'
 	dkr_wait_state "$NAME" running
 	local pid
 	pid=$(dkr_pid "$NAME")
+	engine_until "$ENGINE_TIMEOUT" eval '[ "$(dkr_ logs "$NAME")" = started ]'
 	# top lists the container's host processes (a VM's: the monitor)
 	run dkr_ top "$NAME"
 	echo "$output"
