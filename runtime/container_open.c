@@ -6,6 +6,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/container.h"
 #include "runtime/vm_container.h"
 
 int container_open(const char *root, const char *id, enum container_lock_mode mode,
@@ -61,18 +62,39 @@ int container_set_paused(const char *root, const char *id, bool pause, struct hu
 	return r < 0 ? -1 : 0;
 }
 
+/* A memory field asks for a change: given, not zero (zero is unset, as in
+ * runc) and not what the container was created with. */
+static bool memory_field_changes(oci_opt_i64 asked, oci_opt_i64 created)
+{
+	return asked.set && asked.v != 0 && !(created.set && created.v == asked.v);
+}
+
+/* Engines send every field on an update (Docker resends the memory limit
+ * and swap given at run with a new CPU quota): a VM's memory that stays as
+ * it was created is no change.  Memory updates of a VM are always refused,
+ * so the saved config holds what it has; without one, any value changes. */
+static bool vm_memory_changes(const struct container *c, const struct oci_memory *m)
+{
+	struct oci_config *cfg = container_saved_config(c->st);
+	const struct oci_memory none = {0};
+	const struct oci_memory *created = cfg ? &cfg->linux_.resources.memory : &none;
+	bool changes = memory_field_changes(m->limit, created->limit) ||
+		       memory_field_changes(m->reservation, created->reservation) ||
+		       memory_field_changes(m->swap, created->swap);
+	if (cfg)
+		oci_config_free(cfg);
+	return changes;
+}
+
 /* A VM's RAM is fixed at boot (no balloon): a new memory limit would only
  * squeeze or free the monitor, never change what the guest has.  CPU limits
  * throttle the vCPU threads, so they apply. */
-static bool vm_refuses_update(const char *root, const char *id, const struct oci_resources *res,
-			      struct husk_err **err)
+static bool vm_refuses_update(const char *root, const char *id, const struct container *c,
+			      const struct oci_resources *res, struct husk_err **err)
 {
-	const struct oci_memory *m = &res->memory;
-	if (!m->limit.set && !m->reservation.set && !m->swap.set)
-		return false;
 	cleanup_free char *dir = container_dir(root, id);
 	cleanup_free char *sock = xasprintf("%s/%s", dir, VM_EXEC_SOCKET);
-	if (access(sock, F_OK) < 0)
+	if (access(sock, F_OK) < 0 || !vm_memory_changes(c, &res->memory))
 		return false;
 	container_err(err, ENOTSUP,
 		      "update: container %s runs in a VM whose memory is fixed when it boots: "
@@ -88,8 +110,8 @@ int container_update(const char *root, const char *id, const struct oci_resource
 	if (container_open(root, id, CONTAINER_WRITE, &c, err) < 0)
 		return -1;
 	int r = c.status == OCI_STATUS_STOPPED ? container_err(err, EINVAL, "container not running")
-		: vm_refuses_update(root, id, res, err) ? -1
-							: cgroup_apply(c.cm, res, err);
+		: vm_refuses_update(root, id, &c, res, err) ? -1
+							    : cgroup_apply(c.cm, res, err);
 	container_close(&c);
 	return r < 0 ? -1 : 0;
 }

@@ -1,17 +1,19 @@
-# Docker harness for the engine tests (sourced by tests/bats/engine_docker.bats).
+# Docker harness for the engine tests (sourced through docker_scenarios.bash by
+# tests/bats/engine_docker.bats and vm_engine_docker.bats).
 #
 # A private dockerd (Debian's docker.io 20.10): its own data root, exec root,
-# pidfile, socket and daemon.json under $DKR_DIR, the containerd it manages
-# itself (state under the exec root), vfs storage, the cgroupfs driver and a
-# cgroup parent of our own, no bridge and no iptables (every container runs
-# with --network none).  The runtime under test is registered in daemon.json
-# under `runtimes` and made the default, as a user would drop it in:
-#   RUNTIME   runtime binary (default: $HUSK); RUNTIME=/usr/sbin/runc validates the tests.
+# pidfile, socket and daemon.json under $DKR_DIR (under /tmp: L1's tmpfs in
+# the nested harness), the containerd it manages itself (state under the exec
+# root), vfs storage, the cgroupfs driver and a cgroup parent of our own, no
+# bridge and no iptables (every container runs with --network none).  The
+# runtime under test ($RUNTIME, common.bash) is registered in daemon.json
+# under `runtimes` and made the default, as a user would drop it in; a
+# husk-vm link there runs every container in a microVM.
 # dkr_stop removes every container, ends dockerd by its pid, then whatever is
 # left whose command line names $DKR_DIR (containerd, shims), unmounts and
 # removes $DKR_DIR and the cgroups.
 
-source "$(dirname "${BASH_SOURCE[0]}")/teardown.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 : "${ENGINE_TIMEOUT:=60}"
 export ENGINE_TIMEOUT
@@ -75,7 +77,7 @@ dkr_() {
 
 dkr_import_busybox() { # -> DKR_IMAGE
 	local img=$DKR_DIR/image
-	"$BATS_TEST_DIRNAME/../engines/make-busybox-image.sh" "$img" >/dev/null
+	"$ENGINE_DIR/make-busybox-image.sh" "$img" >/dev/null
 	DKR_IMAGE=husk-busybox:latest
 	dkr_ import --change 'CMD ["sh"]' "$img/rootfs.tar" "$DKR_IMAGE" >&2
 	export DKR_IMAGE
@@ -88,14 +90,7 @@ dkr_run() {
 	dkr_ "$verb" --network none "$@"
 }
 
-dkr_own_pids() {
-	local p cmd
-	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		[[ $cmd == *"$DKR_DIR/"* ]] && echo "${p#/proc/}"
-	done
-	return 0
-}
+dkr_own_pids() { engine_pids_under "$DKR_DIR"; }
 
 dkr_remove_all() {
 	local ids
@@ -149,57 +144,49 @@ dkr_pid() { dkr_ inspect --format '{{.State.Pid}}' "$1"; }
 dkr_state() { dkr_ inspect --format '{{.State.Status}}' "$1"; }
 dkr_cid() { dkr_ inspect --format '{{.Id}}' "$1"; }
 
-dkr_wait_state() { # NAME STATE [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-$ENGINE_TIMEOUT} * 10; i++)); do
-		[ "$(dkr_state "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
+dkr_wait_state() { engine_wait_for dkr_state "$@"; } # NAME STATE [SECONDS]
+
+# The container's cgroup directory holding controller CTRL, and a limit as
+# the kernel holds it (engine_cgroup_value's KINDs).
+dkr_cgroup_dir() { engine_cgroup_dir "$(dkr_pid "$1")" "$2"; } # NAME CTRL
+dkr_cg() { engine_cgroup_value "$(dkr_pid "$1")" "$2"; }       # NAME KIND
+
+# Once the containers are removed (dkr_remove_all): nothing of them is left in
+# the runtime's state, the processes (shims, a VM's monitor), the cgroups
+# under our parent, the mounts of containerd's task dirs; with an ID, nothing
+# that names it either.  Says what is left and fails.
+dkr_check_nothing_left() { # [ID]
+	local root
+	if root=$(dkr_runtime_root); then
+		[ -z "$("$RUNTIME" --root "$root" list -q)" ] || { echo "runtime state left in $root"; return 1; }
+	fi
+	engine_until 10 eval '[ -z "$(dkr_leftover_pids "${1:-}")" ]' || {
+		echo "processes left:"
+		dkr_leftover_pids "${1:-}" | xargs -r ps -o pid,args -p
+		return 1
+	}
+	local left
+	left=$(find /sys/fs/cgroup/*/"${DKR_CGROUP_PARENT#/}" -mindepth 1 -type d 2>/dev/null || true)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
+	left=$(grep -F "$DKR_DIR/exec/containerd/daemon/io.containerd.runtime.v2.task" /proc/self/mountinfo || true)
+	[ -z "$left" ] || { echo "mounts left: $left"; return 1; }
+	[ -z "${1:-}" ] && return 0
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$1" 2>/dev/null || true)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
+	! grep -qF "$1" /proc/self/mountinfo || { echo "mounts naming $1 left"; return 1; }
+}
+
+# Shims of our containerd, processes in our cgroup parent, and with an ID
+# any process naming it in its cgroups or command line.
+dkr_leftover_pids() { # [ID]
+	local p cmd
+	for p in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		if [[ $cmd == *containerd-shim*"$DKR_DIR/"* ]] ||
+			grep -qsF "$DKR_CGROUP_PARENT/" "$p/cgroup" ||
+			{ [ -n "$1" ] && { [[ $cmd == *"$1"* ]] || grep -qsF "$1" "$p/cgroup"; }; }; then
+			echo "${p#/proc/}"
+		fi
 	done
-	echo "container $1: state $(dkr_state "$1" 2>&1), wanted $2" >&2
-	return 1
-}
-
-# The container's cgroup directory holding controller CTRL, as the kernel
-# shows it in /proc/PID/cgroup: a v1 hierarchy naming CTRL, else the unified
-# one (at /sys/fs/cgroup on a v2 host, /sys/fs/cgroup/unified on a hybrid one).
-dkr_cgroup_dir() { # NAME CTRL
-	local pid path
-	pid=$(dkr_pid "$1")
-	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
-	if [ -n "$path" ]; then
-		echo "/sys/fs/cgroup/$2$path"
-		return
-	fi
-	path=$(awk -F: '$1 == 0 {print $3}' /proc/"$pid"/cgroup)
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-		echo "/sys/fs/cgroup$path"
-	else
-		echo "/sys/fs/cgroup/unified$path"
-	fi
-}
-
-# A limit as the kernel holds it, the same on v1 and v2:
-#   dkr_cg NAME memory   -> bytes or max       (memory.limit_in_bytes | memory.max)
-#   dkr_cg NAME cpu      -> "QUOTA PERIOD"     (cpu.cfs_quota_us + cpu.cfs_period_us | cpu.max)
-#   dkr_cg NAME pids     -> N or max           (pids.max)
-#   dkr_cg NAME frozen   -> 1 or 0             (freezer.state | cgroup.freeze)
-dkr_cg() { # NAME KIND
-	local ctrl=$2 dir v
-	[ "$2" = frozen ] && ctrl=freezer
-	dir=$(dkr_cgroup_dir "$1" "$ctrl")
-	case "$2:$dir" in
-	memory:/sys/fs/cgroup/memory/*)
-		v=$(cat "$dir/memory.limit_in_bytes")
-		# v1 shows "unlimited" as the largest page-aligned value.
-		[ "$v" -ge 9223372036854000000 ] && v=max
-		echo "$v" ;;
-	memory:*) cat "$dir/memory.max" ;;
-	cpu:/sys/fs/cgroup/cpu/*) echo "$(cat "$dir/cpu.cfs_quota_us") $(cat "$dir/cpu.cfs_period_us")" ;;
-	cpu:*) cat "$dir/cpu.max" ;;
-	pids:*) cat "$dir/pids.max" ;;
-	frozen:/sys/fs/cgroup/freezer/*)
-		v=$(cat "$dir/freezer.state")
-		[ "$v" = FROZEN ] && echo 1 || echo 0 ;;
-	frozen:*) cat "$dir/cgroup.freeze" ;;
-	esac
+	return 0
 }
