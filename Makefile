@@ -132,6 +132,7 @@ valgrind:
 
 bench: husk
 	bench/run-bench.sh $(HUSK)
+	bench/exec-bench.sh $(HUSK)
 
 # Man pages and bash completion, written by husk itself from its flag tables
 # (cli/doc*.c), so they always match the binary.

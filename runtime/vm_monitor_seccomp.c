@@ -2,15 +2,19 @@
  * (virtio-fs serving the container's root included) and the stdio relay
  * call, nothing else.  No exec, no new sockets, no mounts, no ptrace, no
  * namespaces; threads only (clone with CLONE_THREAD; clone3 says ENOSYS so
- * glibc falls back to clone, whose flags a filter can see).  Anything else
- * kills the monitor, and the VM with it. */
+ * glibc falls back to clone, whose flags a filter can see); ioctl only by
+ * request (see below).  Anything else kills the monitor, and the VM with it. */
 #include <errno.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 
 #include "common/util.h"
 #include "runtime/vm_monitor.h"
@@ -79,7 +83,6 @@ static const char *const allowed[] = {
     "dup2",
     "dup3",
     "fcntl",
-    "ioctl",
     "lseek",
     "poll",
     "accept4", /* `husk exec` clients on the listening socket it inherited */
@@ -147,6 +150,25 @@ static const char *const allowed[] = {
     "splice",
 };
 
+/* ioctl by request number.  The monitor's stdio may be the user's terminal:
+ * TIOCSTI (push input into it) and TIOCLINUX must never be reachable, so
+ * terminal requests are listed one by one.  KVM's are all of type 0xAE and
+ * only act on /dev/kvm's fds; the tap's are those the net device uses. */
+static const unsigned long allowed_ioctls[] = {
+    TCGETS,  TCSETS,  TCSETSW,	TCSETSF,       TIOCGWINSZ,	TIOCSWINSZ, FIONREAD,
+    FIONBIO, FIOCLEX, FIONCLEX, TUNSETOFFLOAD, TUNSETVNETHDRSZ, TUNGETIFF,  TUNGETVNETHDRSZ,
+};
+
+static int allow_ioctls(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, (scmp_datum_t)KVMIO << 8));
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed_ioctls); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]));
+	return r;
+}
+
 /* HUSK_VM_DEBUG: a refused call is named before the monitor dies. */
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
@@ -183,8 +205,10 @@ int vm_monitor_seccomp_load(struct husk_err **err)
 				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r == 0)
+		r = allow_ioctls(ctx);
 	if (r < 0) {
-		husk_err_set(err, -r, "monitor seccomp: clone rules");
+		husk_err_set(err, -r, "monitor seccomp: clone and ioctl rules");
 		goto out;
 	}
 	/* noNewPrivileges is already set (vm_monitor_drop_privileges). */

@@ -83,6 +83,14 @@ vm_prepare() {
 		echo "# VM suites run in the nested harness: $why"
 		# The harness stops L1 at its own --timeout; timeout(1) bounds the rest.
 		vm_wrap=(timeout -k 30 2700 tests/nested/run --timeout 2400)
+		# L1 has its own tmpfs /tmp and /run: a build dir or husk there
+		# (BUILD=/tmp/b) must be shared, or the suites see nothing.
+		local d shared=" "
+		for d in "$BUILD" "$(dirname "$HUSK")"; do
+			d=$(readlink -f "$d")
+			case $shared in *" $d "*) continue ;; esac
+			case $d/ in "$PWD"/*) ;; /tmp/* | /run/*) vm_wrap+=(--ro "$d") shared+="$d " ;; esac
+		done
 	else
 		echo "# VM suites run directly, their tests will skip: $why; $probe"
 	fi

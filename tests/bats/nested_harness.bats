@@ -136,6 +136,30 @@ qemus_of_this_test() {
 	[ -z "$(qemus_of_this_test)" ]
 }
 
+@test "nested: SIGKILL to the harness stops QEMU; the next run removes the orphaned run directory" {
+	"$NESTED" --rw "$TEST_TMP" sleep 1000 >/dev/null 2>&1 &
+	local pid=$! q= run_dir=
+	for _ in $(seq 100); do
+		q=$(qemus_of_this_test)
+		[ -n "$q" ] && break
+		sleep 0.2
+	done
+	[ -n "$q" ]
+	run_dir=$(tr '\0' '\n' <"/proc/$q/cmdline" | sed -n 's|.*path=\(/tmp/husk-nested\.[^/,]*\)/ctl.*|\1|p' | head -1)
+	[ -n "$run_dir" ] && [ -d "$run_dir" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 100); do
+		[ -z "$(qemus_of_this_test)" ] && break
+		sleep 0.2
+	done
+	[ -z "$(qemus_of_this_test)" ]
+	[ -d "$run_dir" ] # nobody could remove it
+	run "$NESTED" true
+	[ "$status" -eq 0 ]
+	[ ! -e "$run_dir" ]
+}
+
 @test "nested: a QEMU that cannot start, and bad arguments, are clear errors (exit 125)" {
 	run "$NESTED" --memory 99999999999 true
 	echo "$output"
