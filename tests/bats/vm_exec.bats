@@ -163,7 +163,7 @@ start_host_marker() {
 stop_host_marker() {
 	[ -n "${MARKER_PID:-}" ] || return 0
 	kill "$MARKER_PID" 2>/dev/null
-	wait "$MARKER_PID" 2>/dev/null
+	wait "$MARKER_PID" 2>/dev/null || true # killed by SIGTERM: 143
 	MARKER_PID=
 }
 
