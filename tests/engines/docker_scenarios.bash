@@ -82,15 +82,11 @@ dkr_sc_read_only() {
 	dkr_wait_state "$NAME" running
 	local pid
 	pid=$(dkr_pid "$NAME")
-	if engine_vm; then
-		# the guest's view: its / (the container's root over virtio-fs) is ro
-		run dkr_ exec "$NAME" awk '$5 == "/" {print $6}' /proc/self/mountinfo
-		echo "$output"
-		[[ "$output" =~ (^|,)ro(,|$) ]]
-	else
-		# the kernel's view: the container's / is mounted ro
-		awk '$5 == "/" {print $6}' /proc/"$pid"/mountinfo | grep -qE '(^|,)ro(,|$)'
-	fi
+	# the host kernel's view: the container's / is mounted ro.  In a VM, pid
+	# is the monitor, inside that mount namespace: the guest's share is served
+	# from it (its own mount of the share is rw, so that the engine's rw
+	# mounts under / stay writable), and the host refuses writes to /.
+	awk '$5 == "/" {print $6}' /proc/"$pid"/mountinfo | grep -qE '(^|,)ro(,|$)'
 	run dkr_ exec "$NAME" sh -c "$ENGINE_READ_ONLY_CMD"
 	engine_check_read_only
 }
