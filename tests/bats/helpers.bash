@@ -114,7 +114,8 @@ vm_sigterm_stops() { # PID FILE
 	cat "$2"
 	[ "$rc" -eq 2 ] || return 1
 	grep -q 'vm: stopped: signal' "$2" || return 1
-	! kill -0 "$1" 2>/dev/null
+	kill -0 "$1" 2>/dev/null && return 1
+	return 0
 }
 
 # Poll (bounded) until `husk state ID` reports STATUS.
